@@ -1,0 +1,228 @@
+//! Discover: from the paths a user gave to the list of files to read.
+//!
+//! Directories are walked in parallel with the `ignore` crate, so hidden
+//! directories, `.gitignore` (inside a Git repository, as git does) and
+//! `.plimsollignore` are honoured. The config file, policy files and
+//! `exclude` globs are never read as manifests.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::config::{Config, ConfigError};
+
+/// One input of a run.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A file or directory.
+    Path(PathBuf),
+    /// Text already in memory (stdin, an editor buffer), with the name to
+    /// report it under.
+    Text {
+        /// The name findings use (`-` for stdin).
+        name: String,
+        /// The content.
+        text: String,
+    },
+}
+
+/// A file to read, or one that could not even be listed.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    /// The path as the user will see it.
+    pub display: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    File(PathBuf),
+    Text(String),
+    /// Listing failed (a symlink loop, a directory that vanished).
+    Unlistable(String),
+}
+
+/// A path given on the command line does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: no such file or directory", path.display())]
+pub struct MissingPath {
+    /// The path as given.
+    pub path: PathBuf,
+}
+
+/// Which walked files are never read as manifests.
+pub(crate) struct PathFilter {
+    excluded: GlobSet,
+    root: Option<PathBuf>,
+    config_file: Option<PathBuf>,
+}
+
+impl PathFilter {
+    pub(crate) fn new(config: &Config) -> Result<PathFilter, ConfigError> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in config.exclude.iter().chain(&config.policies) {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|error| ConfigError {
+                    file: config.path.clone().unwrap_or_default(),
+                    line: 1,
+                    column: 1,
+                    key: "exclude".to_owned(),
+                    message: format!("invalid glob \"{pattern}\": {error}"),
+                })?;
+            builder.add(glob);
+        }
+        let excluded = builder.build().map_err(|error| ConfigError {
+            file: config.path.clone().unwrap_or_default(),
+            line: 1,
+            column: 1,
+            key: "exclude".to_owned(),
+            message: format!("invalid glob: {error}"),
+        })?;
+        let root = config
+            .root()
+            .map(|root| std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
+        let config_file = config
+            .path
+            .as_ref()
+            .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()));
+        Ok(PathFilter {
+            excluded,
+            root,
+            config_file,
+        })
+    }
+
+    /// Whether `path` (as walked) must not be read.
+    pub(crate) fn excludes(&self, path: &Path) -> bool {
+        let display = normalize(path);
+        if self.excluded.is_match(&display) {
+            return true;
+        }
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        if self.config_file.as_deref() == Some(absolute.as_path()) {
+            return true;
+        }
+        match self
+            .root
+            .as_deref()
+            .and_then(|root| absolute.strip_prefix(root).ok())
+        {
+            Some(relative) => self.excluded.is_match(normalize(relative)),
+            None => false,
+        }
+    }
+}
+
+/// A path as text with `/` separators and no leading `./`.
+pub(crate) fn normalize(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut trimmed = text.as_str();
+    while let Some(rest) = trimmed.strip_prefix("./") {
+        trimmed = rest;
+    }
+    trimmed.to_owned()
+}
+
+fn is_manifest_extension(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Lists the files of every input, sorted by display path, without
+/// duplicates.
+pub(crate) fn discover(
+    inputs: &[Input],
+    filter: &PathFilter,
+    threads: usize,
+) -> Result<Vec<Candidate>, MissingPath> {
+    let mut candidates = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Text { name, text } => candidates.push(Candidate {
+                display: name.clone(),
+                origin: Origin::Text(text.clone()),
+            }),
+            Input::Path(path) => match std::fs::metadata(path) {
+                Ok(metadata) if metadata.is_dir() => walk(path, filter, threads, &mut candidates),
+                Ok(_) => candidates.push(Candidate {
+                    display: normalize(path),
+                    origin: Origin::File(path.clone()),
+                }),
+                // A dangling symlink or a symlink loop exists but cannot be
+                // followed: that is a finding on the file, not a usage error.
+                Err(error) if path.symlink_metadata().is_ok() => candidates.push(Candidate {
+                    display: normalize(path),
+                    origin: Origin::Unlistable(error.to_string()),
+                }),
+                Err(_) => return Err(MissingPath { path: path.clone() }),
+            },
+        }
+    }
+    candidates.sort_by(|a, b| a.display.cmp(&b.display));
+    candidates.dedup_by(|a, b| a.display == b.display);
+    Ok(candidates)
+}
+
+fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidate>) {
+    let found = Mutex::new(Vec::new());
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(true)
+        .add_custom_ignore_filename(".plimsollignore")
+        .follow_links(true)
+        .threads(threads)
+        .build_parallel();
+    walker.run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            let candidate = match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let is_file = entry.file_type().is_some_and(|kind| !kind.is_dir());
+                    if !is_file || !is_manifest_extension(path) || filter.excludes(path) {
+                        return ignore::WalkState::Continue;
+                    }
+                    Candidate {
+                        display: normalize(path),
+                        origin: Origin::File(path.to_path_buf()),
+                    }
+                }
+                Err(error) => {
+                    let display =
+                        error_path(&error).map_or_else(|| normalize(root), |path| normalize(&path));
+                    Candidate {
+                        display,
+                        origin: Origin::Unlistable(error.to_string()),
+                    }
+                }
+            };
+            if let Ok(mut found) = found.lock() {
+                found.push(candidate);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    if let Ok(found) = found.into_inner() {
+        out.extend(found);
+    }
+}
+
+/// The path an `ignore` error is about, when it says.
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}

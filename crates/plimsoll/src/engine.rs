@@ -1,0 +1,765 @@
+//! The pipeline: discover → load → classify → document rules → set rules →
+//! suppress → report.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::{edit_distance, Config, ConfigError, RequireDigest};
+use crate::discover::{discover, Input, MissingPath, PathFilter};
+use crate::environment::{is_environment_label, EnvId, Environments};
+use crate::finding::{Finding, ResourceRef, Severity, Summary};
+use crate::load::{load_all, problem_rule, FileKind, LoadedFile};
+use crate::model::{FileId, Identity, Object, ObjectId};
+use crate::rules::{
+    self, manifest_shape, Check, DocumentContext, ObjectIndex, Rule, SetContext, Sink, Target,
+    Violation,
+};
+use crate::source::{Position, Span};
+use crate::suppress::{annotation_suppresses, Directives};
+use crate::yaml::{Limits, Node, RawDocument, Value};
+
+/// Choices made on the command line (or by an embedding tool) rather than in
+/// the config file.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Run only these rules (empty: all enabled rules).
+    pub select: Vec<String>,
+    /// Never run these rules.
+    pub ignore: Vec<String>,
+    /// Put every document in this environment (`--env`).
+    pub environment: Option<String>,
+    /// Worker threads (default: one per core).
+    pub jobs: Option<usize>,
+    /// Parser limits.
+    pub limits: Limits,
+}
+
+/// Why an engine could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `--select` or `--ignore` names a rule that does not exist.
+    #[error("unknown rule `{id}` in {option}{hint}")]
+    UnknownRule {
+        /// The id as given.
+        id: String,
+        /// Which option named it.
+        option: &'static str,
+        /// A suggestion, if one is close.
+        hint: String,
+    },
+    /// `--env` names an environment the graph does not know.
+    #[error("unknown environment `{name}`; known environments: {known}")]
+    UnknownEnvironment {
+        /// The name as given.
+        name: String,
+        /// The environments the graph has.
+        known: String,
+    },
+    /// Two rules share an id.
+    #[error("two rules have the id `{0}`")]
+    DuplicateRule(String),
+}
+
+/// Why a check could not run at all (every problem with the input itself is
+/// a finding instead).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// A path given does not exist.
+    #[error(transparent)]
+    MissingPath(#[from] MissingPath),
+    /// The inputs hold no YAML or JSON file.
+    #[error("no input: no .yaml, .yml or .json file found")]
+    NoInput,
+    /// The worker threads could not be started.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// The result of a check: sorted findings and counts.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Findings that were not suppressed, sorted by file, line, column, rule.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+    sources: BTreeMap<String, Arc<str>>,
+}
+
+impl Report {
+    /// The text of a file that has findings (for snippets).
+    pub fn source_text(&self, file: &str) -> Option<&str> {
+        self.sources.get(file).map(|text| &**text)
+    }
+
+    /// Whether any finding is at or above `threshold` (`None`: never).
+    pub fn fails(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|threshold| self.summary.at_or_above(threshold) > 0)
+    }
+}
+
+/// How a rule runs in this engine, after configuration.
+#[derive(Debug, Clone)]
+struct RulePolicy {
+    default_severity: Severity,
+    severity: Option<Severity>,
+    /// Environments the rule is limited to.
+    environments: Option<Vec<EnvId>>,
+}
+
+/// A configured checker: build it once, check many inputs.
+pub struct Engine {
+    config: Config,
+    rules: Vec<Rule>,
+    /// Enabled rules by id.
+    policies: HashMap<String, RulePolicy>,
+    environments: Environments,
+    forced_environment: Option<EnvId>,
+    filter: PathFilter,
+    jobs: Option<usize>,
+    limits: Limits,
+}
+
+impl Engine {
+    /// An engine with the built-in rules.
+    pub fn new(config: Config, options: EngineOptions) -> Result<Engine, EngineError> {
+        Engine::with_rules(config, options, rules::builtin())
+    }
+
+    /// An engine with the given rules (the built-in ones plus your own, for
+    /// example: `let mut rules = plimsoll::rules::builtin(); rules.push(mine);`).
+    pub fn with_rules(
+        config: Config,
+        options: EngineOptions,
+        rules: Vec<Rule>,
+    ) -> Result<Engine, EngineError> {
+        let mut ids: Vec<&str> = rules.iter().map(Rule::id).collect();
+        ids.sort_unstable();
+        if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.get(1)) {
+            return Err(EngineError::DuplicateRule(
+                pair.first().copied().unwrap_or_default().to_owned(),
+            ));
+        }
+        let environments = Environments::from_config(&config)?;
+        for (option, list) in [("--select", &options.select), ("--ignore", &options.ignore)] {
+            for id in list {
+                if !ids.contains(&id.as_str()) {
+                    return Err(EngineError::UnknownRule {
+                        id: id.clone(),
+                        option,
+                        hint: suggestion(id, &ids),
+                    });
+                }
+            }
+        }
+        for (id, setting) in &config.rules {
+            if !ids.contains(&id.as_str()) {
+                return Err(config_error(
+                    &config,
+                    setting.span,
+                    &format!("rules.{id}"),
+                    format!("unknown rule `{id}`{}", suggestion(id, &ids)),
+                )
+                .into());
+            }
+        }
+        let mut policies = HashMap::new();
+        for rule in &rules {
+            let id = rule.id();
+            let setting = config.rules.get(id);
+            let selected = options.select.is_empty() || options.select.iter().any(|s| s == id);
+            let ignored = options.ignore.iter().any(|s| s == id);
+            let configured_off = setting.is_some_and(|setting| !setting.enabled);
+            let digest_off = id == "image-digest"
+                && config.images.require_digest == RequireDigest::Everywhere(false);
+            if !selected || ignored || configured_off || digest_off {
+                continue;
+            }
+            let environments = match setting.filter(|setting| !setting.environments.is_empty()) {
+                None => None,
+                Some(setting) => Some(
+                    setting
+                        .environments
+                        .iter()
+                        .map(|name| {
+                            environments.lookup(name).ok_or_else(|| {
+                                config_error(
+                                    &config,
+                                    setting.span,
+                                    &format!("rules.{id}.environments"),
+                                    format!("unknown environment `{name}`"),
+                                )
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+            };
+            policies.insert(
+                id.to_owned(),
+                RulePolicy {
+                    default_severity: rule.meta.default_severity,
+                    severity: setting.and_then(|setting| setting.severity),
+                    environments,
+                },
+            );
+        }
+        let forced_environment = match &options.environment {
+            None => None,
+            Some(name) => Some(environments.lookup(name).ok_or_else(|| {
+                EngineError::UnknownEnvironment {
+                    name: name.clone(),
+                    known: environments
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            })?),
+        };
+        let filter = PathFilter::new(&config)?;
+        Ok(Engine {
+            config,
+            rules,
+            policies,
+            environments,
+            forced_environment,
+            filter,
+            jobs: options.jobs,
+            limits: options.limits,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Every rule the engine knows (enabled or not).
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The environment graph.
+    pub fn environments(&self) -> &Environments {
+        &self.environments
+    }
+
+    /// Whether a rule runs in this engine.
+    pub fn is_enabled(&self, rule: &str) -> bool {
+        self.policies.contains_key(rule)
+    }
+
+    /// Checks files, directories and in-memory texts.
+    pub fn check(&self, inputs: &[Input]) -> Result<Report, CheckError> {
+        let threads = self
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|error| CheckError::Threads(error.to_string()))?;
+        pool.install(|| self.run(inputs, threads))
+    }
+
+    fn run(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
+        let candidates = discover(inputs, &self.filter, threads)?;
+        if candidates.is_empty() {
+            return Err(CheckError::NoInput);
+        }
+        let mut files = load_all(candidates, &self.limits);
+        let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
+        let path_environments: Vec<Option<EnvId>> = file_paths
+            .iter()
+            .map(|path| {
+                self.forced_environment
+                    .or_else(|| self.environments.for_path(path))
+            })
+            .collect();
+
+        let mut pending = Vec::new();
+        let mut objects = Vec::new();
+        let mut documents = 0;
+        for (at, file) in files.iter_mut().enumerate() {
+            let file_id = FileId(at);
+            let environment = path_environments.get(at).copied().flatten();
+            documents += classify_file(file_id, file, environment, &mut objects, &mut pending);
+        }
+        self.resolve_environments(&mut objects, &path_environments);
+
+        let violations = self.run_document_rules(&objects);
+        let set_violations = self.run_set_rules(&objects, &file_paths);
+        for (rule, violation) in violations.into_iter().chain(set_violations) {
+            if let Some(object) = objects.get(violation.object.0) {
+                pending.push(Pending::from_violation(rule, violation, object));
+            }
+        }
+
+        let texts: Vec<Option<Arc<str>>> = files.iter().map(|file| file.text.clone()).collect();
+        let report = self.finish(pending, &objects, &file_paths, &texts, documents);
+        Ok(report)
+    }
+
+    /// Step 3 of the environment resolution (SPEC section 3), for objects
+    /// that neither `--env` nor their path placed.
+    fn resolve_environments(&self, objects: &mut [Object], path_environments: &[Option<EnvId>]) {
+        let label_key = self.config.environment_label.as_deref();
+        let mut labelled: HashMap<String, EnvId> = HashMap::new();
+        for object in objects
+            .iter()
+            .filter(|object| object.identity.is("", "Namespace"))
+        {
+            let environment = object
+                .labels()
+                .filter(|(key, _)| is_environment_label(key, label_key))
+                .find_map(|(_, value)| {
+                    self.environments
+                        .lookup(value)
+                        .or_else(|| self.environments.named_in(value))
+                });
+            if let Some(environment) = environment {
+                labelled.insert(object.identity.name.clone(), environment);
+            }
+        }
+        for object in objects.iter_mut() {
+            let from_path = path_environments.get(object.file.0).copied().flatten();
+            object.environment = from_path.or_else(|| {
+                let namespace = if object.identity.is("", "Namespace") {
+                    Some(object.identity.name.as_str())
+                } else {
+                    object.identity.namespace.as_deref()
+                };
+                namespace
+                    .and_then(|namespace| self.environments.for_namespace(namespace, &labelled))
+            });
+        }
+    }
+
+    fn applies(&self, rule: &Rule, environment: Option<EnvId>) -> Option<&RulePolicy> {
+        let policy = self.policies.get(rule.id())?;
+        match &policy.environments {
+            None => Some(policy),
+            Some(allowed) => environment.filter(|e| allowed.contains(e)).map(|_| policy),
+        }
+    }
+
+    fn run_document_rules<'r>(&'r self, objects: &[Object]) -> Vec<(&'r Rule, Violation)> {
+        objects
+            .par_iter()
+            .flat_map_iter(|object| {
+                let environment = object.environment.and_then(|id| self.environments.get(id));
+                let context = DocumentContext {
+                    object,
+                    environment,
+                    config: &self.config,
+                };
+                let mut found = Vec::new();
+                for rule in &self.rules {
+                    let Check::Document(check) = &rule.check else {
+                        continue;
+                    };
+                    if self.applies(rule, object.environment).is_none() {
+                        continue;
+                    }
+                    let mut sink = Sink::default();
+                    let outcome = catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink)));
+                    match outcome {
+                        Ok(()) => {
+                            found.extend(sink.into_violations().into_iter().map(|v| (rule, v)))
+                        }
+                        Err(panic) => found.push((rule, internal_error(rule, object, &panic))),
+                    }
+                }
+                found
+            })
+            .collect()
+    }
+
+    fn run_set_rules<'r>(
+        &'r self,
+        objects: &[Object],
+        file_paths: &[String],
+    ) -> Vec<(&'r Rule, Violation)> {
+        let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
+        for object in objects {
+            groups.entry(object.environment).or_default().push(object);
+        }
+        let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
+            .into_iter()
+            .map(|(environment, members)| (environment, ObjectIndex::new(members)))
+            .collect();
+        let set_rules: Vec<&Rule> = self
+            .rules
+            .iter()
+            .filter(|rule| matches!(rule.check, Check::Set(_)))
+            .collect();
+        let work: Vec<(&Rule, &(Option<EnvId>, ObjectIndex<'_>))> = indexes
+            .iter()
+            .flat_map(|group| set_rules.iter().map(move |rule| (*rule, group)))
+            .filter(|(rule, (environment, _))| self.applies(rule, *environment).is_some())
+            .collect();
+        work.into_par_iter()
+            .flat_map_iter(|(rule, (environment, index))| {
+                let Check::Set(check) = &rule.check else {
+                    return Vec::new();
+                };
+                let context = SetContext {
+                    environment: environment.and_then(|id| self.environments.get(id)),
+                    index,
+                    config: &self.config,
+                    file_paths,
+                };
+                let mut sink = Sink::default();
+                match catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink))) {
+                    Ok(()) => sink
+                        .into_violations()
+                        .into_iter()
+                        .map(|v| (rule, v))
+                        .collect(),
+                    Err(panic) => index
+                        .all()
+                        .first()
+                        .map(|object| vec![(rule, internal_error(rule, object, &panic))])
+                        .unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+
+    fn finish(
+        &self,
+        pending: Vec<Pending>,
+        objects: &[Object],
+        file_paths: &[String],
+        texts: &[Option<Arc<str>>],
+        documents: usize,
+    ) -> Report {
+        let mut summary = Summary {
+            files: file_paths.len(),
+            documents,
+            ..Summary::default()
+        };
+        let mut directives: HashMap<FileId, Directives> = HashMap::new();
+        let mut findings = Vec::with_capacity(pending.len());
+        let mut sources = BTreeMap::new();
+        for item in pending {
+            let Some(policy) = self.policies.get(item.rule.as_ref()) else {
+                continue;
+            };
+            if let Some(allowed) = &policy.environments {
+                if !item.environment.is_some_and(|e| allowed.contains(&e)) {
+                    continue;
+                }
+            }
+            let text = texts.get(item.file.0).cloned().flatten();
+            let file_directives = directives
+                .entry(item.file)
+                .or_insert_with(|| text.as_deref().map(Directives::parse).unwrap_or_default());
+            let by_annotation = item
+                .object
+                .and_then(|id| objects.get(id.0))
+                .is_some_and(|object| annotation_suppresses(object, &item.rule));
+            if by_annotation || file_directives.suppresses(&item.rule, item.span.start.line) {
+                summary.suppressed += 1;
+                continue;
+            }
+            let severity = policy
+                .severity
+                .or(item.severity)
+                .unwrap_or(policy.default_severity);
+            summary.count(severity);
+            let file = file_paths.get(item.file.0).cloned().unwrap_or_default();
+            if let Some(text) = text {
+                sources.entry(file.clone()).or_insert(text);
+            }
+            findings.push(Finding {
+                rule: item.rule,
+                severity,
+                message: item.message,
+                help: item.help,
+                file,
+                span: item.span,
+                document: item.document,
+                source: item.source.map(|source| source.to_string()),
+                resource: item.resource,
+                environment: item
+                    .environment
+                    .and_then(|id| self.environments.get(id))
+                    .map(|environment| environment.name.clone()),
+                path: item.path.filter(|path| !path.is_empty()),
+            });
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Report {
+            findings,
+            summary,
+            sources,
+        }
+    }
+}
+
+/// A finding before suppression and configuration.
+struct Pending {
+    rule: Cow<'static, str>,
+    /// The severity the rule asked for (else the rule default applies).
+    severity: Option<Severity>,
+    file: FileId,
+    document: usize,
+    span: Span,
+    message: String,
+    help: Option<String>,
+    source: Option<Arc<str>>,
+    resource: Option<ResourceRef>,
+    environment: Option<EnvId>,
+    path: Option<String>,
+    object: Option<ObjectId>,
+}
+
+impl Pending {
+    fn load(
+        rule: &'static str,
+        file: FileId,
+        document: usize,
+        span: Span,
+        message: String,
+    ) -> Pending {
+        Pending {
+            rule: Cow::Borrowed(rule),
+            severity: None,
+            file,
+            document,
+            span,
+            message,
+            help: None,
+            source: None,
+            resource: None,
+            environment: None,
+            path: None,
+            object: None,
+        }
+    }
+
+    fn from_violation(rule: &Rule, violation: Violation, object: &Object) -> Pending {
+        let (span, pointer) = match &violation.target {
+            Target::Value(pointer) => (object.node.locate(pointer).span, Some(pointer.clone())),
+            Target::Key(pointer) => (
+                object
+                    .node
+                    .key_span(pointer)
+                    .unwrap_or_else(|| object.node.locate(pointer).span),
+                Some(pointer.clone()),
+            ),
+            Target::Span(span) => (*span, None),
+        };
+        Pending {
+            rule: rule.meta.id.clone(),
+            severity: Some(violation.severity.unwrap_or(rule.meta.default_severity)),
+            file: object.file,
+            document: object.document,
+            span,
+            message: violation.message,
+            help: violation.help,
+            source: object.source.clone(),
+            resource: Some(object.identity.to_ref()),
+            environment: object.environment,
+            path: pointer.map(|pointer| format!("{}{pointer}", object.pointer_prefix)),
+            object: Some(object.id),
+        }
+    }
+}
+
+fn internal_error(
+    rule: &Rule,
+    object: &Object,
+    panic: &Box<dyn std::any::Any + Send>,
+) -> Violation {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".to_owned());
+    Violation::at_value(
+        object,
+        "",
+        format!(
+            "internal error in rule {} while checking this object: {detail}",
+            rule.id()
+        ),
+    )
+    .with_severity(Severity::Error)
+    .with_help("this is a bug in plimsoll; please report it with the document that triggers it")
+}
+
+fn suggestion(id: &str, known: &[&str]) -> String {
+    known
+        .iter()
+        .map(|candidate| (edit_distance(id, candidate), candidate))
+        .filter(|(distance, _)| *distance <= 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+        .unwrap_or_default()
+}
+
+fn config_error(config: &Config, span: Span, key: &str, message: String) -> ConfigError {
+    ConfigError {
+        file: config.path.clone().unwrap_or_default(),
+        line: span.start.line,
+        column: span.start.column,
+        key: key.to_owned(),
+        message,
+    }
+}
+
+/// Turns a file's documents into objects and load findings; returns the
+/// number of non-empty documents.
+fn classify_file(
+    file_id: FileId,
+    file: &mut LoadedFile,
+    environment: Option<EnvId>,
+    objects: &mut Vec<Object>,
+    pending: &mut Vec<Pending>,
+) -> usize {
+    if let Some(note) = file.note.take() {
+        let mut item = Pending::load(
+            note.rule,
+            file_id,
+            0,
+            Span::point(Position::START),
+            note.message,
+        );
+        item.help = note.help;
+        item.environment = environment;
+        pending.push(item);
+    }
+    let raw_documents = std::mem::take(&mut file.documents);
+    let holds_objects = file.kind == FileKind::Manifests;
+    let mut non_empty = 0;
+    for document in raw_documents {
+        if document.root.is_some() || !document.problems.is_empty() {
+            non_empty += 1;
+        }
+        classify_document(
+            file_id,
+            document,
+            holds_objects,
+            environment,
+            objects,
+            pending,
+        );
+    }
+    non_empty
+}
+
+fn classify_document(
+    file_id: FileId,
+    document: RawDocument,
+    holds_objects: bool,
+    environment: Option<EnvId>,
+    objects: &mut Vec<Object>,
+    pending: &mut Vec<Pending>,
+) {
+    let source: Option<Arc<str>> = document.source.as_deref().map(Arc::from);
+    let identity = document.root.as_ref().and_then(Identity::of);
+    for problem in &document.problems {
+        let mut item = Pending::load(
+            problem_rule(problem.kind),
+            file_id,
+            document.index,
+            problem.span,
+            problem.message.clone(),
+        );
+        item.source = source.clone();
+        item.resource = identity.as_ref().map(Identity::to_ref);
+        item.environment = environment;
+        pending.push(item);
+    }
+    let Some(root) = document.root else {
+        return;
+    };
+    if !holds_objects {
+        return;
+    }
+    let mut place = |node: Node, prefix: String| {
+        let shape_problems = manifest_shape::problems(&node);
+        match Identity::of(&node) {
+            Some(identity) if shape_problems.is_empty() => objects.push(Object {
+                id: ObjectId(objects.len()),
+                file: file_id,
+                document: document.index,
+                pointer_prefix: prefix,
+                node,
+                source: source.clone(),
+                identity,
+                environment,
+            }),
+            _ => {
+                // One finding per object, naming everything that is missing.
+                let pointer = shape_problems
+                    .first()
+                    .map(|(pointer, _)| pointer.clone())
+                    .unwrap_or_default();
+                let message = shape_problems
+                    .into_iter()
+                    .map(|(_, message)| message)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let span = if pointer.is_empty() {
+                    first_key_span(&node)
+                } else {
+                    node.locate(&pointer).span
+                };
+                let mut item =
+                    Pending::load(manifest_shape::ID, file_id, document.index, span, message);
+                item.source = source.clone();
+                item.environment = environment;
+                item.path = Some(format!("{prefix}{pointer}"));
+                pending.push(item);
+            }
+        }
+    };
+    match list_items(root) {
+        Ok(items) => {
+            for (at, item) in items.into_iter().enumerate() {
+                place(item, format!("/items/{at}"));
+            }
+        }
+        Err(root) => place(root, String::new()),
+    }
+}
+
+/// The items of a `List` (or `*List`) object; the node itself otherwise.
+fn list_items(root: Node) -> Result<Vec<Node>, Node> {
+    let is_list = root
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|kind| kind.ends_with("List"))
+        && root
+            .get("items")
+            .is_some_and(|items| items.as_seq().is_some() || items.is_null());
+    if !is_list {
+        return Err(root);
+    }
+    let Value::Map(entries) = root.value else {
+        return Err(root);
+    };
+    Ok(entries
+        .into_iter()
+        .find(|entry| entry.key == "items")
+        .and_then(|entry| match entry.value.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+fn first_key_span(node: &Node) -> Span {
+    node.as_map()
+        .and_then(|entries| entries.first())
+        .map_or(Span::point(node.span.start), |entry| entry.key_span)
+}

@@ -1,0 +1,304 @@
+//! Environments: the promotion graph and which environment a document
+//! belongs to (SPEC section 3).
+
+use std::collections::HashMap;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::config::{Config, ConfigError, EnvironmentConfig};
+
+/// Index of an environment in the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EnvId(pub usize);
+
+/// One environment.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// Its index.
+    pub id: EnvId,
+    /// The canonical name, reported in findings.
+    pub name: String,
+    /// The configuration (defaults for the built-in graph).
+    pub config: EnvironmentConfig,
+    /// Environments it promotes to.
+    pub promotes_to: Vec<EnvId>,
+}
+
+impl Environment {
+    /// Whether a token of `text` is this environment's name or an alias.
+    pub fn is_named_in(&self, text: &str) -> bool {
+        tokens(text).any(|token| {
+            token.eq_ignore_ascii_case(&self.name)
+                || self
+                    .config
+                    .aliases
+                    .iter()
+                    .any(|alias| token.eq_ignore_ascii_case(alias))
+        })
+    }
+
+    /// The directory of `path` that names this environment, nearest the
+    /// file first (`clusters/eu/prod/api.yaml` → `clusters/eu/prod`): the
+    /// root of one deployment of the environment.
+    pub fn root_in<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let directory = path.rsplit_once('/')?.0;
+        let mut end = directory.len();
+        for segment in directory.rsplit('/') {
+            if self.is_named_in(segment) {
+                return directory.get(..end);
+            }
+            end = end.saturating_sub(segment.len() + 1);
+        }
+        None
+    }
+}
+
+/// The environments of a run and the rules to assign documents to them.
+#[derive(Debug, Clone)]
+pub struct Environments {
+    list: Vec<Environment>,
+    /// Lower-cased names and aliases.
+    by_name: HashMap<String, EnvId>,
+    /// `environments[].paths`, one glob set per environment.
+    path_globs: Vec<(EnvId, GlobSet)>,
+    /// `environments[].namespaces`.
+    by_namespace: HashMap<String, EnvId>,
+}
+
+/// The graph used when the config has no `environments`.
+fn default_graph() -> Vec<EnvironmentConfig> {
+    let environment = |name: &str, aliases: &[&str], promotes_to: &[&str]| EnvironmentConfig {
+        name: name.to_owned(),
+        aliases: aliases.iter().map(|alias| (*alias).to_owned()).collect(),
+        promotes_to: promotes_to
+            .iter()
+            .map(|target| (*target).to_owned())
+            .collect(),
+        ..EnvironmentConfig::default()
+    };
+    vec![
+        environment("dev", &["development"], &["staging"]),
+        environment("staging", &["stage"], &["prod"]),
+        environment("prod", &["production", "prd", "live"], &[]),
+    ]
+}
+
+impl Environments {
+    /// Builds the graph from the config (the default graph when it has no
+    /// environments).
+    pub fn from_config(config: &Config) -> Result<Environments, ConfigError> {
+        let configs = if config.environments.is_empty() {
+            default_graph()
+        } else {
+            config.environments.clone()
+        };
+        let mut by_name = HashMap::new();
+        for (at, environment) in configs.iter().enumerate() {
+            for name in std::iter::once(&environment.name).chain(&environment.aliases) {
+                by_name.insert(name.to_lowercase(), EnvId(at));
+            }
+        }
+        let mut list = Vec::with_capacity(configs.len());
+        let mut path_globs = Vec::new();
+        let mut by_namespace = HashMap::new();
+        for (at, environment) in configs.into_iter().enumerate() {
+            let id = EnvId(at);
+            if !environment.paths.is_empty() {
+                let mut builder = GlobSetBuilder::new();
+                for pattern in &environment.paths {
+                    builder.add(compile_glob(pattern, config, &environment)?);
+                }
+                let set = builder
+                    .build()
+                    .map_err(|error| glob_error(config, &environment, error))?;
+                path_globs.push((id, set));
+            }
+            for namespace in &environment.namespaces {
+                by_namespace.insert(namespace.clone(), id);
+            }
+            let promotes_to = environment
+                .promotes_to
+                .iter()
+                .filter_map(|target| by_name.get(&target.to_lowercase()).copied())
+                .collect();
+            list.push(Environment {
+                id,
+                name: environment.name.clone(),
+                config: environment,
+                promotes_to,
+            });
+        }
+        Ok(Environments {
+            list,
+            by_name,
+            path_globs,
+            by_namespace,
+        })
+    }
+
+    /// All environments, in configured order.
+    pub fn iter(&self) -> impl Iterator<Item = &Environment> {
+        self.list.iter()
+    }
+
+    /// The environment with this id.
+    pub fn get(&self, id: EnvId) -> Option<&Environment> {
+        self.list.get(id.0)
+    }
+
+    /// The environment a name or alias means (case-insensitive).
+    pub fn lookup(&self, name: &str) -> Option<EnvId> {
+        self.by_name.get(&name.to_lowercase()).copied()
+    }
+
+    /// The environment named by a token of `text` (split on `-`, `_`, `.`
+    /// and `/`): `production-db` names prod, `reproduce` names nothing.
+    pub fn named_in(&self, text: &str) -> Option<EnvId> {
+        tokens(text).find_map(|token| self.lookup(token))
+    }
+
+    /// Step 2 of the resolution: `environments[].paths`, else a directory
+    /// (nearest first) or the file stem naming an environment.
+    pub fn for_path(&self, path: &str) -> Option<EnvId> {
+        let path = path.strip_prefix("./").unwrap_or(path);
+        if let Some((id, _)) = self.path_globs.iter().find(|(_, set)| set.is_match(path)) {
+            return Some(*id);
+        }
+        let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let file_name = segments.pop()?;
+        let stem = file_name
+            .rsplit_once('.')
+            .map_or(file_name, |(stem, _)| stem);
+        segments
+            .iter()
+            .rev()
+            .find_map(|segment| self.named_in(segment))
+            .or_else(|| self.named_in(stem))
+    }
+
+    /// Step 3 of the resolution for one namespace: the config's
+    /// `namespaces`, else the Namespace object's environment label (looked up
+    /// in `labelled`), else a name ending in `-<env>`.
+    pub fn for_namespace(
+        &self,
+        namespace: &str,
+        labelled: &HashMap<String, EnvId>,
+    ) -> Option<EnvId> {
+        self.by_namespace
+            .get(namespace)
+            .or_else(|| labelled.get(namespace))
+            .copied()
+            .or_else(|| {
+                let (_, last) = namespace.rsplit_once('-')?;
+                self.lookup(last)
+            })
+    }
+}
+
+fn tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['-', '_', '.', '/'])
+        .filter(|token| !token.is_empty())
+}
+
+fn compile_glob(
+    pattern: &str,
+    config: &Config,
+    environment: &EnvironmentConfig,
+) -> Result<Glob, ConfigError> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|error| glob_error(config, environment, error))
+}
+
+fn glob_error(
+    config: &Config,
+    environment: &EnvironmentConfig,
+    error: globset::Error,
+) -> ConfigError {
+    ConfigError {
+        file: config.path.clone().unwrap_or_default(),
+        line: environment.span.start.line,
+        column: environment.span.start.column,
+        key: format!("environments.{}.paths", environment.name),
+        message: format!("invalid glob: {error}"),
+    }
+}
+
+/// Whether a label key names the environment: the configured key, else any
+/// key `environment` or ending in `/environment`.
+pub fn is_environment_label(key: &str, configured: Option<&str>) -> bool {
+    match configured {
+        Some(configured) => key == configured,
+        None => key == "environment" || key.ends_with("/environment"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_environments() -> Environments {
+        Environments::from_config(&Config::default()).unwrap()
+    }
+
+    fn name_of(environments: &Environments, id: Option<EnvId>) -> Option<String> {
+        id.and_then(|id| environments.get(id))
+            .map(|e| e.name.clone())
+    }
+
+    #[test]
+    fn paths_name_environments_by_token() {
+        let environments = default_environments();
+        let cases = [
+            ("envs/prod/api.yaml", Some("prod")),
+            ("overlays/production/kustomization.yaml", Some("prod")),
+            ("helm/values-dev.yaml", Some("dev")),
+            ("apps/reproduce/x.yaml", None),
+            ("./k8s/stage/a.yml", Some("staging")),
+            ("cluster-003/live/api.yaml", Some("prod")),
+            ("manifests/deployment.yaml", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(
+                name_of(&environments, environments.for_path(path)).as_deref(),
+                expected,
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn environment_roots_are_the_nearest_directory_naming_them() {
+        let environments = default_environments();
+        let prod = environments
+            .get(environments.lookup("prod").unwrap())
+            .unwrap();
+        assert_eq!(
+            prod.root_in("clusters/eu/production/apps/api.yaml"),
+            Some("clusters/eu/production")
+        );
+        assert_eq!(prod.root_in("prod/api.yaml"), Some("prod"));
+        assert_eq!(prod.root_in("helm/values-prod.yaml"), None);
+        assert_eq!(prod.root_in("api.yaml"), None);
+    }
+
+    #[test]
+    fn namespaces_name_environments_by_suffix() {
+        let environments = default_environments();
+        let labelled = HashMap::new();
+        assert_eq!(
+            name_of(
+                &environments,
+                environments.for_namespace("meetinity-prod", &labelled)
+            )
+            .as_deref(),
+            Some("prod")
+        );
+        assert_eq!(environments.for_namespace("production-db", &labelled), None);
+        assert_eq!(
+            name_of(&environments, environments.named_in("production-db")).as_deref(),
+            Some("prod")
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Findings: what a check reports, as typed data.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::source::Span;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Should be fixed.
+    Warning,
+    /// Must be fixed.
+    Error,
+}
+
+impl Severity {
+    /// Parses `error`, `warning` or `info`.
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// The Kubernetes object a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceRef {
+    /// `apps/v1`.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// `Deployment`.
+    pub kind: String,
+    /// The namespace, when the object names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The name (or `generateName`).
+    pub name: String,
+}
+
+impl fmt::Display for ResourceRef {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(namespace) => write!(formatter, "{} {}/{}", self.kind, namespace, self.name),
+            None => write!(formatter, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One problem, located in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule id (`image-digest`).
+    pub rule: Cow<'static, str>,
+    /// Severity after configuration.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The file, as given (`-` or `--stdin-filename` for stdin).
+    pub file: String,
+    /// The text the finding is about.
+    pub span: Span,
+    /// 0-based index of the document in the file.
+    pub document: usize,
+    /// The Helm template the document was rendered from (`# Source:`).
+    pub source: Option<String>,
+    /// The object the finding is about.
+    pub resource: Option<ResourceRef>,
+    /// The canonical environment of the object.
+    pub environment: Option<String>,
+    /// JSON pointer to the value inside the document.
+    pub path: Option<String>,
+}
+
+impl Finding {
+    /// The order of the report: file, line, column, rule, then the rest so
+    /// that the order is total and output is byte-identical across runs.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            &self.file,
+            self.span.start.line,
+            self.span.start.column,
+            &self.rule,
+            &self.message,
+            self.document,
+            &self.path,
+            &self.resource,
+        )
+    }
+}
+
+/// Counts over a whole run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Files read.
+    pub files: usize,
+    /// Non-empty documents read.
+    pub documents: usize,
+    /// Findings at error level.
+    pub errors: usize,
+    /// Findings at warning level.
+    pub warnings: usize,
+    /// Findings at info level.
+    pub infos: usize,
+    /// Findings hidden by suppressions or a baseline.
+    pub suppressed: usize,
+}
+
+impl Summary {
+    /// Adds a reported finding to the counts.
+    pub fn count(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+    }
+
+    /// The number of findings at or above `threshold`.
+    pub fn at_or_above(&self, threshold: Severity) -> usize {
+        match threshold {
+            Severity::Error => self.errors,
+            Severity::Warning => self.errors + self.warnings,
+            Severity::Info => self.errors + self.warnings + self.infos,
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! plimsoll: a policy linter and manifest validator for Kubernetes config
+//! repositories.
+//!
+//! The library runs the same pipeline as the `plimsoll` command and returns
+//! typed findings; it never prints and never exits.
+//!
+//! ```text
+//! discover → load → classify → document rules → set rules → suppress → report
+//! ```
+//!
+//! # Example
+//!
+//! ```
+//! use plimsoll::{Config, Engine, EngineOptions, Input};
+//!
+//! let config = Config::from_yaml("images: {requireDigest: true}\n", ".plimsoll.yaml".as_ref())?;
+//! let engine = Engine::new(config, EngineOptions::default())?;
+//! let manifest = "\
+//! apiVersion: v1
+//! kind: Pod
+//! metadata:
+//!   name: debug
+//! spec:
+//!   containers:
+//!     - name: shell
+//!       image: busybox:1.37.0
+//! ";
+//! let report = engine.check(&[Input::Text { name: "pod.yaml".into(), text: manifest.into() }])?;
+//! let finding = &report.findings[0];
+//! assert_eq!(finding.rule, "image-digest");
+//! assert_eq!((finding.span.start.line, finding.span.start.column), (8, 14));
+//! assert_eq!(finding.path.as_deref(), Some("/spec/containers/0/image"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Rules of your own are [`rules::Rule`]s added to [`rules::builtin`] and
+//! given to [`Engine::with_rules`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+pub mod config;
+mod discover;
+mod engine;
+pub mod environment;
+pub mod finding;
+mod load;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod source;
+pub mod suppress;
+pub mod yaml;
+
+pub use config::{Config, ConfigError};
+pub use discover::{Input, MissingPath};
+pub use engine::{CheckError, Engine, EngineError, EngineOptions, Report};
+pub use finding::{Finding, ResourceRef, Severity, Summary};
+pub use load::FileKind;

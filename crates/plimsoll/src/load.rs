@@ -1,0 +1,213 @@
+//! Load: read each file, recognise what it is, and parse its documents.
+//!
+//! Files are read and parsed in parallel. A file that cannot be read is a
+//! note for `input-read`; an unrendered Helm template is a note for
+//! `unrendered-template`; everything else is parsed into spanned documents.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::discover::{Candidate, Origin};
+use crate::rules::{input_read, unrendered_template, yaml_syntax};
+use crate::yaml::{parse_stream, Limits, ProblemKind, RawDocument};
+
+/// Files larger than this are not read (an `input-read` finding says so).
+pub(crate) const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How many leading bytes are looked at to tell a binary file.
+const BINARY_SNIFF_BYTES: usize = 8192;
+
+/// What a file is, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Kubernetes manifests (the default).
+    Manifests,
+    /// Helm values (`values.yaml`, `values-prod.yaml`).
+    HelmValues,
+    /// `Chart.yaml`.
+    HelmChart,
+    /// Kustomize's `kustomization.yaml`.
+    Kustomization,
+    /// A release's `component-tags.json`.
+    ComponentTags,
+}
+
+impl FileKind {
+    /// Recognises a file by its name.
+    pub fn of(path: &str) -> FileKind {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+        if name == "component-tags.json" {
+            FileKind::ComponentTags
+        } else if name == "Chart.yaml" || name == "Chart.yml" {
+            FileKind::HelmChart
+        } else if matches!(stem, "kustomization" | "Kustomization") {
+            FileKind::Kustomization
+        } else if stem == "values"
+            || stem.starts_with("values-")
+            || stem.starts_with("values.")
+            || stem.starts_with("values_")
+        {
+            FileKind::HelmValues
+        } else {
+            FileKind::Manifests
+        }
+    }
+}
+
+/// A note the loader makes about a whole file.
+#[derive(Debug, Clone)]
+pub(crate) struct FileNote {
+    pub rule: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// A file after loading.
+#[derive(Debug, Clone)]
+pub(crate) struct LoadedFile {
+    pub display: String,
+    pub kind: FileKind,
+    /// The text, when it could be read.
+    pub text: Option<Arc<str>>,
+    pub documents: Vec<RawDocument>,
+    pub note: Option<FileNote>,
+}
+
+pub(crate) fn load_all(candidates: Vec<Candidate>, limits: &Limits) -> Vec<LoadedFile> {
+    candidates
+        .into_par_iter()
+        .map(|candidate| load(candidate, limits))
+        .collect()
+}
+
+fn load(candidate: Candidate, limits: &Limits) -> LoadedFile {
+    let kind = FileKind::of(&candidate.display);
+    let mut file = LoadedFile {
+        display: candidate.display,
+        kind,
+        text: None,
+        documents: Vec::new(),
+        note: None,
+    };
+    let text = match candidate.origin {
+        Origin::Text(text) => text,
+        Origin::Unlistable(reason) => {
+            file.note = Some(unreadable(format!("cannot read the file: {reason}")));
+            return file;
+        }
+        Origin::File(path) => match read_text(&path) {
+            Ok(text) => text,
+            Err(message) => {
+                file.note = Some(unreadable(message));
+                return file;
+            }
+        },
+    };
+    if text
+        .as_bytes()
+        .iter()
+        .take(BINARY_SNIFF_BYTES)
+        .any(|byte| *byte == 0)
+    {
+        file.note = Some(unreadable(
+            "the file looks binary (it contains NUL bytes)".to_owned(),
+        ));
+        return file;
+    }
+    let has_template_syntax = text.contains("{{");
+    if has_template_syntax && is_under_templates(&file.display) {
+        file.note = Some(template_note());
+        file.text = Some(Arc::from(text));
+        return file;
+    }
+    let documents = parse_stream(&text, limits);
+    let syntax_error = documents
+        .iter()
+        .flat_map(|document| &document.problems)
+        .any(|problem| problem.kind == ProblemKind::Syntax);
+    if has_template_syntax && syntax_error {
+        file.note = Some(template_note());
+    } else {
+        file.documents = documents;
+    }
+    file.text = Some(Arc::from(text));
+    file
+}
+
+fn unreadable(message: String) -> FileNote {
+    FileNote {
+        rule: input_read::ID,
+        message,
+        help: Some("make the file readable UTF-8 text, or exclude it".to_owned()),
+    }
+}
+
+fn template_note() -> FileNote {
+    FileNote {
+        rule: unrendered_template::ID,
+        message: "skipped: this is an unrendered Helm template".to_owned(),
+        help: Some(
+            "check the rendered output instead: helm template CHART | plimsoll check -".to_owned(),
+        ),
+    }
+}
+
+fn is_under_templates(display: &str) -> bool {
+    let mut segments: Vec<&str> = display.split('/').collect();
+    segments.pop();
+    segments.contains(&"templates")
+}
+
+fn read_text(path: &std::path::Path) -> Result<String, String> {
+    let metadata =
+        std::fs::metadata(path).map_err(|error| format!("cannot read the file: {error}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} MiB, more than the {} MiB limit",
+            metadata.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
+    String::from_utf8(bytes).map_err(|error| {
+        format!(
+            "the file is not UTF-8 (invalid byte at offset {})",
+            error.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// The id of the rule a parse problem belongs to.
+pub(crate) fn problem_rule(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::Syntax => yaml_syntax::ID,
+        ProblemKind::DuplicateKey => crate::rules::yaml_duplicate_key::ID,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_recognised_by_name() {
+        assert_eq!(FileKind::of("helm/values-prod.yaml"), FileKind::HelmValues);
+        assert_eq!(FileKind::of("values.yaml"), FileKind::HelmValues);
+        assert_eq!(FileKind::of("charts/x/Chart.yaml"), FileKind::HelmChart);
+        assert_eq!(
+            FileKind::of("base/kustomization.yaml"),
+            FileKind::Kustomization
+        );
+        assert_eq!(
+            FileKind::of("release/component-tags.json"),
+            FileKind::ComponentTags
+        );
+        assert_eq!(FileKind::of("envs/prod/deploy.yaml"), FileKind::Manifests);
+        assert_eq!(FileKind::of("valuesets.yaml"), FileKind::Manifests);
+    }
+}

@@ -1,0 +1,130 @@
+//! Kubernetes objects found in the input: identity and common metadata.
+
+use std::sync::Arc;
+
+use crate::environment::EnvId;
+use crate::finding::ResourceRef;
+use crate::yaml::{Node, Value};
+
+/// Index of an object in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId(pub usize);
+
+/// Index of a file in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub usize);
+
+/// Who an object is: API group and version, kind, namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Identity {
+    /// `apps/v1`.
+    pub api_version: String,
+    /// `apps` (empty for the core group).
+    pub group: String,
+    /// `v1`.
+    pub version: String,
+    /// `Deployment`.
+    pub kind: String,
+    /// The namespace, when the object names one.
+    pub namespace: Option<String>,
+    /// `metadata.name`, else `metadata.generateName`.
+    pub name: String,
+}
+
+impl Identity {
+    /// Reads the identity of a manifest; `None` unless `apiVersion`, `kind`
+    /// and a name are non-empty strings.
+    pub fn of(node: &Node) -> Option<Identity> {
+        let api_version = non_empty(node.get("apiVersion"))?;
+        let kind = non_empty(node.get("kind"))?;
+        let metadata = node.get("metadata");
+        let name = non_empty(metadata.and_then(|m| m.get("name")))
+            .or_else(|| non_empty(metadata.and_then(|m| m.get("generateName"))))?;
+        let namespace = non_empty(metadata.and_then(|m| m.get("namespace"))).map(str::to_owned);
+        let (group, version) = match api_version.rsplit_once('/') {
+            Some((group, version)) => (group.to_owned(), version.to_owned()),
+            None => (String::new(), api_version.to_owned()),
+        };
+        Some(Identity {
+            api_version: api_version.to_owned(),
+            group,
+            version,
+            kind: kind.to_owned(),
+            namespace,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The reference used in findings.
+    pub fn to_ref(&self) -> ResourceRef {
+        ResourceRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// Whether this is `group`/`kind` (`""` for the core group).
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.group == group && self.kind == kind
+    }
+}
+
+fn non_empty(node: Option<&Node>) -> Option<&str> {
+    node.and_then(Node::as_str).filter(|text| !text.is_empty())
+}
+
+/// A Kubernetes object of the input, with where it came from.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// Its index in the run.
+    pub id: ObjectId,
+    /// The file it is in.
+    pub file: FileId,
+    /// The 0-based index of its document in the file.
+    pub document: usize,
+    /// JSON pointer of the object inside its document: `""`, or
+    /// `/items/3` for an item of a `List`.
+    pub pointer_prefix: String,
+    /// The object's tree.
+    pub node: Node,
+    /// The Helm template it was rendered from.
+    pub source: Option<Arc<str>>,
+    /// Who it is.
+    pub identity: Identity,
+    /// Its environment, once resolved.
+    pub environment: Option<EnvId>,
+}
+
+impl Object {
+    /// `metadata.labels[key]`.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.node
+            .get_path(&["metadata", "labels", key])
+            .and_then(Node::as_str)
+    }
+
+    /// `metadata.annotations[key]`, as text (annotations are strings, but a
+    /// number written without quotes is read as its text too).
+    pub fn annotation(&self, key: &str) -> Option<String> {
+        let node = self.node.get_path(&["metadata", "annotations", key])?;
+        match &node.value {
+            Value::String(text) => Some(text.clone()),
+            Value::Int(number) => Some(number.to_string()),
+            Value::Bool(flag) => Some(flag.to_string()),
+            Value::Float(number) => Some(number.to_string()),
+            _ => None,
+        }
+    }
+
+    /// `metadata.labels` as (key, value) pairs of strings.
+    pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.node
+            .get_path(&["metadata", "labels"])
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| Some((entry.key.as_str(), entry.value.as_str()?)))
+    }
+}

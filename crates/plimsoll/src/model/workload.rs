@@ -1,0 +1,98 @@
+//! Workloads: where each kind keeps its pod template, and its containers.
+
+use super::object::Object;
+use crate::yaml::Node;
+
+/// The kinds whose objects run pods, with the JSON pointer of their pod spec.
+const POD_SPEC_POINTERS: &[(&str, &str, &str)] = &[
+    ("", "Pod", "/spec"),
+    ("apps", "Deployment", "/spec/template/spec"),
+    ("apps", "StatefulSet", "/spec/template/spec"),
+    ("apps", "DaemonSet", "/spec/template/spec"),
+    ("apps", "ReplicaSet", "/spec/template/spec"),
+    ("", "ReplicationController", "/spec/template/spec"),
+    ("batch", "Job", "/spec/template/spec"),
+    ("batch", "CronJob", "/spec/jobTemplate/spec/template/spec"),
+    ("argoproj.io", "Rollout", "/spec/template/spec"),
+    // Removed API groups still show up in old manifests; they hold pods in
+    // the same places.
+    ("extensions", "Deployment", "/spec/template/spec"),
+    ("extensions", "DaemonSet", "/spec/template/spec"),
+    ("extensions", "ReplicaSet", "/spec/template/spec"),
+];
+
+/// The container lists of a pod spec.
+pub const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+
+/// Whether the object is a workload (runs pods).
+pub fn is_workload(object: &Object) -> bool {
+    pod_spec_pointer(object).is_some()
+}
+
+/// The JSON pointer of a workload's pod spec.
+pub fn pod_spec_pointer(object: &Object) -> Option<&'static str> {
+    let identity = &object.identity;
+    POD_SPEC_POINTERS
+        .iter()
+        .find(|(group, kind, _)| identity.group == *group && identity.kind == *kind)
+        .map(|(_, _, pointer)| *pointer)
+}
+
+/// A workload's pod spec, with its pointer.
+pub fn pod_spec(object: &Object) -> Option<(&'static str, &Node)> {
+    let pointer = pod_spec_pointer(object)?;
+    object.node.pointer(pointer).map(|node| (pointer, node))
+}
+
+/// One container of a pod spec.
+#[derive(Debug, Clone, Copy)]
+pub struct Container<'a> {
+    /// The container's tree.
+    pub node: &'a Node,
+    /// Which list it is in (`containers`, `initContainers`,
+    /// `ephemeralContainers`).
+    pub list: &'static str,
+    /// Its index in that list.
+    pub index: usize,
+    /// The pod spec's pointer.
+    pub pod_spec_pointer: &'static str,
+}
+
+impl Container<'_> {
+    /// `name`, or `""`.
+    pub fn name(&self) -> &str {
+        self.node.get("name").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// The JSON pointer of a field of this container (`"image"` →
+    /// `/spec/template/spec/containers/0/image`).
+    pub fn pointer(&self, field: &str) -> String {
+        format!(
+            "{}/{}/{}/{field}",
+            self.pod_spec_pointer, self.list, self.index
+        )
+    }
+}
+
+/// Every container of a workload: `containers`, `initContainers` and
+/// `ephemeralContainers`.
+pub fn containers(object: &Object) -> Vec<Container<'_>> {
+    let Some((pod_spec_pointer, spec)) = pod_spec(object) else {
+        return Vec::new();
+    };
+    CONTAINER_LISTS
+        .iter()
+        .filter_map(|list| Some((*list, spec.get(list)?.as_seq()?)))
+        .flat_map(|(list, items)| {
+            items
+                .iter()
+                .enumerate()
+                .map(move |(index, node)| Container {
+                    node,
+                    list,
+                    index,
+                    pod_spec_pointer,
+                })
+        })
+        .collect()
+}

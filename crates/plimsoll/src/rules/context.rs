@@ -1,0 +1,208 @@
+//! What a rule sees, and how it reports.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::config::Config;
+use crate::environment::Environment;
+use crate::finding::Severity;
+use crate::model::{FileId, Object, ObjectId};
+use crate::source::Span;
+
+/// What a document rule sees: one object.
+pub struct DocumentContext<'a> {
+    /// The object.
+    pub object: &'a Object,
+    /// Its environment, when resolved.
+    pub environment: Option<&'a Environment>,
+    /// The configuration.
+    pub config: &'a Config,
+}
+
+/// What a set rule sees: every object of one environment (or every object
+/// with no environment).
+pub struct SetContext<'a> {
+    /// The environment, or `None` for objects with no environment.
+    pub environment: Option<&'a Environment>,
+    /// The objects, indexed.
+    pub index: &'a ObjectIndex<'a>,
+    /// The configuration.
+    pub config: &'a Config,
+    pub(crate) file_paths: &'a [String],
+}
+
+impl SetContext<'_> {
+    /// The path of a file, as given.
+    pub fn file_path(&self, file: FileId) -> &str {
+        self.file_paths
+            .get(file.0)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// Objects of one environment, indexed by kind, namespace, name and labels.
+pub struct ObjectIndex<'a> {
+    objects: Vec<&'a Object>,
+    by_kind: HashMap<&'a str, Vec<usize>>,
+    by_namespace: HashMap<&'a str, Vec<usize>>,
+    by_labels: OnceLock<HashMap<(&'a str, &'a str), Vec<usize>>>,
+}
+
+impl<'a> ObjectIndex<'a> {
+    /// Indexes objects (in the run's order, which is file and document order).
+    pub fn new(objects: Vec<&'a Object>) -> ObjectIndex<'a> {
+        let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (at, object) in objects.iter().enumerate() {
+            by_kind
+                .entry(object.identity.kind.as_str())
+                .or_default()
+                .push(at);
+            if let Some(namespace) = &object.identity.namespace {
+                by_namespace.entry(namespace.as_str()).or_default().push(at);
+            }
+        }
+        ObjectIndex {
+            objects,
+            by_kind,
+            by_namespace,
+            by_labels: OnceLock::new(),
+        }
+    }
+
+    /// Every object.
+    pub fn all(&self) -> &[&'a Object] {
+        &self.objects
+    }
+
+    /// Objects of a kind (any group).
+    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = &'a Object> + '_ {
+        self.pick(self.by_kind.get(kind))
+    }
+
+    /// Objects that name this namespace.
+    pub fn in_namespace(&self, namespace: &str) -> impl Iterator<Item = &'a Object> + '_ {
+        self.pick(self.by_namespace.get(namespace))
+    }
+
+    /// Objects carrying the label `key: value`.
+    pub fn with_label(&self, key: &str, value: &str) -> Vec<&'a Object> {
+        let labels: &HashMap<(&str, &str), Vec<usize>> = self.by_labels.get_or_init(|| {
+            let mut by_labels: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+            for (at, object) in self.objects.iter().enumerate() {
+                for label in object.labels() {
+                    by_labels.entry(label).or_default().push(at);
+                }
+            }
+            by_labels
+        });
+        labels
+            .get(&(key, value))
+            .into_iter()
+            .flatten()
+            .filter_map(|at| self.objects.get(*at).copied())
+            .collect()
+    }
+
+    fn pick<'s>(
+        &'s self,
+        positions: Option<&'s Vec<usize>>,
+    ) -> impl Iterator<Item = &'a Object> + 's {
+        positions
+            .into_iter()
+            .flatten()
+            .filter_map(|at| self.objects.get(*at).copied())
+    }
+}
+
+/// What a finding points at inside its object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The value at this JSON pointer (or, when it is missing, the key of
+    /// its deepest existing ancestor).
+    Value(String),
+    /// The key that holds the value at this JSON pointer.
+    Key(String),
+    /// An exact span of the object's file.
+    Span(Span),
+}
+
+/// A finding as a rule reports it; the engine adds the file, position,
+/// resource and environment.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    /// The object it is about.
+    pub object: ObjectId,
+    /// Where in the object.
+    pub target: Target,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Severity, when it differs from the rule's default.
+    pub severity: Option<Severity>,
+}
+
+impl Violation {
+    /// A violation about the value at `pointer` in `object`.
+    pub fn at_value(
+        object: &Object,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Violation {
+        Violation::new(object, Target::Value(pointer.into()), message)
+    }
+
+    /// A violation about the key holding the value at `pointer`.
+    pub fn at_key(
+        object: &Object,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Violation {
+        Violation::new(object, Target::Key(pointer.into()), message)
+    }
+
+    /// A violation about `object` at an explicit target.
+    pub fn new(object: &Object, target: Target, message: impl Into<String>) -> Violation {
+        Violation {
+            object: object.id,
+            target,
+            message: message.into(),
+            help: None,
+            severity: None,
+        }
+    }
+
+    /// Adds how to fix it.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Violation {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Reports at another severity than the rule's default.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> Violation {
+        self.severity = Some(severity);
+        self
+    }
+}
+
+/// Where a rule puts its violations.
+#[derive(Debug, Default)]
+pub struct Sink {
+    violations: Vec<Violation>,
+}
+
+impl Sink {
+    /// Reports a violation.
+    pub fn push(&mut self, violation: Violation) {
+        self.violations.push(violation);
+    }
+
+    /// The violations reported so far.
+    pub fn into_violations(self) -> Vec<Violation> {
+        self.violations
+    }
+}

@@ -1,0 +1,86 @@
+//! `duplicate-resource`: two objects with the same group, kind, namespace and
+//! name in one environment.
+//!
+//! Only one of them can exist in the cluster; whichever is applied last wins.
+//! The finding points at the later copy and names the first.
+//!
+//! What "applied together" means: when a directory names the environment
+//! (`clusters/eu/prod/…`), objects are compared within that directory, so two
+//! clusters of one environment may hold the same object; otherwise across
+//! the whole environment. Objects with no environment are compared within
+//! their own file only: nothing says which files are applied together, and
+//! repositories are full of alternative examples that reuse a name.
+
+use std::collections::HashMap;
+
+use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use crate::finding::Severity;
+use crate::model::{FileId, Object};
+
+pub(crate) fn rule() -> Rule {
+    Rule::set(
+        RuleMeta {
+            id: "duplicate-resource".into(),
+            category: Category::Parsing,
+            default_severity: Severity::Error,
+            summary: "two objects with the same group, kind, namespace and name in one environment".into(),
+            rationale: "The cluster holds one object per group, kind, namespace and name: the copy applied last \
+silently replaces the other, and which one that is depends on file order. `apps/v1` and `apps/v1beta1` \
+Deployments are the same object."
+                .into(),
+            fix: "Delete one copy, or rename it if both are needed.".into(),
+            bad: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata: {LOG_LEVEL: info}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata: {LOG_LEVEL: debug}\n".into(),
+            good: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata: {LOG_LEVEL: info}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: worker-config\ndata: {LOG_LEVEL: debug}\n".into(),
+        },
+        check,
+    )
+}
+
+/// Where two objects count as applied together.
+#[derive(PartialEq, Eq, Hash)]
+enum Scope<'a> {
+    /// The environment's directory (`""`: the whole environment).
+    Root(&'a str),
+    /// One file.
+    File(FileId),
+}
+
+fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    let mut first_seen: HashMap<(&str, &str, Option<&str>, &str, Scope<'_>), &Object> =
+        HashMap::new();
+    for object in context.index.all() {
+        let identity = &object.identity;
+        let path = context.file_path(object.file);
+        let scope = match context.environment {
+            Some(environment) => Scope::Root(environment.root_in(path).unwrap_or("")),
+            None => Scope::File(object.file),
+        };
+        let key = (
+            identity.group.as_str(),
+            identity.kind.as_str(),
+            identity.namespace.as_deref(),
+            identity.name.as_str(),
+            scope,
+        );
+        match first_seen.get(&key) {
+            None => {
+                first_seen.insert(key, object);
+            }
+            Some(first) => {
+                let line = first.node.locate("/metadata/name").span.start.line;
+                sink.push(
+                    Violation::at_value(
+                        object,
+                        "/metadata/name",
+                        format!(
+                            "{} is defined twice; the first is at {}:{line}",
+                            identity.to_ref(),
+                            context.file_path(first.file)
+                        ),
+                    )
+                    .with_help("delete one copy, or rename it"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! `image-digest`: an image is not pinned by digest, or its digest is
+//! malformed.
+//!
+//! A tag can be moved to other bytes at any time; a digest cannot. A
+//! promotion that copies a digest from staging to prod deploys exactly what
+//! was tested. `images.requireDigest` turns the rule off (`false`) or limits
+//! it to some environments (a list).
+
+use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
+use crate::config::RequireDigest;
+use crate::finding::Severity;
+use crate::model::{containers, ImageRef};
+
+pub(crate) fn rule() -> Rule {
+    Rule::document(
+        RuleMeta {
+            id: "image-digest".into(),
+            category: Category::Images,
+            default_severity: Severity::Error,
+            summary: "an image is not pinned by digest (@sha256: and 64 lowercase hex), or the digest is malformed".into(),
+            rationale: "Tags are mutable: the image behind `api:1.4.0` can change after it was tested, and two \
+clusters pulling the same tag can run different code. A sha256 digest names exactly one image, so what was \
+validated in staging is what runs in prod."
+                .into(),
+            fix: "Append the digest of the image you tested: `repo:tag@sha256:<64 hex>` (`crane digest repo:tag` \
+or `docker buildx imagetools inspect` prints it). Set `images.requireDigest` to a list of environments to \
+require digests only there."
+                .into(),
+            bad: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n".into(),
+            good: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n".into(),
+        },
+        check,
+    )
+}
+
+fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
+    if let RequireDigest::Environments(names) = &context.config.images.require_digest {
+        let required_here = context.environment.is_some_and(|environment| {
+            names.iter().any(|name| {
+                name.eq_ignore_ascii_case(&environment.name)
+                    || environment
+                        .config
+                        .aliases
+                        .iter()
+                        .any(|alias| alias.eq_ignore_ascii_case(name))
+            })
+        });
+        if !required_here {
+            return;
+        }
+    }
+    let object = context.object;
+    for container in containers(object) {
+        let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
+            continue;
+        };
+        let pointer = container.pointer("image");
+        let Some(reference) = ImageRef::parse(image) else {
+            sink.push(
+                Violation::at_value(
+                    object,
+                    pointer,
+                    format!("\"{image}\" is not a valid image reference"),
+                )
+                .with_help("write the image as registry/repository:tag@sha256:<digest>"),
+            );
+            continue;
+        };
+        match (reference.digest, reference.digest_problem()) {
+            (None, _) => sink.push(
+                Violation::at_value(
+                    object,
+                    pointer,
+                    format!("image {image} is not pinned by digest"),
+                )
+                .with_help(format!("pin it: {image}@sha256:<digest>")),
+            ),
+            (Some(_), Some(problem)) => sink.push(
+                Violation::at_value(
+                    object,
+                    pointer,
+                    format!("image {image} has a malformed digest: {problem}"),
+                )
+                .with_help(format!(
+                    "use the 64-character lowercase sha256 digest: {}@sha256:<digest>",
+                    reference.without_digest()
+                )),
+            ),
+            (Some(_), None) => {}
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! `image-latest`: an image uses `:latest` or no tag, and no digest.
+//!
+//! Without a tag Kubernetes pulls `:latest`; with `imagePullPolicy` left at
+//! its default it also pulls on every pod start, so replicas of one
+//! Deployment can run different code.
+
+use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
+use crate::finding::Severity;
+use crate::model::{containers, ImageRef};
+
+pub(crate) fn rule() -> Rule {
+    Rule::document(
+        RuleMeta {
+            id: "image-latest".into(),
+            category: Category::Images,
+            default_severity: Severity::Error,
+            summary: "an image uses :latest or no tag, and no digest".into(),
+            rationale: "`:latest` (or no tag, which means `:latest`) names whatever was pushed last: a rollback \
+redeploys the new code, and replicas started minutes apart can run different images. Nobody can tell from the \
+manifest what runs."
+                .into(),
+            fix: "Use a version tag, and pin its digest: `repo:1.4.0@sha256:<digest>`.".into(),
+            bad: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  containers:\n    - name: shell\n      image: busybox:latest\n".into(),
+            good: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  containers:\n    - name: shell\n      image: busybox:1.37.0\n".into(),
+        },
+        check,
+    )
+}
+
+fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
+    let object = context.object;
+    for container in containers(object) {
+        let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
+            continue;
+        };
+        let Some(reference) = ImageRef::parse(image) else {
+            continue;
+        };
+        if reference.digest.is_some() {
+            continue;
+        }
+        let message = match reference.tag {
+            None => format!("image {image} has no tag, so Kubernetes pulls :latest"),
+            Some("latest") => format!("image {image} uses the :latest tag"),
+            Some(_) => continue,
+        };
+        sink.push(
+            Violation::at_value(object, container.pointer("image"), message).with_help(format!(
+                "use a version tag and pin its digest: {}:<version>@sha256:<digest>",
+                reference.name
+            )),
+        );
+    }
+}

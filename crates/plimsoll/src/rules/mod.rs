@@ -1,0 +1,244 @@
+//! Rules: metadata, the two kinds of checks, and the registry.
+//!
+//! A rule is one file under `rules/`: its [`RuleMeta`] (id, category,
+//! default severity, summary, rationale, how to fix, a failing and a passing
+//! example) next to its check. Adding a rule touches that file, one line of
+//! [`builtin`], and its fixtures under `testdata/rules/<rule-id>/`.
+//!
+//! There are three kinds of rules:
+//! - **load** rules are reported by the loader itself (unreadable files,
+//!   YAML errors, malformed manifests); their file holds the metadata and the
+//!   helpers the loader calls;
+//! - **document** rules see one object at a time and run in parallel;
+//! - **set** rules see every object of one environment through an
+//!   [`ObjectIndex`] (by namespace, kind, name and labels).
+
+mod context;
+mod duplicate_resource;
+mod image_digest;
+mod image_latest;
+pub(crate) mod input_read;
+pub(crate) mod manifest_shape;
+mod plaintext_secret;
+pub(crate) mod unrendered_template;
+pub(crate) mod yaml_duplicate_key;
+pub(crate) mod yaml_syntax;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use context::{DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation};
+
+use crate::finding::Severity;
+
+/// The groups rules are listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Reading files, YAML, manifest shape, schemas.
+    Parsing,
+    /// Container images.
+    Images,
+    /// Names and environments.
+    Naming,
+    /// Per-namespace guardrails.
+    Namespaces,
+    /// Workload settings.
+    Workloads,
+    /// Secrets.
+    Secrets,
+    /// Argo CD, Helm hooks and Flux.
+    Delivery,
+    /// Promotions and release artifacts.
+    Promotion,
+    /// Monitoring rules.
+    Monitoring,
+    /// Rules written by users.
+    Custom,
+}
+
+impl Category {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Parsing => "parsing",
+            Category::Images => "images",
+            Category::Naming => "naming",
+            Category::Namespaces => "namespaces",
+            Category::Workloads => "workloads",
+            Category::Secrets => "secrets",
+            Category::Delivery => "delivery",
+            Category::Promotion => "promotion",
+            Category::Monitoring => "monitoring",
+            Category::Custom => "custom",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// What a rule is and why it exists; `plimsoll rules`, `plimsoll explain`
+/// and the rules reference are generated from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Stable kebab-case id.
+    pub id: Cow<'static, str>,
+    /// The group it is listed in.
+    pub category: Category,
+    /// Severity unless configured otherwise.
+    pub default_severity: Severity,
+    /// One line: what it reports.
+    pub summary: Cow<'static, str>,
+    /// Why it matters.
+    pub rationale: Cow<'static, str>,
+    /// How to fix a finding.
+    pub fix: Cow<'static, str>,
+    /// A YAML stream the rule reports.
+    pub bad: Cow<'static, str>,
+    /// The same stream, fixed.
+    pub good: Cow<'static, str>,
+}
+
+/// The check of a document rule.
+pub type DocumentCheck = Arc<dyn Fn(&DocumentContext<'_>, &mut Sink) + Send + Sync>;
+/// The check of a set rule.
+pub type SetCheck = Arc<dyn Fn(&SetContext<'_>, &mut Sink) + Send + Sync>;
+
+/// How a rule runs.
+#[derive(Clone)]
+pub enum Check {
+    /// Reported by the loader.
+    Load,
+    /// Runs on each object.
+    Document(DocumentCheck),
+    /// Runs on all objects of one environment.
+    Set(SetCheck),
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            Check::Load => "Load",
+            Check::Document(_) => "Document",
+            Check::Set(_) => "Set",
+        })
+    }
+}
+
+/// A rule: its metadata and its check.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// What it is.
+    pub meta: RuleMeta,
+    /// How it runs.
+    pub check: Check,
+}
+
+impl Rule {
+    /// A rule that checks one object at a time.
+    pub fn document(
+        meta: RuleMeta,
+        check: impl Fn(&DocumentContext<'_>, &mut Sink) + Send + Sync + 'static,
+    ) -> Rule {
+        Rule {
+            meta,
+            check: Check::Document(Arc::new(check)),
+        }
+    }
+
+    /// A rule that checks all objects of one environment together.
+    pub fn set(
+        meta: RuleMeta,
+        check: impl Fn(&SetContext<'_>, &mut Sink) + Send + Sync + 'static,
+    ) -> Rule {
+        Rule {
+            meta,
+            check: Check::Set(Arc::new(check)),
+        }
+    }
+
+    pub(crate) fn load(meta: RuleMeta) -> Rule {
+        Rule {
+            meta,
+            check: Check::Load,
+        }
+    }
+
+    /// The rule id.
+    pub fn id(&self) -> &str {
+        &self.meta.id
+    }
+}
+
+/// The built-in rules, in the order they are listed.
+pub fn builtin() -> Vec<Rule> {
+    vec![
+        input_read::rule(),
+        yaml_syntax::rule(),
+        yaml_duplicate_key::rule(),
+        manifest_shape::rule(),
+        unrendered_template::rule(),
+        duplicate_resource::rule(),
+        image_digest::rule(),
+        image_latest::rule(),
+        plaintext_secret::rule(),
+    ]
+}
+
+/// The rules reference (`docs/rules.md`), generated from rule metadata.
+pub fn reference_markdown(rules: &[Rule]) -> String {
+    let mut out = String::from(
+        "# Rules reference\n\n<!-- Generated from rule metadata by `plimsoll rules --format markdown`; do not edit. -->\n\n| id | category | default | summary |\n|---|---|---|---|\n",
+    );
+    for rule in rules {
+        out.push_str(&format!(
+            "| [`{id}`](#{id}) | {} | {} | {} |\n",
+            rule.meta.category,
+            rule.meta.default_severity,
+            rule.meta.summary,
+            id = rule.meta.id
+        ));
+    }
+    for rule in rules {
+        out.push('\n');
+        out.push_str(&explain_markdown(&rule.meta));
+    }
+    out
+}
+
+/// One rule's documentation as Markdown (`plimsoll explain RULE`).
+pub fn explain_markdown(meta: &RuleMeta) -> String {
+    let mut out = format!(
+        "## {}\n\n{}\n\nCategory: {} · default severity: {}\n\n### Why\n\n{}\n\n### How to fix\n\n{}\n",
+        meta.id,
+        meta.summary,
+        meta.category,
+        meta.default_severity,
+        meta.rationale.trim(),
+        meta.fix.trim()
+    );
+    if !meta.bad.is_empty() {
+        out.push_str(&format!(
+            "\n### Reported\n\n```yaml\n{}\n```\n",
+            meta.bad.trim_end()
+        ));
+    }
+    if !meta.good.is_empty() {
+        out.push_str(&format!(
+            "\n### Not reported\n\n```yaml\n{}\n```\n",
+            meta.good.trim_end()
+        ));
+    }
+    out.push_str(&format!(
+        "\n### Ignoring\n\nOn the line or the line above: `# plimsoll: ignore[{id}] reason`; for a whole file: `# plimsoll: ignore-file[{id}]`; on an object: the annotation `plimsoll.dev/ignore: \"{id}\"`; everywhere: `rules: {{{id}: off}}` in `.plimsoll.yaml`.\n",
+        id = meta.id
+    ));
+    out
+}

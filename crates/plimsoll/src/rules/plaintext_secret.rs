@@ -1,0 +1,59 @@
+//! `plaintext-secret`: a `v1 Secret` with `data` or `stringData` is
+//! committed.
+//!
+//! `data` is base64, which is an encoding, not encryption: anyone who can
+//! read the repository can read the secret. Commit a SealedSecret or an
+//! ExternalSecret instead.
+
+use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
+use crate::finding::Severity;
+
+pub(crate) fn rule() -> Rule {
+    Rule::document(
+        RuleMeta {
+            id: "plaintext-secret".into(),
+            category: Category::Secrets,
+            default_severity: Severity::Error,
+            summary: "a v1 Secret with data or stringData is committed; use SealedSecret or ExternalSecret".into(),
+            rationale: "A Secret's `data` is only base64-encoded. Once committed, the value is in every clone and \
+in the history forever, and must be rotated."
+                .into(),
+            fix: "Rotate the credential, delete the Secret from the repository, and commit a SealedSecret \
+(`kubeseal --format yaml`) or an ExternalSecret that reads it from your secret store."
+                .into(),
+            bad: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials\ntype: Opaque\nstringData:\n  DATABASE_URL: postgresql://app:hunter2@db:5432/app\n".into(),
+            good: "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: db-credentials\nspec:\n  encryptedData:\n    DATABASE_URL: AgBy8hCi8erSSYQMzc0RvJ6Q2w3LwA1pbqzBKbe1l1B0IZuHf7Yb5aCWTlv0K5dTxV3oP2hL4pQ==\n".into(),
+        },
+        check,
+    )
+}
+
+fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
+    let object = context.object;
+    if !object.identity.is("", "Secret") || object.identity.version != "v1" {
+        return;
+    }
+    for field in ["data", "stringData"] {
+        let Some(values) = object.node.get(field).and_then(|node| node.as_map()) else {
+            continue;
+        };
+        if values.is_empty() {
+            continue;
+        }
+        let count = values.len();
+        let plural = if count == 1 { "value" } else { "values" };
+        sink.push(
+            Violation::at_key(
+                object,
+                format!("/{field}"),
+                format!(
+                    "Secret {} commits {count} {plural} in `{field}` in plain text",
+                    object.identity.name
+                ),
+            )
+            .with_help(
+                "commit a SealedSecret or an ExternalSecret instead, and rotate the exposed values",
+            ),
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! `unrendered-template`: a Helm template that has not been rendered.
+//!
+//! Files under a `templates/` directory that contain `{{`, and files that
+//! contain `{{` and do not parse, are Go templates, not manifests: they are
+//! skipped with one note instead of a cascade of YAML errors.
+
+use super::{Category, Rule, RuleMeta};
+use crate::finding::Severity;
+
+pub(crate) const ID: &str = "unrendered-template";
+
+pub(crate) fn rule() -> Rule {
+    Rule::load(RuleMeta {
+        id: ID.into(),
+        category: Category::Parsing,
+        default_severity: Severity::Info,
+        summary: "an unrendered Helm template was skipped".into(),
+        rationale:
+            "Templates only become manifests once Helm renders them; checking the template text \
+would report template syntax, not problems. Check the rendered output instead."
+                .into(),
+        fix:
+            "Check the rendered chart (`helm template CHART | plimsoll check -`), and exclude the \
+templates (`exclude: [\"charts/**/templates/**\"]`)."
+                .into(),
+        bad: "".into(),
+        good: "".into(),
+    })
+}

@@ -1,0 +1,141 @@
+//! Positions and spans in source text.
+//!
+//! Lines and columns are 1-based and columns count characters (not bytes), as
+//! editors and the JSON report do; `offset` is the byte offset into the file.
+
+use serde::Serialize;
+
+/// A point in a source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Position {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column, counted in characters.
+    pub column: u32,
+    /// 0-based byte offset into the file.
+    pub offset: u32,
+}
+
+impl Position {
+    /// The first character of a file.
+    pub const START: Position = Position {
+        line: 1,
+        column: 1,
+        offset: 0,
+    };
+}
+
+/// A half-open range of source text: `start` is the first character, `end`
+/// the position just after the last one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    /// Where the range begins.
+    pub start: Position,
+    /// Where the range ends (exclusive).
+    pub end: Position,
+}
+
+impl Span {
+    /// A span covering exactly one point (used for whole-file findings).
+    pub fn point(at: Position) -> Span {
+        Span { start: at, end: at }
+    }
+
+    /// The byte range of this span, for slicing the file text.
+    pub fn byte_range(&self) -> std::ops::Range<usize> {
+        self.start.offset as usize..self.end.offset.max(self.start.offset) as usize
+    }
+}
+
+/// Maps byte offsets of a text to line/column positions.
+///
+/// Built once per file that needs it (files with findings, non-ASCII
+/// documents); lookups are a binary search over line starts.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    /// Index the line starts of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        for (offset, byte) in text.bytes().enumerate() {
+            if byte == b'\n' {
+                line_starts.push(saturating_u32(offset + 1));
+            }
+        }
+        LineIndex { line_starts }
+    }
+
+    /// Number of lines (a trailing newline does not start a new line of text).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte range of 1-based `line`, without its line terminator.
+    pub fn line_range(&self, text: &str, line: u32) -> Option<std::ops::Range<usize>> {
+        let index = (line as usize).checked_sub(1)?;
+        let start = *self.line_starts.get(index)? as usize;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map(|next| *next as usize)
+            .unwrap_or(text.len());
+        let line_text = text.get(start..end)?;
+        let trimmed = line_text.trim_end_matches(['\n', '\r']);
+        Some(start..start + trimmed.len())
+    }
+
+    /// The position of byte `offset` (clamped to the text, and moved back to a
+    /// character boundary).
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let mut offset = offset.min(text.len());
+        while offset > 0 && !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line_index = match self.line_starts.binary_search(&saturating_u32(offset)) {
+            Ok(found) => found,
+            Err(insert_at) => insert_at.saturating_sub(1),
+        };
+        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
+        let column = text
+            .get(line_start..offset)
+            .map(|prefix| prefix.chars().count())
+            .unwrap_or(0);
+        Position {
+            line: saturating_u32(line_index + 1),
+            column: saturating_u32(column + 1),
+            offset: saturating_u32(offset),
+        }
+    }
+}
+
+/// Converts a size to `u32`, saturating: files beyond 4 GiB are refused
+/// before parsing, so saturation only guards arithmetic.
+pub(crate) fn saturating_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let text = "a: b\nné: x\n";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        assert_eq!(
+            index.position(text, x),
+            Position {
+                line: 2,
+                column: 5,
+                offset: x as u32
+            }
+        );
+        assert_eq!(index.line_range(text, 2), Some(5..11));
+        assert_eq!(index.line_range(text, 9), None);
+    }
+}

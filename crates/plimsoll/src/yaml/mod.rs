@@ -1,0 +1,14 @@
+//! YAML with positions: every key and value of a document keeps the span of
+//! its text, so a finding can point at the exact place.
+//!
+//! [`parse_stream`] splits a multi-document stream, parses the documents (in
+//! parallel when there are many) and reports syntax errors, duplicate keys,
+//! runaway alias expansion and excessive nesting as [`Problem`]s instead of
+//! failing. JSON is parsed by the same code: it is YAML.
+
+mod parse;
+mod scalar;
+mod tree;
+
+pub use parse::{parse_stream, Limits, Problem, ProblemKind, RawDocument};
+pub use tree::{pointer_of, push_pointer, Entry, Located, Node, Value};

@@ -1,0 +1,773 @@
+//! From text to spanned document trees.
+//!
+//! A stream is first split into documents at column-0 `---` lines (YAML
+//! forbids such a line inside any scalar, so the split is exact). Each
+//! document is then parsed on its own, which gives three things at once: a
+//! syntax error costs only its own document, documents can be parsed in
+//! parallel, and positions stay small numbers relative to the document.
+//!
+//! The event parser (`saphyr-parser`) reports positions as character
+//! indexes; they become byte offsets here, cheaply for ASCII documents.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
+
+use super::scalar::resolve;
+use super::tree::{node_count, Entry, Node, Value};
+use crate::source::{saturating_u32, Position, Span};
+
+/// Bounds that keep hostile input cheap.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of collections accepted in one document.
+    pub max_depth: usize,
+    /// Most nodes that alias expansion may create in one document ("billion
+    /// laughs" stops here).
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+/// A document of a stream, parsed as far as it could be.
+#[derive(Debug, Clone)]
+pub struct RawDocument {
+    /// 0-based index of the document in its file.
+    pub index: usize,
+    /// The tree, or `None` when the document is empty or did not parse.
+    pub root: Option<Node>,
+    /// Where the document starts (its `---` line, or the first line).
+    pub start: Position,
+    /// The template named by Helm's `# Source:` comment, if any.
+    pub source: Option<String>,
+    /// Syntax errors and duplicate keys found in it.
+    pub problems: Vec<Problem>,
+}
+
+/// A problem found while parsing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// A sentence saying what is wrong.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// The kinds of parse problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The text is not valid YAML, nests too deep, or expands aliases past the
+    /// budget. The rest of the document is not read.
+    Syntax,
+    /// A mapping repeats a key; the later value is kept.
+    DuplicateKey,
+}
+
+/// A slice of the stream holding one or more documents.
+struct Chunk<'a> {
+    text: &'a str,
+    byte_start: usize,
+    lines_before: usize,
+    explicit_start: bool,
+}
+
+/// Chunks smaller than this are parsed on the calling thread.
+const PARALLEL_CHUNKS: usize = 64;
+
+/// Parses every document of a YAML (or JSON) stream.
+pub fn parse_stream(text: &str, limits: &Limits) -> Vec<RawDocument> {
+    let chunks = split_documents(text);
+    let parse = |chunk: &Chunk<'_>| parse_chunk(chunk, limits);
+    let parsed: Vec<Vec<RawDocument>> = if chunks.len() >= PARALLEL_CHUNKS {
+        chunks.par_iter().map(parse).collect()
+    } else {
+        chunks.iter().map(parse).collect()
+    };
+    let mut documents: Vec<RawDocument> = parsed.into_iter().flatten().collect();
+    for (index, document) in documents.iter_mut().enumerate() {
+        document.index = index;
+    }
+    documents
+}
+
+/// Splits a stream at lines that start with `---` followed by a space, a tab
+/// or the end of the line.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut chunk_start = 0;
+    let mut chunk_lines_before = 0;
+    let mut chunk_explicit = false;
+    let mut line_start = 0;
+    let mut line_number = 0;
+    let bytes = text.as_bytes();
+    while line_start < bytes.len() {
+        let line_end = memchr_newline(bytes, line_start);
+        let line = bytes.get(line_start..line_end).unwrap_or_default();
+        if is_document_marker(line) && line_start > chunk_start {
+            push_chunk(
+                &mut chunks,
+                text,
+                chunk_start,
+                line_start,
+                chunk_lines_before,
+                chunk_explicit,
+            );
+            chunk_start = line_start;
+            chunk_lines_before = line_number;
+        }
+        if line_start == chunk_start {
+            chunk_explicit = is_document_marker(line);
+        }
+        line_start = line_end + 1;
+        line_number += 1;
+    }
+    push_chunk(
+        &mut chunks,
+        text,
+        chunk_start,
+        text.len(),
+        chunk_lines_before,
+        chunk_explicit,
+    );
+    chunks
+}
+
+fn push_chunk<'a>(
+    chunks: &mut Vec<Chunk<'a>>,
+    text: &'a str,
+    start: usize,
+    end: usize,
+    lines_before: usize,
+    explicit_start: bool,
+) {
+    let Some(chunk_text) = text.get(start..end) else {
+        return;
+    };
+    if !explicit_start && is_blank_or_comments(chunk_text) {
+        return;
+    }
+    chunks.push(Chunk {
+        text: chunk_text,
+        byte_start: start,
+        lines_before,
+        explicit_start,
+    });
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+        .map_or(bytes.len(), |at| from + at)
+}
+
+fn is_document_marker(line: &[u8]) -> bool {
+    line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r'))
+}
+
+fn is_blank_or_comments(text: &str) -> bool {
+    text.lines().all(|line| {
+        let trimmed = line.trim_start_matches([' ', '\t', '\u{feff}']);
+        trimmed.trim_end().is_empty() || trimmed.starts_with('#')
+    })
+}
+
+/// The template named by a `# Source: chart/templates/x.yaml` comment before
+/// the document's first content line.
+fn source_comment(text: &str) -> Option<String> {
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed == "---" {
+            continue;
+        }
+        let comment = trimmed.strip_prefix('#')?;
+        if let Some(source) = comment.trim_start().strip_prefix("Source:") {
+            let source = source.trim();
+            if !source.is_empty() {
+                return Some(source.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Turns the parser's character-based markers into file positions.
+struct PositionMapper<'a> {
+    chunk: &'a str,
+    byte_start: usize,
+    lines_before: usize,
+    /// Byte offset of each line start in the chunk; only for non-ASCII text.
+    line_starts: Option<Vec<usize>>,
+}
+
+impl<'a> PositionMapper<'a> {
+    fn new(chunk: &'a Chunk<'a>) -> Self {
+        let line_starts = (!chunk.text.is_ascii()).then(|| {
+            std::iter::once(0)
+                .chain(
+                    chunk
+                        .text
+                        .bytes()
+                        .enumerate()
+                        .filter(|(_, b)| *b == b'\n')
+                        .map(|(at, _)| at + 1),
+                )
+                .collect()
+        });
+        PositionMapper {
+            chunk: chunk.text,
+            byte_start: chunk.byte_start,
+            lines_before: chunk.lines_before,
+            line_starts,
+        }
+    }
+
+    fn position(&self, marker: &Marker) -> Position {
+        let byte_in_chunk = match &self.line_starts {
+            None => marker.index(),
+            Some(line_starts) => {
+                let line_start = line_starts
+                    .get(marker.line().saturating_sub(1))
+                    .copied()
+                    .unwrap_or(self.chunk.len());
+                let column_bytes: usize = self
+                    .chunk
+                    .get(line_start..)
+                    .unwrap_or_default()
+                    .chars()
+                    .take(marker.col())
+                    .map(char::len_utf8)
+                    .sum();
+                line_start + column_bytes
+            }
+        };
+        Position {
+            line: saturating_u32(self.lines_before + marker.line().max(1)),
+            column: saturating_u32(marker.col() + 1),
+            offset: saturating_u32(self.byte_start + byte_in_chunk),
+        }
+    }
+
+    fn span(&self, span: &saphyr_parser::Span) -> Span {
+        Span {
+            start: self.position(&span.start),
+            end: self.position(&span.end),
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        start: Position,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Position,
+        anchor: usize,
+        map: MapBuilder,
+    },
+}
+
+/// A mapping under construction: detects duplicate keys and applies merge
+/// keys (`<<`), which never count as duplicates.
+#[derive(Default)]
+struct MapBuilder {
+    entries: Vec<Entry>,
+    /// Whether each entry came from a merge key (an explicit key may override
+    /// it without being a duplicate).
+    merged: Vec<bool>,
+    /// Key → entry index, built once a mapping grows past a few keys.
+    index: Option<HashMap<String, usize>>,
+    pending_key: Option<PendingKey>,
+}
+
+struct PendingKey {
+    text: String,
+    span: Span,
+    is_merge: bool,
+}
+
+const INDEX_KEYS_FROM: usize = 16;
+
+impl MapBuilder {
+    fn find(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|entry| entry.key == key),
+        }
+    }
+
+    fn push(&mut self, entry: Entry, merged: bool) {
+        if let Some(index) = &mut self.index {
+            index.insert(entry.key.clone(), self.entries.len());
+        }
+        self.entries.push(entry);
+        self.merged.push(merged);
+        if self.index.is_none() && self.entries.len() >= INDEX_KEYS_FROM {
+            self.index = Some(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(at, entry)| (entry.key.clone(), at))
+                    .collect(),
+            );
+        }
+    }
+
+    /// Inserts an explicit key; returns the span of the earlier occurrence
+    /// when the key is a duplicate.
+    fn insert(&mut self, entry: Entry) -> Option<Span> {
+        let Some(at) = self.find(&entry.key) else {
+            self.push(entry, false);
+            return None;
+        };
+        let was_merged = self.merged.get(at).copied().unwrap_or(false);
+        let existing = self.entries.get_mut(at)?;
+        let first_span = existing.key_span;
+        *existing = entry;
+        if let Some(flag) = self.merged.get_mut(at) {
+            *flag = false;
+        }
+        (!was_merged).then_some(first_span)
+    }
+
+    /// Adds the entries of a merged mapping that are not already present.
+    fn merge(&mut self, source: &[Entry]) {
+        for entry in source {
+            if self.find(&entry.key).is_none() {
+                self.push(entry.clone(), true);
+            }
+        }
+    }
+}
+
+/// Why a chunk could not be read to its end.
+struct Abort(Problem);
+
+struct Builder<'a> {
+    mapper: PositionMapper<'a>,
+    limits: &'a Limits,
+    frames: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    expanded_nodes: usize,
+    root: Option<Node>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Builder<'a> {
+    fn on_event(&mut self, event: Event<'_>, span: &saphyr_parser::Span) -> Result<(), Abort> {
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = resolve(&text, style, tag.as_deref());
+                let node = Node {
+                    value,
+                    span: self.mapper.span(span),
+                };
+                self.remember(anchor, &node);
+                let key_text = KeyText {
+                    text: text.into_owned(),
+                    plain: style == ScalarStyle::Plain,
+                };
+                self.add(node, Some(key_text))
+            }
+            Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
+                start: self.mapper.position(&span.start),
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(anchor, _) => self.open(Frame::Map {
+                start: self.mapper.position(&span.start),
+                anchor,
+                map: MapBuilder::default(),
+            }),
+            Event::SequenceEnd | Event::MappingEnd => self.close(span),
+            Event::Alias(id) => self.alias(id, span),
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd => Ok(()),
+        }
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node) {
+        if anchor > 0 {
+            self.anchors
+                .insert(anchor, (node.clone(), node_count(node)));
+        }
+    }
+
+    fn open(&mut self, frame: Frame) -> Result<(), Abort> {
+        if self.frames.len() >= self.limits.max_depth {
+            let at = match &frame {
+                Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
+            };
+            return Err(Abort(Problem {
+                kind: ProblemKind::Syntax,
+                message: format!(
+                    "nesting deeper than {} levels; the rest of this document is not read",
+                    self.limits.max_depth
+                ),
+                span: Span::point(at),
+            }));
+        }
+        self.frames.push(frame);
+        Ok(())
+    }
+
+    fn close(&mut self, span: &saphyr_parser::Span) -> Result<(), Abort> {
+        let end = self.mapper.position(&span.end);
+        let Some(frame) = self.frames.pop() else {
+            return Ok(());
+        };
+        let (node, anchor) = match frame {
+            Frame::Seq {
+                start,
+                anchor,
+                items,
+            } => (
+                Node {
+                    value: Value::Seq(items),
+                    span: Span { start, end },
+                },
+                anchor,
+            ),
+            Frame::Map { start, anchor, map } => (
+                Node {
+                    value: Value::Map(map.entries),
+                    span: Span { start, end },
+                },
+                anchor,
+            ),
+        };
+        self.remember(anchor, &node);
+        self.add(node, None)
+    }
+
+    fn alias(&mut self, id: usize, span: &saphyr_parser::Span) -> Result<(), Abort> {
+        let at = self.mapper.span(span);
+        let Some((target, count)) = self.anchors.get(&id) else {
+            return Err(Abort(Problem {
+                kind: ProblemKind::Syntax,
+                message: "alias to an unknown anchor".to_owned(),
+                span: at,
+            }));
+        };
+        self.expanded_nodes = self.expanded_nodes.saturating_add(*count);
+        if self.expanded_nodes > self.limits.max_alias_nodes {
+            return Err(Abort(Problem {
+                kind: ProblemKind::Syntax,
+                message: format!(
+                    "aliases expand to more than {} nodes (an alias bomb?); the rest of this document is not read",
+                    self.limits.max_alias_nodes
+                ),
+                span: at,
+            }));
+        }
+        let mut node = target.clone();
+        node.span = at;
+        let key_text = match &node.value {
+            Value::String(text) => Some(KeyText {
+                text: text.clone(),
+                plain: false,
+            }),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => Some(KeyText {
+                text: scalar_text(&node.value),
+                plain: false,
+            }),
+            Value::Seq(_) | Value::Map(_) => None,
+        };
+        self.add(node, key_text)
+    }
+
+    /// Places a finished node in its parent (or as the document root).
+    fn add(&mut self, node: Node, key_text: Option<KeyText>) -> Result<(), Abort> {
+        let Some(parent) = self.frames.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        match parent {
+            Frame::Seq { items, .. } => items.push(node),
+            Frame::Map { map, .. } => match map.pending_key.take() {
+                None => {
+                    let (text, is_merge) = match key_text {
+                        Some(key) => {
+                            let is_merge = key.plain && key.text == "<<";
+                            (key.text, is_merge)
+                        }
+                        None => {
+                            self.problems.push(Problem {
+                                kind: ProblemKind::Syntax,
+                                message:
+                                    "a mapping key must be a scalar (Kubernetes keys are strings)"
+                                        .to_owned(),
+                                span: node.span,
+                            });
+                            ("<complex key>".to_owned(), false)
+                        }
+                    };
+                    map.pending_key = Some(PendingKey {
+                        text,
+                        span: node.span,
+                        is_merge,
+                    });
+                }
+                Some(key) if key.is_merge => match &node.value {
+                    Value::Map(entries) => map.merge(entries),
+                    Value::Seq(items) => {
+                        for item in items {
+                            if let Value::Map(entries) = &item.value {
+                                map.merge(entries);
+                            }
+                        }
+                    }
+                    _ => self.problems.push(Problem {
+                        kind: ProblemKind::Syntax,
+                        message: "a merge key `<<` needs a mapping or a list of mappings"
+                            .to_owned(),
+                        span: node.span,
+                    }),
+                },
+                Some(key) => {
+                    let key_name = key.text.clone();
+                    let later_span = key.span;
+                    let first = map.insert(Entry {
+                        key: key.text,
+                        key_span: key.span,
+                        value: node,
+                    });
+                    if let Some(first) = first {
+                        self.problems.push(Problem {
+                            kind: ProblemKind::DuplicateKey,
+                            message: format!(
+                                "duplicate key `{key_name}` (first at line {}); the later value wins",
+                                first.start.line
+                            ),
+                            span: later_span,
+                        });
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+struct KeyText {
+    text: String,
+    plain: bool,
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Int(number) => number.to_string(),
+        Value::Float(number) => number.to_string(),
+        Value::String(text) => text.clone(),
+        Value::Seq(_) | Value::Map(_) => String::new(),
+    }
+}
+
+fn syntax_problem(mapper: &PositionMapper<'_>, error: &ScanError) -> Problem {
+    let at = mapper.position(error.marker());
+    Problem {
+        kind: ProblemKind::Syntax,
+        message: error.info().to_owned(),
+        span: Span::point(at),
+    }
+}
+
+fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
+    let mapper = PositionMapper::new(chunk);
+    let chunk_start = Position {
+        line: saturating_u32(chunk.lines_before + 1),
+        column: 1,
+        offset: saturating_u32(chunk.byte_start),
+    };
+    let source = source_comment(chunk.text);
+    let mut documents = Vec::new();
+    let mut builder = Builder {
+        mapper,
+        limits,
+        frames: Vec::new(),
+        anchors: HashMap::new(),
+        expanded_nodes: 0,
+        root: None,
+        problems: Vec::new(),
+    };
+    let mut document_open = false;
+    let mut document_start = chunk_start;
+    for event in Parser::new_from_str(chunk.text) {
+        match event {
+            Ok((Event::DocumentStart(_), span)) => {
+                document_open = true;
+                if !documents.is_empty() {
+                    document_start = builder.mapper.position(&span.start);
+                }
+            }
+            Ok((Event::DocumentEnd, _)) => {
+                documents.push(finish_document(&mut builder, document_start, &source));
+                document_open = false;
+            }
+            Ok((event, span)) => {
+                if let Err(Abort(problem)) = builder.on_event(event, &span) {
+                    builder.problems.push(problem);
+                    builder.root = None;
+                    documents.push(finish_document(&mut builder, document_start, &source));
+                    return documents;
+                }
+            }
+            Err(error) => {
+                let problem = syntax_problem(&builder.mapper, &error);
+                builder.problems.push(problem);
+                builder.root = None;
+                documents.push(finish_document(&mut builder, document_start, &source));
+                return documents;
+            }
+        }
+    }
+    if document_open || (documents.is_empty() && chunk.explicit_start) {
+        documents.push(finish_document(&mut builder, document_start, &source));
+    }
+    documents
+}
+
+fn finish_document(
+    builder: &mut Builder<'_>,
+    start: Position,
+    source: &Option<String>,
+) -> RawDocument {
+    builder.frames.clear();
+    builder.anchors.clear();
+    builder.expanded_nodes = 0;
+    RawDocument {
+        index: 0,
+        root: builder.root.take().filter(|root| !root.is_null()),
+        start,
+        source: source.clone(),
+        problems: std::mem::take(&mut builder.problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Vec<RawDocument> {
+        parse_stream(text, &Limits::default())
+    }
+
+    #[test]
+    fn splits_documents_and_keeps_file_positions() {
+        let docs = parse("---\n# Source: c/templates/a.yaml\na: 1\n---\nb:\n  c: x\n");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].source.as_deref(), Some("c/templates/a.yaml"));
+        let c = docs[1]
+            .root
+            .as_ref()
+            .unwrap()
+            .get_path(&["b", "c"])
+            .unwrap();
+        assert_eq!(c.span.start.line, 6);
+        assert_eq!(c.span.start.column, 6);
+        assert_eq!(c.span.start.offset, 50);
+        assert_eq!(docs[1].index, 1);
+    }
+
+    #[test]
+    fn a_syntax_error_costs_only_its_document() {
+        let docs = parse("a: 1\n---\nb: [\n---\nc: 3\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].problems.is_empty());
+        assert_eq!(docs[1].problems[0].kind, ProblemKind::Syntax);
+        assert!(docs[1].root.is_none());
+        assert!(docs[2].root.is_some());
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_and_the_later_wins() {
+        let docs = parse("a: 1\nb: 2\na: 3\n");
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(root.get("a").unwrap().as_i64(), Some(3));
+        assert_eq!(docs[0].problems.len(), 1);
+        assert_eq!(docs[0].problems[0].kind, ProblemKind::DuplicateKey);
+        assert_eq!(docs[0].problems[0].span.start.line, 3);
+    }
+
+    #[test]
+    fn merge_keys_merge_without_duplicates() {
+        let docs = parse("base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n");
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+        let derived = docs[0].root.as_ref().unwrap().get("derived").unwrap();
+        assert_eq!(derived.get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(derived.get("y").unwrap().as_i64(), Some(3));
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..10 {
+            let prev = level - 1;
+            text.push_str(&format!(
+                "a{level}: &a{level} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let docs = parse(&text);
+        assert!(docs[0].problems[0].message.contains("alias bomb"));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        // Flow nesting stops at the parser's own recursion limit.
+        let text = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        let docs = parse(&text);
+        assert_eq!(docs[0].problems[0].kind, ProblemKind::Syntax);
+        assert!(docs[0].root.is_none());
+        // Block nesting stops at ours.
+        let mut block = String::new();
+        for depth in 0..300 {
+            block.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
+        }
+        let docs = parse(&block);
+        assert!(docs[0].problems[0].message.contains("nesting deeper"), "{:?}", docs[0].problems);
+        // 200 levels are fine.
+        let mut block = String::new();
+        for depth in 0..200 {
+            block.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
+        }
+        assert!(parse(&block)[0].problems.is_empty());
+    }
+
+    #[test]
+    fn non_ascii_positions_are_byte_offsets() {
+        let docs = parse("é: ü\nk: v\n");
+        let root = docs[0].root.as_ref().unwrap();
+        let v = root.get("k").unwrap();
+        assert_eq!(v.span.start.offset, 10);
+        assert_eq!(v.span.start.column, 4);
+        let u = root.get("é").unwrap();
+        assert_eq!(u.span.start.column, 4);
+        assert_eq!(u.span.start.offset, 4);
+    }
+
+    #[test]
+    fn empty_and_comment_only_streams_have_no_documents() {
+        assert!(parse("").is_empty());
+        assert!(parse("# just a comment\n\n").is_empty());
+        let docs = parse("---\n# nothing\n");
+        assert_eq!(docs.len(), 1);
+        assert!(docs[0].root.is_none());
+    }
+}

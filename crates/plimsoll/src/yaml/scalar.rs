@@ -1,0 +1,186 @@
+//! Scalar resolution as Kubernetes reads YAML.
+//!
+//! `kubectl`, the API server and kubeconform decode YAML with a YAML 1.1
+//! reader, so a plain `yes`, `on` or `y` is a boolean and `0755` an octal
+//! integer. Resolving the same way means a manifest that Kubernetes would
+//! reject (a boolean where a string is expected) is reported here too.
+
+use super::tree::Value;
+use saphyr_parser::{ScalarStyle, Tag};
+
+/// Resolves a scalar's text to a value, given its style and tag.
+pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag {
+        if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+            return resolve_core_tag(text, &tag.suffix);
+        }
+    }
+    if style != ScalarStyle::Plain {
+        return Value::String(text.to_owned());
+    }
+    resolve_plain(text)
+}
+
+fn resolve_core_tag(text: &str, suffix: &str) -> Value {
+    match suffix {
+        "null" => Value::Null,
+        "bool" => resolve_bool(text).map_or_else(|| Value::String(text.to_owned()), Value::Bool),
+        "int" => resolve_int(text).map_or_else(|| Value::String(text.to_owned()), Value::Int),
+        "float" => resolve_number(text).unwrap_or_else(|| Value::String(text.to_owned())),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+/// Resolves an untagged plain scalar.
+pub(crate) fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        _ => {}
+    }
+    if let Some(flag) = resolve_bool(text) {
+        return Value::Bool(flag);
+    }
+    let first = text.as_bytes().first().copied().unwrap_or(b' ');
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        if let Some(number) = resolve_number(text) {
+            return number;
+        }
+    }
+    Value::String(text.to_owned())
+}
+
+fn resolve_bool(text: &str) -> Option<bool> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            Some(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+fn resolve_number(text: &str) -> Option<Value> {
+    if let Some(number) = resolve_int(text) {
+        return Some(Value::Int(number));
+    }
+    match text {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Some(Value::Float(f64::INFINITY))
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
+        _ => {}
+    }
+    let cleaned: String = text.chars().filter(|c| *c != '_').collect();
+    if is_yaml_float(&cleaned) {
+        return cleaned.parse::<f64>().ok().map(Value::Float);
+    }
+    None
+}
+
+/// Integers as YAML 1.1 writes them: decimal, `0x` hex, `0o` or leading-zero
+/// octal, `0b` binary, with optional sign and `_` separators.
+fn resolve_int(text: &str) -> Option<i64> {
+    let cleaned: String = text.chars().filter(|c| *c != '_').collect();
+    let (negative, digits) = match cleaned.as_bytes().first() {
+        Some(b'-') => (true, cleaned.get(1..)?),
+        Some(b'+') => (false, cleaned.get(1..)?),
+        _ => (false, cleaned.as_str()),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let (radix, body) = if let Some(hex) = digits.strip_prefix("0x") {
+        (16, hex)
+    } else if let Some(octal) = digits.strip_prefix("0o") {
+        (8, octal)
+    } else if let Some(binary) = digits.strip_prefix("0b") {
+        (2, binary)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        (8, digits.get(1..)?)
+    } else {
+        (10, digits)
+    };
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = i128::from_str_radix(body, radix).ok()?;
+    let signed = if negative { -magnitude } else { magnitude };
+    i64::try_from(signed).ok()
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+fn is_yaml_float(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    if matches!(bytes.first(), Some(b'-' | b'+')) {
+        at += 1;
+    }
+    let digits_before = count_digits(bytes, at);
+    at += digits_before;
+    let mut digits_after = 0;
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        digits_after = count_digits(bytes, at);
+        at += digits_after;
+    }
+    if digits_before == 0 && digits_after == 0 {
+        return false;
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'-' | b'+')) {
+            at += 1;
+        }
+        let exponent = count_digits(bytes, at);
+        if exponent == 0 {
+            return false;
+        }
+        at += exponent;
+    }
+    at == bytes.len()
+}
+
+fn count_digits(bytes: &[u8], from: usize) -> usize {
+    bytes
+        .get(from..)
+        .map(|rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_scalars_resolve_as_yaml_1_1() {
+        assert_eq!(resolve_plain("yes"), Value::Bool(true));
+        assert_eq!(resolve_plain("off"), Value::Bool(false));
+        assert_eq!(resolve_plain("0755"), Value::Int(0o755));
+        assert_eq!(resolve_plain("0x1F"), Value::Int(31));
+        assert_eq!(resolve_plain("1_000"), Value::Int(1000));
+        assert_eq!(resolve_plain("-3"), Value::Int(-3));
+        assert_eq!(resolve_plain("2.5"), Value::Float(2.5));
+        assert_eq!(resolve_plain("2e3"), Value::Float(2000.0));
+        assert_eq!(resolve_plain("~"), Value::Null);
+        assert_eq!(resolve_plain("1.2.3"), Value::String("1.2.3".into()));
+        assert_eq!(resolve_plain("500m"), Value::String("500m".into()));
+        assert_eq!(resolve_plain("="), Value::String("=".into()));
+        assert_eq!(resolve_plain("-"), Value::String("-".into()));
+        assert_eq!(resolve_plain("."), Value::String(".".into()));
+        assert_eq!(
+            resolve_plain("99999999999999999999"),
+            Value::Float(99999999999999999999.0)
+        );
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings() {
+        assert_eq!(
+            resolve("yes", ScalarStyle::DoubleQuoted, None),
+            Value::String("yes".into())
+        );
+    }
+}

@@ -17,13 +17,21 @@ use crate::config::{Config, ConfigError};
 pub enum Input {
     /// A file or directory.
     Path(PathBuf),
-    /// Text already in memory (stdin, an editor buffer), with the name to
-    /// report it under.
+    /// Text already in memory (an editor buffer), with the name to report it
+    /// under.
     Text {
-        /// The name findings use (`-` for stdin).
+        /// The name findings use.
         name: String,
         /// The content.
         text: String,
+    },
+    /// Bytes read elsewhere (stdin): not UTF-8 is an `input-read` finding,
+    /// as for a file.
+    Bytes {
+        /// The name findings use (`-` for stdin).
+        name: String,
+        /// The content.
+        bytes: Vec<u8>,
     },
 }
 
@@ -39,6 +47,7 @@ pub(crate) struct Candidate {
 pub(crate) enum Origin {
     File(PathBuf),
     Text(String),
+    Bytes(Vec<u8>),
     /// Listing failed (a symlink loop, a directory that vanished).
     Unlistable(String),
 }
@@ -146,6 +155,10 @@ pub(crate) fn discover(
             Input::Text { name, text } => candidates.push(Candidate {
                 display: name.clone(),
                 origin: Origin::Text(text.clone()),
+            }),
+            Input::Bytes { name, bytes } => candidates.push(Candidate {
+                display: name.clone(),
+                origin: Origin::Bytes(bytes.clone()),
             }),
             Input::Path(path) => match std::fs::metadata(path) {
                 Ok(metadata) if metadata.is_dir() => walk(path, filter, threads, &mut candidates),

@@ -1,8 +1,10 @@
 //! Load: read each file, recognise what it is, and parse its documents.
 //!
 //! Files are read and parsed in parallel. A file that cannot be read is a
-//! note for `input-read`; an unrendered Helm template is a note for
-//! `unrendered-template`; everything else is parsed into spanned documents.
+//! note for `input-read`; an unrendered Helm template (a file under
+//! `templates/` with Helm actions such as `{{ .Values.x }}`, or any file with
+//! `{{` that does not parse) is a note for `unrendered-template`; everything
+//! else is parsed into spanned documents.
 
 use std::sync::Arc;
 
@@ -93,6 +95,13 @@ fn load(candidate: Candidate, limits: &Limits) -> LoadedFile {
     };
     let text = match candidate.origin {
         Origin::Text(text) => text,
+        Origin::Bytes(bytes) => match decode(bytes) {
+            Ok(text) => text,
+            Err(message) => {
+                file.note = Some(unreadable(message));
+                return file;
+            }
+        },
         Origin::Unlistable(reason) => {
             file.note = Some(unreadable(format!("cannot read the file: {reason}")));
             return file;
@@ -117,7 +126,7 @@ fn load(candidate: Candidate, limits: &Limits) -> LoadedFile {
         return file;
     }
     let has_template_syntax = text.contains("{{");
-    if has_template_syntax && is_under_templates(&file.display) {
+    if has_template_syntax && is_under_templates(&file.display) && has_helm_actions(&text) {
         file.note = Some(template_note());
         file.text = Some(Arc::from(text));
         return file;
@@ -154,6 +163,30 @@ fn template_note() -> FileNote {
     }
 }
 
+/// Go template actions Helm charts use; rendered output keeps only `{{ }}`
+/// that belong to the data (Grafana legends, Prometheus alert templates).
+const HELM_ACTIONS: &[&str] = &[
+    ".Values",
+    ".Release.",
+    ".Chart.",
+    ".Capabilities.",
+    "{{-",
+    "-}}",
+    "{{ include ",
+    "{{ template ",
+    "{{ define ",
+    "{{ if ",
+    "{{ else",
+    "{{ end",
+    "{{ range ",
+    "{{ with ",
+    "toYaml",
+];
+
+fn has_helm_actions(text: &str) -> bool {
+    HELM_ACTIONS.iter().any(|action| text.contains(action))
+}
+
 fn is_under_templates(display: &str) -> bool {
     let mut segments: Vec<&str> = display.split('/').collect();
     segments.pop();
@@ -174,6 +207,10 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
+    decode(bytes)
+}
+
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|error| {
         format!(
             "the file is not UTF-8 (invalid byte at offset {})",

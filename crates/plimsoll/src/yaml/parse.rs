@@ -741,7 +741,11 @@ mod tests {
             block.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
         }
         let docs = parse(&block);
-        assert!(docs[0].problems[0].message.contains("nesting deeper"), "{:?}", docs[0].problems);
+        assert!(
+            docs[0].problems[0].message.contains("nesting deeper"),
+            "{:?}",
+            docs[0].problems
+        );
         // 200 levels are fine.
         let mut block = String::new();
         for depth in 0..200 {

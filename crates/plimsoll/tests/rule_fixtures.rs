@@ -1,0 +1,175 @@
+//! Every rule's fixtures under `testdata/rules/<rule-id>/`.
+//!
+//! - `fail*.yaml` / `fail*.json` (or a `fail*/` directory of files checked
+//!   together) must give at least one finding of that rule, and only of it;
+//! - `pass*` fixtures must give none;
+//! - a `.plimsoll.yaml` in the rule's folder configures both.
+//!
+//! Only the rule under test runs. Files are checked under their path
+//! relative to the fixture, so a file `fail-x/envs/prod/x.yaml` belongs to
+//! prod. The findings of every fixture are snapshotted.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use plimsoll::render::json;
+use plimsoll::{Config, Engine, EngineOptions, Input};
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules")
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// The files of a fixture as in-memory inputs named relative to `base`.
+fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    if fixture.is_dir() {
+        for entry in sorted_entries(fixture) {
+            inputs.extend(fixture_inputs(&entry, base));
+        }
+    } else {
+        let name = fixture
+            .strip_prefix(base)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(fixture).unwrap();
+        inputs.push(Input::Bytes { name, bytes });
+    }
+    inputs
+}
+
+fn findings_json(engine: &Engine, inputs: &[Input]) -> serde_json::Value {
+    let report = engine.check(inputs).unwrap();
+    let mut out = Vec::new();
+    json::render(&report, &mut out).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    value["findings"].clone()
+}
+
+#[test]
+fn every_rule_fixture_reports_as_expected() {
+    let known: Vec<String> = plimsoll::rules::builtin()
+        .iter()
+        .map(|rule| rule.id().to_owned())
+        .collect();
+    let mut checked = 0;
+    for rule_dir in sorted_entries(&testdata()) {
+        let id = rule_dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(known.contains(&id), "testdata/rules/{id} names no rule");
+        let config_path = rule_dir.join(".plimsoll.yaml");
+        let config = if config_path.is_file() {
+            Config::load(&config_path).unwrap()
+        } else {
+            Config::default()
+        };
+        let options = EngineOptions {
+            select: vec![id.clone()],
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(config, options).unwrap();
+        for fixture in sorted_entries(&rule_dir) {
+            let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
+            let expect_findings = if name.starts_with("fail") {
+                true
+            } else if name.starts_with("pass") {
+                false
+            } else {
+                continue;
+            };
+            let base = if fixture.is_dir() {
+                &fixture
+            } else {
+                &rule_dir
+            };
+            let findings = findings_json(&engine, &fixture_inputs(&fixture, base));
+            let count = findings.as_array().unwrap().len();
+            if expect_findings {
+                assert!(count > 0, "{id}/{name}: expected findings, got none");
+                for finding in findings.as_array().unwrap() {
+                    assert_eq!(finding["rule"], id.as_str(), "{id}/{name}");
+                }
+            } else {
+                assert_eq!(
+                    count, 0,
+                    "{id}/{name}: expected no findings, got {findings:#}"
+                );
+            }
+            let stem = name.split('.').next().unwrap().to_owned();
+            insta::assert_json_snapshot!(format!("{id}__{stem}"), findings);
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no fixtures found under testdata/rules");
+}
+
+#[test]
+fn every_rule_has_failing_and_passing_fixtures() {
+    for rule in plimsoll::rules::builtin() {
+        let dir = testdata().join(rule.id());
+        assert!(dir.is_dir(), "testdata/rules/{} is missing", rule.id());
+        let names: Vec<String> = sorted_entries(&dir)
+            .iter()
+            .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.starts_with("fail")),
+            "{}: no failing fixture",
+            rule.id()
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("pass")),
+            "{}: no passing fixture",
+            rule.id()
+        );
+    }
+}
+
+/// The examples in each rule's metadata (shown by `plimsoll explain`) behave
+/// as they claim.
+#[test]
+fn rule_examples_fail_and_pass() {
+    for rule in plimsoll::rules::builtin() {
+        let meta = &rule.meta;
+        if meta.bad.is_empty() && meta.good.is_empty() {
+            // Rules about files rather than text (input-read,
+            // unrendered-template) are covered by their fixtures.
+            continue;
+        }
+        let options = EngineOptions {
+            select: vec![meta.id.to_string()],
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(Config::default(), options).unwrap();
+        let run = |text: &str| {
+            findings_json(
+                &engine,
+                &[Input::Text {
+                    name: "example.yaml".into(),
+                    text: text.into(),
+                }],
+            )
+        };
+        let bad = run(&meta.bad);
+        assert!(
+            !bad.as_array().unwrap().is_empty(),
+            "{}: bad example not reported",
+            meta.id
+        );
+        let good = run(&meta.good);
+        assert!(
+            good.as_array().unwrap().is_empty(),
+            "{}: good example reported: {good:#}",
+            meta.id
+        );
+    }
+}

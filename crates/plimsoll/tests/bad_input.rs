@@ -1,0 +1,319 @@
+//! Bad input gets a finding or a clear error, and the run goes on.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use plimsoll::{CheckError, Config, Engine, EngineOptions, Input, Report};
+
+const GOOD: &str =
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\ndata:\n  key: value\n";
+
+fn engine() -> Engine {
+    Engine::new(Config::default(), EngineOptions::default()).unwrap()
+}
+
+fn check_dir(dir: &Path) -> Report {
+    engine().check(&[Input::Path(dir.to_path_buf())]).unwrap()
+}
+
+fn rules_of(report: &Report) -> Vec<(String, String)> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = Path::new(&f.file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (file, f.rule.to_string())
+        })
+        .collect()
+}
+
+/// A directory with one good manifest beside the bad file, so every case
+/// also shows that the rest of the run is unaffected.
+fn with_bad_file(name: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("good.yaml"), GOOD).unwrap();
+    let path = dir.path().join(name);
+    fs::write(&path, content).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn empty_and_comment_only_files_are_fine() {
+    let (dir, _) = with_bad_file("empty.yaml", b"");
+    fs::write(
+        dir.path().join("comments.yaml"),
+        "# only a comment\n---\n# another\n",
+    )
+    .unwrap();
+    let report = check_dir(dir.path());
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+    assert_eq!(report.summary.files, 3);
+}
+
+#[test]
+fn invalid_utf8_and_binary_files_are_input_read_findings() {
+    let (dir, _) = with_bad_file("latin1.yaml", b"name: caf\xe9\n");
+    fs::write(
+        dir.path().join("image.json"),
+        [0x89, b'P', b'N', b'G', 0, 0, 0, 13],
+    )
+    .unwrap();
+    let report = check_dir(dir.path());
+    assert_eq!(
+        rules_of(&report),
+        [
+            ("image.json".into(), "input-read".into()),
+            ("latin1.yaml".into(), "input-read".into())
+        ]
+    );
+    assert_eq!(report.summary.files, 3);
+}
+
+#[test]
+fn a_syntax_error_in_the_third_of_five_documents_spares_the_others() {
+    let docs: Vec<String> = (1..=5)
+        .map(|i| {
+            if i == 3 {
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: three\n".to_owned()
+            } else {
+                format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  containers: [{{name: c, image: nginx}}]\n")
+            }
+        })
+        .collect();
+    let (dir, _) = with_bad_file("five.yaml", docs.join("---\n").as_bytes());
+    let report = check_dir(dir.path());
+    let syntax: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "yaml-syntax")
+        .collect();
+    assert_eq!(syntax.len(), 1);
+    assert_eq!(syntax[0].document, 2);
+    // The four other documents are checked: each has an unpinned image.
+    let latest: Vec<usize> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "image-latest")
+        .map(|f| f.document)
+        .collect();
+    assert_eq!(latest, [0, 1, 3, 4]);
+}
+
+#[test]
+fn an_alias_bomb_finishes_quickly_with_a_finding() {
+    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for level in 1..=9 {
+        let refs = vec![format!("*a{}", level - 1); 9].join(", ");
+        bomb.push_str(&format!("  a{level}: &a{level} [{refs}]\n"));
+    }
+    let (dir, _) = with_bad_file("bomb.yaml", bomb.as_bytes());
+    let report = check_dir(dir.path());
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "yaml-syntax")
+        .unwrap();
+    assert!(finding.message.contains("alias"), "{}", finding.message);
+}
+
+#[test]
+fn two_hundred_levels_of_nesting_parse_and_deeper_is_a_finding() {
+    let nested = |depth: usize| {
+        let mut text =
+            String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\nextra:\n");
+        for level in 0..depth {
+            text.push_str(&format!("{}k{level}:\n", "  ".repeat(level + 1)));
+        }
+        text
+    };
+    let (dir, _) = with_bad_file("deep200.yaml", nested(200).as_bytes());
+    fs::write(dir.path().join("deep400.yaml"), nested(400)).unwrap();
+    let report = check_dir(dir.path());
+    assert_eq!(
+        rules_of(&report),
+        [("deep400.yaml".into(), "yaml-syntax".into())]
+    );
+}
+
+#[test]
+fn a_fifty_megabyte_file_is_checked() {
+    let document = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-NUM\ndata:\n  payload: \"0123456789012345678901234567890123456789012345678901234567890123456789\"\n";
+    let mut text = String::with_capacity(51 * 1024 * 1024);
+    let mut n = 0;
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(&document.replace("NUM", &n.to_string()));
+        n += 1;
+    }
+    let (dir, _) = with_bad_file("big.yaml", text.as_bytes());
+    let report = check_dir(dir.path());
+    assert!(report.findings.is_empty());
+    assert_eq!(report.summary.documents, n + 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_dangling_links_are_input_read_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("good.yaml"), GOOD).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("b.yaml"), dir.path().join("a.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("a.yaml"), dir.path().join("b.yaml")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let report = check_dir(dir.path());
+    let rules: Vec<String> = report.findings.iter().map(|f| f.rule.to_string()).collect();
+    assert!(rules.iter().all(|rule| rule == "input-read"), "{rules:?}");
+    assert!(rules.len() >= 2, "{:?}", report.findings);
+    // Given directly, a looping link is a finding too, not a usage error.
+    let report = engine()
+        .check(&[Input::Path(dir.path().join("a.yaml"))])
+        .unwrap();
+    assert_eq!(report.findings[0].rule, "input-read");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_an_input_read_finding() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = with_bad_file("secret.yaml", GOOD.as_bytes());
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&path).is_ok() {
+        // Running as root: permissions are not enforced, nothing to test.
+        return;
+    }
+    let report = check_dir(dir.path());
+    assert_eq!(
+        rules_of(&report),
+        [("secret.yaml".into(), "input-read".into())]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_given_directly_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|status| status.success()) {
+        return;
+    }
+    let report = engine().check(&[Input::Path(fifo)]).unwrap();
+    assert_eq!(report.findings[0].rule, "input-read");
+    assert!(report.findings[0].message.contains("not a regular file"));
+}
+
+#[test]
+fn a_directory_without_yaml_is_no_input() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("README.md"), "# docs\n").unwrap();
+    let error = engine()
+        .check(&[Input::Path(dir.path().to_path_buf())])
+        .unwrap_err();
+    assert!(matches!(error, CheckError::NoInput));
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let error = engine()
+        .check(&[Input::Path(PathBuf::from("does/not/exist.yaml"))])
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "does/not/exist.yaml: no such file or directory"
+    );
+}
+
+#[test]
+fn non_mapping_documents_are_manifest_shape_findings() {
+    let (dir, _) = with_bad_file("scalar.yaml", b"just a string\n---\n- a\n- list\n");
+    let report = check_dir(dir.path());
+    assert_eq!(
+        rules_of(&report),
+        [
+            ("scalar.yaml".into(), "manifest-shape".into()),
+            ("scalar.yaml".into(), "manifest-shape".into())
+        ]
+    );
+}
+
+#[test]
+fn json_files_are_manifests_with_positions() {
+    let json = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"nginx:latest\"}]}\n}\n";
+    let (dir, _) = with_bad_file("pod.json", json.as_bytes());
+    let report = check_dir(dir.path());
+    let latest = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "image-latest")
+        .unwrap();
+    assert_eq!((latest.span.start.line, latest.span.start.column), (5, 50));
+}
+
+#[test]
+fn unrendered_helm_templates_get_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("chart/templates");
+    fs::create_dir_all(&templates).unwrap();
+    fs::write(
+        templates.join("deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n  labels: {}\n{{- end }}\n",
+    )
+    .unwrap();
+    // Outside templates/, a file that does not parse because of template
+    // syntax is a template too.
+    fs::write(
+        dir.path().join("patch.yaml"),
+        "spec:\n  replicas: {{ .Values.replicas }\n",
+    )
+    .unwrap();
+    let report = check_dir(dir.path());
+    assert_eq!(
+        rules_of(&report),
+        [
+            ("deployment.yaml".into(), "unrendered-template".into()),
+            ("patch.yaml".into(), "unrendered-template".into())
+        ]
+    );
+}
+
+#[test]
+fn hidden_directories_gitignore_and_plimsollignore_are_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join(".git")).unwrap();
+    fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+    fs::create_dir_all(dir.path().join("build")).unwrap();
+    fs::create_dir_all(dir.path().join("vendor")).unwrap();
+    fs::write(dir.path().join(".gitignore"), "build/\n").unwrap();
+    fs::write(dir.path().join(".plimsollignore"), "vendor/\n").unwrap();
+    fs::write(dir.path().join(".github/workflows/ci.yaml"), "on: push\n").unwrap();
+    fs::write(dir.path().join("build/out.yaml"), "not: a manifest\n").unwrap();
+    fs::write(dir.path().join("vendor/x.yaml"), "not: a manifest\n").unwrap();
+    fs::write(dir.path().join("good.yaml"), GOOD).unwrap();
+    let report = check_dir(dir.path());
+    assert_eq!(report.summary.files, 1);
+    assert!(report.findings.is_empty());
+}
+
+#[test]
+fn exclude_globs_and_the_config_file_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("charts/app/ci")).unwrap();
+    fs::write(
+        dir.path().join("charts/app/ci/test-values.yaml"),
+        "replicas: 2\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("good.yaml"), GOOD).unwrap();
+    let config_path = dir.path().join(".plimsoll.yaml");
+    fs::write(&config_path, "exclude: [\"charts/**/ci/**\"]\n").unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let engine = Engine::new(config, EngineOptions::default()).unwrap();
+    let report = engine
+        .check(&[Input::Path(dir.path().to_path_buf())])
+        .unwrap();
+    assert_eq!(report.summary.files, 1);
+}

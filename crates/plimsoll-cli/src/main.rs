@@ -129,13 +129,7 @@ fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| "-".to_owned());
-            let text = String::from_utf8(bytes).map_err(|error| {
-                format!(
-                    "stdin is not UTF-8 (invalid byte at offset {})",
-                    error.utf8_error().valid_up_to()
-                )
-            })?;
-            inputs.push(Input::Text { name, text });
+            inputs.push(Input::Bytes { name, bytes });
         } else {
             inputs.push(Input::Path(path));
         }

@@ -313,3 +313,67 @@ fn a_rule_that_panics_becomes_a_finding() {
         .contains("internal error in rule always-panics"));
     assert!(report.findings[0].message.contains("boom"));
 }
+
+#[test]
+fn set_rules_see_an_index_by_kind_namespace_name_and_label() {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    let probe = Rule::set(
+        RuleMeta {
+            id: "index-probe".into(),
+            category: Category::Custom,
+            default_severity: Severity::Info,
+            summary: "test rule".into(),
+            rationale: "".into(),
+            fix: "".into(),
+            bad: "".into(),
+            good: "".into(),
+        },
+        move |context, _sink| {
+            let index = context.index;
+            let environment = context.environment.map(|e| e.name.clone());
+            record.lock().unwrap().push((
+                environment,
+                index.all().len(),
+                index.of_kind("Pod").count(),
+                index.in_namespace("shop-prod").count(),
+                index.named("Pod", Some("shop-prod"), "debug").count(),
+                index.with_label("app", "web").len(),
+            ));
+        },
+    );
+    let mut rules = plimsoll::rules::builtin();
+    rules.push(probe);
+    let options = EngineOptions {
+        select: vec!["index-probe".into()],
+        ..EngineOptions::default()
+    };
+    let engine = Engine::with_rules(Config::default(), options, rules).unwrap();
+    let labelled = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop-prod\n  labels: {app: web}\n";
+    let elsewhere = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\n";
+    let inputs = [
+        Input::Text {
+            name: "a.yaml".into(),
+            text: UNPINNED_POD.into(),
+        },
+        Input::Text {
+            name: "b.yaml".into(),
+            text: labelled.into(),
+        },
+        Input::Text {
+            name: "c.yaml".into(),
+            text: elsewhere.into(),
+        },
+    ];
+    engine.check(&inputs).unwrap();
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (None, 1, 0, 0, 0, 0),
+            (Some("prod".to_owned()), 2, 1, 2, 1, 1)
+        ]
+    );
+}

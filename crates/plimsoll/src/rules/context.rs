@@ -86,6 +86,19 @@ impl<'a> ObjectIndex<'a> {
         self.pick(self.by_namespace.get(namespace))
     }
 
+    /// The objects of a kind with this namespace and name (any group; a
+    /// cluster-scoped object has no namespace).
+    pub fn named<'s>(
+        &'s self,
+        kind: &'s str,
+        namespace: Option<&'s str>,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'a Object> + 's {
+        self.of_kind(kind).filter(move |object| {
+            object.identity.name == name && object.identity.namespace.as_deref() == namespace
+        })
+    }
+
     /// Objects carrying the label `key: value`.
     pub fn with_label(&self, key: &str, value: &str) -> Vec<&'a Object> {
         let labels: &HashMap<(&str, &str), Vec<usize>> = self.by_labels.get_or_init(|| {

@@ -723,13 +723,21 @@ fn classify_document(
             }
         }
     };
-    match list_items(root) {
-        Ok(items) => {
-            for (at, item) in items.into_iter().enumerate() {
-                place(item, format!("/items/{at}"));
-            }
-        }
-        Err(root) => place(root, String::new()),
+    for (prefix, node) in flatten_lists(root, String::new()) {
+        place(node, prefix);
+    }
+}
+
+/// A document's objects: the document itself, or the items of a `List`
+/// (and of Lists inside it), each with its JSON pointer prefix.
+fn flatten_lists(node: Node, prefix: String) -> Vec<(String, Node)> {
+    match list_items(node) {
+        Err(node) => vec![(prefix, node)],
+        Ok(items) => items
+            .into_iter()
+            .enumerate()
+            .flat_map(|(at, item)| flatten_lists(item, format!("{prefix}/items/{at}")))
+            .collect(),
     }
 }
 

@@ -225,6 +225,18 @@ fn list_items_are_objects_with_prefixed_paths() {
         ]
     );
     assert_eq!(report.findings[0].resource.as_ref().unwrap().name, "a");
+
+    let nested = r#"{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"k": "dg=="}}]}]}"#;
+    let report = run(
+        Config::default(),
+        EngineOptions::default(),
+        &[("nested.json", nested)],
+    );
+    assert_eq!(rules(&report), ["plaintext-secret"]);
+    assert_eq!(
+        report.findings[0].path.as_deref(),
+        Some("/items/0/items/0/data")
+    );
 }
 
 fn json_of(report: &Report) -> String {

@@ -101,19 +101,25 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Vec<RawDocument> {
 }
 
 /// Splits a stream at lines that start with `---` followed by a space, a tab
-/// or the end of the line.
+/// or the end of the line. Directive lines (`%YAML 1.2`) belong to the
+/// document that follows them, so a chunk starts at the first directive and
+/// the `---` after it does not split again.
 fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut chunk_start = 0;
     let mut chunk_lines_before = 0;
     let mut chunk_explicit = false;
+    let mut in_prologue = false;
     let mut line_start = 0;
     let mut line_number = 0;
     let bytes = text.as_bytes();
     while line_start < bytes.len() {
         let line_end = memchr_newline(bytes, line_start);
         let line = bytes.get(line_start..line_end).unwrap_or_default();
-        if is_document_marker(line) && line_start > chunk_start {
+        let is_marker = is_document_marker(line);
+        let is_directive = line.first() == Some(&b'%');
+        let starts_chunk = (is_directive && !in_prologue) || (is_marker && !in_prologue);
+        if starts_chunk && line_start > chunk_start {
             push_chunk(
                 &mut chunks,
                 text,
@@ -126,7 +132,12 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             chunk_lines_before = line_number;
         }
         if line_start == chunk_start {
-            chunk_explicit = is_document_marker(line);
+            chunk_explicit = is_marker || is_directive;
+        }
+        if is_directive {
+            in_prologue = true;
+        } else if is_marker {
+            in_prologue = false;
         }
         line_start = line_end + 1;
         line_number += 1;
@@ -764,6 +775,36 @@ mod tests {
         let u = root.get("é").unwrap();
         assert_eq!(u.span.start.column, 4);
         assert_eq!(u.span.start.offset, 4);
+    }
+
+    #[test]
+    fn directives_belong_to_the_next_document() {
+        // The bare `---` on line 4 opens an empty document of its own.
+        let docs = parse("%YAML 1.2\n---\na: 1\n---\n%YAML 1.2\n---\nb: 2\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs.iter().all(|doc| doc.problems.is_empty()), "{docs:?}");
+        assert!(docs[1].root.is_none());
+        assert_eq!(
+            docs[2]
+                .root
+                .as_ref()
+                .unwrap()
+                .get("b")
+                .unwrap()
+                .span
+                .start
+                .line,
+            7
+        );
+    }
+
+    #[test]
+    fn crlf_and_a_byte_order_mark_are_read() {
+        let docs = parse("\u{feff}a: 1\r\n---\r\nb: x\r\n");
+        assert_eq!(docs.len(), 2);
+        let b = docs[1].root.as_ref().unwrap().get("b").unwrap();
+        assert_eq!(b.as_str(), Some("x"));
+        assert_eq!((b.span.start.line, b.span.start.column), (3, 4));
     }
 
     #[test]

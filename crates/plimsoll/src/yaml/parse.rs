@@ -118,7 +118,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
         let line = bytes.get(line_start..line_end).unwrap_or_default();
         let is_marker = is_document_marker(line);
         let is_directive = line.first() == Some(&b'%');
-        let starts_chunk = (is_directive && !in_prologue) || (is_marker && !in_prologue);
+        let starts_chunk = (is_directive || is_marker) && !in_prologue;
         if starts_chunk && line_start > chunk_start {
             push_chunk(
                 &mut chunks,

@@ -262,10 +262,25 @@ impl<'a> PositionMapper<'a> {
                 line_start + column_bytes
             }
         };
+        if byte_in_chunk >= self.chunk.len() {
+            // At the end of the input the parser reports a virtual line
+            // after the last one; the end of the text is where it is.
+            return self.end_of_chunk();
+        }
         Position {
             line: saturating_u32(self.lines_before + marker.line().max(1)),
             column: saturating_u32(marker.col() + 1),
             offset: saturating_u32(self.byte_start + byte_in_chunk),
+        }
+    }
+
+    fn end_of_chunk(&self) -> Position {
+        let newlines = self.chunk.bytes().filter(|b| *b == b'\n').count();
+        let last_line = self.chunk.rsplit('\n').next().unwrap_or_default();
+        Position {
+            line: saturating_u32(self.lines_before + newlines + 1),
+            column: saturating_u32(last_line.chars().count() + 1),
+            offset: saturating_u32(self.byte_start + self.chunk.len()),
         }
     }
 

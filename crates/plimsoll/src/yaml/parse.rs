@@ -219,6 +219,8 @@ struct PositionMapper<'a> {
     lines_before: usize,
     /// Byte offset of each line start in the chunk; only for non-ASCII text.
     line_starts: Option<Vec<usize>>,
+    /// Where the chunk ends (computed once: many nodes end there).
+    end: Position,
 }
 
 impl<'a> PositionMapper<'a> {
@@ -235,11 +237,19 @@ impl<'a> PositionMapper<'a> {
                 )
                 .collect()
         });
+        let newlines = chunk.text.bytes().filter(|b| *b == b'\n').count();
+        let last_line = chunk.text.rsplit('\n').next().unwrap_or_default();
+        let end = Position {
+            line: saturating_u32(chunk.lines_before + newlines + 1),
+            column: saturating_u32(last_line.chars().count() + 1),
+            offset: saturating_u32(chunk.byte_start + chunk.text.len()),
+        };
         PositionMapper {
             chunk: chunk.text,
             byte_start: chunk.byte_start,
             lines_before: chunk.lines_before,
             line_starts,
+            end,
         }
     }
 
@@ -265,22 +275,12 @@ impl<'a> PositionMapper<'a> {
         if byte_in_chunk >= self.chunk.len() {
             // At the end of the input the parser reports a virtual line
             // after the last one; the end of the text is where it is.
-            return self.end_of_chunk();
+            return self.end;
         }
         Position {
             line: saturating_u32(self.lines_before + marker.line().max(1)),
             column: saturating_u32(marker.col() + 1),
             offset: saturating_u32(self.byte_start + byte_in_chunk),
-        }
-    }
-
-    fn end_of_chunk(&self) -> Position {
-        let newlines = self.chunk.bytes().filter(|b| *b == b'\n').count();
-        let last_line = self.chunk.rsplit('\n').next().unwrap_or_default();
-        Position {
-            line: saturating_u32(self.lines_before + newlines + 1),
-            column: saturating_u32(last_line.chars().count() + 1),
-            offset: saturating_u32(self.byte_start + self.chunk.len()),
         }
     }
 
@@ -395,11 +395,13 @@ impl<'a> Builder<'a> {
     fn on_event(&mut self, event: Event<'_>, span: &saphyr_parser::Span) -> Result<(), Abort> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
+                let span = self.mapper.span(span);
+                if anchor == 0 && self.expects_key() {
+                    // Keys are kept as text: no value to resolve, one copy.
+                    return self.add_key(text.into_owned(), style == ScalarStyle::Plain, span);
+                }
                 let value = resolve(&text, style, tag.as_deref());
-                let node = Node {
-                    value,
-                    span: self.mapper.span(span),
-                };
+                let node = Node { value, span };
                 self.remember(anchor, &node);
                 let key_text = KeyText {
                     text: text.into_owned(),
@@ -425,6 +427,23 @@ impl<'a> Builder<'a> {
             | Event::DocumentStart(_)
             | Event::DocumentEnd => Ok(()),
         }
+    }
+
+    /// Whether the next scalar is a mapping key.
+    fn expects_key(&self) -> bool {
+        matches!(self.frames.last(), Some(Frame::Map { map, .. }) if map.pending_key.is_none())
+    }
+
+    fn add_key(&mut self, text: String, plain: bool, span: Span) -> Result<(), Abort> {
+        if let Some(Frame::Map { map, .. }) = self.frames.last_mut() {
+            let is_merge = plain && text == "<<";
+            map.pending_key = Some(PendingKey {
+                text,
+                span,
+                is_merge,
+            });
+        }
+        Ok(())
     }
 
     fn remember(&mut self, anchor: usize, node: &Node) {

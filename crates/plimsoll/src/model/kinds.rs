@@ -41,8 +41,8 @@ pub fn is_cluster_scoped(identity: &Identity) -> bool {
 
 /// Whether the object belongs to the delivery machinery rather than to an
 /// application: Argo CD Applications, ApplicationSets and AppProjects, Flux
-/// sources, Kustomizations, HelmReleases, image automation and
-/// notifications. They live in `argocd` or `flux-system` and are often
+/// sources, Kustomizations, HelmReleases, image automation,
+/// notifications and every other `*.fluxcd.io` kind. They live in `argocd` or `flux-system` and are often
 /// named after what they deploy.
 pub fn is_delivery(identity: &Identity) -> bool {
     let group = identity.group.as_str();
@@ -51,7 +51,18 @@ pub fn is_delivery(identity: &Identity) -> bool {
             identity.kind.as_str(),
             "Application" | "ApplicationSet" | "AppProject"
         ))
-        || group.ends_with(".toolkit.fluxcd.io")
+        || group.ends_with(".fluxcd.io")
+}
+
+/// Whether the document configures a build tool rather than describing a
+/// cluster object: kustomize's built-in transformers (`apiVersion:
+/// builtin`), `kustomize.config.k8s.io` and KRM function configs
+/// (`config.kubernetes.io`).
+pub fn is_build_config(identity: &Identity) -> bool {
+    identity.api_version == "builtin"
+        || identity.group == "kustomize.config.k8s.io"
+        || identity.group == "config.kubernetes.io"
+        || identity.group.ends_with(".config.kubernetes.io")
 }
 
 /// Whether the object is per-namespace plumbing that is not named after a

@@ -5,7 +5,11 @@
 //! Resolution runs over every file of one environment (a Namespace in
 //! `environments/dev/` and a rendered chart elsewhere are one environment),
 //! within the same namespace; an object without `metadata.namespace` (a
-//! rendered chart installed with `-n`) matches any namespace.
+//! rendered chart installed with `-n`) matches any namespace. Objects with no
+//! environment are judged only when their own directory holds what they
+//! point at (a kustomize base, a rendered chart), and resolve against every
+//! object without environment: nothing says which of their files are
+//! applied together.
 //!
 //! To stay quiet on partial input (a pre-commit hook given one file, a chart
 //! whose pods come from another chart), a reference is only reported when
@@ -19,7 +23,7 @@
 //! Services without a selector (endpoints managed by hand) and
 //! `ExternalName` Services select nothing on purpose and are skipped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
@@ -179,47 +183,124 @@ impl<'a> Pods<'a> {
     }
 }
 
-fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    let all = context.index.all();
-    let pods = Pods::new(all);
-    let mut names: Names<'_> = HashMap::new();
-    for object in all {
-        if is_workload(object) {
-            names
-                .entry((
-                    object.identity.kind.as_str(),
-                    object.identity.namespace.as_deref(),
-                ))
-                .or_default()
-                .insert(object.identity.name.as_str());
+/// What a set of objects offers to resolve references against.
+struct Refs<'a> {
+    pods: Pods<'a>,
+    names: Names<'a>,
+    services: HashMap<Option<&'a str>, HashSet<&'a str>>,
+}
+
+impl<'a> Refs<'a> {
+    fn new(all: &[&'a Object]) -> Refs<'a> {
+        let mut names: Names<'_> = HashMap::new();
+        let mut services: HashMap<Option<&str>, HashSet<&str>> = HashMap::new();
+        for object in all {
+            let namespace = object.identity.namespace.as_deref();
+            if is_workload(object) {
+                names
+                    .entry((object.identity.kind.as_str(), namespace))
+                    .or_default()
+                    .insert(object.identity.name.as_str());
+            }
+            if object.identity.is("", "Service") {
+                services
+                    .entry(namespace)
+                    .or_default()
+                    .insert(object.identity.name.as_str());
+            }
+        }
+        Refs {
+            pods: Pods::new(all),
+            names,
+            services,
         }
     }
-    let mut services: HashMap<Option<&str>, HashSet<&str>> = HashMap::new();
-    for service in context
-        .index
-        .of_kind("Service")
-        .filter(|object| object.identity.group.is_empty())
-    {
-        services
-            .entry(service.identity.namespace.as_deref())
-            .or_default()
-            .insert(service.identity.name.as_str());
+
+    /// Names of workloads of `kind` that share a namespace with `object`.
+    fn workload_names(&self, object: &Object, kind: &str) -> Vec<&HashSet<&'a str>> {
+        let namespace = object.identity.namespace.as_deref();
+        self.names
+            .iter()
+            .filter(|((other_kind, other), _)| {
+                *other_kind == kind
+                    && (namespace.is_none() || other.is_none() || *other == namespace)
+            })
+            .map(|(_, names)| names)
+            .collect()
     }
-    for object in all {
+
+    /// Names of Services that share a namespace with `object`.
+    fn service_names(&self, object: &Object) -> Vec<&HashSet<&'a str>> {
+        let namespace = object.identity.namespace.as_deref();
+        self.services
+            .iter()
+            .filter(|(other, _)| namespace.is_none() || other.is_none() || **other == namespace)
+            .map(|(_, names)| names)
+            .collect()
+    }
+}
+
+fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    let everything = Refs::new(context.index.all());
+    if context.environment.is_some() {
+        check_group(
+            context.index.all(),
+            &everything,
+            &everything,
+            "this environment",
+            sink,
+        );
+        return;
+    }
+    // Without an environment nothing says which files are applied together.
+    // A reference is checked only when its own directory (a kustomize base,
+    // a rendered chart) holds objects of the kind it points at, and it
+    // resolves against every object without environment, so an example
+    // that builds on a sibling directory is not reported.
+    let mut by_directory: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
+    for object in context.index.all() {
+        let path = context.file_path(object.file);
+        let directory = path.rsplit_once('/').map_or("", |(directory, _)| directory);
+        by_directory.entry(directory).or_default().push(object);
+    }
+    for objects in by_directory.values() {
+        let local = Refs::new(objects);
+        check_group(objects, &everything, &local, "the input", sink);
+    }
+}
+
+/// Checks the references of `objects`: `local` decides whether a reference
+/// can be judged at all, `global` resolves it.
+fn check_group(
+    objects: &[&Object],
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
+    for object in objects {
         let identity = &object.identity;
         match (identity.group.as_str(), identity.kind.as_str()) {
-            ("", "Service") => check_service(object, &pods, sink),
-            ("policy", "PodDisruptionBudget") => check_budget(object, &pods, sink),
-            ("autoscaling", "HorizontalPodAutoscaler") => check_autoscaler(object, &names, sink),
+            ("", "Service") => check_service(object, global, local, scope, sink),
+            ("policy", "PodDisruptionBudget") => check_budget(object, global, local, scope, sink),
+            ("autoscaling", "HorizontalPodAutoscaler") => {
+                check_autoscaler(object, global, local, scope, sink)
+            }
             ("networking.k8s.io" | "extensions", "Ingress") => {
-                check_ingress(object, &services, sink)
+                check_ingress(object, global, local, scope, sink)
             }
             _ => {}
         }
     }
 }
 
-fn check_service(object: &Object, pods: &Pods<'_>, sink: &mut Sink) {
+fn check_service(
+    object: &Object,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
     let spec = object.node.get("spec");
     if spec.and_then(|s| s.get("type")).and_then(Node::as_str) == Some("ExternalName") {
         return;
@@ -230,16 +311,16 @@ fn check_service(object: &Object, pods: &Pods<'_>, sink: &mut Sink) {
     let Ok(selector) = Selector::from_map(node) else {
         return;
     };
-    if selector.is_empty() || !pods.checkable(object) {
+    if selector.is_empty() || !local.pods.checkable(object) {
         return;
     }
-    if !pods.selects_something(object, &selector) {
+    if !global.pods.selects_something(object, &selector) {
         sink.push(
             Violation::at_value(
                 object,
                 "/spec/selector",
                 format!(
-                    "Service {} selects no pod template in this environment",
+                    "Service {} selects no pod template in {scope}",
                     object.identity.name
                 ),
             )
@@ -248,23 +329,29 @@ fn check_service(object: &Object, pods: &Pods<'_>, sink: &mut Sink) {
     }
 }
 
-fn check_budget(object: &Object, pods: &Pods<'_>, sink: &mut Sink) {
+fn check_budget(
+    object: &Object,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
     let Some(node) = object.node.get_path(&["spec", "selector"]) else {
         return;
     };
     let Ok(selector) = Selector::from_label_selector(node) else {
         return;
     };
-    if selector.is_empty() || !pods.checkable(object) {
+    if selector.is_empty() || !local.pods.checkable(object) {
         return;
     }
-    if !pods.selects_something(object, &selector) {
+    if !global.pods.selects_something(object, &selector) {
         sink.push(
             Violation::at_value(
                 object,
                 "/spec/selector",
                 format!(
-                    "PodDisruptionBudget {} selects no pod template in this environment",
+                    "PodDisruptionBudget {} selects no pod template in {scope}",
                     object.identity.name
                 ),
             )
@@ -276,7 +363,13 @@ fn check_budget(object: &Object, pods: &Pods<'_>, sink: &mut Sink) {
 /// Object names by kind and namespace, for scale targets.
 type Names<'a> = HashMap<(&'a str, Option<&'a str>), HashSet<&'a str>>;
 
-fn check_autoscaler(object: &Object, names: &Names<'_>, sink: &mut Sink) {
+fn check_autoscaler(
+    object: &Object,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
     let Some(target) = object.node.get_path(&["spec", "scaleTargetRef"]) else {
         return;
     };
@@ -286,29 +379,19 @@ fn check_autoscaler(object: &Object, names: &Names<'_>, sink: &mut Sink) {
     ) else {
         return;
     };
-    let namespace = object.identity.namespace.as_deref();
-    let candidates: Vec<&HashSet<&str>> = names
-        .iter()
-        .filter(|((other_kind, other_namespace), _)| {
-            *other_kind == kind
-                && (namespace.is_none()
-                    || other_namespace.is_none()
-                    || *other_namespace == namespace)
-        })
-        .map(|(_, names)| names)
-        .collect();
-    if candidates.is_empty() {
-        // Nothing of that kind in the input for this namespace: the target
-        // is managed elsewhere (or this is a partial run).
+    if local.workload_names(object, kind).is_empty() {
+        // Nothing of that kind here for this namespace: the target is
+        // managed elsewhere (or this is a partial run).
         return;
     }
+    let candidates = global.workload_names(object, kind);
     if !candidates.iter().any(|names| names.contains(name)) {
         sink.push(
             Violation::at_value(
                 object,
                 "/spec/scaleTargetRef/name",
                 format!(
-                    "HorizontalPodAutoscaler {} targets {kind} {name}, which is not in this environment",
+                    "HorizontalPodAutoscaler {} targets {kind} {name}, which is not in {scope}",
                     object.identity.name
                 ),
             )
@@ -319,18 +402,15 @@ fn check_autoscaler(object: &Object, names: &Names<'_>, sink: &mut Sink) {
 
 fn check_ingress(
     object: &Object,
-    services: &HashMap<Option<&str>, HashSet<&str>>,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
     sink: &mut Sink,
 ) {
-    let namespace = object.identity.namespace.as_deref();
-    let candidates: Vec<&HashSet<&str>> = services
-        .iter()
-        .filter(|(other, _)| namespace.is_none() || other.is_none() || **other == namespace)
-        .map(|(_, names)| names)
-        .collect();
-    if candidates.is_empty() {
+    if local.service_names(object).is_empty() {
         return;
     }
+    let candidates = global.service_names(object);
     let known = |name: &str| candidates.iter().any(|names| names.contains(name));
     let Some(spec) = object.node.get("spec") else {
         return;
@@ -378,7 +458,7 @@ fn check_ingress(
                     object,
                     name_pointer,
                     format!(
-                        "Ingress {} routes to Service {name}, which is not in this environment",
+                        "Ingress {} routes to Service {name}, which is not in {scope}",
                         object.identity.name
                     ),
                 )

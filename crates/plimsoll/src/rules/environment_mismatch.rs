@@ -8,12 +8,13 @@
 //! `reproduce` and `api:1.4.0` are not. Delivery objects (Argo CD
 //! Applications and AppProjects, Flux kinds) are skipped: a Flux
 //! Kustomization of one cluster legitimately names the environments it
-//! deploys or depends on.
+//! deploys or depends on. Kustomize transformer configs (`apiVersion:
+//! builtin`) are not cluster objects and are skipped too.
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::environment::{is_environment_label, Environment, Environments};
 use crate::finding::Severity;
-use crate::model::{containers, is_delivery, ImageRef};
+use crate::model::{containers, is_build_config, is_delivery, ImageRef};
 use crate::yaml::pointer_of;
 
 pub(crate) fn rule() -> Rule {
@@ -59,7 +60,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         return;
     };
     let object = context.object;
-    if is_delivery(&object.identity) {
+    if is_delivery(&object.identity) || is_build_config(&object.identity) {
         return;
     }
     let environments = context.environments;

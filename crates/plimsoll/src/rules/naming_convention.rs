@@ -26,14 +26,19 @@
 //!   Event;
 //! - delivery objects (Argo CD Application, ApplicationSet, AppProject and
 //!   every `*.toolkit.fluxcd.io` kind: sources, Kustomizations,
-//!   HelmReleases, notifications), which live in `argocd` or `flux-system`
-//!   and are named after what they deliver; they are exempt from both
-//!   patterns.
+//!   HelmReleases, notifications, every `*.fluxcd.io` kind), which live in
+//!   `argocd` or `flux-system` and are named after what they deliver; they
+//!   are exempt from both patterns;
+//! - build-tool configuration that is not applied to the cluster
+//!   (kustomize's `apiVersion: builtin` transformers,
+//!   `kustomize.config.k8s.io`, `config.kubernetes.io`).
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::environment::Environment;
 use crate::finding::Severity;
-use crate::model::{is_cluster_scoped, is_delivery, is_namespace_infrastructure, Object};
+use crate::model::{
+    is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure, Object,
+};
 
 /// The resource pattern when `naming.resource` is not set.
 pub(crate) const DEFAULT_RESOURCE_PATTERN: &str = "{service}-{env}";
@@ -53,8 +58,8 @@ pub(crate) fn rule() -> Rule {
 release installed with the wrong values, or a dashboard query for `api-prod` is caught at a glance, and quotas \
 and alerts keyed on the suffix keep working. The check is skipped for cluster-scoped kinds, per-namespace \
 infrastructure (ResourceQuota, LimitRange, NetworkPolicy, Role, RoleBinding, Endpoints, EndpointSlice, Lease, \
-Event) and delivery objects (Argo CD Applications, ApplicationSets and AppProjects, every Flux kind), whose \
-names are not chosen per service and environment."
+Event), delivery objects (Argo CD Applications, ApplicationSets and AppProjects, every Flux kind) and \
+kustomize transformer configs, whose names are not chosen per service and environment."
                 .into(),
             fix: "Rename the object (and its Helm release) to fit the pattern, e.g. `api-gateway-prod` for \
 `{service}-{env}` or `prod-api-gateway` for `{env}-{service}`; an alias of the environment (`api-production`) \
@@ -147,7 +152,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     };
     let object = context.object;
     let identity = &object.identity;
-    if is_delivery(identity) {
+    if is_delivery(identity) || is_build_config(identity) {
         return;
     }
     let envs = names_of(environment);

@@ -8,8 +8,10 @@
 //! - a container with `privileged: true`;
 //! - a container whose `allowPrivilegeEscalation` is not `false`
 //!   (Kubernetes defaults it to true);
-//! - a container that does not run as non-root: `runAsNonRoot` is not true
-//!   on the container nor on the pod, or `runAsUser: 0`;
+//! - a container that may run as root: `runAsUser: 0`, or `runAsNonRoot`
+//!   not true on the container nor on the pod and no non-zero `runAsUser`
+//!   either (an explicit non-zero user cannot be root, so it is accepted
+//!   although "restricted" also wants the flag);
 //! - added capabilities other than `NET_BIND_SERVICE`.
 //!
 //! Every container list is checked (`containers`, `initContainers`,
@@ -139,12 +141,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 )
                 .with_help("run as a non-zero user and set `runAsNonRoot: true`"),
             );
-        } else if !non_root {
+        } else if !non_root && user.is_none() {
             sink.push(
                 Violation::at_value(
                     object,
                     pointer("runAsNonRoot"),
-                    format!("container {name} may run as root (runAsNonRoot is not true)"),
+                    format!("container {name} may run as root (neither runAsNonRoot: true nor a non-zero runAsUser)"),
                 )
                 .with_help(
                     "set `runAsNonRoot: true` on the container or in the pod's securityContext",

@@ -9,8 +9,10 @@
 //!   and camelCase (`dbPassword` ends in PASSWORD; `TOKEN_TTL` ends in TTL
 //!   and `CACHE_KEY_PREFIX` in PREFIX, so neither is secret). The value is
 //!   fine when it is empty, a number, a boolean, a placeholder (`${VAR}`,
-//!   `$(VAR)`, `{{ … }}`, `<…>`) or an absolute file path (`/run/secrets/db`,
-//!   the path of a mounted secret).
+//!   `$(VAR)`, `{{ … }}`, `<…>`, or an upper-case identifier such as
+//!   `INSERT_TOKEN_HERE`, `API_KEY_VAL` or `SECRET`, as example manifests
+//!   use) or an absolute file path (`/run/secrets/db`, the path of a
+//!   mounted secret).
 //! - **by shape**, whatever the key: a URL with `user:password@` (a
 //!   placeholder password is fine), a PEM private key block, a JSON Web
 //!   Token (`eyJ….eyJ….…`), or a cloud access key: AWS (`AKIA`/`ASIA` + 16),
@@ -110,7 +112,8 @@ fn harmless(value: &str) -> bool {
 }
 
 fn is_placeholder(value: &str) -> bool {
-    (value.starts_with("${") && value.ends_with('}'))
+    is_upper_snake_placeholder(value)
+        || (value.starts_with("${") && value.ends_with('}'))
         || (value.starts_with("$(") && value.ends_with(')'))
         || (value.starts_with("{{") && value.ends_with("}}"))
         || (value.starts_with('<') && value.ends_with('>'))
@@ -119,6 +122,17 @@ fn is_placeholder(value: &str) -> bool {
             && value
                 .get(1..)
                 .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')))
+}
+
+/// `INSERT_ETCD_TOKEN`, `GOOGLE_API_KEY_VAL`, `SECRET`: an upper-case
+/// identifier with an underscore, or a bare secret word, is a template
+/// placeholder, not a credential.
+fn is_upper_snake_placeholder(value: &str) -> bool {
+    let identifier = value.starts_with(|c: char| c.is_ascii_uppercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    identifier && (value.contains('_') || secret_word(value).is_some())
 }
 
 /// What kind of credential a value looks like, whatever its key.
@@ -465,6 +479,14 @@ mod tests {
         assert_eq!(finding_for("DB_PASSWORD", "$(DB_PASSWORD)"), None);
         assert_eq!(finding_for("DB_PASSWORD", "/run/secrets/db-password"), None);
         assert_eq!(finding_for("REQUIRE_PASSWORD", "true"), None);
+        assert_eq!(
+            finding_for("ETCD_DISCOVERY_TOKEN", "INSERT_ETCD_DISCOVERY_TOKEN"),
+            None
+        );
+        assert_eq!(finding_for("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL"), None);
+        assert_eq!(finding_for("COOKIE_SECRET", "SECRET"), None);
+        assert!(finding_for("COOKIE_SECRET", "CHANGEME").is_some());
+        assert!(finding_for("COOKIE_SECRET", "Xy_7Q").is_some());
         assert!(finding_for("DB_PASSWORD", "hunter2").is_some());
     }
 

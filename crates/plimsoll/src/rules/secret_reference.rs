@@ -9,8 +9,10 @@
 //! namespace matches any): a v1 Secret, a SealedSecret (its
 //! `spec.template.metadata.name`, else its own name), an ExternalSecret
 //! (`spec.target.name`, else its own name), and a cert-manager Certificate
-//! (`spec.secretName`), since TLS secrets are made that way; plus every name
-//! in `secrets.external`. Secrets that Kubernetes or an operator creates
+//! (`spec.secretName`), since TLS secrets are made that way; a Job or
+//! CronJob whose `command`/`args` name the Secret (certificate generators
+//! such as `kube-webhook-certgen create --secret-name=…` make it at install
+//! time); plus every name in `secrets.external`. Secrets that Kubernetes or an operator creates
 //! without a manifest in the repository belong in `secrets.external`.
 
 use std::collections::{HashMap, HashSet};
@@ -60,6 +62,32 @@ fn provided(object: &Object) -> Option<&str> {
             .and_then(Node::as_str),
         _ => None,
     }
+}
+
+/// Words of a Job's or CronJob's `command` and `args` (split on `=`, `,`
+/// and whitespace): a Job that names a Secret there is taken to create it,
+/// as certificate generators do (`kube-webhook-certgen create
+/// --secret-name=ingress-nginx-admission`).
+fn named_by_job(object: &Object) -> Vec<&str> {
+    if object.identity.group != "batch" {
+        return Vec::new();
+    }
+    containers(object)
+        .iter()
+        .flat_map(|container| {
+            ["command", "args"].into_iter().flat_map(move |list| {
+                container
+                    .node
+                    .get(list)
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(Node::as_str)
+            })
+        })
+        .flat_map(|text| text.split(|c: char| c == '=' || c == ',' || c.is_whitespace()))
+        .filter(|word| !word.is_empty() && !word.starts_with('-'))
+        .collect()
 }
 
 /// One use of a Secret: the JSON pointer of its name, the name, and what
@@ -178,11 +206,12 @@ fn uses(object: &Object) -> Vec<Use<'_>> {
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let mut providers: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
     for object in context.index.all() {
+        let namespace = object.identity.namespace.as_deref();
         if let Some(name) = provided(object) {
-            providers
-                .entry(name)
-                .or_default()
-                .push(object.identity.namespace.as_deref());
+            providers.entry(name).or_default().push(namespace);
+        }
+        for name in named_by_job(object) {
+            providers.entry(name).or_default().push(namespace);
         }
     }
     let external: HashSet<&str> = context

@@ -5,7 +5,10 @@
 //! Patterns are written with placeholders: `{env}` must be E's name or one
 //! of its aliases (`api-production` fits `{service}-{env}` in prod);
 //! `{service}`, `{project}` and any other placeholder stand for a non-empty
-//! run of characters; everything else is literal. `naming.resource`
+//! run of characters; everything else is literal. A resource name may add
+//! `-<component>` after a pattern that ends in `{env}` (`api-prod-db`,
+//! `api-prod-headless`), as charts name the parts of one release; Helm
+//! release names themselves must fit exactly. `naming.resource`
 //! defaults to `{service}-{env}`; `{env}-{service}` works the same way.
 //! `naming.namespace` has no default: namespaces are checked only when it
 //! is set (the object's `metadata.namespace`, and Namespace objects' names).
@@ -63,7 +66,7 @@ kustomize transformer configs, whose names are not chosen per service and enviro
                 .into(),
             fix: "Rename the object (and its Helm release) to fit the pattern, e.g. `api-gateway-prod` for \
 `{service}-{env}` or `prod-api-gateway` for `{env}-{service}`; an alias of the environment (`api-production`) \
-fits too. Set `naming.resource` (and `naming.namespace`) in `.plimsoll.yaml` to your convention."
+fits too, and so does a component after the environment (`api-gateway-prod-db`). Set `naming.resource` (and `naming.namespace`) in `.plimsoll.yaml` to your convention."
                 .into(),
             bad: "apiVersion: v1\nkind: Service\nmetadata:\n  name: api-gateway\n  namespace: shop-prod\nspec:\n  selector: {app: api-gateway}\n  ports: [{port: 80}]\n".into(),
             good: "apiVersion: v1\nkind: Service\nmetadata:\n  name: api-gateway-prod\n  namespace: shop-prod\nspec:\n  selector: {app: api-gateway}\n  ports: [{port: 80}]\n".into(),
@@ -110,6 +113,22 @@ fn pieces(pattern: &str) -> Vec<Piece<'_>> {
 /// Whether `name` fits `pattern` with `{env}` standing for one of `envs`.
 pub(crate) fn fits(pattern: &str, name: &str, envs: &[&str]) -> bool {
     matches(&pieces(pattern), name, envs)
+}
+
+/// Whether a resource name fits: the pattern, or, when the pattern ends in
+/// `{env}`, the pattern followed by `-<component>` (`api-prod-db`,
+/// `api-prod-headless`: the parts Helm charts add to a release's name).
+pub(crate) fn fits_resource(pattern: &str, name: &str, envs: &[&str]) -> bool {
+    if fits(pattern, name, envs) {
+        return true;
+    }
+    let mut with_component = pieces(pattern);
+    if with_component.last() != Some(&Piece::Env) {
+        return false;
+    }
+    with_component.push(Piece::Literal("-"));
+    with_component.push(Piece::Any);
+    matches(&with_component, name, envs)
 }
 
 fn matches(pieces: &[Piece<'_>], name: &str, envs: &[&str]) -> bool {
@@ -196,7 +215,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         .unwrap_or(DEFAULT_RESOURCE_PATTERN);
     // generateName is a prefix: the suffix Kubernetes adds is not ours to check.
     let generated = object.node.get_path(&["metadata", "name"]).is_none();
-    if !generated && !fits(pattern, &identity.name, &envs) {
+    if !generated && !fits_resource(pattern, &identity.name, &envs) {
         sink.push(mismatch(
             object,
             "/metadata/name",
@@ -292,6 +311,17 @@ mod tests {
         assert!(fits("{project}-{env}", "meetinity-prod", PROD));
         assert!(fits("app-{service}", "app-x", PROD));
         assert!(!fits("app-{service}", "app-", PROD));
+    }
+
+    #[test]
+    fn resources_may_add_a_component_after_the_environment() {
+        assert!(fits_resource("{service}-{env}", "api-prod-db", PROD));
+        assert!(fits_resource("{service}-{env}", "api-prod", PROD));
+        assert!(!fits_resource("{service}-{env}", "api-db", PROD));
+        assert!(!fits_resource("{service}-{env}", "prod-api", PROD));
+        assert!(!fits_resource("{service}-{env}", "api-prod-", PROD));
+        assert!(fits_resource("{env}-{service}", "prod-api-db", PROD));
+        assert!(!fits("{service}-{env}", "api-prod-db", PROD));
     }
 
     fn messages(config: &str, files: &[(&str, &str)]) -> Vec<String> {

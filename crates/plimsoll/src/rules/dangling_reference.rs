@@ -39,7 +39,11 @@ pub(crate) fn rule() -> Rule {
             summary: "a Service selects no pod template, or a PDB selector, HPA target or Ingress backend points at nothing".into(),
             rationale: "A Service whose selector matches no pod has no endpoints: clients get connection \
 refused, and nothing fails at deploy time. An HPA or PodDisruptionBudget aimed at nothing silently protects \
-nothing, and an Ingress backend without its Service answers 503. These are usually a rename done in one file only."
+nothing, and an Ingress backend without its Service answers 503. These are usually a rename done in one file only. References resolve across every file of the environment, \
+in the same namespace. To stay quiet on partial input (one file in a pre-commit hook), a reference is judged only \
+when the input holds objects of the kind it points at for that namespace; selectors are not judged in a \
+namespace whose pods an operator makes from a custom resource (Prometheus, Alertmanager, …). Objects without \
+an environment are judged when their own directory holds such objects."
                 .into(),
             fix: "Make the reference match: the Service selector and PDB selector must select the pod template's \
 labels, the HPA `scaleTargetRef` must name the workload, the Ingress backend must name a Service of the same \

@@ -34,7 +34,9 @@ pub(crate) fn rule() -> Rule {
                 .into(),
             fix: "Add the SealedSecret or ExternalSecret that creates the Secret to the same namespace, fix the \
 name, mark the reference `optional: true` if the pod copes without it, or list Secrets provided outside the \
-repository under `secrets.external` in `.plimsoll.yaml`."
+repository under `secrets.external` in `.plimsoll.yaml`. Also counted as providers: a cert-manager Certificate's \
+`secretName`, and a Job or CronJob that names the Secret in its command or arguments (certificate generators \
+such as kube-webhook-certgen)."
                 .into(),
             bad: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop-prod\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n          envFrom:\n            - secretRef:\n                name: api-credentials\n".into(),
             good: "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n  name: api-credentials\n  namespace: shop-prod\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: vault-backend}\n  dataFrom:\n    - extract: {key: shop/api}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop-prod\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n          envFrom:\n            - secretRef:\n                name: api-credentials\n".into(),

@@ -491,6 +491,26 @@ mod tests {
     }
 
     #[test]
+    fn messages_never_repeat_the_secret() {
+        let cases = [
+            ("DB_PASSWORD", "hunter2-long-enough"),
+            ("DATABASE_URL", "postgresql://user:s3cr3t-pass@host/db"),
+            (
+                "SERVICE_TOKEN",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcGkifQ.c2lnbmF0dXJlLXZhbHVl",
+            ),
+            ("AWS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ];
+        for (key, value) in cases {
+            let message = finding_for(key, value).unwrap();
+            assert!(!message.contains(value), "{message}");
+            for part in value.split([':', '@', '/', '.']).filter(|p| p.len() > 4) {
+                assert!(!message.contains(part), "{message} repeats {part}");
+            }
+        }
+    }
+
+    #[test]
     fn credential_shapes_are_found_anywhere() {
         let found = finding_for("DATABASE_URL", "postgresql://user:pass@host/db").unwrap();
         assert!(!found.contains("pass@"), "{found}");

@@ -357,6 +357,7 @@ impl Engine {
                 let context = DocumentContext {
                     object,
                     environment,
+                    environments: &self.environments,
                     config: &self.config,
                 };
                 let mut found = Vec::new();
@@ -390,6 +391,7 @@ impl Engine {
         for object in objects {
             groups.entry(object.environment).or_default().push(object);
         }
+        let input = ObjectIndex::new(objects.iter().collect());
         let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
             .into_iter()
             .map(|(environment, members)| (environment, ObjectIndex::new(members)))
@@ -412,6 +414,7 @@ impl Engine {
                 let context = SetContext {
                     environment: environment.and_then(|id| self.environments.get(id)),
                     index,
+                    input: &input,
                     config: &self.config,
                     file_paths,
                 };

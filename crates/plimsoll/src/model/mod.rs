@@ -1,9 +1,13 @@
 //! The resource model: objects, their identity, workloads and images.
 
 pub mod image;
+pub mod kinds;
 pub mod object;
+pub mod selector;
 pub mod workload;
 
 pub use image::{DigestProblem, ImageRef};
+pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};
+pub use selector::{label_pairs, Requirement, Selector, SelectorError};
 pub use workload::{containers, is_workload, pod_spec, Container};

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::config::Config;
-use crate::environment::Environment;
+use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
 use crate::model::{FileId, Object, ObjectId};
 use crate::source::Span;
@@ -15,6 +15,8 @@ pub struct DocumentContext<'a> {
     pub object: &'a Object,
     /// Its environment, when resolved.
     pub environment: Option<&'a Environment>,
+    /// Every environment of the run (to recognise the names of the others).
+    pub environments: &'a Environments,
     /// The configuration.
     pub config: &'a Config,
 }
@@ -26,6 +28,10 @@ pub struct SetContext<'a> {
     pub environment: Option<&'a Environment>,
     /// The objects, indexed.
     pub index: &'a ObjectIndex<'a>,
+    /// Every object of the run, whatever its environment: for references
+    /// that cross environments (a ClusterSecretStore kept outside the
+    /// environment directories, a ServiceAccount in a shared file).
+    pub input: &'a ObjectIndex<'a>,
     /// The configuration.
     pub config: &'a Config,
     pub(crate) file_paths: &'a [String],

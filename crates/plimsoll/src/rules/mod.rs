@@ -14,12 +14,25 @@
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
 mod context;
+mod dangling_reference;
 mod duplicate_resource;
+mod environment_label;
+mod environment_mismatch;
+mod external_secret;
 mod image_digest;
 mod image_latest;
+mod image_pull_secret;
+mod image_registry;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
+mod naming_convention;
 mod plaintext_secret;
+mod pod_security;
+mod probes;
+mod sealed_secret;
+mod secret_literal;
+mod secret_reference;
+mod selector_mismatch;
 pub(crate) mod unrendered_template;
 pub(crate) mod yaml_duplicate_key;
 pub(crate) mod yaml_syntax;
@@ -189,6 +202,19 @@ pub fn builtin() -> Vec<Rule> {
         image_digest::rule(),
         image_latest::rule(),
         plaintext_secret::rule(),
+        image_registry::rule(),
+        image_pull_secret::rule(),
+        naming_convention::rule(),
+        environment_label::rule(),
+        environment_mismatch::rule(),
+        probes::rule(),
+        pod_security::rule(),
+        selector_mismatch::rule(),
+        dangling_reference::rule(),
+        sealed_secret::rule(),
+        external_secret::rule(),
+        secret_reference::rule(),
+        secret_literal::rule(),
     ]
 }
 

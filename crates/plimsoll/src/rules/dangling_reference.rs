@@ -1,0 +1,473 @@
+//! `dangling-reference`: a Service selects no pod template, or a
+//! PodDisruptionBudget selector, HPA target or Ingress backend points at
+//! nothing, in the same environment.
+//!
+//! Resolution runs over every file of one environment (a Namespace in
+//! `environments/dev/` and a rendered chart elsewhere are one environment),
+//! within the same namespace; an object without `metadata.namespace` (a
+//! rendered chart installed with `-n`) matches any namespace. Objects with no
+//! environment are judged only when their own directory holds what they
+//! point at (a kustomize base, a rendered chart), and resolve against every
+//! object without environment: nothing says which of their files are
+//! applied together.
+//!
+//! To stay quiet on partial input (a pre-commit hook given one file, a chart
+//! whose pods come from another chart), a reference is only reported when
+//! the input holds what it should point at for that namespace: a Service or
+//! PodDisruptionBudget when there is at least one pod template there, an HPA
+//! target when there is an object of the target kind, an Ingress backend
+//! when there is a Service. Pods made by operators from custom resources
+//! (Prometheus, Alertmanager, database clusters, …) are invisible here, so
+//! a namespace that holds a custom resource whose kind is not known to the
+//! rule is not checked for Services and PodDisruptionBudgets.
+//! Services without a selector (endpoints managed by hand) and
+//! `ExternalName` Services select nothing on purpose and are skipped.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use crate::finding::Severity;
+use crate::model::{is_workload, label_pairs, pod_spec, Object, Requirement, Selector};
+use crate::yaml::Node;
+
+pub(crate) fn rule() -> Rule {
+    Rule::set(
+        RuleMeta {
+            id: "dangling-reference".into(),
+            category: Category::Workloads,
+            default_severity: Severity::Warning,
+            summary: "a Service selects no pod template, or a PDB selector, HPA target or Ingress backend points at nothing".into(),
+            rationale: "A Service whose selector matches no pod has no endpoints: clients get connection \
+refused, and nothing fails at deploy time. An HPA or PodDisruptionBudget aimed at nothing silently protects \
+nothing, and an Ingress backend without its Service answers 503. These are usually a rename done in one file only. References resolve across every file of the environment, \
+in the same namespace. To stay quiet on partial input (one file in a pre-commit hook), a reference is judged only \
+when the input holds objects of the kind it points at for that namespace; selectors are not judged in a \
+namespace whose pods an operator makes from a custom resource (Prometheus, Alertmanager, …). Objects without \
+an environment are judged when their own directory holds such objects."
+                .into(),
+            fix: "Make the reference match: the Service selector and PDB selector must select the pod template's \
+labels, the HPA `scaleTargetRef` must name the workload, the Ingress backend must name a Service of the same \
+namespace."
+                .into(),
+            bad: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector: {app: api-gateway}\n  ports: [{port: 80, targetPort: 8080}]\n".into(),
+            good: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector: {app: api}\n  ports: [{port: 80, targetPort: 8080}]\n".into(),
+        },
+        check,
+    )
+}
+
+/// Groups whose custom resources are known not to create pods.
+const PODLESS_GROUPS: &[&str] = &[
+    "argoproj.io",
+    "bitnami.com",
+    "cert-manager.io",
+    "acme.cert-manager.io",
+    "external-secrets.io",
+    "gateway.networking.k8s.io",
+    "networking.istio.io",
+    "security.istio.io",
+    "policy.linkerd.io",
+    "traefik.io",
+    "traefik.containo.us",
+    "keda.sh",
+];
+
+/// Whether an object may make pods the rule cannot see: a custom resource
+/// of an API group not known to be pod-less (the Prometheus operator's
+/// Prometheus and Alertmanager are, its ServiceMonitors are not).
+fn may_create_hidden_pods(object: &Object) -> bool {
+    let identity = &object.identity;
+    let group = identity.group.as_str();
+    if !group.contains('.') || group.ends_with(".k8s.io") {
+        // Built-in API groups (`apps`, `batch`, `rbac.authorization.k8s.io`…).
+        return false;
+    }
+    if group.ends_with(".toolkit.fluxcd.io") {
+        return false;
+    }
+    if group == "monitoring.coreos.com" {
+        return matches!(
+            identity.kind.as_str(),
+            "Prometheus" | "Alertmanager" | "ThanosRuler" | "PrometheusAgent"
+        );
+    }
+    !PODLESS_GROUPS.contains(&group)
+}
+
+fn same_namespace(a: &Object, b: &Object) -> bool {
+    match (&a.identity.namespace, &b.identity.namespace) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// The labels of a workload's pods.
+fn template_labels(object: &Object) -> Vec<(&str, &str)> {
+    let pointer = match pod_spec(object) {
+        Some(("/spec", _)) => "/metadata/labels",
+        Some((spec, _)) => {
+            let template = spec.trim_end_matches("/spec");
+            return label_pairs(object.node.pointer(&format!("{template}/metadata/labels")));
+        }
+        None => return Vec::new(),
+    };
+    label_pairs(object.node.pointer(pointer))
+}
+
+/// Pod templates of one environment, indexed so that each selector is
+/// resolved without scanning every workload.
+struct Pods<'a> {
+    workloads: Vec<(&'a Object, Vec<(&'a str, &'a str)>)>,
+    by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Namespaces with pod templates (`None`: a template without namespace).
+    namespaces: HashSet<Option<&'a str>>,
+    /// Namespaces with custom resources that may create pods.
+    hidden: HashSet<Option<&'a str>>,
+}
+
+impl<'a> Pods<'a> {
+    fn new(all: &[&'a Object]) -> Pods<'a> {
+        let workloads: Vec<(&Object, Vec<(&str, &str)>)> = all
+            .iter()
+            .filter(|object| is_workload(object))
+            .map(|object| (*object, template_labels(object)))
+            .collect();
+        let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (at, (_, labels)) in workloads.iter().enumerate() {
+            for label in labels {
+                by_label.entry(*label).or_default().push(at);
+            }
+        }
+        let namespaces = workloads
+            .iter()
+            .map(|(object, _)| object.identity.namespace.as_deref())
+            .collect();
+        let hidden = all
+            .iter()
+            .filter(|object| may_create_hidden_pods(object))
+            .map(|object| object.identity.namespace.as_deref())
+            .collect();
+        Pods {
+            workloads,
+            by_label,
+            namespaces,
+            hidden,
+        }
+    }
+
+    /// Whether the input holds this object's pods: some pod template
+    /// shares its namespace, and no custom resource there may make pods.
+    fn checkable(&self, object: &Object) -> bool {
+        let in_set = |set: &HashSet<Option<&str>>| match object.identity.namespace.as_deref() {
+            Some(namespace) => set.contains(&Some(namespace)) || set.contains(&None),
+            None => !set.is_empty(),
+        };
+        in_set(&self.namespaces) && !in_set(&self.hidden)
+    }
+
+    fn selects_something(&self, object: &Object, selector: &Selector) -> bool {
+        let matches = |at: &usize| {
+            self.workloads.get(*at).is_some_and(|(workload, labels)| {
+                same_namespace(object, workload) && selector.matches(labels)
+            })
+        };
+        let narrowed = selector
+            .requirements
+            .iter()
+            .find_map(|requirement| match requirement {
+                Requirement::In(key, values) if values.len() == 1 => values
+                    .first()
+                    .map(|value| self.by_label.get(&(key.as_str(), value.as_str()))),
+                _ => None,
+            });
+        match narrowed {
+            Some(candidates) => candidates.into_iter().flatten().any(matches),
+            None => (0..self.workloads.len()).any(|at| matches(&at)),
+        }
+    }
+}
+
+/// What a set of objects offers to resolve references against.
+struct Refs<'a> {
+    pods: Pods<'a>,
+    names: Names<'a>,
+    services: HashMap<Option<&'a str>, HashSet<&'a str>>,
+}
+
+impl<'a> Refs<'a> {
+    fn new(all: &[&'a Object]) -> Refs<'a> {
+        let mut names: Names<'_> = HashMap::new();
+        let mut services: HashMap<Option<&str>, HashSet<&str>> = HashMap::new();
+        for object in all {
+            let namespace = object.identity.namespace.as_deref();
+            if is_workload(object) {
+                names
+                    .entry((object.identity.kind.as_str(), namespace))
+                    .or_default()
+                    .insert(object.identity.name.as_str());
+            }
+            if object.identity.is("", "Service") {
+                services
+                    .entry(namespace)
+                    .or_default()
+                    .insert(object.identity.name.as_str());
+            }
+        }
+        Refs {
+            pods: Pods::new(all),
+            names,
+            services,
+        }
+    }
+
+    /// Names of workloads of `kind` that share a namespace with `object`.
+    fn workload_names(&self, object: &Object, kind: &str) -> Vec<&HashSet<&'a str>> {
+        let namespace = object.identity.namespace.as_deref();
+        self.names
+            .iter()
+            .filter(|((other_kind, other), _)| {
+                *other_kind == kind
+                    && (namespace.is_none() || other.is_none() || *other == namespace)
+            })
+            .map(|(_, names)| names)
+            .collect()
+    }
+
+    /// Names of Services that share a namespace with `object`.
+    fn service_names(&self, object: &Object) -> Vec<&HashSet<&'a str>> {
+        let namespace = object.identity.namespace.as_deref();
+        self.services
+            .iter()
+            .filter(|(other, _)| namespace.is_none() || other.is_none() || **other == namespace)
+            .map(|(_, names)| names)
+            .collect()
+    }
+}
+
+fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    let everything = Refs::new(context.index.all());
+    if context.environment.is_some() {
+        check_group(
+            context.index.all(),
+            &everything,
+            &everything,
+            "this environment",
+            sink,
+        );
+        return;
+    }
+    // Without an environment nothing says which files are applied together.
+    // A reference is checked only when its own directory (a kustomize base,
+    // a rendered chart) holds objects of the kind it points at, and it
+    // resolves against every object without environment, so an example
+    // that builds on a sibling directory is not reported.
+    let mut by_directory: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
+    for object in context.index.all() {
+        let path = context.file_path(object.file);
+        let directory = path.rsplit_once('/').map_or("", |(directory, _)| directory);
+        by_directory.entry(directory).or_default().push(object);
+    }
+    for objects in by_directory.values() {
+        let local = Refs::new(objects);
+        check_group(objects, &everything, &local, "the input", sink);
+    }
+}
+
+/// Checks the references of `objects`: `local` decides whether a reference
+/// can be judged at all, `global` resolves it.
+fn check_group(
+    objects: &[&Object],
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
+    for object in objects {
+        let identity = &object.identity;
+        match (identity.group.as_str(), identity.kind.as_str()) {
+            ("", "Service") => check_service(object, global, local, scope, sink),
+            ("policy", "PodDisruptionBudget") => check_budget(object, global, local, scope, sink),
+            ("autoscaling", "HorizontalPodAutoscaler") => {
+                check_autoscaler(object, global, local, scope, sink)
+            }
+            ("networking.k8s.io" | "extensions", "Ingress") => {
+                check_ingress(object, global, local, scope, sink)
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_service(
+    object: &Object,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
+    let spec = object.node.get("spec");
+    if spec.and_then(|s| s.get("type")).and_then(Node::as_str) == Some("ExternalName") {
+        return;
+    }
+    let Some(node) = spec.and_then(|s| s.get("selector")) else {
+        return;
+    };
+    let Ok(selector) = Selector::from_map(node) else {
+        return;
+    };
+    if selector.is_empty() || !local.pods.checkable(object) {
+        return;
+    }
+    if !global.pods.selects_something(object, &selector) {
+        sink.push(
+            Violation::at_value(
+                object,
+                "/spec/selector",
+                format!(
+                    "Service {} selects no pod template in {scope}",
+                    object.identity.name
+                ),
+            )
+            .with_help("make the selector match the labels of the workload's pod template"),
+        );
+    }
+}
+
+fn check_budget(
+    object: &Object,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
+    let Some(node) = object.node.get_path(&["spec", "selector"]) else {
+        return;
+    };
+    let Ok(selector) = Selector::from_label_selector(node) else {
+        return;
+    };
+    if selector.is_empty() || !local.pods.checkable(object) {
+        return;
+    }
+    if !global.pods.selects_something(object, &selector) {
+        sink.push(
+            Violation::at_value(
+                object,
+                "/spec/selector",
+                format!(
+                    "PodDisruptionBudget {} selects no pod template in {scope}",
+                    object.identity.name
+                ),
+            )
+            .with_help("make the selector match the labels of the workload's pod template"),
+        );
+    }
+}
+
+/// Object names by kind and namespace, for scale targets.
+type Names<'a> = HashMap<(&'a str, Option<&'a str>), HashSet<&'a str>>;
+
+fn check_autoscaler(
+    object: &Object,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
+    let Some(target) = object.node.get_path(&["spec", "scaleTargetRef"]) else {
+        return;
+    };
+    let (Some(kind), Some(name)) = (
+        target.get("kind").and_then(Node::as_str),
+        target.get("name").and_then(Node::as_str),
+    ) else {
+        return;
+    };
+    if local.workload_names(object, kind).is_empty() {
+        // Nothing of that kind here for this namespace: the target is
+        // managed elsewhere (or this is a partial run).
+        return;
+    }
+    let candidates = global.workload_names(object, kind);
+    if !candidates.iter().any(|names| names.contains(name)) {
+        sink.push(
+            Violation::at_value(
+                object,
+                "/spec/scaleTargetRef/name",
+                format!(
+                    "HorizontalPodAutoscaler {} targets {kind} {name}, which is not in {scope}",
+                    object.identity.name
+                ),
+            )
+            .with_help(format!("name an existing {kind} in scaleTargetRef")),
+        );
+    }
+}
+
+fn check_ingress(
+    object: &Object,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
+    if local.service_names(object).is_empty() {
+        return;
+    }
+    let candidates = global.service_names(object);
+    let known = |name: &str| candidates.iter().any(|names| names.contains(name));
+    let Some(spec) = object.node.get("spec") else {
+        return;
+    };
+    let mut backends: Vec<(String, &Node)> = Vec::new();
+    for key in ["defaultBackend", "backend"] {
+        if let Some(backend) = spec.get(key) {
+            backends.push((format!("/spec/{key}"), backend));
+        }
+    }
+    for (rule_at, rule) in spec
+        .get("rules")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let paths = rule
+            .get_path(&["http", "paths"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        for (path_at, path) in paths.iter().enumerate() {
+            if let Some(backend) = path.get("backend") {
+                backends.push((
+                    format!("/spec/rules/{rule_at}/http/paths/{path_at}/backend"),
+                    backend,
+                ));
+            }
+        }
+    }
+    for (pointer, backend) in backends {
+        let (name, name_pointer) = match backend
+            .get_path(&["service", "name"])
+            .and_then(Node::as_str)
+        {
+            Some(name) => (name, format!("{pointer}/service/name")),
+            None => match backend.get("serviceName").and_then(Node::as_str) {
+                Some(name) => (name, format!("{pointer}/serviceName")),
+                None => continue,
+            },
+        };
+        if !known(name) {
+            sink.push(
+                Violation::at_value(
+                    object,
+                    name_pointer,
+                    format!(
+                        "Ingress {} routes to Service {name}, which is not in {scope}",
+                        object.identity.name
+                    ),
+                )
+                .with_help("name a Service of the Ingress's namespace"),
+            );
+        }
+    }
+}

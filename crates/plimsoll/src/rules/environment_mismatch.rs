@@ -1,0 +1,134 @@
+//! `environment-mismatch`: an object of environment E names another known
+//! environment in its name, namespace, environment label or an image tag.
+//!
+//! Names are matched by token (split on `-`, `_`, `.`, `/`), never by
+//! substring, and every alias counts: under `envs/prod/`,
+//! `api-gateway-staging`, namespace `shop-stage`, label
+//! `environment: development` and image `api:1.4.0-staging` are reported,
+//! `reproduce` and `api:1.4.0` are not. Delivery objects (Argo CD
+//! Applications and AppProjects, Flux kinds) are skipped: a Flux
+//! Kustomization of one cluster legitimately names the environments it
+//! deploys or depends on. Kustomize transformer configs (`apiVersion:
+//! builtin`) are not cluster objects and are skipped too.
+
+use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
+use crate::environment::{is_environment_label, Environment, Environments};
+use crate::finding::Severity;
+use crate::model::{containers, is_build_config, is_delivery, ImageRef};
+use crate::yaml::pointer_of;
+
+pub(crate) fn rule() -> Rule {
+    Rule::document(
+        RuleMeta {
+            id: "environment-mismatch".into(),
+            category: Category::Naming,
+            default_severity: Severity::Error,
+            summary: "an object of environment E names another environment in its name, namespace, environment label or image tag".into(),
+            rationale: "A manifest copied from the staging overlay into prod keeps staging's name, namespace or \
+image: it then deploys staging's build into prod, or prod's object into the staging namespace. The name is the \
+cheapest place to catch it."
+                .into(),
+            fix: "Replace the other environment's name with this one's (`api-gateway-staging` under `envs/prod/` \
+becomes `api-gateway-prod`), or move the file to the environment it belongs to."
+                .into(),
+            bad: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-gateway-staging\n  namespace: shop-prod\nspec:\n  selector:\n    matchLabels: {app: api-gateway}\n  template:\n    metadata:\n      labels: {app: api-gateway}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n".into(),
+            good: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-gateway-prod\n  namespace: shop-prod\nspec:\n  selector:\n    matchLabels: {app: api-gateway}\n  template:\n    metadata:\n      labels: {app: api-gateway}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n".into(),
+        },
+        check,
+    )
+}
+
+/// The other environment a token of `text` names, with the token.
+fn other_named<'t>(
+    text: &'t str,
+    environment: &Environment,
+    environments: &'t Environments,
+) -> Option<(&'t str, &'t Environment)> {
+    text.split(['-', '_', '.', '/'])
+        .filter(|token| !token.is_empty())
+        .find_map(|token| {
+            let id = environments.lookup(token)?;
+            (id != environment.id)
+                .then(|| environments.get(id))
+                .flatten()
+                .map(|other| (token, other))
+        })
+}
+
+fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
+    let Some(environment) = context.environment else {
+        return;
+    };
+    let object = context.object;
+    if is_delivery(&object.identity) || is_build_config(&object.identity) {
+        return;
+    }
+    let environments = context.environments;
+    let mut report = |pointer: String, what: String, token: &str, other: &Environment| {
+        sink.push(
+            Violation::at_value(
+                object,
+                pointer,
+                format!(
+                    "{what} names environment {} (`{token}`), but this object is in {}",
+                    other.name, environment.name
+                ),
+            )
+            .with_help(format!(
+                "use {}'s name here, or move the object to {}'s files",
+                environment.name, other.name
+            )),
+        );
+    };
+    if object.node.get_path(&["metadata", "name"]).is_some() {
+        if let Some((token, other)) = other_named(&object.identity.name, environment, environments)
+        {
+            report(
+                "/metadata/name".into(),
+                format!("name {}", object.identity.name),
+                token,
+                other,
+            );
+        }
+    }
+    if let Some(namespace) = &object.identity.namespace {
+        if let Some((token, other)) = other_named(namespace, environment, environments) {
+            report(
+                "/metadata/namespace".into(),
+                format!("namespace {namespace}"),
+                token,
+                other,
+            );
+        }
+    }
+    let configured = context.config.environment_label.as_deref();
+    for (key, value) in object.labels() {
+        if !is_environment_label(key, configured) {
+            continue;
+        }
+        if let Some((token, other)) = other_named(value, environment, environments) {
+            report(
+                pointer_of(["metadata", "labels", key]),
+                format!("label `{key}`"),
+                token,
+                other,
+            );
+        }
+    }
+    for container in containers(object) {
+        let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
+            continue;
+        };
+        let Some(tag) = ImageRef::parse(image).and_then(|reference| reference.tag) else {
+            continue;
+        };
+        if let Some((token, other)) = other_named(tag, environment, environments) {
+            report(
+                container.pointer("image"),
+                format!("the tag of image {image}"),
+                token,
+                other,
+            );
+        }
+    }
+}

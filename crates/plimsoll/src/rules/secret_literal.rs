@@ -1,0 +1,535 @@
+//! `secret-literal`: a credential written in plain text in a manifest.
+//!
+//! Two checks, over container `env` values (all container lists), container
+//! `command`/`args` items, and ConfigMap `data` values:
+//!
+//! - **by name**: the key is, or ends in, a secret word — `SECRET`,
+//!   `PASSWORD`, `PASSWD`, `TOKEN`, `API_KEY`/`APIKEY`, `PRIVATE_KEY`,
+//!   `SECRET_KEY`, `CREDENTIALS` — where words are split on `_`, `-`, `.`
+//!   and camelCase (`dbPassword` ends in PASSWORD; `TOKEN_TTL` ends in TTL
+//!   and `CACHE_KEY_PREFIX` in PREFIX, so neither is secret). The value is
+//!   fine when it is empty, a number, a boolean, a placeholder (`${VAR}`,
+//!   `$(VAR)`, `{{ … }}`, `<…>`, or an upper-case identifier such as
+//!   `INSERT_TOKEN_HERE`, `API_KEY_VAL` or `SECRET`, as example manifests
+//!   use) or an absolute file path (`/run/secrets/db`, the path of a
+//!   mounted secret).
+//! - **by shape**, whatever the key: a URL with `user:password@` (a
+//!   placeholder password is fine), a PEM private key block, a JSON Web
+//!   Token (`eyJ….eyJ….…`), or a cloud access key: AWS (`AKIA`/`ASIA` + 16),
+//!   Google API (`AIza` + 35), GitHub (`ghp_`, `gho_`, `ghs_`, `ghu_`,
+//!   `github_pat_`), Slack (`xoxb-`, `xoxp-`, …), Azure storage
+//!   (`AccountKey=`).
+//!
+//! Secrets (`kind: Secret`) are `plaintext-secret`'s. Messages name the key
+//! and the kind of credential, never the value.
+
+use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
+use crate::finding::Severity;
+use crate::model::containers;
+use crate::yaml::{pointer_of, Node, Value};
+
+pub(crate) fn rule() -> Rule {
+    Rule::document(
+        RuleMeta {
+            id: "secret-literal".into(),
+            category: Category::Secrets,
+            default_severity: Severity::Error,
+            summary: "a credential sits in plain text in an env value, ConfigMap value or container argument".into(),
+            rationale: "A password in an env value or ConfigMap is in every clone of the repository and its \
+history, in `kubectl describe` output and in the API server's audit log; rotating it means rewriting history. \
+Connection strings with an embedded password and pasted keys or tokens are the usual way it happens."
+                .into(),
+            fix: "Rotate the credential. Move it to a SealedSecret or ExternalSecret and read it with \
+`valueFrom.secretKeyRef` (or `envFrom.secretRef`); for a connection string, pass the password separately or \
+build the URL from `$(DB_PASSWORD)`."
+                .into(),
+            bad: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-config\ndata:\n  DATABASE_URL: postgresql://app:hunter2@db:5432/app\n  ADMIN_PASSWORD: correct-horse\n".into(),
+            good: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api-config\ndata:\n  DATABASE_URL: postgresql://app@db:5432/app\n  TOKEN_TTL: \"3600\"\n  CACHE_KEY_PREFIX: api\n  ADMIN_PASSWORD: ${ADMIN_PASSWORD}\n".into(),
+        },
+        check,
+    )
+}
+
+/// The words of a key, upper-cased: split on `_`, `-`, `.`, `/` and at
+/// lower-to-upper camelCase boundaries.
+fn words(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for ch in key.chars() {
+        if matches!(ch, '_' | '-' | '.' | '/' | ' ') {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if ch.is_uppercase() && previous_lower && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        previous_lower = ch.is_lowercase() || ch.is_ascii_digit();
+        current.extend(ch.to_uppercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The secret word a key ends in.
+pub(crate) fn secret_word(key: &str) -> Option<&'static str> {
+    let words = words(key);
+    let last = words.last()?.as_str();
+    let before = words
+        .len()
+        .checked_sub(2)
+        .and_then(|at| words.get(at))
+        .map(String::as_str);
+    match (before, last) {
+        (_, "SECRET") => Some("SECRET"),
+        (_, "PASSWORD") => Some("PASSWORD"),
+        (_, "PASSWD") => Some("PASSWD"),
+        (_, "TOKEN") => Some("TOKEN"),
+        (_, "CREDENTIALS") => Some("CREDENTIALS"),
+        (_, "APIKEY") | (Some("API"), "KEY") => Some("API_KEY"),
+        (Some("PRIVATE"), "KEY") => Some("PRIVATE_KEY"),
+        (Some("SECRET"), "KEY") => Some("SECRET_KEY"),
+        _ => None,
+    }
+}
+
+/// Whether a value under a secret-named key is not a credential.
+fn harmless(value: &str) -> bool {
+    let value = value.trim();
+    value.is_empty()
+        || value.parse::<f64>().is_ok()
+        || matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "none"
+        )
+        || is_placeholder(value)
+        || (value.starts_with('/') && !value.contains(char::is_whitespace))
+}
+
+fn is_placeholder(value: &str) -> bool {
+    is_upper_snake_placeholder(value)
+        || (value.starts_with("${") && value.ends_with('}'))
+        || (value.starts_with("$(") && value.ends_with(')'))
+        || (value.starts_with("{{") && value.ends_with("}}"))
+        || (value.starts_with('<') && value.ends_with('>'))
+        || (value.starts_with('$')
+            && value.len() > 1
+            && value
+                .get(1..)
+                .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')))
+}
+
+/// `INSERT_ETCD_TOKEN`, `GOOGLE_API_KEY_VAL`, `SECRET`: an upper-case
+/// identifier with an underscore, or a bare secret word, is a template
+/// placeholder, not a credential.
+fn is_upper_snake_placeholder(value: &str) -> bool {
+    let identifier = value.starts_with(|c: char| c.is_ascii_uppercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    identifier && (value.contains('_') || secret_word(value).is_some())
+}
+
+/// What kind of credential a value looks like, whatever its key.
+pub(crate) fn credential_shape(value: &str) -> Option<&'static str> {
+    if url_with_password(value) {
+        return Some("a URL with an embedded password");
+    }
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+        return Some("a PEM private key");
+    }
+    if has_jwt(value) {
+        return Some("a JSON Web Token");
+    }
+    cloud_key(value)
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// `scheme://user:password@host` with a non-placeholder password.
+fn url_with_password(value: &str) -> bool {
+    let mut rest = value;
+    while let Some(at) = rest.find("://") {
+        let after = rest.get(at + 3..).unwrap_or("");
+        let scheme_ok = rest
+            .get(..at)
+            .and_then(|before| before.chars().last())
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let authority_end = after
+            .find(|c: char| {
+                c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(after.len());
+        let authority = after.get(..authority_end).unwrap_or("");
+        if let Some((userinfo, _host)) = authority.rsplit_once('@') {
+            if let Some((_user, password)) = userinfo.split_once(':') {
+                if scheme_ok
+                    && !password.is_empty()
+                    && !is_placeholder(password)
+                    && !password.contains("${")
+                    && !password.contains("$(")
+                    && !password.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+                {
+                    return true;
+                }
+            }
+        }
+        rest = after;
+    }
+    false
+}
+
+fn has_jwt(value: &str) -> bool {
+    let mut rest = value;
+    while let Some(at) = rest.find("eyJ") {
+        let preceded_by_token = rest
+            .get(..at)
+            .and_then(|before| before.chars().last())
+            .is_some_and(is_token_char);
+        let candidate = rest.get(at..).unwrap_or("");
+        let end = candidate
+            .find(|c: char| !(is_token_char(c) || c == '.'))
+            .unwrap_or(candidate.len());
+        let token = candidate.get(..end).unwrap_or("");
+        let parts: Vec<&str> = token.split('.').collect();
+        if !preceded_by_token
+            && parts.len() == 3
+            && parts.iter().all(|part| part.len() >= 10)
+            && parts
+                .get(1)
+                .is_some_and(|payload| payload.starts_with("eyJ"))
+        {
+            return true;
+        }
+        rest = candidate.get(3..).unwrap_or("");
+    }
+    false
+}
+
+/// A prefix and the characters and length of what follows it.
+struct KeyShape {
+    prefix: &'static str,
+    name: &'static str,
+    length: usize,
+    alphabet: fn(char) -> bool,
+}
+
+fn upper_alnum(c: char) -> bool {
+    c.is_ascii_uppercase() || c.is_ascii_digit()
+}
+
+fn url_safe(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+fn alnum(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+const KEY_SHAPES: &[KeyShape] = &[
+    KeyShape {
+        prefix: "AKIA",
+        name: "an AWS access key",
+        length: 16,
+        alphabet: upper_alnum,
+    },
+    KeyShape {
+        prefix: "ASIA",
+        name: "an AWS access key",
+        length: 16,
+        alphabet: upper_alnum,
+    },
+    KeyShape {
+        prefix: "AIza",
+        name: "a Google API key",
+        length: 35,
+        alphabet: url_safe,
+    },
+    KeyShape {
+        prefix: "ghp_",
+        name: "a GitHub token",
+        length: 36,
+        alphabet: alnum,
+    },
+    KeyShape {
+        prefix: "gho_",
+        name: "a GitHub token",
+        length: 36,
+        alphabet: alnum,
+    },
+    KeyShape {
+        prefix: "ghs_",
+        name: "a GitHub token",
+        length: 36,
+        alphabet: alnum,
+    },
+    KeyShape {
+        prefix: "ghu_",
+        name: "a GitHub token",
+        length: 36,
+        alphabet: alnum,
+    },
+    KeyShape {
+        prefix: "github_pat_",
+        name: "a GitHub token",
+        length: 22,
+        alphabet: url_safe,
+    },
+    KeyShape {
+        prefix: "xoxb-",
+        name: "a Slack token",
+        length: 10,
+        alphabet: url_safe,
+    },
+    KeyShape {
+        prefix: "xoxp-",
+        name: "a Slack token",
+        length: 10,
+        alphabet: url_safe,
+    },
+    KeyShape {
+        prefix: "xoxa-",
+        name: "a Slack token",
+        length: 10,
+        alphabet: url_safe,
+    },
+    KeyShape {
+        prefix: "xoxs-",
+        name: "a Slack token",
+        length: 10,
+        alphabet: url_safe,
+    },
+];
+
+fn cloud_key(value: &str) -> Option<&'static str> {
+    for shape in KEY_SHAPES {
+        let mut rest = value;
+        while let Some(at) = rest.find(shape.prefix) {
+            let preceded_by_token = rest
+                .get(..at)
+                .and_then(|before| before.chars().last())
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+            let after = rest.get(at + shape.prefix.len()..).unwrap_or("");
+            let run = after.chars().take_while(|c| (shape.alphabet)(*c)).count();
+            let exact = shape.prefix.starts_with("xox") || shape.prefix == "github_pat_";
+            let long_enough = if exact {
+                run >= shape.length
+            } else {
+                run == shape.length
+            };
+            if !preceded_by_token && long_enough {
+                return Some(shape.name);
+            }
+            rest = after;
+        }
+    }
+    if let Some(at) = value.find("AccountKey=") {
+        let key = value.get(at + "AccountKey=".len()..).unwrap_or("");
+        let run = key
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/' || *c == '=')
+            .count();
+        if run >= 40 {
+            return Some("an Azure storage account key");
+        }
+    }
+    None
+}
+
+/// Why a keyed value is a credential, if it is.
+fn finding_for(key: &str, value: &str) -> Option<String> {
+    if let Some(shape) = credential_shape(value) {
+        return Some(format!("holds {shape} in plain text"));
+    }
+    let word = secret_word(key)?;
+    (!harmless(value)).then(|| format!("is named like a secret ({word}) and holds a literal value"))
+}
+
+fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
+    let object = context.object;
+    let help = "move the value to a SealedSecret or ExternalSecret, reference it with secretKeyRef, and rotate it";
+    if object.identity.is("", "ConfigMap") {
+        for entry in object
+            .node
+            .get("data")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let Value::String(value) = &entry.value.value else {
+                continue;
+            };
+            if let Some(why) = finding_for(&entry.key, value) {
+                sink.push(
+                    Violation::at_value(
+                        object,
+                        pointer_of(["data", entry.key.as_str()]),
+                        format!("ConfigMap key {} {why}", entry.key),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        return;
+    }
+    for container in containers(object) {
+        let name = container.name();
+        for (at, variable) in container
+            .node
+            .get("env")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let (Some(key), Some(value)) = (
+                variable.get("name").and_then(Node::as_str),
+                variable.get("value").and_then(Node::as_str),
+            ) else {
+                continue;
+            };
+            if let Some(why) = finding_for(key, value) {
+                sink.push(
+                    Violation::at_value(
+                        object,
+                        container.pointer(&format!("env/{at}/value")),
+                        format!("env {key} of container {name} {why}"),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        for list in ["command", "args"] {
+            for (at, item) in container
+                .node
+                .get(list)
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                let Some(text) = item.as_str() else {
+                    continue;
+                };
+                if let Some(shape) = credential_shape(text) {
+                    sink.push(
+                        Violation::at_value(
+                            object,
+                            container.pointer(&format!("{list}/{at}")),
+                            format!(
+                                "{list} item {at} of container {name} holds {shape} in plain text"
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_secret_by_their_last_word() {
+        for key in [
+            "DB_PASSWORD",
+            "PASSWORD",
+            "client-secret",
+            "GITHUB_TOKEN",
+            "STRIPE_API_KEY",
+            "apiKey",
+            "dbPassword",
+            "TLS_PRIVATE_KEY",
+            "DJANGO_SECRET_KEY",
+            "GOOGLE_CREDENTIALS",
+            "smtp.passwd",
+        ] {
+            assert!(secret_word(key).is_some(), "{key}");
+        }
+        for key in [
+            "TOKEN_TTL",
+            "CACHE_KEY_PREFIX",
+            "PASSWORD_FILE",
+            "SECRET_NAME",
+            "KEY",
+            "TOKENIZER",
+            "LOG_LEVEL",
+            "PUBLIC_KEY",
+        ] {
+            assert!(secret_word(key).is_none(), "{key}");
+        }
+    }
+
+    #[test]
+    fn ordinary_values_under_secret_keys_pass() {
+        assert_eq!(finding_for("TOKEN_TTL", "3600"), None);
+        assert_eq!(finding_for("CACHE_KEY_PREFIX", "api:"), None);
+        assert_eq!(finding_for("SESSION_TOKEN", "3600"), None);
+        assert_eq!(finding_for("DB_PASSWORD", ""), None);
+        assert_eq!(finding_for("DB_PASSWORD", "${DB_PASSWORD}"), None);
+        assert_eq!(finding_for("DB_PASSWORD", "$(DB_PASSWORD)"), None);
+        assert_eq!(finding_for("DB_PASSWORD", "/run/secrets/db-password"), None);
+        assert_eq!(finding_for("REQUIRE_PASSWORD", "true"), None);
+        assert_eq!(
+            finding_for("ETCD_DISCOVERY_TOKEN", "INSERT_ETCD_DISCOVERY_TOKEN"),
+            None
+        );
+        assert_eq!(finding_for("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL"), None);
+        assert_eq!(finding_for("COOKIE_SECRET", "SECRET"), None);
+        assert!(finding_for("COOKIE_SECRET", "CHANGEME").is_some());
+        assert!(finding_for("COOKIE_SECRET", "Xy_7Q").is_some());
+        assert!(finding_for("DB_PASSWORD", "hunter2").is_some());
+    }
+
+    #[test]
+    fn messages_never_repeat_the_secret() {
+        let cases = [
+            ("DB_PASSWORD", "hunter2-long-enough"),
+            ("DATABASE_URL", "postgresql://user:s3cr3t-pass@host/db"),
+            (
+                "SERVICE_TOKEN",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcGkifQ.c2lnbmF0dXJlLXZhbHVl",
+            ),
+            ("AWS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+        ];
+        for (key, value) in cases {
+            let message = finding_for(key, value).unwrap();
+            assert!(!message.contains(value), "{message}");
+            for part in value.split([':', '@', '/', '.']).filter(|p| p.len() > 4) {
+                assert!(!message.contains(part), "{message} repeats {part}");
+            }
+        }
+    }
+
+    #[test]
+    fn credential_shapes_are_found_anywhere() {
+        let found = finding_for("DATABASE_URL", "postgresql://user:pass@host/db").unwrap();
+        assert!(!found.contains("pass@"), "{found}");
+        assert!(credential_shape("redis://:s3cret@cache:6379/0").is_some());
+        assert!(credential_shape("postgresql://user@host/db").is_none());
+        assert!(credential_shape("postgresql://user:${DB_PASSWORD}@host/db").is_none());
+        assert!(credential_shape("postgresql://user:$(DB_PASSWORD)@host/db").is_none());
+        assert!(credential_shape("https://example.com/a:b@c").is_none());
+        assert!(credential_shape(
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----"
+        )
+        .is_some());
+        assert!(credential_shape("-----BEGIN CERTIFICATE-----").is_none());
+        assert!(credential_shape("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U").is_some());
+        assert!(credential_shape("AKIAIOSFODNN7EXAMPLE").is_some());
+        assert!(credential_shape("XAKIAIOSFODNN7EXAMPLE").is_none());
+        assert!(credential_shape("AKIAIOSFODNN7EXAMPLEX").is_none());
+        assert!(credential_shape("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").is_some());
+        assert!(credential_shape("DefaultEndpointsProtocol=https;AccountName=x;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==").is_some());
+        assert!(credential_shape("--port=8080").is_none());
+    }
+}

@@ -7,8 +7,9 @@
 //!
 //! There are three kinds of rules:
 //! - **load** rules are reported by the loader itself (unreadable files,
-//!   YAML errors, malformed manifests); their file holds the metadata and the
-//!   helpers the loader calls;
+//!   YAML errors, malformed manifests) or by a command (`promote` reports
+//!   the promotion rules); their file holds the metadata and the helpers the
+//!   loader or the command calls;
 //! - **document** rules see one object at a time and run in parallel;
 //! - **set** rules see every object of one environment through an
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
@@ -20,6 +21,8 @@ mod image_latest;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
 mod plaintext_secret;
+pub(crate) mod promotion_image_parity;
+pub(crate) mod promotion_path;
 pub(crate) mod unrendered_template;
 pub(crate) mod yaml_duplicate_key;
 pub(crate) mod yaml_syntax;
@@ -30,7 +33,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use context::{DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation};
+pub use context::{
+    ArtifactViolation, DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation,
+};
 
 use crate::finding::Severity;
 
@@ -189,6 +194,8 @@ pub fn builtin() -> Vec<Rule> {
         image_digest::rule(),
         image_latest::rule(),
         plaintext_secret::rule(),
+        promotion_path::rule(),
+        promotion_image_parity::rule(),
     ]
 }
 

@@ -254,7 +254,7 @@ fn first_document(model: &Model, environment: EnvId) -> Option<Place<'_>> {
         {
             Some(Place::Artifact(artifact, ""))
         }
-        (Some(object), _) => Some(Place::Object(object, "")),
+        (Some(object), _) => Some(Place::Object(object, "/metadata/name")),
         (None, Some(artifact)) => Some(Place::Artifact(artifact, "")),
         (None, None) => None,
     }

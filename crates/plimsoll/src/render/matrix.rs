@@ -214,29 +214,40 @@ struct Tool {
 struct JsonRow<'a> {
     service: &'a str,
     repository: &'a str,
-    environments: serde_json::Map<String, serde_json::Value>,
+    environments: Vec<JsonCell<'a>>,
 }
 
-/// Writes the matrix as JSON: for each service and repository, an object by
-/// environment with its images and drift flag.
+#[derive(Serialize)]
+struct JsonCell<'a> {
+    environment: &'a str,
+    drift: bool,
+    images: &'a [crate::promotion::MatrixImage],
+}
+
+/// Writes the matrix as JSON: for each service and repository, the
+/// environments that run it (in graph order) with their images and drift
+/// flag.
 pub fn render_json(matrix: &Matrix, out: &mut dyn Write) -> io::Result<()> {
     let services = matrix
         .rows
         .iter()
-        .map(|row| {
-            let mut environments = serde_json::Map::new();
-            for (name, cell) in matrix.environments.iter().zip(&row.cells) {
-                if let Some(cell) = cell {
-                    environments.insert(name.clone(), serde_json::to_value(cell)?);
-                }
-            }
-            Ok(JsonRow {
-                service: &row.service,
-                repository: &row.repository,
-                environments,
-            })
+        .map(|row| JsonRow {
+            service: &row.service,
+            repository: &row.repository,
+            environments: matrix
+                .environments
+                .iter()
+                .zip(&row.cells)
+                .filter_map(|(name, cell)| {
+                    cell.as_ref().map(|cell| JsonCell {
+                        environment: name,
+                        drift: cell.drift,
+                        images: &cell.images,
+                    })
+                })
+                .collect(),
         })
-        .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        .collect();
     let document = JsonMatrix {
         version: super::json::FORMAT_VERSION,
         tool: Tool {

@@ -2,10 +2,10 @@
 //! A's `promotesTo` targets — skipping an environment or going backwards.
 //!
 //! Reported by `promote`, not by `check` (a promotion is a request, not a
-//! file). The finding points at the first document of B (the environment
-//! being changed), else the first of A, so that it has a file and a line like
-//! every other finding; the message names both environments and lists A's
-//! allowed targets.
+//! file). The finding points at the name of the first document of B (the
+//! environment being changed), else of A, so that it has a file and a line
+//! like every other finding; the message names both environments and lists
+//! A's allowed targets.
 
 use super::{Category, Rule, RuleMeta};
 use crate::environment::{EnvId, Environments};

@@ -14,6 +14,7 @@
 //! - **set** rules see every object of one environment through an
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
+mod component_tags;
 mod context;
 mod duplicate_resource;
 mod image_digest;
@@ -196,6 +197,7 @@ pub fn builtin() -> Vec<Rule> {
         plaintext_secret::rule(),
         promotion_path::rule(),
         promotion_image_parity::rule(),
+        component_tags::rule(),
     ]
 }
 

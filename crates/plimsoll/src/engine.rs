@@ -401,6 +401,7 @@ impl Engine {
                 let context = DocumentContext {
                     object,
                     environment,
+                    environments: &self.environments,
                     config: &self.config,
                 };
                 let mut found = Vec::new();
@@ -439,6 +440,7 @@ impl Engine {
         for artifact in artifacts {
             groups.entry(artifact.environment).or_default();
         }
+        let everything = ObjectIndex::new(objects.iter().collect());
         let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
             .into_iter()
             .map(|(environment, members)| (environment, ObjectIndex::new(members)))
@@ -462,6 +464,8 @@ impl Engine {
                 let context = SetContext {
                     environment: environment.and_then(|id| self.environments.get(id)),
                     index,
+                    all: &everything,
+                    environments: &self.environments,
                     config: &self.config,
                     artifacts,
                     file_paths,

@@ -2,6 +2,7 @@
 //! release artifacts.
 
 pub mod artifact;
+pub mod duration;
 pub mod image;
 pub mod object;
 pub mod workload;

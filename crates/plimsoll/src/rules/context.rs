@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::config::Config;
-use crate::environment::Environment;
+use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
 use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId};
 use crate::source::Span;
@@ -15,6 +15,8 @@ pub struct DocumentContext<'a> {
     pub object: &'a Object,
     /// Its environment, when resolved.
     pub environment: Option<&'a Environment>,
+    /// The environment graph.
+    pub environments: &'a Environments,
     /// The configuration.
     pub config: &'a Config,
 }
@@ -26,6 +28,13 @@ pub struct SetContext<'a> {
     pub environment: Option<&'a Environment>,
     /// The objects, indexed.
     pub index: &'a ObjectIndex<'a>,
+    /// Every object of the run, whatever its environment (for references
+    /// that cross environments, such as Flux `dependsOn`). Report only on
+    /// objects of [`SetContext::index`], or a finding repeats once per
+    /// environment.
+    pub all: &'a ObjectIndex<'a>,
+    /// The environment graph.
+    pub environments: &'a Environments,
     /// The configuration.
     pub config: &'a Config,
     /// Every release artifact of the run (Helm values files and

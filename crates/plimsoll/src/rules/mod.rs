@@ -16,14 +16,21 @@
 
 mod component_tags;
 mod context;
+mod delivery;
 mod duplicate_resource;
+mod flux_depends_on;
+mod flux_interval;
+mod flux_source;
 mod image_digest;
 mod image_latest;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
+mod migration_hook;
 mod plaintext_secret;
 pub(crate) mod promotion_image_parity;
 pub(crate) mod promotion_path;
+mod sync_policy;
+mod sync_wave;
 pub(crate) mod unrendered_template;
 pub(crate) mod yaml_duplicate_key;
 pub(crate) mod yaml_syntax;
@@ -195,6 +202,12 @@ pub fn builtin() -> Vec<Rule> {
         image_digest::rule(),
         image_latest::rule(),
         plaintext_secret::rule(),
+        migration_hook::rule(),
+        sync_wave::rule(),
+        sync_policy::rule(),
+        flux_depends_on::rule(),
+        flux_interval::rule(),
+        flux_source::rule(),
         promotion_path::rule(),
         promotion_image_parity::rule(),
         component_tags::rule(),

@@ -27,6 +27,7 @@ pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
 mod migration_hook;
 mod plaintext_secret;
+mod prometheus_rule;
 pub(crate) mod promotion_image_parity;
 pub(crate) mod promotion_path;
 mod sync_policy;
@@ -211,6 +212,7 @@ pub fn builtin() -> Vec<Rule> {
         promotion_path::rule(),
         promotion_image_parity::rule(),
         component_tags::rule(),
+        prometheus_rule::rule(),
     ]
 }
 

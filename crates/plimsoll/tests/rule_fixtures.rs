@@ -8,7 +8,8 @@
 //! A fixture directory may hold its own `.plimsoll.yaml` (it replaces the
 //! rule folder's) and, for the promotion rules, a `PROMOTE` file naming the
 //! two environments (`staging prod`): the fixture is then checked with
-//! `Engine::promote` instead of `Engine::check`.
+//! `Engine::promote` instead of `Engine::check`. Hidden files and
+//! `CODEOWNERS` files of a fixture directory are not inputs.
 //!
 //! Only the rule under test runs. Files are checked under their path
 //! relative to the fixture, so a file `fail-x/envs/prod/x.yaml` belongs to
@@ -40,7 +41,9 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
     if fixture.is_dir() {
         for entry in sorted_entries(fixture) {
             let name = entry.file_name().unwrap().to_string_lossy().into_owned();
-            if entry.parent() == Some(base) && (name == "PROMOTE" || name == ".plimsoll.yaml") {
+            // Hidden files (`.plimsoll.yaml`, `.github/`), PROMOTE and
+            // CODEOWNERS configure the fixture; they are not inputs.
+            if name.starts_with('.') || name == "PROMOTE" || name == "CODEOWNERS" {
                 continue;
             }
             inputs.extend(fixture_inputs(&entry, base));

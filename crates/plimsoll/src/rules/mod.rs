@@ -14,6 +14,7 @@
 //! - **set** rules see every object of one environment through an
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
+mod codeowners;
 mod component_tags;
 mod context;
 mod delivery;
@@ -212,6 +213,7 @@ pub fn builtin() -> Vec<Rule> {
         promotion_path::rule(),
         promotion_image_parity::rule(),
         component_tags::rule(),
+        codeowners::rule(),
         prometheus_rule::rule(),
     ]
 }

@@ -138,3 +138,36 @@ fn matrix_in_every_format() {
         insta::assert_snapshot!(format!("matrix_{name}_markdown"), markdown);
     }
 }
+
+/// `docs/promotions.md` shows real output: it must still be what the
+/// commands print.
+#[test]
+fn the_promotions_guide_shows_current_output() {
+    let guide = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/promotions.md"),
+    )
+    .unwrap();
+    for (name, args) in [
+        ("quikapp", &["matrix"][..]),
+        ("quikapp", &["matrix", "--format", "markdown"][..]),
+        (
+            "quikapp",
+            &["promote", "--from", "uat2", "--to", "staging"][..],
+        ),
+        (
+            "quikapp",
+            &["promote", "--from", "qa", "--to", "staging"][..],
+        ),
+        (
+            "splattop",
+            &["promote", "--from", "staging", "--to", "prod"][..],
+        ),
+    ] {
+        let (_, stdout, _) = run(name, args);
+        assert!(
+            guide.contains(stdout.trim_end()),
+            "docs/promotions.md is stale for `plimsoll {}` in {name}:\n{stdout}",
+            args.join(" ")
+        );
+    }
+}

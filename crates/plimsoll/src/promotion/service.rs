@@ -135,7 +135,13 @@ pub(crate) fn service_of(object: &Object, environment: &Environment, pattern: &s
 /// environment's name or an alias and `{project}` any non-empty text.
 pub(crate) fn strip_affix(name: &str, environment: &Environment, pattern: &str) -> Option<String> {
     let parts = parse_pattern(pattern);
-    if !parts.contains(&Part::Service) {
+    // Each free placeholder multiplies the matching work by the name's
+    // length: patterns with more than three are not matched.
+    let free = parts
+        .iter()
+        .filter(|part| matches!(part, Part::Service | Part::Project))
+        .count();
+    if !parts.contains(&Part::Service) || free > 3 {
         return None;
     }
     let names: Vec<&str> = std::iter::once(environment.name.as_str())

@@ -18,13 +18,14 @@
 //! `--stdin-filename`, is read as relative to the root) is checked; the
 //! finding points at the file's first document.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 
 use super::{ArtifactViolation, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::FileId;
+use crate::model::{FileId, Object};
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -188,28 +189,28 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         .collect();
     // The documents this context reports on: per file, its first object when
     // that object is in this context, else its first artifact here.
-    let mut files: Vec<FileId> = Vec::new();
-    for object in context.index.all() {
-        let first_of_file = context
-            .all
-            .all()
-            .iter()
-            .find(|other| other.file == object.file)
-            .is_some_and(|first| first.id == object.id);
-        if first_of_file {
-            files.push(object.file);
-        }
+    let mut first_objects: HashMap<FileId, &Object> = HashMap::new();
+    for object in context.all.all() {
+        first_objects.entry(object.file).or_insert(*object);
     }
-    for artifact in context.artifacts_here() {
-        let has_objects = context
-            .all
-            .all()
-            .iter()
-            .any(|object| object.file == artifact.file);
-        if !has_objects && !files.contains(&artifact.file) {
-            files.push(artifact.file);
-        }
-    }
+    let mut files: Vec<FileId> = context
+        .index
+        .all()
+        .iter()
+        .filter(|object| {
+            first_objects
+                .get(&object.file)
+                .is_some_and(|first| first.id == object.id)
+        })
+        .map(|object| object.file)
+        .collect();
+    let mut artifact_files: Vec<FileId> = context
+        .artifacts_here()
+        .map(|artifact| artifact.file)
+        .filter(|file| !first_objects.contains_key(file))
+        .collect();
+    artifact_files.dedup();
+    files.extend(artifact_files);
     if files.is_empty() {
         return;
     }
@@ -248,7 +249,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let Some((message, help)) = problem else {
             continue;
         };
-        if let Some(object) = context.all.all().iter().find(|object| object.file == file) {
+        if let Some(object) = first_objects.get(&file) {
             sink.push(Violation::at_key(object, "/apiVersion", message).with_help(help));
         } else if let Some(artifact) = context
             .artifacts

@@ -10,7 +10,11 @@
 //! (`myapp-staging` ↔ `myapp-dev`), else the only one. With several
 //! predecessors (fan-in: `uat1|uat2|uat3 → staging`), depending on one of
 //! them is enough. Nothing is reported when no predecessor Kustomization is
-//! in the input.
+//! in the input. Only Kustomizations that sit together are compared (the
+//! same environment from their path or namespace, usually none): those in
+//! per-environment directories such as `clusters/staging/` and
+//! `clusters/production/` run in different clusters, where `dependsOn`
+//! cannot reach.
 
 use super::delivery::{delivery_environment, is_flux_kustomization};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
@@ -72,7 +76,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         {
             let candidates: Vec<&Object> = all
                 .iter()
-                .filter(|(_, environment)| *environment == Some(predecessor.id))
+                .filter(|(object, environment)| {
+                    *environment == Some(predecessor.id)
+                        && object.environment == kustomization.environment
+                })
                 .map(|(object, _)| *object)
                 .collect();
             let same_base: Vec<&Object> = candidates

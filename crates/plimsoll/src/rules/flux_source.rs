@@ -5,9 +5,9 @@
 //! The GitRepository's environment is its own, else the one a token of its
 //! name names; it is checked only when that environment has a `branch` in
 //! `.plimsoll.yaml`. A `sourceRef` resolves across the whole input, by kind,
-//! name and namespace (the Kustomization's own when omitted); when the input
-//! holds no Flux source at all (sources managed elsewhere), nothing is
-//! reported.
+//! name and namespace (the Kustomization's own when omitted); it is checked
+//! only when the input defines sources of the referenced kind (otherwise
+//! they are managed elsewhere — bootstrap, an ExternalArtifact generator).
 
 use super::delivery::{delivery_environment, is_flux_kustomization, is_flux_source};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
@@ -88,6 +88,8 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     if sources.is_empty() {
         return;
     }
+    // Only references to a kind the input defines are resolved: an
+    // ExternalArtifact or OCIRepository made elsewhere is not "missing".
     for kustomization in context
         .index
         .of_kind("Kustomization")
@@ -116,7 +118,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                         || namespace.is_none()
                         || *source_namespace == namespace)
             });
-        if found {
+        let kind_defined = sources
+            .iter()
+            .any(|(source_kind, _, _)| *source_kind == kind);
+        if found || !kind_defined {
             continue;
         }
         let mut known: Vec<String> = sources

@@ -5,7 +5,10 @@
 //! That crate reports errors as text without an offset, so the finding
 //! points at the expression and repeats the parser's message (which names
 //! the offending character for lexical errors). `for` (and
-//! `keep_firing_for`) must be Prometheus durations (`5m`, `1h30m`, `1d`).
+//! `keep_firing_for`) must be Prometheus durations as `model.ParseDuration`
+//! reads them: `0`, or units y, w, d, h, m, s, ms in that order (`5m`,
+//! `1h30m`, `1d`, `0s`); promql-parser's own duration parser is for range
+//! selectors and rejects zero, so it is not used here.
 //! A rule must have exactly one of `alert` and `record`; group names must be
 //! unique within the object. An alert without a `severity` label is a
 //! warning: Alertmanager routes on it.
@@ -131,9 +134,7 @@ fn check_rule(context: &DocumentContext<'_>, sink: &mut Sink, rule: &Node, point
         let Some(node) = rule.get(field) else {
             continue;
         };
-        let valid = node
-            .as_str()
-            .is_some_and(|text| promql_parser::util::duration::parse_duration(text).is_ok());
+        let valid = node.as_str().is_some_and(is_prometheus_duration);
         if !valid {
             let shown = match &node.value {
                 Value::String(text) => format!("\"{text}\""),
@@ -164,5 +165,63 @@ fn check_rule(context: &DocumentContext<'_>, sink: &mut Sink, rule: &Node, point
             .with_severity(Severity::Warning)
             .with_help("add `labels: {severity: warning}` (or critical)"),
         );
+    }
+}
+
+/// Whether `text` is a Prometheus duration (`model.ParseDuration`): `0`, or
+/// integers with units y, w, d, h, m, s, ms, each at most once, in that
+/// order.
+fn is_prometheus_duration(text: &str) -> bool {
+    const UNITS: [&str; 7] = ["y", "w", "d", "h", "m", "s", "ms"];
+    if text == "0" {
+        return true;
+    }
+    let mut rest = text;
+    let mut next_unit = 0;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = rest.get(digits..).unwrap_or("");
+        // `ms` before `m`: the longest unit that fits.
+        let Some((at, unit)) = UNITS
+            .iter()
+            .enumerate()
+            .filter(|(_, unit)| rest.starts_with(**unit))
+            .max_by_key(|(_, unit)| unit.len())
+        else {
+            return false;
+        };
+        if at < next_unit {
+            return false;
+        }
+        next_unit = at + 1;
+        rest = rest.get(unit.len()..).unwrap_or("");
+    }
+    !text.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_prometheus_duration;
+
+    #[test]
+    fn durations_as_prometheus_reads_them() {
+        for good in [
+            "0",
+            "0s",
+            "5m",
+            "1h30m",
+            "1d",
+            "2w",
+            "1y2w3d4h5m6s7ms",
+            "500ms",
+        ] {
+            assert!(is_prometheus_duration(good), "{good}");
+        }
+        for bad in ["", "5", "1.5m", "30m1h", "5 minutes", "1m1m", "-1m", "m"] {
+            assert!(!is_prometheus_duration(bad), "{bad}");
+        }
     }
 }

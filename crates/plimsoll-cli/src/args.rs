@@ -19,6 +19,11 @@ pub struct Cli {
 pub enum Command {
     /// Lint and validate manifests (files, directories, or `-` for stdin).
     Check(CheckArgs),
+    /// Check that promoting one environment to another is allowed and that
+    /// the target runs only images the source runs.
+    Promote(PromoteArgs),
+    /// Table of service × environment → image tag and digest, drift marked.
+    Matrix(MatrixArgs),
     /// List the rules: id, category, default severity, summary.
     Rules(RulesArgs),
     /// Explain a rule: rationale, examples, how to fix and ignore it.
@@ -77,6 +82,70 @@ pub struct CheckArgs {
     /// Print findings only: no summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// Flags of `plimsoll promote`.
+#[derive(Debug, clap::Args)]
+pub struct PromoteArgs {
+    /// The environment promoted from (name or alias).
+    #[arg(long, value_name = "ENV")]
+    pub from: String,
+    /// The environment promoted to (name or alias).
+    #[arg(long, value_name = "ENV")]
+    pub to: String,
+    /// Files and directories to read. Default: `.`.
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: the nearest `.plimsoll.yaml` upwards).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// When to use colours.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print findings only: no summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Flags of `plimsoll matrix`.
+#[derive(Debug, clap::Args)]
+pub struct MatrixArgs {
+    /// Files and directories to read. Default: `.`.
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: the nearest `.plimsoll.yaml` upwards).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Human)]
+    pub format: MatrixFormat,
+    /// Write the table to this file instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+}
+
+/// Formats of the image matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    /// A table that fits 100 columns.
+    Human,
+    /// JSON: services, environments, images, drift.
+    Json,
+    /// A Markdown table for a pull request comment.
+    Markdown,
 }
 
 /// Flags of `plimsoll rules`.

@@ -11,12 +11,15 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
-use plimsoll::render::{human, json};
+use plimsoll::render::{human, json, matrix as matrix_render};
 use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
 use plimsoll::{Config, Engine, EngineOptions, Input, Severity};
 use serde_json::json;
 
-use args::{CheckArgs, Cli, ColorChoice, Command, FailOn, Format, RulesArgs, RulesFormat};
+use args::{
+    CheckArgs, Cli, ColorChoice, Command, FailOn, Format, MatrixArgs, MatrixFormat, PromoteArgs,
+    RulesArgs, RulesFormat,
+};
 
 /// Exit code for usage errors, unreadable config and no input.
 const USAGE: u8 = 2;
@@ -35,6 +38,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Promote(args) => promote(&args),
+        Command::Matrix(args) => matrix(&args),
         Command::Rules(args) => list_rules(&args),
         Command::Explain { rule } => explain(&rule),
         Command::Init { force } => init(force),
@@ -72,29 +77,51 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
     let inputs = inputs(&args)?;
     let report = engine.check(&inputs).map_err(|error| error.to_string())?;
+    emit(
+        &report,
+        &Emit {
+            format: args.format,
+            output: args.output.as_deref(),
+            color: args.color,
+            quiet: args.quiet,
+            fail_on: args.fail_on,
+        },
+    )
+}
 
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let color = match args.color {
+/// How a report is written, and the threshold for exit code 1.
+struct Emit<'a> {
+    format: Format,
+    output: Option<&'a Path>,
+    color: ColorChoice,
+    quiet: bool,
+    fail_on: FailOn,
+}
+
+/// Renders a report (of `check` or `promote`) and chooses the exit code.
+fn emit(report: &plimsoll::Report, how: &Emit<'_>) -> Result<ExitCode, String> {
+    let to_terminal = how.output.is_none() && io::stdout().is_terminal();
+    let color = match how.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut buffer = Vec::new();
-    let written = match args.format {
+    let written = match how.format {
         Format::Human => human::render(
-            &report,
+            report,
             human::HumanOptions {
                 color,
-                quiet: args.quiet,
+                quiet: how.quiet,
             },
             &mut buffer,
         ),
-        Format::Json => json::render(&report, &mut buffer),
+        Format::Json => json::render(report, &mut buffer),
     };
     written.map_err(|error| format!("cannot render the report: {error}"))?;
-    write_output(args.output.as_deref(), &buffer)?;
+    write_output(how.output, &buffer)?;
 
-    let threshold = match args.fail_on {
+    let threshold = match how.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
@@ -105,6 +132,58 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
+    let config = load_config(args.config.as_deref())?;
+    let options = EngineOptions {
+        jobs: args.jobs.map(usize::from),
+        ..EngineOptions::default()
+    };
+    let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
+    let report = engine
+        .promote(&args.from, &args.to, &path_inputs(&args.paths))
+        .map_err(|error| error.to_string())?;
+    emit(
+        &report,
+        &Emit {
+            format: args.format,
+            output: args.output.as_deref(),
+            color: args.color,
+            quiet: args.quiet,
+            fail_on: args.fail_on,
+        },
+    )
+}
+
+fn matrix(args: &MatrixArgs) -> Result<ExitCode, String> {
+    let config = load_config(args.config.as_deref())?;
+    let options = EngineOptions {
+        jobs: args.jobs.map(usize::from),
+        ..EngineOptions::default()
+    };
+    let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
+    let matrix = engine
+        .matrix(&path_inputs(&args.paths))
+        .map_err(|error| error.to_string())?;
+    let mut buffer = Vec::new();
+    let written = match args.format {
+        MatrixFormat::Human => matrix_render::render_human(&matrix, &mut buffer),
+        MatrixFormat::Json => matrix_render::render_json(&matrix, &mut buffer),
+        MatrixFormat::Markdown => matrix_render::render_markdown(&matrix, &mut buffer),
+    };
+    written.map_err(|error| format!("cannot render the matrix: {error}"))?;
+    write_output(args.output.as_deref(), &buffer)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Paths as inputs (`.` when none is given).
+fn path_inputs(paths: &[PathBuf]) -> Vec<Input> {
+    if paths.is_empty() {
+        vec![Input::Path(PathBuf::from("."))]
+    } else {
+        paths.iter().cloned().map(Input::Path).collect()
+    }
 }
 
 fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {

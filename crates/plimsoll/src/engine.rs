@@ -13,10 +13,10 @@ use crate::discover::{discover, Input, MissingPath, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{Finding, ResourceRef, Severity, Summary};
 use crate::load::{load_all, problem_rule, FileKind, LoadedFile};
-use crate::model::{FileId, Identity, Object, ObjectId};
+use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{
-    self, manifest_shape, Check, DocumentContext, ObjectIndex, Rule, SetContext, Sink, Target,
-    Violation,
+    self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
+    Sink, Target, Violation,
 };
 use crate::source::{Position, Span};
 use crate::suppress::{annotation_suppresses, Directives};
@@ -257,18 +257,34 @@ impl Engine {
 
     /// Checks files, directories and in-memory texts.
     pub fn check(&self, inputs: &[Input]) -> Result<Report, CheckError> {
-        let threads = self
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-            .max(1);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|error| CheckError::Threads(error.to_string()))?;
-        pool.install(|| self.run(inputs, threads))
+        self.in_pool(|threads| self.run(inputs, threads))
     }
 
     fn run(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
+        let mut model = self.load_model(inputs, threads)?;
+        let violations = self.run_document_rules(&model.objects);
+        let set_violations =
+            self.run_set_rules(&model.objects, &model.artifacts, &model.file_paths);
+        for (rule, violation) in violations.into_iter().chain(set_violations.objects) {
+            if let Some(object) = model.objects.get(violation.object.0) {
+                model
+                    .pending
+                    .push(Pending::from_violation(rule, violation, object));
+            }
+        }
+        for (rule, violation) in set_violations.artifacts {
+            if let Some(artifact) = model.artifacts.get(violation.artifact.0) {
+                model
+                    .pending
+                    .push(Pending::from_artifact_violation(rule, violation, artifact));
+            }
+        }
+        Ok(self.finish_model(model))
+    }
+
+    /// Discovers, loads and classifies the inputs: objects with their
+    /// environments, release artifacts, and the load findings.
+    pub(crate) fn load_model(&self, inputs: &[Input], threads: usize) -> Result<Model, CheckError> {
         let candidates = discover(inputs, &self.filter, threads)?;
         if candidates.is_empty() {
             return Err(CheckError::NoInput);
@@ -283,27 +299,55 @@ impl Engine {
             })
             .collect();
 
-        let mut pending = Vec::new();
-        let mut objects = Vec::new();
+        let mut classified = Classified::default();
         let mut documents = 0;
         for (at, file) in files.iter_mut().enumerate() {
             let file_id = FileId(at);
             let environment = path_environments.get(at).copied().flatten();
-            documents += classify_file(file_id, file, environment, &mut objects, &mut pending);
+            documents += classify_file(file_id, file, environment, &mut classified);
         }
+        let Classified {
+            mut objects,
+            artifacts,
+            pending,
+        } = classified;
         self.resolve_environments(&mut objects, &path_environments);
-
-        let violations = self.run_document_rules(&objects);
-        let set_violations = self.run_set_rules(&objects, &file_paths);
-        for (rule, violation) in violations.into_iter().chain(set_violations) {
-            if let Some(object) = objects.get(violation.object.0) {
-                pending.push(Pending::from_violation(rule, violation, object));
-            }
-        }
-
         let texts: Vec<Option<Arc<str>>> = files.iter().map(|file| file.text.clone()).collect();
-        let report = self.finish(pending, &objects, &file_paths, &texts, documents);
-        Ok(report)
+        Ok(Model {
+            objects,
+            artifacts,
+            pending,
+            file_paths,
+            texts,
+            documents,
+        })
+    }
+
+    /// Runs `f` on the engine's worker pool.
+    pub(crate) fn in_pool<T: Send>(
+        &self,
+        f: impl FnOnce(usize) -> Result<T, CheckError> + Send,
+    ) -> Result<T, CheckError> {
+        let threads = self
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|error| CheckError::Threads(error.to_string()))?;
+        pool.install(|| f(threads))
+    }
+
+    /// Suppresses, configures and sorts a model's pending findings.
+    pub(crate) fn finish_model(&self, model: Model) -> Report {
+        self.finish(
+            model.pending,
+            &model.objects,
+            &model.file_paths,
+            &model.texts,
+            model.documents,
+        )
     }
 
     /// Step 3 of the environment resolution (SPEC section 3), for objects
@@ -385,13 +429,18 @@ impl Engine {
     fn run_set_rules<'r>(
         &'r self,
         objects: &[Object],
+        artifacts: &[Artifact],
         file_paths: &[String],
-    ) -> Vec<(&'r Rule, Violation)> {
+    ) -> SetViolations<'r> {
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
         for object in objects {
             groups.entry(object.environment).or_default().push(object);
         }
-        let input = ObjectIndex::new(objects.iter().collect());
+        // An environment with only release artifacts is checked too.
+        for artifact in artifacts {
+            groups.entry(artifact.environment).or_default();
+        }
+        let everything = ObjectIndex::new(objects.iter().collect());
         let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
             .into_iter()
             .map(|(environment, members)| (environment, ObjectIndex::new(members)))
@@ -406,33 +455,47 @@ impl Engine {
             .flat_map(|group| set_rules.iter().map(move |rule| (*rule, group)))
             .filter(|(rule, (environment, _))| self.applies(rule, *environment).is_some())
             .collect();
-        work.into_par_iter()
-            .flat_map_iter(|(rule, (environment, index))| {
+        let results: Vec<SetViolations<'r>> = work
+            .into_par_iter()
+            .map(|(rule, (environment, index))| {
                 let Check::Set(check) = &rule.check else {
-                    return Vec::new();
+                    return SetViolations::default();
                 };
                 let context = SetContext {
                     environment: environment.and_then(|id| self.environments.get(id)),
                     index,
-                    input: &input,
+                    all: &everything,
+                    environments: &self.environments,
                     config: &self.config,
+                    artifacts,
                     file_paths,
                 };
                 let mut sink = Sink::default();
                 match catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink))) {
-                    Ok(()) => sink
-                        .into_violations()
-                        .into_iter()
-                        .map(|v| (rule, v))
-                        .collect(),
-                    Err(panic) => index
-                        .all()
-                        .first()
-                        .map(|object| vec![(rule, internal_error(rule, object, &panic))])
-                        .unwrap_or_default(),
+                    Ok(()) => {
+                        let (found, about_artifacts) = sink.into_parts();
+                        SetViolations {
+                            objects: found.into_iter().map(|v| (rule, v)).collect(),
+                            artifacts: about_artifacts.into_iter().map(|v| (rule, v)).collect(),
+                        }
+                    }
+                    Err(panic) => SetViolations {
+                        objects: index
+                            .all()
+                            .first()
+                            .map(|object| vec![(rule, internal_error(rule, object, &panic))])
+                            .unwrap_or_default(),
+                        artifacts: Vec::new(),
+                    },
                 }
             })
-            .collect()
+            .collect();
+        let mut all = SetViolations::default();
+        for result in results {
+            all.objects.extend(result.objects);
+            all.artifacts.extend(result.artifacts);
+        }
+        all
     }
 
     fn finish(
@@ -508,7 +571,7 @@ impl Engine {
 }
 
 /// A finding before suppression and configuration.
-struct Pending {
+pub(crate) struct Pending {
     rule: Cow<'static, str>,
     /// The severity the rule asked for (else the rule default applies).
     severity: Option<Severity>,
@@ -519,7 +582,7 @@ struct Pending {
     help: Option<String>,
     source: Option<Arc<str>>,
     resource: Option<ResourceRef>,
-    environment: Option<EnvId>,
+    pub(crate) environment: Option<EnvId>,
     path: Option<String>,
     object: Option<ObjectId>,
 }
@@ -577,6 +640,114 @@ impl Pending {
     }
 }
 
+impl Pending {
+    fn from_artifact_violation(
+        rule: &Rule,
+        violation: ArtifactViolation,
+        artifact: &Artifact,
+    ) -> Pending {
+        Pending {
+            rule: rule.meta.id.clone(),
+            severity: Some(violation.severity.unwrap_or(rule.meta.default_severity)),
+            file: artifact.file,
+            document: artifact.document,
+            span: artifact.node.locate(&violation.pointer).span,
+            message: violation.message,
+            help: violation.help,
+            source: None,
+            resource: None,
+            environment: artifact.environment,
+            path: Some(violation.pointer),
+            object: None,
+        }
+    }
+
+    /// A finding of a command that has no document to point at.
+    pub(crate) fn nowhere(rule: &Rule, message: String, help: Option<String>) -> Pending {
+        Pending {
+            rule: rule.meta.id.clone(),
+            severity: None,
+            // No file: reported with an empty file name at 1:1.
+            file: FileId(usize::MAX),
+            document: 0,
+            span: Span::point(Position::START),
+            message,
+            help,
+            source: None,
+            resource: None,
+            environment: None,
+            path: None,
+            object: None,
+        }
+    }
+
+    /// A finding of a command (such as `promote`) rather than of a rule
+    /// check.
+    pub(crate) fn at(
+        rule: &Rule,
+        severity: Option<Severity>,
+        place: Place<'_>,
+        message: String,
+        help: Option<String>,
+    ) -> Pending {
+        match place {
+            Place::Object(object, pointer) => {
+                let violation = Violation::at_value(object, pointer, message);
+                let violation = match help {
+                    Some(help) => violation.with_help(help),
+                    None => violation,
+                };
+                let violation = match severity {
+                    Some(severity) => violation.with_severity(severity),
+                    None => violation,
+                };
+                Pending::from_violation(rule, violation, object)
+            }
+            Place::Artifact(artifact, pointer) => {
+                let mut violation = ArtifactViolation::at_value(artifact, pointer, message);
+                violation.help = help;
+                violation.severity = severity;
+                Pending::from_artifact_violation(rule, violation, artifact)
+            }
+        }
+    }
+}
+
+/// Where a command's finding points.
+pub(crate) enum Place<'a> {
+    /// The value at a pointer of an object.
+    Object(&'a Object, &'a str),
+    /// The value at a pointer of a release artifact.
+    Artifact(&'a Artifact, &'a str),
+}
+
+/// What set rules reported.
+#[derive(Default)]
+struct SetViolations<'r> {
+    objects: Vec<(&'r Rule, Violation)>,
+    artifacts: Vec<(&'r Rule, ArtifactViolation)>,
+}
+
+/// A loaded and classified input: what `check`, `promote` and `matrix` work
+/// on.
+pub(crate) struct Model {
+    pub objects: Vec<Object>,
+    pub artifacts: Vec<Artifact>,
+    /// Findings so far (load problems; then rule findings).
+    pub pending: Vec<Pending>,
+    pub file_paths: Vec<String>,
+    pub texts: Vec<Option<Arc<str>>>,
+    pub documents: usize,
+}
+
+/// What classification produces.
+#[derive(Default)]
+struct Classified {
+    objects: Vec<Object>,
+    artifacts: Vec<Artifact>,
+    pending: Vec<Pending>,
+}
+
 fn internal_error(
     rule: &Rule,
     object: &Object,
@@ -625,8 +796,7 @@ fn classify_file(
     file_id: FileId,
     file: &mut LoadedFile,
     environment: Option<EnvId>,
-    objects: &mut Vec<Object>,
-    pending: &mut Vec<Pending>,
+    classified: &mut Classified,
 ) -> usize {
     if let Some(note) = file.note.take() {
         let mut item = Pending::load(
@@ -638,34 +808,39 @@ fn classify_file(
         );
         item.help = note.help;
         item.environment = environment;
-        pending.push(item);
+        classified.pending.push(item);
     }
     let raw_documents = std::mem::take(&mut file.documents);
-    let holds_objects = file.kind == FileKind::Manifests;
+    let kind = match file.kind {
+        FileKind::Manifests => Holds::Objects,
+        FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
+        FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
+        FileKind::HelmChart | FileKind::Kustomization => Holds::Nothing,
+    };
     let mut non_empty = 0;
     for document in raw_documents {
         if document.root.is_some() || !document.problems.is_empty() {
             non_empty += 1;
         }
-        classify_document(
-            file_id,
-            document,
-            holds_objects,
-            environment,
-            objects,
-            pending,
-        );
+        classify_document(file_id, document, kind, environment, classified);
     }
     non_empty
+}
+
+/// What a file's documents become.
+#[derive(Debug, Clone, Copy)]
+enum Holds {
+    Objects,
+    Artifact(ArtifactKind),
+    Nothing,
 }
 
 fn classify_document(
     file_id: FileId,
     document: RawDocument,
-    holds_objects: bool,
+    holds: Holds,
     environment: Option<EnvId>,
-    objects: &mut Vec<Object>,
-    pending: &mut Vec<Pending>,
+    classified: &mut Classified,
 ) {
     let source: Option<Arc<str>> = document.source.as_deref().map(Arc::from);
     let identity = document.root.as_ref().and_then(Identity::of);
@@ -680,14 +855,29 @@ fn classify_document(
         item.source = source.clone();
         item.resource = identity.as_ref().map(Identity::to_ref);
         item.environment = environment;
-        pending.push(item);
+        classified.pending.push(item);
     }
     let Some(root) = document.root else {
         return;
     };
-    if !holds_objects {
+    let artifact_kind = match holds {
+        Holds::Objects => None,
+        Holds::Artifact(kind) => Some(kind),
+        Holds::Nothing => return,
+    };
+    if let Some(kind) = artifact_kind {
+        classified.artifacts.push(Artifact {
+            id: ArtifactId(classified.artifacts.len()),
+            file: file_id,
+            document: document.index,
+            kind,
+            node: root,
+            environment,
+        });
         return;
     }
+    let objects = &mut classified.objects;
+    let pending = &mut classified.pending;
     let mut place = |node: Node, prefix: String| {
         let shape_problems = manifest_shape::problems(&node);
         match Identity::of(&node) {

@@ -5,6 +5,12 @@
 //! - `pass*` fixtures must give none;
 //! - a `.plimsoll.yaml` in the rule's folder configures both.
 //!
+//! A fixture directory may hold its own `.plimsoll.yaml` (it replaces the
+//! rule folder's) and, for the promotion rules, a `PROMOTE` file naming the
+//! two environments (`staging prod`): the fixture is then checked with
+//! `Engine::promote` instead of `Engine::check`. Hidden files and
+//! `CODEOWNERS` files of a fixture directory are not inputs.
+//!
 //! Only the rule under test runs. Files are checked under their path
 //! relative to the fixture, so a file `fail-x/envs/prod/x.yaml` belongs to
 //! prod. The findings of every fixture are snapshotted.
@@ -34,6 +40,12 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
     let mut inputs = Vec::new();
     if fixture.is_dir() {
         for entry in sorted_entries(fixture) {
+            let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+            // Hidden files (`.plimsoll.yaml`, `.github/`), PROMOTE and
+            // CODEOWNERS configure the fixture; they are not inputs.
+            if name.starts_with('.') || name == "PROMOTE" || name == "CODEOWNERS" {
+                continue;
+            }
             inputs.extend(fixture_inputs(&entry, base));
         }
     } else {
@@ -49,9 +61,12 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
 }
 
 fn findings_json(engine: &Engine, inputs: &[Input]) -> serde_json::Value {
-    let report = engine.check(inputs).unwrap();
+    report_json(&engine.check(inputs).unwrap())
+}
+
+fn report_json(report: &plimsoll::Report) -> serde_json::Value {
     let mut out = Vec::new();
-    json::render(&report, &mut out).unwrap();
+    json::render(report, &mut out).unwrap();
     let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
     value["findings"].clone()
 }
@@ -76,7 +91,7 @@ fn every_rule_fixture_reports_as_expected() {
             select: vec![id.clone()],
             ..EngineOptions::default()
         };
-        let engine = Engine::new(config, options).unwrap();
+        let engine = Engine::new(config, options.clone()).unwrap();
         for fixture in sorted_entries(&rule_dir) {
             let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
             let expect_findings = if name.starts_with("fail") {
@@ -91,7 +106,20 @@ fn every_rule_fixture_reports_as_expected() {
             } else {
                 &rule_dir
             };
-            let findings = findings_json(&engine, &fixture_inputs(&fixture, base));
+            let own_config = fixture.join(".plimsoll.yaml");
+            let own_engine = own_config
+                .is_file()
+                .then(|| Engine::new(Config::load(&own_config).unwrap(), options.clone()).unwrap());
+            let engine = own_engine.as_ref().unwrap_or(&engine);
+            let inputs = fixture_inputs(&fixture, base);
+            let promote = fixture.join("PROMOTE");
+            let findings = if promote.is_file() {
+                let text = std::fs::read_to_string(&promote).unwrap();
+                let (from, to) = text.trim().split_once(' ').unwrap();
+                report_json(&engine.promote(from, to, &inputs).unwrap())
+            } else {
+                findings_json(engine, &inputs)
+            };
             let count = findings.as_array().unwrap().len();
             if expect_findings {
                 assert!(count > 0, "{id}/{name}: expected findings, got none");

@@ -68,6 +68,8 @@ pub struct EnvironmentConfig {
     pub namespaces: Vec<String>,
     /// Environments this one promotes to.
     pub promotes_to: Vec<String>,
+    /// Where `promotesTo` is written in the config file, when it is.
+    pub promotes_to_span: Option<Span>,
     /// The Git branch Flux or Argo CD track for this environment.
     pub branch: Option<String>,
     /// Replica floor.

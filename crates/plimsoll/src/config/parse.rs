@@ -331,7 +331,10 @@ fn environments(reader: &Reader<'_>, node: &Node) -> Result<Vec<EnvironmentConfi
                 "aliases" => environment.aliases = reader.strings(value, &field)?,
                 "paths" => environment.paths = reader.strings(value, &field)?,
                 "namespaces" => environment.namespaces = reader.strings(value, &field)?,
-                "promotesTo" => environment.promotes_to = reader.strings(value, &field)?,
+                "promotesTo" => {
+                    environment.promotes_to = reader.strings(value, &field)?;
+                    environment.promotes_to_span = Some(value.span);
+                }
                 "branch" => environment.branch = Some(reader.string(value, &field)?),
                 "replicas" => {
                     let mut replicas = Replicas::default();
@@ -620,5 +623,177 @@ fn validate_environments(
             }
         }
     }
+    validate_graph(reader, environments)
+}
+
+/// The promotion graph has no cycle, and every environment can be reached
+/// from the first one. Checked only when some environment has `promotesTo`
+/// (a list of environments without edges defines no graph).
+fn validate_graph(
+    reader: &Reader<'_>,
+    environments: &[EnvironmentConfig],
+) -> Result<(), ConfigError> {
+    if environments
+        .iter()
+        .all(|environment| environment.promotes_to.is_empty())
+    {
+        return Ok(());
+    }
+    let index_of = |name: &str| {
+        environments.iter().position(|environment| {
+            std::iter::once(&environment.name)
+                .chain(&environment.aliases)
+                .any(|known| known.eq_ignore_ascii_case(name))
+        })
+    };
+    let edges: Vec<Vec<usize>> = environments
+        .iter()
+        .map(|environment| {
+            environment
+                .promotes_to
+                .iter()
+                .filter_map(|target| index_of(target))
+                .collect()
+        })
+        .collect();
+    let span_of =
+        |environment: &EnvironmentConfig| environment.promotes_to_span.unwrap_or(environment.span);
+    // Cycles: depth-first search, in configured order.
+    let mut state = vec![0u8; environments.len()]; // 0 new, 1 on the path, 2 done
+    for start in 0..environments.len() {
+        let mut path = Vec::new();
+        if let Some(cycle) = find_cycle(start, &edges, &mut state, &mut path) {
+            let names: Vec<&str> = cycle
+                .iter()
+                .filter_map(|at| environments.get(*at))
+                .map(|environment| environment.name.as_str())
+                .collect();
+            let closing = cycle
+                .iter()
+                .rev()
+                .nth(1)
+                .and_then(|at| environments.get(*at));
+            if let Some(closing) = closing {
+                return Err(reader.error(
+                    span_of(closing),
+                    "promotesTo",
+                    format!("the promotion graph has a cycle: {}", names.join(" → ")),
+                ));
+            }
+        }
+    }
+    // Reachability from the first environment.
+    let mut reached = vec![false; environments.len()];
+    let mut queue = vec![0];
+    while let Some(at) = queue.pop() {
+        if reached.get(at).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(slot) = reached.get_mut(at) {
+            *slot = true;
+        }
+        queue.extend(edges.get(at).into_iter().flatten().copied());
+    }
+    let first = environments
+        .first()
+        .map(|environment| environment.name.as_str())
+        .unwrap_or("");
+    for (environment, reached) in environments.iter().zip(&reached) {
+        if !reached {
+            return Err(reader.error(
+                environment.span,
+                "environments",
+                format!(
+                    "`{}` cannot be reached from `{first}` through promotesTo: add it to the promotesTo of the environment before it, or list the entry environment first",
+                    environment.name
+                ),
+            ));
+        }
+    }
     Ok(())
+}
+
+/// A cycle through `at` (its environments, the first repeated at the end).
+fn find_cycle(
+    at: usize,
+    edges: &[Vec<usize>],
+    state: &mut [u8],
+    path: &mut Vec<usize>,
+) -> Option<Vec<usize>> {
+    match state.get(at).copied() {
+        Some(2) | None => return None,
+        Some(1) => {
+            let from = path.iter().position(|step| *step == at)?;
+            let mut cycle: Vec<usize> = path.get(from..)?.to_vec();
+            cycle.push(at);
+            return Some(cycle);
+        }
+        _ => {}
+    }
+    if let Some(slot) = state.get_mut(at) {
+        *slot = 1;
+    }
+    path.push(at);
+    for next in edges.get(at).into_iter().flatten() {
+        if let Some(cycle) = find_cycle(*next, edges, state, path) {
+            return Some(cycle);
+        }
+    }
+    path.pop();
+    if let Some(slot) = state.get_mut(at) {
+        *slot = 2;
+    }
+    None
+}
+
+#[cfg(test)]
+mod graph_tests {
+    use super::*;
+    use std::path::Path;
+
+    fn error_of(text: &str) -> ConfigError {
+        crate::config::Config::from_yaml(text, Path::new(".plimsoll.yaml")).unwrap_err()
+    }
+
+    #[test]
+    fn cycles_are_named_at_the_closing_edge() {
+        let error = error_of(
+            "environments:\n  - name: dev\n    promotesTo: [qa]\n  - name: qa\n    promotesTo: [staging]\n  - name: staging\n    promotesTo: [dev]\n",
+        );
+        assert_eq!(error.line, 7);
+        assert_eq!(error.column, 17);
+        assert_eq!(
+            error.message,
+            "the promotion graph has a cycle: dev → qa → staging → dev"
+        );
+    }
+
+    #[test]
+    fn unreachable_environments_are_named() {
+        let error = error_of(
+            "environments:\n  - name: dev\n    promotesTo: [prod]\n  - name: sandbox\n  - name: prod\n",
+        );
+        assert_eq!(error.line, 4);
+        assert!(
+            error
+                .message
+                .starts_with("`sandbox` cannot be reached from `dev`"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn fan_out_graphs_and_graphless_lists_load() {
+        crate::config::Config::from_yaml(
+            "environments:\n  - name: qa\n    promotesTo: [uat1, uat2]\n  - name: uat1\n    promotesTo: [staging]\n  - name: uat2\n    promotesTo: [staging]\n  - name: staging\n",
+            Path::new(".plimsoll.yaml"),
+        )
+        .unwrap();
+        crate::config::Config::from_yaml(
+            "environments:\n  - name: dev\n  - name: prod\n",
+            Path::new(".plimsoll.yaml"),
+        )
+        .unwrap();
+    }
 }

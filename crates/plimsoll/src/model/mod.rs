@@ -1,11 +1,15 @@
-//! The resource model: objects, their identity, workloads and images.
+//! The resource model: objects, their identity, workloads, images and
+//! release artifacts.
 
+pub mod artifact;
+pub mod duration;
 pub mod image;
 pub mod kinds;
 pub mod object;
 pub mod selector;
 pub mod workload;
 
+pub use artifact::{values_images, Artifact, ArtifactId, ArtifactKind, ValuesImage};
 pub use image::{DigestProblem, ImageRef};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use crate::config::Config;
 use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
-use crate::model::{FileId, Object, ObjectId};
+use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId};
 use crate::source::Span;
 
 /// What a document rule sees: one object.
@@ -15,7 +15,7 @@ pub struct DocumentContext<'a> {
     pub object: &'a Object,
     /// Its environment, when resolved.
     pub environment: Option<&'a Environment>,
-    /// Every environment of the run (to recognise the names of the others).
+    /// The environment graph (to recognise the names of the others).
     pub environments: &'a Environments,
     /// The configuration.
     pub config: &'a Config,
@@ -29,11 +29,19 @@ pub struct SetContext<'a> {
     /// The objects, indexed.
     pub index: &'a ObjectIndex<'a>,
     /// Every object of the run, whatever its environment: for references
-    /// that cross environments (a ClusterSecretStore kept outside the
-    /// environment directories, a ServiceAccount in a shared file).
-    pub input: &'a ObjectIndex<'a>,
+    /// that cross environments (Flux `dependsOn`, a ClusterSecretStore kept
+    /// outside the environment directories, a ServiceAccount in a shared
+    /// file). Report only on objects of [`SetContext::index`], or a finding
+    /// repeats once per environment.
+    pub all: &'a ObjectIndex<'a>,
+    /// The environment graph.
+    pub environments: &'a Environments,
     /// The configuration.
     pub config: &'a Config,
+    /// Every release artifact of the run (Helm values files and
+    /// `component-tags.json`), whatever its environment: a release artifact
+    /// often has none (see [`SetContext::artifacts_here`]).
+    pub artifacts: &'a [Artifact],
     pub(crate) file_paths: &'a [String],
 }
 
@@ -44,6 +52,17 @@ impl SetContext<'_> {
             .get(file.0)
             .map(String::as_str)
             .unwrap_or("")
+    }
+}
+
+impl<'a> SetContext<'a> {
+    /// The release artifacts of this context's environment (those with no
+    /// environment when the context has none).
+    pub fn artifacts_here(&self) -> impl Iterator<Item = &'a Artifact> + '_ {
+        let environment = self.environment.map(|environment| environment.id);
+        self.artifacts
+            .iter()
+            .filter(move |artifact| artifact.environment == environment)
     }
 }
 
@@ -208,16 +227,75 @@ impl Violation {
     }
 }
 
+/// A finding about a release artifact (a values file or
+/// `component-tags.json`) rather than a Kubernetes object.
+#[derive(Debug, Clone)]
+pub struct ArtifactViolation {
+    /// The artifact it is about.
+    pub artifact: ArtifactId,
+    /// The value at this JSON pointer (or the key of its deepest existing
+    /// ancestor when it is missing).
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Severity, when it differs from the rule's default.
+    pub severity: Option<Severity>,
+}
+
+impl ArtifactViolation {
+    /// A violation about the value at `pointer` in `artifact`.
+    pub fn at_value(
+        artifact: &Artifact,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ArtifactViolation {
+        ArtifactViolation {
+            artifact: artifact.id,
+            pointer: pointer.into(),
+            message: message.into(),
+            help: None,
+            severity: None,
+        }
+    }
+
+    /// Adds how to fix it.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> ArtifactViolation {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Reports at another severity than the rule's default.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> ArtifactViolation {
+        self.severity = Some(severity);
+        self
+    }
+}
+
 /// Where a rule puts its violations.
 #[derive(Debug, Default)]
 pub struct Sink {
     violations: Vec<Violation>,
+    artifact_violations: Vec<ArtifactViolation>,
 }
 
 impl Sink {
     /// Reports a violation.
     pub fn push(&mut self, violation: Violation) {
         self.violations.push(violation);
+    }
+
+    /// Reports a violation about a release artifact.
+    pub fn push_artifact(&mut self, violation: ArtifactViolation) {
+        self.artifact_violations.push(violation);
+    }
+
+    /// The violations about objects and about artifacts reported so far.
+    pub(crate) fn into_parts(self) -> (Vec<Violation>, Vec<ArtifactViolation>) {
+        (self.violations, self.artifact_violations)
     }
 
     /// The violations reported so far.

@@ -44,7 +44,7 @@ fn is_external_secrets(object: &Object, kind: &str) -> bool {
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let cluster_stores: HashSet<&str> = context
-        .input
+        .all
         .of_kind("ClusterSecretStore")
         .filter(|store| is_external_secrets(store, "ClusterSecretStore"))
         .map(|store| store.identity.name.as_str())

@@ -52,7 +52,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         return;
     }
     let mut accounts: HashMap<&str, Vec<&Object>> = HashMap::new();
-    for account in context.input.of_kind("ServiceAccount") {
+    for account in context.all.of_kind("ServiceAccount") {
         if account.identity.group.is_empty() {
             accounts
                 .entry(account.identity.name.as_str())

@@ -7,32 +7,45 @@
 //!
 //! There are three kinds of rules:
 //! - **load** rules are reported by the loader itself (unreadable files,
-//!   YAML errors, malformed manifests); their file holds the metadata and the
-//!   helpers the loader calls;
+//!   YAML errors, malformed manifests) or by a command (`promote` reports
+//!   the promotion rules); their file holds the metadata and the helpers the
+//!   loader or the command calls;
 //! - **document** rules see one object at a time and run in parallel;
 //! - **set** rules see every object of one environment through an
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
+mod codeowners;
+mod component_tags;
 mod context;
 mod dangling_reference;
+mod delivery;
 mod duplicate_resource;
 mod environment_label;
 mod environment_mismatch;
 mod external_secret;
+mod flux_depends_on;
+mod flux_interval;
+mod flux_source;
 mod image_digest;
 mod image_latest;
 mod image_pull_secret;
 mod image_registry;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
+mod migration_hook;
 mod naming_convention;
 mod plaintext_secret;
 mod pod_security;
 mod probes;
+mod prometheus_rule;
+pub(crate) mod promotion_image_parity;
+pub(crate) mod promotion_path;
 mod sealed_secret;
 mod secret_literal;
 mod secret_reference;
 mod selector_mismatch;
+mod sync_policy;
+mod sync_wave;
 pub(crate) mod unrendered_template;
 pub(crate) mod yaml_duplicate_key;
 pub(crate) mod yaml_syntax;
@@ -43,7 +56,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use context::{DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation};
+pub use context::{
+    ArtifactViolation, DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation,
+};
 
 use crate::finding::Severity;
 
@@ -215,6 +230,17 @@ pub fn builtin() -> Vec<Rule> {
         external_secret::rule(),
         secret_reference::rule(),
         secret_literal::rule(),
+        migration_hook::rule(),
+        sync_wave::rule(),
+        sync_policy::rule(),
+        flux_depends_on::rule(),
+        flux_interval::rule(),
+        flux_source::rule(),
+        promotion_path::rule(),
+        promotion_image_parity::rule(),
+        component_tags::rule(),
+        codeowners::rule(),
+        prometheus_rule::rule(),
     ]
 }
 

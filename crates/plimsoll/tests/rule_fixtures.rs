@@ -135,7 +135,7 @@ fn every_rule_has_failing_and_passing_fixtures() {
 }
 
 /// The examples in each rule's metadata (shown by `plimsoll explain`) behave
-/// as they claim.
+/// as they claim, with the config of the rule's fixtures when it has one.
 #[test]
 fn rule_examples_fail_and_pass() {
     for rule in plimsoll::rules::builtin() {
@@ -149,7 +149,15 @@ fn rule_examples_fail_and_pass() {
             select: vec![meta.id.to_string()],
             ..EngineOptions::default()
         };
-        let engine = Engine::new(Config::default(), options).unwrap();
+        // Rules that need configuration (a replica floor, required
+        // services) run their examples with their fixtures' config.
+        let config_path = testdata().join(meta.id.as_ref()).join(".plimsoll.yaml");
+        let config = if config_path.is_file() {
+            Config::load(&config_path).unwrap()
+        } else {
+            Config::default()
+        };
+        let engine = Engine::new(config, options).unwrap();
         let run = |text: &str| {
             findings_json(
                 &engine,

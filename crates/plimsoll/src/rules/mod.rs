@@ -13,13 +13,22 @@
 //! - **set** rules see every object of one environment through an
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
+mod container_resources;
 mod context;
+mod disruption_budget;
 mod duplicate_resource;
 mod image_digest;
 mod image_latest;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
+mod namespace_limitrange;
+mod namespace_network_policy;
+mod namespace_quota;
+mod network_policy_dns;
 mod plaintext_secret;
+mod quota_capacity;
+mod replicas_minimum;
+mod required_workloads;
 pub(crate) mod unrendered_template;
 pub(crate) mod yaml_duplicate_key;
 pub(crate) mod yaml_syntax;
@@ -189,6 +198,15 @@ pub fn builtin() -> Vec<Rule> {
         image_digest::rule(),
         image_latest::rule(),
         plaintext_secret::rule(),
+        namespace_quota::rule(),
+        namespace_limitrange::rule(),
+        namespace_network_policy::rule(),
+        network_policy_dns::rule(),
+        quota_capacity::rule(),
+        container_resources::rule(),
+        replicas_minimum::rule(),
+        disruption_budget::rule(),
+        required_workloads::rule(),
     ]
 }
 

@@ -1,0 +1,695 @@
+//! `quota-capacity`: the workloads of a namespace need more than its
+//! ResourceQuota allows, or a container falls outside its LimitRange.
+//!
+//! Per namespace (every file of the environment; objects count for the
+//! namespace their `metadata.namespace` names):
+//! - each workload counts its peak pods: `replicas` (1 when absent), the
+//!   `maxReplicas` of the HPA that targets it, a Job's `parallelism`
+//!   (capped by `completions`), a CronJob's job template the same, one for a
+//!   Pod and for a DaemonSet (its node count is unknown; one is a lower
+//!   bound) — see `model::scaling`;
+//! - each pod's requests and limits are the Kubernetes effective ones:
+//!   LimitRange defaults applied first, then init containers (and
+//!   sidecars) by the scheduler's rule — see `model::resources`;
+//! - the sums are compared to every `spec.hard` entry understood:
+//!   `requests.cpu`/`cpu`, `requests.memory`/`memory`,
+//!   `requests.ephemeral-storage`/`ephemeral-storage`, `limits.cpu`,
+//!   `limits.memory`, `limits.ephemeral-storage`, `pods`, `count/pods`,
+//!   `count/<resource>.<group>` (by kind, e.g. `count/deployments.apps`),
+//!   and the object counts `services`, `configmaps`, `secrets`,
+//!   `persistentvolumeclaims`, `replicationcontrollers`, `resourcequotas`,
+//!   `services.loadbalancers`. Others (`requests.storage`, extended
+//!   resources) are ignored. A quota with `scopes` or `scopeSelector`
+//!   counts only some pods and is skipped.
+//!
+//! Findings: over a hard limit → at that `spec.hard` value, with the sum,
+//! the limit and the largest contributors; a container without a resource
+//! an (unscoped) quota limits, after LimitRange defaults → at the container
+//! (Kubernetes rejects such pods); a container (or, for `type: Pod`, a pod)
+//! below a LimitRange `min`, above its `max` or over its
+//! `maxLimitRequestRatio` → at the container's value; a malformed quantity
+//! in a ResourceQuota or LimitRange → at that value, as an error.
+
+use std::collections::BTreeMap;
+
+use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use crate::finding::Severity;
+use crate::model::resources::{
+    admitted, limit_items, pod_amount, AdmittedContainer, ContainerDefaults, LimitItem, Malformed,
+    Requirements,
+};
+use crate::model::scaling::{peak_pods, Autoscalers};
+use crate::model::workload::pod_spec_pointer;
+use crate::model::{is_workload, Object, Quantity, Unit};
+use crate::yaml::{pointer_of, Node};
+
+pub(crate) fn rule() -> Rule {
+    Rule::set(
+        RuleMeta {
+            id: "quota-capacity".into(),
+            category: Category::Namespaces,
+            default_severity: Severity::Error,
+            summary: "the workloads of a namespace request more than its ResourceQuota allows, or a container falls outside its LimitRange".into(),
+            rationale: "A quota the workloads do not fit in fails at the worst time: the rollout's new pods, the \
+HPA's scale-up or the nightly Job are refused by the API server while the old pods keep running, and the \
+deployment hangs. The sum is known from the repository, so it can be checked before merging."
+                .into(),
+            fix: "Raise the ResourceQuota's `spec.hard` value, or lower replicas, HPA `maxReplicas` or container \
+resources. For a LimitRange finding, bring the container within `min`/`max`/`maxLimitRequestRatio`."
+                .into(),
+            bad: r"apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: compute
+  namespace: shop-prod
+spec:
+  hard:
+    requests.cpu: '2'
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api-prod
+  namespace: shop-prod
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: api
+          resources:
+            requests: {cpu: 750m}
+".into(),
+            good: r"apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: compute
+  namespace: shop-prod
+spec:
+  hard:
+    requests.cpu: '3'
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api-prod
+  namespace: shop-prod
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: api
+          resources:
+            requests: {cpu: 750m}
+".into(),
+        },
+        check,
+    )
+}
+
+/// The compute resources a quota can limit.
+const COMPUTE: [&str; 3] = ["cpu", "memory", "ephemeral-storage"];
+
+/// What a `spec.hard` key limits.
+#[derive(Debug, PartialEq, Eq)]
+enum Limited<'k> {
+    /// Requests or limits of a compute resource.
+    Compute(Section, &'k str),
+    /// Running pods.
+    Pods,
+    /// Objects of a kind: (plural resource name, API group).
+    Count(&'k str, &'k str),
+    /// Services of type LoadBalancer.
+    LoadBalancers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Requests,
+    Limits,
+}
+
+impl Section {
+    fn name(self) -> &'static str {
+        match self {
+            Section::Requests => "requests",
+            Section::Limits => "limits",
+        }
+    }
+
+    fn of(self, requirements: &Requirements) -> &crate::model::resources::Amounts {
+        match self {
+            Section::Requests => &requirements.requests,
+            Section::Limits => &requirements.limits,
+        }
+    }
+}
+
+fn classify(key: &str) -> Option<Limited<'_>> {
+    if let Some(resource) = COMPUTE.iter().find(|resource| **resource == key) {
+        return Some(Limited::Compute(Section::Requests, resource));
+    }
+    for (prefix, section) in [
+        ("requests.", Section::Requests),
+        ("limits.", Section::Limits),
+    ] {
+        if let Some(resource) = key.strip_prefix(prefix).filter(|r| COMPUTE.contains(r)) {
+            return Some(Limited::Compute(section, resource));
+        }
+    }
+    match key {
+        "pods" | "count/pods" => return Some(Limited::Pods),
+        "services.loadbalancers" => return Some(Limited::LoadBalancers),
+        "services"
+        | "configmaps"
+        | "secrets"
+        | "persistentvolumeclaims"
+        | "replicationcontrollers"
+        | "resourcequotas" => return Some(Limited::Count(key, "")),
+        _ => {}
+    }
+    let counted = key.strip_prefix("count/")?;
+    Some(match counted.split_once('.') {
+        Some((resource, group)) => Limited::Count(resource, group),
+        None => Limited::Count(counted, ""),
+    })
+}
+
+/// The plural resource name of a kind (`Deployment` → `deployments`,
+/// `NetworkPolicy` → `networkpolicies`, `Ingress` → `ingresses`).
+fn plural(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    if let Some(stem) = lower
+        .strip_suffix('y')
+        .filter(|stem| !stem.ends_with(['a', 'e', 'i', 'o', 'u']))
+    {
+        format!("{stem}ies")
+    } else if lower.ends_with('s') || lower.ends_with('x') || lower.ends_with("ch") {
+        format!("{lower}es")
+    } else {
+        format!("{lower}s")
+    }
+}
+
+/// A workload's share of a namespace's usage.
+struct Usage<'a> {
+    workload: &'a Object,
+    pods: i64,
+    per_pod: BTreeMap<(Section, &'static str), Quantity>,
+}
+
+fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    let mut namespaces: BTreeMap<&str, (Vec<&Object>, Vec<&Object>)> = BTreeMap::new();
+    for object in context
+        .index
+        .of_kind("ResourceQuota")
+        .chain(context.index.of_kind("LimitRange"))
+    {
+        let (Some(namespace), "") = (
+            object.identity.namespace.as_deref(),
+            object.identity.group.as_str(),
+        ) else {
+            continue;
+        };
+        let entry = namespaces.entry(namespace).or_default();
+        if object.identity.kind == "ResourceQuota" {
+            entry.0.push(object);
+        } else {
+            entry.1.push(object);
+        }
+    }
+    if namespaces.is_empty() {
+        return;
+    }
+    let autoscalers = Autoscalers::new(context.index.of_kind("HorizontalPodAutoscaler"));
+    for (namespace, (quotas, limit_ranges)) in namespaces {
+        let mut ranges: Vec<(&Object, Vec<LimitItem>)> = Vec::new();
+        for limit_range in limit_ranges {
+            let mut malformed = Vec::new();
+            let items = limit_items(limit_range, &mut malformed);
+            report_malformed(limit_range, &malformed, sink);
+            ranges.push((limit_range, items));
+        }
+        let defaults = ContainerDefaults::from_items(ranges.iter().flat_map(|(_, items)| items));
+        let unscoped: Vec<&Object> = quotas
+            .iter()
+            .copied()
+            .filter(|quota| {
+                quota.node.pointer("/spec/scopes").is_none()
+                    && quota.node.pointer("/spec/scopeSelector").is_none()
+            })
+            .collect();
+        // The compute keys some unscoped quota limits, with the quota.
+        let mut required: BTreeMap<(Section, &'static str), &Object> = BTreeMap::new();
+        for quota in &unscoped {
+            for entry in hard_entries(quota) {
+                if let Some(Limited::Compute(section, resource)) = classify(&entry.key) {
+                    let resource = COMPUTE
+                        .iter()
+                        .find(|r| **r == resource)
+                        .copied()
+                        .unwrap_or("cpu");
+                    required.entry((section, resource)).or_insert(quota);
+                }
+            }
+        }
+        let mut usages = Vec::new();
+        for workload in context
+            .index
+            .in_namespace(namespace)
+            .filter(|o| is_workload(o))
+        {
+            let containers = admitted(workload, &defaults, &mut Vec::new());
+            for (limit_range, items) in &ranges {
+                check_limit_range(workload, &containers, limit_range, items, sink);
+            }
+            report_missing(workload, &containers, &required, namespace, sink);
+            let Some(pods) = peak_pods(workload, &autoscalers) else {
+                continue;
+            };
+            let mut per_pod = BTreeMap::new();
+            for section in [Section::Requests, Section::Limits] {
+                for resource in COMPUTE {
+                    let amount = pod_amount(&containers, |requirements| {
+                        section.of(requirements).get(resource).copied()
+                    });
+                    per_pod.insert((section, resource), amount);
+                }
+            }
+            usages.push(Usage {
+                workload,
+                pods,
+                per_pod,
+            });
+        }
+        for quota in &unscoped {
+            check_quota(context, namespace, quota, &usages, sink);
+        }
+        for quota in quotas
+            .iter()
+            .filter(|q| !unscoped.iter().any(|u| u.id == q.id))
+        {
+            let mut malformed = Vec::new();
+            for entry in hard_entries(quota) {
+                if let Err(error) = Quantity::from_node(&entry.value) {
+                    malformed.push(Malformed {
+                        pointer: pointer_of(["spec", "hard", entry.key.as_str()]),
+                        error,
+                    });
+                }
+            }
+            report_malformed(quota, &malformed, sink);
+        }
+    }
+}
+
+fn hard_entries(quota: &Object) -> &[crate::yaml::Entry] {
+    quota
+        .node
+        .pointer("/spec/hard")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+}
+
+fn report_malformed(object: &Object, malformed: &[Malformed], sink: &mut Sink) {
+    for bad in malformed {
+        sink.push(
+            Violation::at_value(object, bad.pointer.clone(), bad.error.to_string())
+                .with_severity(Severity::Error)
+                .with_help("write a Kubernetes quantity: `500m` or `0.5` cores, `256Mi` or `1Gi` of memory, `10` pods"),
+        );
+    }
+}
+
+fn check_quota(
+    context: &SetContext<'_>,
+    namespace: &str,
+    quota: &Object,
+    usages: &[Usage<'_>],
+    sink: &mut Sink,
+) {
+    for entry in hard_entries(quota) {
+        let pointer = pointer_of(["spec", "hard", entry.key.as_str()]);
+        let hard = match Quantity::from_node(&entry.value) {
+            Ok(hard) => hard,
+            Err(error) => {
+                report_malformed(quota, &[Malformed { pointer, error }], sink);
+                continue;
+            }
+        };
+        let Some(limited) = classify(&entry.key) else {
+            continue;
+        };
+        let unit = Unit::of_resource(&entry.key);
+        let (total, contributors): (Quantity, Vec<(Quantity, String)>) = match limited {
+            Limited::Compute(section, resource) => {
+                let shares: Vec<(Quantity, String)> = usages
+                    .iter()
+                    .filter_map(|usage| {
+                        let per_pod = usage.per_pod.get(&(section, resource)).copied()?;
+                        let share = per_pod.saturating_mul(usage.pods);
+                        (!share.is_zero()).then(|| {
+                            (
+                                share,
+                                format!(
+                                    "{} {}: {} × {}",
+                                    usage.workload.identity.kind,
+                                    usage.workload.identity.name,
+                                    usage.pods,
+                                    per_pod.display(unit)
+                                ),
+                            )
+                        })
+                    })
+                    .collect();
+                (sum(&shares), shares)
+            }
+            Limited::Pods => {
+                let shares: Vec<(Quantity, String)> = usages
+                    .iter()
+                    .filter(|usage| usage.pods > 0)
+                    .map(|usage| {
+                        (
+                            Quantity::from_units(usage.pods),
+                            format!(
+                                "{} {}: {}",
+                                usage.workload.identity.kind,
+                                usage.workload.identity.name,
+                                usage.pods
+                            ),
+                        )
+                    })
+                    .collect();
+                (sum(&shares), shares)
+            }
+            Limited::Count(resource, group) => {
+                let count = context
+                    .index
+                    .in_namespace(namespace)
+                    .filter(|object| {
+                        object.identity.group == group && plural(&object.identity.kind) == resource
+                    })
+                    .count();
+                (
+                    Quantity::from_units(i64::try_from(count).unwrap_or(i64::MAX)),
+                    Vec::new(),
+                )
+            }
+            Limited::LoadBalancers => {
+                let count = context
+                    .index
+                    .in_namespace(namespace)
+                    .filter(|object| {
+                        object.identity.is("", "Service")
+                            && object.node.pointer("/spec/type").and_then(Node::as_str)
+                                == Some("LoadBalancer")
+                    })
+                    .count();
+                (
+                    Quantity::from_units(i64::try_from(count).unwrap_or(i64::MAX)),
+                    Vec::new(),
+                )
+            }
+        };
+        if total <= hard {
+            continue;
+        }
+        let what = match limited {
+            Limited::Compute(..) => format!(
+                "the workloads of namespace {namespace} need {} {}",
+                entry.key,
+                total.display(unit)
+            ),
+            Limited::Pods => format!(
+                "the workloads of namespace {namespace} run up to {} pods",
+                total.display(unit)
+            ),
+            Limited::Count(..) | Limited::LoadBalancers => {
+                format!(
+                    "namespace {namespace} holds {} {}",
+                    total.display(unit),
+                    entry.key
+                )
+            }
+        };
+        let mut message = format!(
+            "{what}, over the {} of ResourceQuota {}",
+            hard.display(unit),
+            quota.identity.name
+        );
+        if !contributors.is_empty() {
+            let mut largest = contributors;
+            largest.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            let shown: Vec<&str> = largest
+                .iter()
+                .take(3)
+                .map(|(_, text)| text.as_str())
+                .collect();
+            let more = largest.len().saturating_sub(shown.len());
+            message.push_str(&format!(" ({}", shown.join(", ")));
+            if more > 0 {
+                message.push_str(&format!(", and {more} more"));
+            }
+            message.push(')');
+        }
+        sink.push(
+            Violation::at_value(quota, pointer, message).with_help(format!(
+                "raise {} to at least {}, or lower replicas, HPA maxReplicas or container resources",
+                entry.key,
+                total.display(unit)
+            )),
+        );
+    }
+}
+
+fn sum(shares: &[(Quantity, String)]) -> Quantity {
+    shares.iter().fold(Quantity::ZERO, |total, (share, _)| {
+        total.saturating_add(*share)
+    })
+}
+
+fn report_missing(
+    workload: &Object,
+    containers: &[AdmittedContainer<'_>],
+    required: &BTreeMap<(Section, &'static str), &Object>,
+    namespace: &str,
+    sink: &mut Sink,
+) {
+    for container in containers {
+        let missing: Vec<(String, &Object)> = required
+            .iter()
+            .filter(|((section, resource), _)| {
+                !section.of(&container.effective).contains_key(*resource)
+            })
+            .map(|((section, resource), quota)| (format!("{}.{resource}", section.name()), *quota))
+            .collect();
+        let Some((_, quota)) = missing.first() else {
+            continue;
+        };
+        let names: Vec<&str> = missing.iter().map(|(name, _)| name.as_str()).collect();
+        let target = if container.container.node.get("resources").is_some() {
+            container.container.pointer("resources")
+        } else {
+            container.container.pointer("name")
+        };
+        sink.push(
+            Violation::at_value(
+                workload,
+                target,
+                format!(
+                    "container {} sets no {} and no LimitRange default applies, but ResourceQuota {} of namespace {namespace} limits {}: Kubernetes rejects the pod",
+                    container.container.name(),
+                    names.join(", "),
+                    quota.identity.name,
+                    if names.len() == 1 { "it" } else { "them" }
+                ),
+            )
+            .with_help(format!("set resources {} on the container, or add a LimitRange with defaults to {namespace}", names.join(", "))),
+        );
+    }
+}
+
+fn check_limit_range(
+    workload: &Object,
+    containers: &[AdmittedContainer<'_>],
+    limit_range: &Object,
+    items: &[LimitItem],
+    sink: &mut Sink,
+) {
+    let name = &limit_range.identity.name;
+    for item in items {
+        match item.kind.as_str() {
+            "Container" => {
+                for container in containers {
+                    let pointer_for = |section: Section, resource: &str| {
+                        if section.of(&container.declared).contains_key(resource) {
+                            container
+                                .container
+                                .pointer(&format!("resources/{}/{resource}", section.name()))
+                        } else if container.container.node.get("resources").is_some() {
+                            container.container.pointer("resources")
+                        } else {
+                            container.container.pointer("name")
+                        }
+                    };
+                    let who = format!("container {}", container.container.name());
+                    for section in [Section::Requests, Section::Limits] {
+                        let amounts = section.of(&container.effective);
+                        bounds(
+                            item,
+                            amounts,
+                            name,
+                            &who,
+                            section,
+                            sink,
+                            workload,
+                            &pointer_for,
+                        );
+                    }
+                    for (resource, ratio) in &item.max_ratio {
+                        let (Some(limit), Some(request)) = (
+                            container.effective.limits.get(resource),
+                            container.effective.requests.get(resource),
+                        ) else {
+                            continue;
+                        };
+                        if request.is_zero() || limit.ratio_exceeds(*request, *ratio) {
+                            let unit = Unit::of_resource(resource);
+                            sink.push(
+                                Violation::at_value(
+                                    workload,
+                                    pointer_for(Section::Limits, resource),
+                                    format!(
+                                        "{who} limits {resource} to {} for a request of {}, over the maxLimitRequestRatio {} of LimitRange {name}",
+                                        limit.display(unit),
+                                        request.display(unit),
+                                        ratio.display(Unit::Count)
+                                    ),
+                                )
+                                .with_help(format!("raise the {resource} request or lower the limit to at most {} × the request", ratio.display(Unit::Count))),
+                            );
+                        }
+                    }
+                }
+            }
+            "Pod" => {
+                let Some(pointer) = pod_spec_pointer(workload) else {
+                    continue;
+                };
+                for section in [Section::Requests, Section::Limits] {
+                    let mut amounts = crate::model::resources::Amounts::new();
+                    for resource in item.min.keys().chain(item.max.keys()) {
+                        if containers
+                            .iter()
+                            .any(|c| section.of(&c.effective).contains_key(resource))
+                        {
+                            let total = pod_amount(containers, |r| {
+                                section.of(r).get(resource.as_str()).copied()
+                            });
+                            amounts.insert(resource.clone(), total);
+                        }
+                    }
+                    let pointer_for = |_: Section, _: &str| pointer.to_owned();
+                    bounds(
+                        item,
+                        &amounts,
+                        name,
+                        "each pod",
+                        section,
+                        sink,
+                        workload,
+                        &pointer_for,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bounds(
+    item: &LimitItem,
+    amounts: &crate::model::resources::Amounts,
+    limit_range: &str,
+    who: &str,
+    section: Section,
+    sink: &mut Sink,
+    workload: &Object,
+    pointer_for: &dyn Fn(Section, &str) -> String,
+) {
+    let verb = match section {
+        Section::Requests => "requests",
+        Section::Limits => "limits",
+    };
+    for (resource, value) in amounts {
+        let unit = Unit::of_resource(resource);
+        if let Some(min) = item.min.get(resource).filter(|min| value < *min) {
+            sink.push(
+                Violation::at_value(
+                    workload,
+                    pointer_for(section, resource),
+                    format!(
+                        "{who} {verb} {resource} {}, below the min {} of LimitRange {limit_range}",
+                        value.display(unit),
+                        min.display(unit)
+                    ),
+                )
+                .with_help(format!(
+                    "set {verb}.{resource} to at least {}",
+                    min.display(unit)
+                )),
+            );
+        }
+        if let Some(max) = item.max.get(resource).filter(|max| value > *max) {
+            sink.push(
+                Violation::at_value(
+                    workload,
+                    pointer_for(section, resource),
+                    format!(
+                        "{who} {verb} {resource} {}, above the max {} of LimitRange {limit_range}",
+                        value.display(unit),
+                        max.display(unit)
+                    ),
+                )
+                .with_help(format!(
+                    "set {verb}.{resource} to at most {}",
+                    max.display(unit)
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hard_keys_are_classified() {
+        assert_eq!(
+            classify("cpu"),
+            Some(Limited::Compute(Section::Requests, "cpu"))
+        );
+        assert_eq!(
+            classify("limits.memory"),
+            Some(Limited::Compute(Section::Limits, "memory"))
+        );
+        assert_eq!(classify("pods"), Some(Limited::Pods));
+        assert_eq!(
+            classify("count/deployments.apps"),
+            Some(Limited::Count("deployments", "apps"))
+        );
+        assert_eq!(
+            classify("count/configmaps"),
+            Some(Limited::Count("configmaps", ""))
+        );
+        assert_eq!(classify("requests.storage"), None);
+        assert_eq!(classify("requests.nvidia.com/gpu"), None);
+        assert_eq!(plural("Deployment"), "deployments");
+        assert_eq!(plural("NetworkPolicy"), "networkpolicies");
+        assert_eq!(plural("Ingress"), "ingresses");
+        assert_eq!(plural("Gateway"), "gateways");
+    }
+}

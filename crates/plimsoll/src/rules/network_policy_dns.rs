@@ -2,10 +2,17 @@
 //! that applies to the same pods allows port 53.
 //!
 //! Egress of a pod is allowed when any policy selecting it allows it, so a
-//! `deny-egress` policy is fine when another policy of the namespace lets
-//! the same pods (or all pods) reach port 53. A policy B covers the pods of
-//! a policy A when B's `podSelector` is empty, or every `matchLabels` pair
-//! and `matchExpressions` item of B's selector is in A's. To any
+//! `deny-egress` policy is fine when other policies of the namespace let
+//! the same pods reach port 53. When the input has workloads in the
+//! namespace, their pod template labels decide: each pod the restricting
+//! policy selects must be selected by a policy allowing DNS (a `deny-all`
+//! plus one `egress: [{}]` policy per service passes). Without workloads,
+//! the selectors are compared: a policy B covers the pods of a policy A
+//! when B's `podSelector` is empty, or every `matchLabels` pair and
+//! `matchExpressions` item of B's selector is in A's. Policies and workloads
+//! without a namespace are related only when the workload's file is under
+//! the policy file's grandparent directory (a kustomize component next to
+//! its base), since nothing else says they are applied together. To any
 //! destination and over either protocol counts here (`namespace-network-policy`
 //! is the strict rule for the default policy: UDP and TCP, to kube-system).
 //! Port ranges (`endPort`) and CoreDNS' named ports count; a rule without
@@ -18,7 +25,10 @@ use std::collections::HashMap;
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::network_policy::{policy_types, rule_allows_port, selector_is_empty, Protocol};
+use crate::model::network_policy::{
+    policy_types, rule_allows_port, selector_is_empty, selector_matches, Protocol,
+};
+use crate::model::workload::pod_spec_pointer;
 use crate::model::Object;
 use crate::yaml::Node;
 
@@ -93,35 +103,94 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             .or_default()
             .push(policy);
     }
-    for policies in by_namespace.values() {
+    for (namespace, policies) in &by_namespace {
         let allowing_dns: Vec<&Object> = policies
             .iter()
             .copied()
             .filter(|policy| allows_dns(policy))
             .collect();
         for policy in policies {
-            let covered = allowing_dns
+            // The pods of the namespace that the input runs, by their
+            // labels. Objects without a namespace are only related to those
+            // near them: under the policy file's grandparent directory.
+            let near = namespace
+                .is_none()
+                .then(|| grandparent(context.file_path(policy.file)));
+            let pods: Vec<(&Object, Vec<(&str, &str)>)> = context
+                .index
+                .all()
                 .iter()
-                .any(|other| other.id == policy.id || covers(other, policy));
-            if covered {
-                continue;
-            }
-            let namespace = policy
-                .identity
-                .namespace
-                .as_deref()
-                .unwrap_or("(no namespace)");
+                .copied()
+                .filter(|object| object.identity.namespace.as_deref() == *namespace)
+                .filter(|object| {
+                    near.is_none_or(|root| context.file_path(object.file).starts_with(root))
+                })
+                .filter_map(|workload| Some((workload, pod_labels(workload)?)))
+                .collect();
+            let selector = policy.node.pointer("/spec/podSelector");
+            let selects = |labels: &[(&str, &str)]| {
+                selector.is_none_or(|selector| {
+                    selector_is_empty(selector) || selector_matches(selector, labels)
+                })
+            };
+            let selected: Vec<&(&Object, Vec<(&str, &str)>)> =
+                pods.iter().filter(|(_, labels)| selects(labels)).collect();
+            let uncovered: Vec<&str> = if selected.is_empty() {
+                // No pod of the input: compare the selectors themselves.
+                let covered = allowing_dns
+                    .iter()
+                    .any(|other| other.id == policy.id || covers(other, policy));
+                if covered {
+                    continue;
+                }
+                Vec::new()
+            } else {
+                let uncovered: Vec<&str> = selected
+                    .iter()
+                    .filter(|(_, labels)| {
+                        !allowing_dns.iter().any(|other| {
+                            other
+                                .node
+                                .pointer("/spec/podSelector")
+                                .is_none_or(|selector| {
+                                    selector_is_empty(selector)
+                                        || selector_matches(selector, labels)
+                                })
+                        })
+                    })
+                    .map(|(workload, _)| workload.identity.name.as_str())
+                    .collect();
+                if uncovered.is_empty() {
+                    continue;
+                }
+                uncovered
+            };
+            let namespace = namespace.unwrap_or("(no namespace)");
             let target = if policy.node.pointer("/spec/egress").is_some() {
                 "/spec/egress"
             } else {
                 "/spec/policyTypes"
+            };
+            let whose = if uncovered.is_empty() {
+                "its pods".to_owned()
+            } else {
+                let mut names = uncovered
+                    .iter()
+                    .take(3)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if uncovered.len() > 3 {
+                    names.push_str(&format!(" and {} more", uncovered.len() - 3));
+                }
+                format!("the pods of {names}")
             };
             sink.push(
                 Violation::at_value(
                     policy,
                     target,
                     format!(
-                        "NetworkPolicy {} restricts egress, but no policy of namespace {namespace} allows its pods DNS (port 53)",
+                        "NetworkPolicy {} restricts egress, but no policy of namespace {namespace} allows {whose} DNS (port 53)",
                         policy.identity.name
                     ),
                 )
@@ -129,6 +198,33 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             );
         }
     }
+}
+
+/// `a/b/` of `a/b/c/file.yaml` (with its slash), or `""`.
+fn grandparent(path: &str) -> &str {
+    let mut cut = path;
+    for _ in 0..2 {
+        cut = cut.rsplit_once('/').map_or("", |(head, _)| head);
+    }
+    path.get(..cut.len() + usize::from(!cut.is_empty()))
+        .unwrap_or("")
+}
+
+/// The labels of a workload's pods; `None` when it has none.
+fn pod_labels(workload: &Object) -> Option<Vec<(&str, &str)>> {
+    let spec = pod_spec_pointer(workload)?;
+    let template = spec.strip_suffix("/spec").unwrap_or("");
+    let labels: Vec<(&str, &str)> = workload
+        .node
+        .pointer(&format!("{template}/metadata/labels"))
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|entry| Some((entry.key.as_str(), entry.value.as_str()?)))
+        .collect();
+    // A workload without pod labels is a patch (`$patch: delete`) or a
+    // fragment, not pods that run.
+    (!labels.is_empty()).then_some(labels)
 }
 
 /// Whether some egress rule of the policy allows port 53 over UDP or TCP.

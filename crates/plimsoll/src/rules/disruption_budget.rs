@@ -14,6 +14,8 @@
 //! the environment's `replicas.min` is at least 2. The finding points at the
 //! workload's name.
 
+use std::collections::HashMap;
+
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::network_policy::{selector_is_empty, selector_matches};
@@ -83,11 +85,17 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     if environment.config.replicas.min.is_none_or(|min| min < 2) {
         return;
     }
-    let budgets: Vec<&Object> = context
+    let mut budgets: HashMap<Option<&str>, Vec<&Object>> = HashMap::new();
+    for budget in context
         .index
         .of_kind("PodDisruptionBudget")
         .filter(|object| object.identity.group == "policy")
-        .collect();
+    {
+        budgets
+            .entry(budget.identity.namespace.as_deref())
+            .or_default()
+            .push(budget);
+    }
     let autoscalers = Autoscalers::new(context.index.of_kind("HorizontalPodAutoscaler"));
     for workload in context
         .index
@@ -107,18 +115,20 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             .iter()
             .filter_map(|entry| Some((entry.key.as_str(), entry.value.as_str()?)))
             .collect();
-        let covered = budgets.iter().any(|budget| {
-            budget.identity.namespace == workload.identity.namespace
-                && budget
-                    .node
-                    .pointer("/spec/selector")
-                    .is_some_and(|selector| {
-                        if selector_is_empty(selector) {
-                            budget.identity.version != "v1beta1" && !selector.is_null()
-                        } else {
-                            selector_matches(selector, &labels)
-                        }
-                    })
+        let same_namespace = budgets
+            .get(&workload.identity.namespace.as_deref())
+            .map_or(&[][..], Vec::as_slice);
+        let covered = same_namespace.iter().any(|budget| {
+            budget
+                .node
+                .pointer("/spec/selector")
+                .is_some_and(|selector| {
+                    if selector_is_empty(selector) {
+                        budget.identity.version != "v1beta1" && !selector.is_null()
+                    } else {
+                        selector_matches(selector, &labels)
+                    }
+                })
         });
         if !covered {
             let identity = &workload.identity;

@@ -5,6 +5,8 @@
 //! Namespace's name. The namespaces Kubernetes creates itself are skipped.
 //! The finding points at the Namespace's name.
 
+use std::collections::HashMap;
+
 use super::namespace_quota::SYSTEM_NAMESPACES;
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
@@ -50,15 +52,19 @@ spec:
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    // Namespaces declared in many files are looked up once.
+    let mut known: HashMap<&str, bool> = HashMap::new();
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
-        let has_limit_range = context
-            .index
-            .in_namespace(name)
-            .any(|object| object.identity.is("", "LimitRange"));
+        let has_limit_range = *known.entry(name).or_insert_with(|| {
+            context
+                .index
+                .in_namespace(name)
+                .any(|object| object.identity.is("", "LimitRange"))
+        });
         if !has_limit_range {
             sink.push(
                 Violation::at_value(

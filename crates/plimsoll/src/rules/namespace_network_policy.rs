@@ -24,6 +24,8 @@
 //! a finding about what the default policy lacks points at that policy.
 //! The namespaces Kubernetes creates itself are skipped.
 
+use std::collections::{HashMap, HashSet};
+
 use super::namespace_quota::SYSTEM_NAMESPACES;
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
@@ -120,17 +122,27 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         .as_deref()
         .map(|label| label.split_once('=').unwrap_or((label, "")));
     let require_dns = context.config.network_policy.require_dns_egress != Some(false);
+    // A namespace declared in many files is looked at once; each copy
+    // without a default policy is reported, what its default policy lacks
+    // once.
+    let mut defaults_by_name: HashMap<&str, Vec<&Object>> = HashMap::new();
+    let mut checked: HashSet<&str> = HashSet::new();
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
-        let defaults: Vec<&Object> = context
-            .index
-            .in_namespace(name)
-            .filter(|object| object.identity.is("networking.k8s.io", "NetworkPolicy"))
-            .filter(|policy| is_default_policy(policy))
-            .collect();
+        let defaults = defaults_by_name
+            .entry(name)
+            .or_insert_with(|| {
+                context
+                    .index
+                    .in_namespace(name)
+                    .filter(|object| object.identity.is("networking.k8s.io", "NetworkPolicy"))
+                    .filter(|policy| is_default_policy(policy))
+                    .collect()
+            })
+            .clone();
         let Some(first) = defaults.first() else {
             sink.push(
                 Violation::at_value(
@@ -144,6 +156,9 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             );
             continue;
         };
+        if !checked.insert(name) {
+            continue;
+        }
         let ingress: Vec<&Object> = defaults
             .iter()
             .copied()

@@ -10,6 +10,8 @@
 //! that declares them does so to label them, not to run workloads. The
 //! finding points at the Namespace's name.
 
+use std::collections::HashMap;
+
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 
@@ -57,15 +59,19 @@ spec:
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    // Namespaces declared in many files are looked up once.
+    let mut known: HashMap<&str, bool> = HashMap::new();
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
-        let has_quota = context
-            .index
-            .in_namespace(name)
-            .any(|object| object.identity.is("", "ResourceQuota"));
+        let has_quota = *known.entry(name).or_insert_with(|| {
+            context
+                .index
+                .in_namespace(name)
+                .any(|object| object.identity.is("", "ResourceQuota"))
+        });
         if !has_quota {
             sink.push(
                 Violation::at_value(

@@ -103,30 +103,47 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             .or_default()
             .push(policy);
     }
+    // The pods the input runs, by namespace, with their labels (built once:
+    // the rule stays linear in the number of objects).
+    let mut pods_by_namespace: HashMap<Option<&str>, Vec<(&Object, Vec<(&str, &str)>)>> =
+        HashMap::new();
+    for workload in context.index.all().iter().copied() {
+        let namespace = workload.identity.namespace.as_deref();
+        if !by_namespace.contains_key(&namespace) {
+            continue;
+        }
+        if let Some(labels) = pod_labels(workload) {
+            pods_by_namespace
+                .entry(namespace)
+                .or_default()
+                .push((workload, labels));
+        }
+    }
+    let no_pods = Vec::new();
+    // Pods without a namespace, by the directory a policy file relates to.
+    let mut near_cache: HashMap<&str, Vec<(&Object, Vec<(&str, &str)>)>> = HashMap::new();
     for (namespace, policies) in &by_namespace {
         let allowing_dns: Vec<&Object> = policies
             .iter()
             .copied()
             .filter(|policy| allows_dns(policy))
             .collect();
+        let in_namespace = pods_by_namespace.get(namespace).unwrap_or(&no_pods);
         for policy in policies {
-            // The pods of the namespace that the input runs, by their
-            // labels. Objects without a namespace are only related to those
-            // near them: under the policy file's grandparent directory.
-            let near = namespace
-                .is_none()
-                .then(|| grandparent(context.file_path(policy.file)));
-            let pods: Vec<(&Object, Vec<(&str, &str)>)> = context
-                .index
-                .all()
-                .iter()
-                .copied()
-                .filter(|object| object.identity.namespace.as_deref() == *namespace)
-                .filter(|object| {
-                    near.is_none_or(|root| context.file_path(object.file).starts_with(root))
+            // Objects without a namespace are only related to those near
+            // them: under the policy file's grandparent directory.
+            let pods: &Vec<(&Object, Vec<(&str, &str)>)> = if namespace.is_none() {
+                let root = grandparent(context.file_path(policy.file));
+                near_cache.entry(root).or_insert_with(|| {
+                    in_namespace
+                        .iter()
+                        .filter(|(object, _)| context.file_path(object.file).starts_with(root))
+                        .cloned()
+                        .collect()
                 })
-                .filter_map(|workload| Some((workload, pod_labels(workload)?)))
-                .collect();
+            } else {
+                in_namespace
+            };
             let selector = policy.node.pointer("/spec/podSelector");
             let selects = |labels: &[(&str, &str)]| {
                 selector.is_none_or(|selector| {

@@ -213,10 +213,18 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             continue;
         };
         let entry = namespaces.entry(namespace).or_default();
-        if object.identity.kind == "ResourceQuota" {
-            entry.0.push(object);
+        let list = if object.identity.kind == "ResourceQuota" {
+            &mut entry.0
         } else {
-            entry.1.push(object);
+            &mut entry.1
+        };
+        // Copies of one object (the same namespace file rendered in many
+        // places) are checked once, at the first copy.
+        if !list
+            .iter()
+            .any(|seen: &&Object| seen.identity.name == object.identity.name)
+        {
+            list.push(object);
         }
     }
     if namespaces.is_empty() {

@@ -90,6 +90,9 @@ spec:
     )
 }
 
+/// A workload and the labels of its pods.
+type Pod<'a> = (&'a Object, Vec<(&'a str, &'a str)>);
+
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let mut by_namespace: HashMap<Option<&str>, Vec<&Object>> = HashMap::new();
     for policy in context
@@ -105,8 +108,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     }
     // The pods the input runs, by namespace, with their labels (built once:
     // the rule stays linear in the number of objects).
-    let mut pods_by_namespace: HashMap<Option<&str>, Vec<(&Object, Vec<(&str, &str)>)>> =
-        HashMap::new();
+    let mut pods_by_namespace: HashMap<Option<&str>, Vec<Pod<'_>>> = HashMap::new();
     for workload in context.index.all().iter().copied() {
         let namespace = workload.identity.namespace.as_deref();
         if !by_namespace.contains_key(&namespace) {
@@ -121,7 +123,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     }
     let no_pods = Vec::new();
     // Pods without a namespace, by the directory a policy file relates to.
-    let mut near_cache: HashMap<&str, Vec<(&Object, Vec<(&str, &str)>)>> = HashMap::new();
+    let mut near_cache: HashMap<&str, Vec<Pod<'_>>> = HashMap::new();
     for (namespace, policies) in &by_namespace {
         let allowing_dns: Vec<&Object> = policies
             .iter()
@@ -132,7 +134,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         for policy in policies {
             // Objects without a namespace are only related to those near
             // them: under the policy file's grandparent directory.
-            let pods: &Vec<(&Object, Vec<(&str, &str)>)> = if namespace.is_none() {
+            let pods: &Vec<Pod<'_>> = if namespace.is_none() {
                 let root = grandparent(context.file_path(policy.file));
                 near_cache.entry(root).or_insert_with(|| {
                     in_namespace
@@ -150,7 +152,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     selector_is_empty(selector) || selector_matches(selector, labels)
                 })
             };
-            let selected: Vec<&(&Object, Vec<(&str, &str)>)> =
+            let selected: Vec<&Pod<'_>> =
                 pods.iter().filter(|(_, labels)| selects(labels)).collect();
             let uncovered: Vec<&str> = if selected.is_empty() {
                 // No pod of the input: compare the selectors themselves.

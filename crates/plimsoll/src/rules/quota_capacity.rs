@@ -2,7 +2,11 @@
 //! ResourceQuota allows, or a container falls outside its LimitRange.
 //!
 //! Per namespace (every file of the environment; objects count for the
-//! namespace their `metadata.namespace` names):
+//! namespace their `metadata.namespace` names) and per deployment of the
+//! environment: when paths name the environment in several directories
+//! (`clusters/eu/prod/…`, `clusters/us/prod/…`), each directory is summed
+//! apart against its own quota, and objects whose path names no environment
+//! (a rendered chart placed by its namespace) count in each:
 //! - each workload counts its peak pods: `replicas` (1 when absent), the
 //!   `maxReplicas` of the HPA that targets it, a Job's `parallelism`
 //!   (capped by `completions`), a CronJob's job template the same, one for a
@@ -30,7 +34,7 @@
 //! `maxLimitRequestRatio` → at the container's value; a malformed quantity
 //! in a ResourceQuota or LimitRange → at that value, as an error.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
@@ -200,7 +204,15 @@ struct Usage<'a> {
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    // The directory of one deployment of the environment (`clusters/eu/prod`)
+    // an object is in, when its path names the environment.
+    let root_of = |object: &Object| {
+        context
+            .environment
+            .and_then(|environment| environment.root_in(context.file_path(object.file)))
+    };
     let mut namespaces: BTreeMap<&str, (Vec<&Object>, Vec<&Object>)> = BTreeMap::new();
+    let mut copies: HashSet<(&str, &str, &str, Option<&str>)> = HashSet::new();
     for object in context
         .index
         .of_kind("ResourceQuota")
@@ -212,92 +224,43 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         ) else {
             continue;
         };
+        // Copies of one object in one deployment (the same namespace file
+        // rendered in many places) are checked once, at the first copy.
+        let identity = &object.identity;
+        if !copies.insert((
+            identity.kind.as_str(),
+            namespace,
+            identity.name.as_str(),
+            root_of(object),
+        )) {
+            continue;
+        }
         let entry = namespaces.entry(namespace).or_default();
-        let list = if object.identity.kind == "ResourceQuota" {
-            &mut entry.0
+        if identity.kind == "ResourceQuota" {
+            entry.0.push(object);
         } else {
-            &mut entry.1
-        };
-        // Copies of one object (the same namespace file rendered in many
-        // places) are checked once, at the first copy.
-        if !list
-            .iter()
-            .any(|seen: &&Object| seen.identity.name == object.identity.name)
-        {
-            list.push(object);
+            entry.1.push(object);
         }
     }
     if namespaces.is_empty() {
         return;
     }
     let autoscalers = Autoscalers::new(context.index.of_kind("HorizontalPodAutoscaler"));
+    let mut found = Sink::default();
     for (namespace, (quotas, limit_ranges)) in namespaces {
         let mut ranges: Vec<(&Object, Vec<LimitItem>)> = Vec::new();
         for limit_range in limit_ranges {
             let mut malformed = Vec::new();
             let items = limit_items(limit_range, &mut malformed);
-            report_malformed(limit_range, &malformed, sink);
+            report_malformed(limit_range, &malformed, &mut found);
             ranges.push((limit_range, items));
         }
-        let defaults = ContainerDefaults::from_items(ranges.iter().flat_map(|(_, items)| items));
-        let unscoped: Vec<&Object> = quotas
-            .iter()
-            .copied()
-            .filter(|quota| {
+        let (unscoped, scoped): (Vec<&Object>, Vec<&Object>) =
+            quotas.iter().copied().partition(|quota| {
                 quota.node.pointer("/spec/scopes").is_none()
                     && quota.node.pointer("/spec/scopeSelector").is_none()
-            })
-            .collect();
-        // The compute keys some unscoped quota limits, with the quota.
-        let mut required: BTreeMap<(Section, &'static str), &Object> = BTreeMap::new();
-        for quota in &unscoped {
-            for entry in hard_entries(quota) {
-                if let Some(Limited::Compute(section, resource)) = classify(&entry.key) {
-                    let resource = COMPUTE
-                        .iter()
-                        .find(|r| **r == resource)
-                        .copied()
-                        .unwrap_or("cpu");
-                    required.entry((section, resource)).or_insert(quota);
-                }
-            }
-        }
-        let mut usages = Vec::new();
-        for workload in context
-            .index
-            .in_namespace(namespace)
-            .filter(|o| is_workload(o))
-        {
-            let containers = admitted(workload, &defaults, &mut Vec::new());
-            for (limit_range, items) in &ranges {
-                check_limit_range(workload, &containers, limit_range, items, sink);
-            }
-            report_missing(workload, &containers, &required, namespace, sink);
-            let Some(pods) = peak_pods(workload, &autoscalers) else {
-                continue;
-            };
-            let mut per_pod = BTreeMap::new();
-            for section in [Section::Requests, Section::Limits] {
-                for resource in COMPUTE {
-                    let amount = pod_amount(&containers, |requirements| {
-                        section.of(requirements).get(resource).copied()
-                    });
-                    per_pod.insert((section, resource), amount);
-                }
-            }
-            usages.push(Usage {
-                workload,
-                pods,
-                per_pod,
             });
-        }
-        for quota in &unscoped {
-            check_quota(context, namespace, quota, &usages, sink);
-        }
-        for quota in quotas
-            .iter()
-            .filter(|q| !unscoped.iter().any(|u| u.id == q.id))
-        {
+        for quota in scoped {
             let mut malformed = Vec::new();
             for entry in hard_entries(quota) {
                 if let Err(error) = Quantity::from_node(&entry.value) {
@@ -307,7 +270,99 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     });
                 }
             }
-            report_malformed(quota, &malformed, sink);
+            report_malformed(quota, &malformed, &mut found);
+        }
+        let mut by_root: HashMap<Option<&str>, Vec<&Object>> = HashMap::new();
+        for member in context.index.in_namespace(namespace) {
+            by_root.entry(root_of(member)).or_default().push(member);
+        }
+        // Deployments of the environment are checked apart: two clusters'
+        // copies of a namespace do not share a quota. Objects whose path
+        // names no deployment (a rendered chart placed by its namespace)
+        // belong to every one.
+        let mut clusters: Vec<Option<&str>> =
+            by_root.keys().copied().filter(Option::is_some).collect();
+        clusters.sort_unstable();
+        if clusters.is_empty() {
+            clusters.push(None);
+        }
+        let unplaced = by_root.get(&None).map_or(&[][..], Vec::as_slice);
+        for cluster in clusters {
+            let together = |object: &Object| {
+                let root = root_of(object);
+                root.is_none() || cluster.is_none() || root == cluster
+            };
+            let here: Vec<&Object> = match cluster {
+                Some(_) => by_root
+                    .get(&cluster)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .chain(unplaced)
+                    .copied()
+                    .collect(),
+                None => by_root.values().flatten().copied().collect(),
+            };
+            let ranges_here: Vec<&(&Object, Vec<LimitItem>)> =
+                ranges.iter().filter(|(range, _)| together(range)).collect();
+            let defaults =
+                ContainerDefaults::from_items(ranges_here.iter().flat_map(|(_, items)| items));
+            let quotas_here: Vec<&Object> =
+                unscoped.iter().copied().filter(|q| together(q)).collect();
+            // The compute keys some quota limits, with the quota.
+            let mut required: BTreeMap<(Section, &'static str), &Object> = BTreeMap::new();
+            for quota in &quotas_here {
+                for entry in hard_entries(quota) {
+                    if let Some(Limited::Compute(section, resource)) = classify(&entry.key) {
+                        let resource = COMPUTE
+                            .iter()
+                            .find(|r| **r == resource)
+                            .copied()
+                            .unwrap_or("cpu");
+                        required.entry((section, resource)).or_insert(quota);
+                    }
+                }
+            }
+            let mut usages = Vec::new();
+            for workload in here.iter().copied().filter(|o| is_workload(o)) {
+                let containers = admitted(workload, &defaults, &mut Vec::new());
+                for (limit_range, items) in &ranges_here {
+                    check_limit_range(workload, &containers, limit_range, items, &mut found);
+                }
+                report_missing(workload, &containers, &required, namespace, &mut found);
+                let Some(pods) = peak_pods(workload, &autoscalers) else {
+                    continue;
+                };
+                let mut per_pod = BTreeMap::new();
+                for section in [Section::Requests, Section::Limits] {
+                    for resource in COMPUTE {
+                        let amount = pod_amount(&containers, |requirements| {
+                            section.of(requirements).get(resource).copied()
+                        });
+                        per_pod.insert((section, resource), amount);
+                    }
+                }
+                usages.push(Usage {
+                    workload,
+                    pods,
+                    per_pod,
+                });
+            }
+            for quota in &quotas_here {
+                check_quota(namespace, quota, &here, &usages, &mut found);
+            }
+        }
+    }
+    // A workload placed by its namespace alone is seen by every deployment:
+    // report what it is told once.
+    let mut seen = HashSet::new();
+    for violation in found.into_violations() {
+        let key = (
+            violation.object,
+            format!("{:?}", violation.target),
+            violation.message.clone(),
+        );
+        if seen.insert(key) {
+            sink.push(violation);
         }
     }
 }
@@ -331,9 +386,9 @@ fn report_malformed(object: &Object, malformed: &[Malformed], sink: &mut Sink) {
 }
 
 fn check_quota(
-    context: &SetContext<'_>,
     namespace: &str,
     quota: &Object,
+    members: &[&Object],
     usages: &[Usage<'_>],
     sink: &mut Sink,
 ) {
@@ -392,9 +447,8 @@ fn check_quota(
                 (sum(&shares), shares)
             }
             Limited::Count(resource, group) => {
-                let count = context
-                    .index
-                    .in_namespace(namespace)
+                let count = members
+                    .iter()
                     .filter(|object| {
                         object.identity.group == group && plural(&object.identity.kind) == resource
                     })
@@ -405,9 +459,8 @@ fn check_quota(
                 )
             }
             Limited::LoadBalancers => {
-                let count = context
-                    .index
-                    .in_namespace(namespace)
+                let count = members
+                    .iter()
                     .filter(|object| {
                         object.identity.is("", "Service")
                             && object.node.pointer("/spec/type").and_then(Node::as_str)

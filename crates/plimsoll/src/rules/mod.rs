@@ -15,6 +15,7 @@
 
 mod container_resources;
 mod context;
+mod deployment;
 mod disruption_budget;
 mod duplicate_resource;
 mod image_digest;

@@ -2,13 +2,14 @@
 //!
 //! Runs per environment over every file of it, like `namespace-quota`. A
 //! LimitRange belongs to a Namespace when its `metadata.namespace` is the
-//! Namespace's name. The namespaces Kubernetes creates itself are skipped.
+//! Namespace's name and it is applied with it (the same deployment
+//! directory, or a path that names no environment). The namespaces Kubernetes creates itself are skipped.
 //! The finding points at the Namespace's name.
 
 use std::collections::HashMap;
 
 use super::namespace_quota::SYSTEM_NAMESPACES;
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 
 pub(crate) fn rule() -> Rule {
@@ -53,17 +54,18 @@ spec:
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     // Namespaces declared in many files are looked up once.
-    let mut known: HashMap<&str, bool> = HashMap::new();
+    let mut known: HashMap<(&str, Option<&str>), bool> = HashMap::new();
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
-        let has_limit_range = *known.entry(name).or_insert_with(|| {
-            context
-                .index
-                .in_namespace(name)
-                .any(|object| object.identity.is("", "LimitRange"))
+        let root = deployment::root(context, namespace);
+        let has_limit_range = *known.entry((name, root)).or_insert_with(|| {
+            context.index.in_namespace(name).any(|object| {
+                object.identity.is("", "LimitRange")
+                    && deployment::together(root, deployment::root(context, object))
+            })
         });
         if !has_limit_range {
             sink.push(

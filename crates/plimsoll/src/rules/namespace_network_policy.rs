@@ -1,8 +1,9 @@
 //! `namespace-network-policy`: a Namespace has no default NetworkPolicy, or
 //! its default policy does not allow what every namespace needs.
 //!
-//! A default policy is a NetworkPolicy of the namespace whose `podSelector`
-//! is empty, so it applies to every pod; several default policies add up
+//! A default policy is a NetworkPolicy of the namespace (applied with the
+//! Namespace: the same deployment directory, or a path that names no
+//! environment) whose `podSelector` is empty, so it applies to every pod; several default policies add up
 //! (a `default-deny` plus an `allow-dns` is fine). Required of them
 //! together:
 //! - `policyTypes` Ingress and Egress (deny by default both ways);
@@ -27,7 +28,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::namespace_quota::SYSTEM_NAMESPACES;
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::network_policy::{
     is_default_policy, peer_is_anywhere, peer_reaches_namespace, policy_types, rule_allows_port,
@@ -125,21 +126,23 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     // A namespace declared in many files is looked at once; each copy
     // without a default policy is reported, what its default policy lacks
     // once.
-    let mut defaults_by_name: HashMap<&str, Vec<&Object>> = HashMap::new();
-    let mut checked: HashSet<&str> = HashSet::new();
+    let mut defaults_by_name: HashMap<(&str, Option<&str>), Vec<&Object>> = HashMap::new();
+    let mut checked: HashSet<(&str, Option<&str>)> = HashSet::new();
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
+        let root = deployment::root(context, namespace);
         let defaults = defaults_by_name
-            .entry(name)
+            .entry((name, root))
             .or_insert_with(|| {
                 context
                     .index
                     .in_namespace(name)
                     .filter(|object| object.identity.is("networking.k8s.io", "NetworkPolicy"))
                     .filter(|policy| is_default_policy(policy))
+                    .filter(|policy| deployment::together(root, deployment::root(context, policy)))
                     .collect()
             })
             .clone();
@@ -156,7 +159,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             );
             continue;
         };
-        if !checked.insert(name) {
+        if !checked.insert((name, root)) {
             continue;
         }
         let ingress: Vec<&Object> = defaults

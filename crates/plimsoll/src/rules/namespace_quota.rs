@@ -3,7 +3,10 @@
 //! Runs per environment over every file of it, so a Namespace in
 //! `infra/environments/dev/namespace.yaml` and a ResourceQuota in a rendered
 //! chart elsewhere meet. A ResourceQuota belongs to a Namespace when its
-//! `metadata.namespace` is the Namespace's name.
+//! `metadata.namespace` is the Namespace's name and it is applied with it:
+//! when the environment is rendered into several directories
+//! (`clusters/eu/prod`, `clusters/us/prod`), each directory's Namespace
+//! needs its own (see `rules::deployment`).
 //!
 //! Decisions: the namespaces Kubernetes creates itself (`default`,
 //! `kube-system`, `kube-public`, `kube-node-lease`) are skipped; a repository
@@ -12,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 
 /// Namespaces the cluster creates; guardrails are not asked of them.
@@ -60,17 +63,18 @@ spec:
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     // Namespaces declared in many files are looked up once.
-    let mut known: HashMap<&str, bool> = HashMap::new();
+    let mut known: HashMap<(&str, Option<&str>), bool> = HashMap::new();
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
-        let has_quota = *known.entry(name).or_insert_with(|| {
-            context
-                .index
-                .in_namespace(name)
-                .any(|object| object.identity.is("", "ResourceQuota"))
+        let root = deployment::root(context, namespace);
+        let has_quota = *known.entry((name, root)).or_insert_with(|| {
+            context.index.in_namespace(name).any(|object| {
+                object.identity.is("", "ResourceQuota")
+                    && deployment::together(root, deployment::root(context, object))
+            })
         });
         if !has_quota {
             sink.push(

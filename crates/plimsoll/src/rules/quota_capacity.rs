@@ -36,7 +36,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::resources::{
     admitted, limit_items, pod_amount, AdmittedContainer, ContainerDefaults, LimitItem, Malformed,
@@ -206,11 +206,7 @@ struct Usage<'a> {
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     // The directory of one deployment of the environment (`clusters/eu/prod`)
     // an object is in, when its path names the environment.
-    let root_of = |object: &Object| {
-        context
-            .environment
-            .and_then(|environment| environment.root_in(context.file_path(object.file)))
-    };
+    let root_of = |object: &Object| deployment::root(context, object);
     let mut namespaces: BTreeMap<&str, (Vec<&Object>, Vec<&Object>)> = BTreeMap::new();
     let mut copies: HashSet<(&str, &str, &str, Option<&str>)> = HashSet::new();
     for object in context
@@ -288,10 +284,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         }
         let unplaced = by_root.get(&None).map_or(&[][..], Vec::as_slice);
         for cluster in clusters {
-            let together = |object: &Object| {
-                let root = root_of(object);
-                root.is_none() || cluster.is_none() || root == cluster
-            };
+            let together = |object: &Object| deployment::together(root_of(object), cluster);
             let here: Vec<&Object> = match cluster {
                 Some(_) => by_root
                     .get(&cluster)

@@ -24,7 +24,11 @@
 //!   `persistentvolumeclaims`, `replicationcontrollers`, `resourcequotas`,
 //!   `services.loadbalancers`. Others (`requests.storage`, extended
 //!   resources) are ignored. A quota with `scopes` or `scopeSelector`
-//!   counts only some pods and is skipped.
+//!   counts only the pods in them: `Terminating`/`NotTerminating` (the pod
+//!   spec's `activeDeadlineSeconds`), `BestEffort`/`NotBestEffort` (no
+//!   requests or limits once LimitRange defaults apply) and `PriorityClass`
+//!   (`priorityClassName`, operators `In`, `NotIn`, `Exists`,
+//!   `DoesNotExist`); a quota with another scope is skipped.
 //!
 //! Findings: over a hard limit → at that `spec.hard` value, with the sum,
 //! the limit and the largest contributors; a container without a resource
@@ -201,6 +205,112 @@ struct Usage<'a> {
     workload: &'a Object,
     pods: i64,
     per_pod: BTreeMap<(Section, &'static str), Quantity>,
+    facts: PodFacts<'a>,
+}
+
+/// A quota scope (`spec.scopes`, `spec.scopeSelector`) this rule models.
+#[derive(Debug, PartialEq, Eq)]
+enum Scope<'a> {
+    /// Pods with `activeDeadlineSeconds`.
+    Terminating(bool),
+    /// Pods with no requests or limits at all (QoS class BestEffort).
+    BestEffort(bool),
+    /// Pods by `priorityClassName`: operator and values.
+    PriorityClass(&'a str, Vec<&'a str>),
+}
+
+/// The scopes of a quota; `None` when it uses one this rule does not model
+/// (`CrossNamespacePodAffinity`, `VolumeAttributesClass`, an unknown
+/// operator).
+fn quota_scopes(quota: &Object) -> Option<Vec<Scope<'_>>> {
+    let simple = |name: &str| match name {
+        "Terminating" => Some(Scope::Terminating(true)),
+        "NotTerminating" => Some(Scope::Terminating(false)),
+        "BestEffort" => Some(Scope::BestEffort(true)),
+        "NotBestEffort" => Some(Scope::BestEffort(false)),
+        _ => None,
+    };
+    let mut scopes = Vec::new();
+    for scope in quota
+        .node
+        .pointer("/spec/scopes")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        scopes.push(simple(scope.as_str()?)?);
+    }
+    for expression in quota
+        .node
+        .pointer("/spec/scopeSelector/matchExpressions")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+    {
+        let name = expression.get("scopeName").and_then(Node::as_str)?;
+        let operator = expression.get("operator").and_then(Node::as_str)?;
+        let values: Vec<&str> = expression
+            .get("values")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        if name == "PriorityClass" {
+            if !matches!(operator, "In" | "NotIn" | "Exists" | "DoesNotExist") {
+                return None;
+            }
+            scopes.push(Scope::PriorityClass(operator, values));
+        } else {
+            // `Terminating` and friends may be written as selectors too.
+            let scope = simple(name)?;
+            match operator {
+                "Exists" => scopes.push(scope),
+                _ => return None,
+            }
+        }
+    }
+    Some(scopes)
+}
+
+/// What quota scopes look at in a pod.
+#[derive(Debug, Clone, Copy)]
+struct PodFacts<'a> {
+    terminating: bool,
+    best_effort: bool,
+    priority_class: Option<&'a str>,
+}
+
+impl<'a> PodFacts<'a> {
+    fn of(workload: &'a Object, containers: &[AdmittedContainer<'_>]) -> PodFacts<'a> {
+        let spec = pod_spec_pointer(workload).and_then(|pointer| workload.node.pointer(pointer));
+        PodFacts {
+            terminating: spec
+                .and_then(|spec| spec.get("activeDeadlineSeconds"))
+                .is_some_and(|node| node.as_i64().is_some()),
+            best_effort: containers.iter().all(|container| {
+                container.effective.requests.is_empty() && container.effective.limits.is_empty()
+            }),
+            priority_class: spec
+                .and_then(|spec| spec.get("priorityClassName"))
+                .and_then(Node::as_str),
+        }
+    }
+
+    fn in_scopes(&self, scopes: &[Scope<'_>]) -> bool {
+        scopes.iter().all(|scope| match scope {
+            Scope::Terminating(wanted) => self.terminating == *wanted,
+            Scope::BestEffort(wanted) => self.best_effort == *wanted,
+            Scope::PriorityClass(operator, values) => match *operator {
+                "In" => self
+                    .priority_class
+                    .is_some_and(|class| values.contains(&class)),
+                "NotIn" => self
+                    .priority_class
+                    .is_none_or(|class| !values.contains(&class)),
+                "Exists" => self.priority_class.is_some(),
+                _ => self.priority_class.is_none(),
+            },
+        })
+    }
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
@@ -251,22 +361,25 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             report_malformed(limit_range, &malformed, &mut found);
             ranges.push((limit_range, items));
         }
-        let (unscoped, scoped): (Vec<&Object>, Vec<&Object>) =
-            quotas.iter().copied().partition(|quota| {
-                quota.node.pointer("/spec/scopes").is_none()
-                    && quota.node.pointer("/spec/scopeSelector").is_none()
-            });
-        for quota in scoped {
-            let mut malformed = Vec::new();
-            for entry in hard_entries(quota) {
-                if let Err(error) = Quantity::from_node(&entry.value) {
-                    malformed.push(Malformed {
-                        pointer: pointer_of(["spec", "hard", entry.key.as_str()]),
-                        error,
-                    });
+        // Quotas whose scopes are understood, with them; the others are
+        // only checked for malformed quantities.
+        let mut scoped: Vec<(&Object, Vec<Scope<'_>>)> = Vec::new();
+        for quota in quotas {
+            match quota_scopes(quota) {
+                Some(scopes) => scoped.push((quota, scopes)),
+                None => {
+                    let mut malformed = Vec::new();
+                    for entry in hard_entries(quota) {
+                        if let Err(error) = Quantity::from_node(&entry.value) {
+                            malformed.push(Malformed {
+                                pointer: pointer_of(["spec", "hard", entry.key.as_str()]),
+                                error,
+                            });
+                        }
+                    }
+                    report_malformed(quota, &malformed, &mut found);
                 }
             }
-            report_malformed(quota, &malformed, &mut found);
         }
         let mut by_root: HashMap<Option<&str>, Vec<&Object>> = HashMap::new();
         for member in context.index.in_namespace(namespace) {
@@ -299,27 +412,29 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 ranges.iter().filter(|(range, _)| together(range)).collect();
             let defaults =
                 ContainerDefaults::from_items(ranges_here.iter().flat_map(|(_, items)| items));
-            let quotas_here: Vec<&Object> =
-                unscoped.iter().copied().filter(|q| together(q)).collect();
-            // The compute keys some quota limits, with the quota.
-            let mut required: BTreeMap<(Section, &'static str), &Object> = BTreeMap::new();
-            for quota in &quotas_here {
-                for entry in hard_entries(quota) {
-                    if let Some(Limited::Compute(section, resource)) = classify(&entry.key) {
-                        let resource = COMPUTE
-                            .iter()
-                            .find(|r| **r == resource)
-                            .copied()
-                            .unwrap_or("cpu");
-                        required.entry((section, resource)).or_insert(quota);
-                    }
-                }
-            }
+            let quotas_here: Vec<&(&Object, Vec<Scope<'_>>)> =
+                scoped.iter().filter(|(quota, _)| together(quota)).collect();
             let mut usages = Vec::new();
             for workload in here.iter().copied().filter(|o| is_workload(o)) {
                 let containers = admitted(workload, &defaults, &mut Vec::new());
                 for (limit_range, items) in &ranges_here {
                     check_limit_range(workload, &containers, limit_range, items, &mut found);
+                }
+                let facts = PodFacts::of(workload, &containers);
+                // The compute keys the quotas counting this pod limit, with
+                // the first such quota.
+                let mut required: BTreeMap<(Section, &'static str), &Object> = BTreeMap::new();
+                for (quota, scopes) in &quotas_here {
+                    if !facts.in_scopes(scopes) {
+                        continue;
+                    }
+                    for entry in hard_entries(quota) {
+                        if let Some(Limited::Compute(section, resource)) = classify(&entry.key) {
+                            if let Some(resource) = COMPUTE.iter().find(|r| **r == resource) {
+                                required.entry((section, resource)).or_insert(quota);
+                            }
+                        }
+                    }
                 }
                 report_missing(workload, &containers, &required, namespace, &mut found);
                 let Some(pods) = peak_pods(workload, &autoscalers) else {
@@ -338,10 +453,15 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     workload,
                     pods,
                     per_pod,
+                    facts,
                 });
             }
-            for quota in &quotas_here {
-                check_quota(namespace, quota, &here, &usages, &mut found);
+            for (quota, scopes) in &quotas_here {
+                let counted: Vec<&Usage<'_>> = usages
+                    .iter()
+                    .filter(|usage| usage.facts.in_scopes(scopes))
+                    .collect();
+                check_quota(namespace, quota, &here, &counted, &mut found);
             }
         }
     }
@@ -382,7 +502,7 @@ fn check_quota(
     namespace: &str,
     quota: &Object,
     members: &[&Object],
-    usages: &[Usage<'_>],
+    usages: &[&Usage<'_>],
     sink: &mut Sink,
 ) {
     for entry in hard_entries(quota) {

@@ -6,8 +6,6 @@
 //! directory, or a path that names no environment). The namespaces Kubernetes creates itself are skipped.
 //! The finding points at the Namespace's name.
 
-use std::collections::HashMap;
-
 use super::namespace_quota::SYSTEM_NAMESPACES;
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
@@ -53,20 +51,20 @@ spec:
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    // Namespaces declared in many files are looked up once.
-    let mut known: HashMap<(&str, Option<&str>), bool> = HashMap::new();
+    let candidates = deployment::ByDeployment::new(
+        context,
+        context
+            .index
+            .of_kind("LimitRange")
+            .filter(|object| object.identity.is("", "LimitRange")),
+    );
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
         let root = deployment::root(context, namespace);
-        let has_limit_range = *known.entry((name, root)).or_insert_with(|| {
-            context.index.in_namespace(name).any(|object| {
-                object.identity.is("", "LimitRange")
-                    && deployment::together(root, deployment::root(context, object))
-            })
-        });
+        let has_limit_range = candidates.applied_with(name, root).next().is_some();
         if !has_limit_range {
             sink.push(
                 Violation::at_value(

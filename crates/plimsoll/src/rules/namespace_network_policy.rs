@@ -126,6 +126,14 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     // A namespace declared in many files is looked at once; each copy
     // without a default policy is reported, what its default policy lacks
     // once.
+    let default_policies = deployment::ByDeployment::new(
+        context,
+        context
+            .index
+            .of_kind("NetworkPolicy")
+            .filter(|object| object.identity.is("networking.k8s.io", "NetworkPolicy"))
+            .filter(|policy| is_default_policy(policy)),
+    );
     let mut defaults_by_name: HashMap<(&str, Option<&str>), Vec<&Object>> = HashMap::new();
     let mut checked: HashSet<(&str, Option<&str>)> = HashSet::new();
     for namespace in context.index.of_kind("Namespace") {
@@ -136,15 +144,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let root = deployment::root(context, namespace);
         let defaults = defaults_by_name
             .entry((name, root))
-            .or_insert_with(|| {
-                context
-                    .index
-                    .in_namespace(name)
-                    .filter(|object| object.identity.is("networking.k8s.io", "NetworkPolicy"))
-                    .filter(|policy| is_default_policy(policy))
-                    .filter(|policy| deployment::together(root, deployment::root(context, policy)))
-                    .collect()
-            })
+            .or_insert_with(|| default_policies.applied_with(name, root).collect())
             .clone();
         let Some(first) = defaults.first() else {
             sink.push(

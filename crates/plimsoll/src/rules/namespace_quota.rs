@@ -13,8 +13,6 @@
 //! that declares them does so to label them, not to run workloads. The
 //! finding points at the Namespace's name.
 
-use std::collections::HashMap;
-
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 
@@ -62,20 +60,20 @@ spec:
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    // Namespaces declared in many files are looked up once.
-    let mut known: HashMap<(&str, Option<&str>), bool> = HashMap::new();
+    let candidates = deployment::ByDeployment::new(
+        context,
+        context
+            .index
+            .of_kind("ResourceQuota")
+            .filter(|object| object.identity.is("", "ResourceQuota")),
+    );
     for namespace in context.index.of_kind("Namespace") {
         let name = namespace.identity.name.as_str();
         if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
             continue;
         }
         let root = deployment::root(context, namespace);
-        let has_quota = *known.entry((name, root)).or_insert_with(|| {
-            context.index.in_namespace(name).any(|object| {
-                object.identity.is("", "ResourceQuota")
-                    && deployment::together(root, deployment::root(context, object))
-            })
-        });
+        let has_quota = candidates.applied_with(name, root).next().is_some();
         if !has_quota {
             sink.push(
                 Violation::at_value(

@@ -12,7 +12,9 @@
 //! `matchExpressions` item of B's selector is in A's. Policies and workloads
 //! without a namespace are related only when the workload's file is under
 //! the policy file's grandparent directory (a kustomize component next to
-//! its base), since nothing else says they are applied together. To any
+//! its base), since nothing else says they are applied together; namespaced
+//! ones when they are in the same deployment of the environment (see
+//! `rules::deployment`). To any
 //! destination and over either protocol counts here (`namespace-network-policy`
 //! is the strict rule for the default policy: UDP and TCP, to kube-system).
 //! Port ranges (`endPort`) and CoreDNS' named ports count; a rule without
@@ -23,13 +25,13 @@
 
 use std::collections::HashMap;
 
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::network_policy::{
     policy_types, rule_allows_port, selector_is_empty, selector_matches, Protocol,
 };
 use crate::model::workload::pod_spec_pointer;
-use crate::model::Object;
+use crate::model::{Object, ObjectId};
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
@@ -90,132 +92,147 @@ spec:
     )
 }
 
-/// A workload and the labels of its pods.
-type Pod<'a> = (&'a Object, Vec<(&'a str, &'a str)>);
-
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    let mut by_namespace: HashMap<Option<&str>, Vec<&Object>> = HashMap::new();
-    for policy in context
+    let restricting: Vec<&Object> = context
         .index
         .of_kind("NetworkPolicy")
         .filter(|object| object.identity.is("networking.k8s.io", "NetworkPolicy"))
         .filter(|policy| policy_types(policy).1)
-    {
-        by_namespace
-            .entry(policy.identity.namespace.as_deref())
-            .or_default()
-            .push(policy);
+        .collect();
+    if restricting.is_empty() {
+        return;
     }
-    // The pods the input runs, by namespace, with their labels (built once:
-    // the rule stays linear in the number of objects).
-    let mut pods_by_namespace: HashMap<Option<&str>, Vec<Pod<'_>>> = HashMap::new();
-    for workload in context.index.all().iter().copied() {
-        let namespace = workload.identity.namespace.as_deref();
-        if !by_namespace.contains_key(&namespace) {
-            continue;
-        }
-        if let Some(labels) = pod_labels(workload) {
-            pods_by_namespace
-                .entry(namespace)
-                .or_default()
-                .push((workload, labels));
-        }
-    }
-    let no_pods = Vec::new();
-    // Pods without a namespace, by the directory a policy file relates to.
-    let mut near_cache: HashMap<&str, Vec<Pod<'_>>> = HashMap::new();
-    for (namespace, policies) in &by_namespace {
-        let allowing_dns: Vec<&Object> = policies
+    // The pods the input runs, with their labels, computed once.
+    let labels: HashMap<ObjectId, Vec<(&str, &str)>> = context
+        .index
+        .all()
+        .iter()
+        .filter_map(|workload| Some((workload.id, pod_labels(workload)?)))
+        .collect();
+    let workloads = || {
+        context
+            .index
+            .all()
             .iter()
             .copied()
-            .filter(|policy| allows_dns(policy))
-            .collect();
-        let in_namespace = pods_by_namespace.get(namespace).unwrap_or(&no_pods);
-        for policy in policies {
-            // Objects without a namespace are only related to those near
-            // them: under the policy file's grandparent directory.
-            let pods: &Vec<Pod<'_>> = if namespace.is_none() {
-                let root = grandparent(context.file_path(policy.file));
-                near_cache.entry(root).or_insert_with(|| {
-                    in_namespace
-                        .iter()
-                        .filter(|(object, _)| context.file_path(object.file).starts_with(root))
-                        .cloned()
-                        .collect()
-                })
-            } else {
-                in_namespace
-            };
-            let selector = policy.node.pointer("/spec/podSelector");
-            let selects = |labels: &[(&str, &str)]| {
-                selector.is_none_or(|selector| {
-                    selector_is_empty(selector) || selector_matches(selector, labels)
-                })
-            };
-            let selected: Vec<&Pod<'_>> =
-                pods.iter().filter(|(_, labels)| selects(labels)).collect();
-            let uncovered: Vec<&str> = if selected.is_empty() {
-                // No pod of the input: compare the selectors themselves.
-                let covered = allowing_dns
-                    .iter()
-                    .any(|other| other.id == policy.id || covers(other, policy));
-                if covered {
-                    continue;
+            .filter(|workload| labels.contains_key(&workload.id))
+    };
+    // Namespaced objects meet within one deployment of the environment.
+    let pods = deployment::ByDeployment::new(context, workloads());
+    let policies = deployment::ByDeployment::new(context, restricting.iter().copied());
+    // Objects without a namespace are only related to those near them:
+    // under the policy file's grandparent directory.
+    let unnamespaced_pods: Vec<&Object> = workloads()
+        .filter(|workload| workload.identity.namespace.is_none())
+        .collect();
+    let unnamespaced_policies: Vec<&Object> = restricting
+        .iter()
+        .copied()
+        .filter(|policy| policy.identity.namespace.is_none())
+        .collect();
+    let mut near_cache: HashMap<&str, (Vec<&Object>, Vec<&Object>)> = HashMap::new();
+    for policy in &restricting {
+        let (pods_here, policies_here): (Vec<&Object>, Vec<&Object>) =
+            match policy.identity.namespace.as_deref() {
+                Some(namespace) => {
+                    let root = deployment::root(context, policy);
+                    (
+                        pods.applied_with(namespace, root).collect(),
+                        policies.applied_with(namespace, root).collect(),
+                    )
                 }
-                Vec::new()
-            } else {
-                let uncovered: Vec<&str> = selected
-                    .iter()
-                    .filter(|(_, labels)| {
-                        !allowing_dns.iter().any(|other| {
-                            other
-                                .node
-                                .pointer("/spec/podSelector")
-                                .is_none_or(|selector| {
-                                    selector_is_empty(selector)
-                                        || selector_matches(selector, labels)
-                                })
+                None => {
+                    let near = grandparent(context.file_path(policy.file));
+                    near_cache
+                        .entry(near)
+                        .or_insert_with(|| {
+                            let is_near =
+                                |object: &&Object| context.file_path(object.file).starts_with(near);
+                            (
+                                unnamespaced_pods.iter().copied().filter(is_near).collect(),
+                                unnamespaced_policies
+                                    .iter()
+                                    .copied()
+                                    .filter(is_near)
+                                    .collect(),
+                            )
                         })
-                    })
-                    .map(|(workload, _)| workload.identity.name.as_str())
-                    .collect();
-                if uncovered.is_empty() {
-                    continue;
+                        .clone()
                 }
-                uncovered
             };
-            let namespace = namespace.unwrap_or("(no namespace)");
-            let target = if policy.node.pointer("/spec/egress").is_some() {
-                "/spec/egress"
-            } else {
-                "/spec/policyTypes"
-            };
-            let whose = if uncovered.is_empty() {
-                "its pods".to_owned()
-            } else {
-                let mut names = uncovered
-                    .iter()
-                    .take(3)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if uncovered.len() > 3 {
-                    names.push_str(&format!(" and {} more", uncovered.len() - 3));
-                }
-                format!("the pods of {names}")
-            };
-            sink.push(
-                Violation::at_value(
-                    policy,
-                    target,
-                    format!(
-                        "NetworkPolicy {} restricts egress, but no policy of namespace {namespace} allows {whose} DNS (port 53)",
-                        policy.identity.name
-                    ),
-                )
-                .with_help("allow egress on UDP and TCP 53 to kube-system in this policy, or in a policy with `podSelector: {}`"),
-            );
-        }
+        let allowing_dns: Vec<&Object> = policies_here
+            .into_iter()
+            .filter(|other| allows_dns(other))
+            .collect();
+        let no_labels = Vec::new();
+        let labels_of = |pod: &Object| labels.get(&pod.id).unwrap_or(&no_labels);
+        let selects = |selecting: &Object, pod: &Object| {
+            selecting
+                .node
+                .pointer("/spec/podSelector")
+                .is_none_or(|selector| {
+                    selector_is_empty(selector) || selector_matches(selector, labels_of(pod))
+                })
+        };
+        let selected: Vec<&Object> = pods_here
+            .into_iter()
+            .filter(|pod| selects(policy, pod))
+            .collect();
+        let uncovered: Vec<&str> = if selected.is_empty() {
+            // No pod of the input: compare the selectors themselves.
+            let covered = allowing_dns
+                .iter()
+                .any(|other| other.id == policy.id || covers(other, policy));
+            if covered {
+                continue;
+            }
+            Vec::new()
+        } else {
+            let uncovered: Vec<&str> = selected
+                .iter()
+                .filter(|pod| !allowing_dns.iter().any(|other| selects(other, pod)))
+                .map(|pod| pod.identity.name.as_str())
+                .collect();
+            if uncovered.is_empty() {
+                continue;
+            }
+            uncovered
+        };
+        let namespace = policy
+            .identity
+            .namespace
+            .as_deref()
+            .unwrap_or("(no namespace)");
+        let target = if policy.node.pointer("/spec/egress").is_some() {
+            "/spec/egress"
+        } else {
+            "/spec/policyTypes"
+        };
+        let whose = if uncovered.is_empty() {
+            "its pods".to_owned()
+        } else {
+            let mut names = uncovered
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if uncovered.len() > 3 {
+                names.push_str(&format!(" and {} more", uncovered.len() - 3));
+            }
+            format!("the pods of {names}")
+        };
+        sink.push(
+            Violation::at_value(
+                policy,
+                target,
+                format!(
+                    "NetworkPolicy {} restricts egress, but no policy of namespace {namespace} allows {whose} DNS (port 53)",
+                    policy.identity.name
+                ),
+            )
+            .with_help("allow egress on UDP and TCP 53 to kube-system in this policy, or in a policy with `podSelector: {}`"),
+        );
     }
 }
 

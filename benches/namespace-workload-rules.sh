@@ -15,10 +15,12 @@ run() {
   local label=$1 select=$2
   /usr/bin/time -v "$binary" check "$corpus" --select "$select" --format json --fail-on never \
     >/dev/null 2>/tmp/plimsoll-bench-time.txt
-  local wall rss
+  local wall user sys rss
   wall=$(grep 'Elapsed (wall clock)' /tmp/plimsoll-bench-time.txt | awk '{print $NF}')
+  user=$(grep 'User time' /tmp/plimsoll-bench-time.txt | awk '{print $NF}')
+  sys=$(grep 'System time' /tmp/plimsoll-bench-time.txt | awk '{print $NF}')
   rss=$(grep 'Maximum resident' /tmp/plimsoll-bench-time.txt | awk '{print $NF}')
-  printf '%-8s wall %s  max RSS %s KB\n' "$label" "$wall" "$rss"
+  printf '%-6s wall %s  user %ss  sys %ss  max RSS %s KB\n' "$label" "$wall" "$user" "$sys" "$rss"
 }
 run load input-read
 run rules "input-read,$rules"

@@ -371,6 +371,31 @@ impl Engine {
                 labelled.insert(object.identity.name.clone(), environment);
             }
         }
+        // A Namespace that only its path places (`environments/dev/
+        // namespace.yaml`) places the objects of that namespace found
+        // elsewhere (a rendered chart), unless copies of it sit in the paths
+        // of different environments.
+        let mut placed: HashMap<&str, Option<EnvId>> = HashMap::new();
+        for object in objects
+            .iter()
+            .filter(|object| object.identity.is("", "Namespace"))
+        {
+            if let Some(environment) = path_environments.get(object.file.0).copied().flatten() {
+                placed
+                    .entry(object.identity.name.as_str())
+                    .and_modify(|seen| {
+                        if *seen != Some(environment) {
+                            *seen = None;
+                        }
+                    })
+                    .or_insert(Some(environment));
+            }
+        }
+        for (name, environment) in placed {
+            if let Some(environment) = environment {
+                labelled.entry(name.to_owned()).or_insert(environment);
+            }
+        }
         for object in objects.iter_mut() {
             let from_path = path_environments.get(object.file.0).copied().flatten();
             object.environment = from_path.or_else(|| {

@@ -177,8 +177,9 @@ fn rule_examples_fail_and_pass() {
             select: vec![meta.id.to_string()],
             ..EngineOptions::default()
         };
-        // Rules that are off until configured (image-registry, …) run their
-        // examples with the configuration of their fixture folder.
+        // Rules that are off or idle until configured (image-registry, a
+        // replica floor, required services) run their examples with the
+        // configuration of their fixture folder.
         let config_path = testdata().join(meta.id.as_ref()).join(".plimsoll.yaml");
         let config = if config_path.is_file() {
             Config::load(&config_path).unwrap()

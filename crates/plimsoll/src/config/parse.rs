@@ -371,7 +371,12 @@ fn resource_floor(
         let section = format!("environments[].resources.{}", entry.key);
         let mut amounts = ResourceAmounts::default();
         for amount in reader.map(&entry.value, &field, &section)? {
-            let value = Some(reader.scalar_string(&amount.value, &join(&field, &amount.key))?);
+            let amount_key = join(&field, &amount.key);
+            let text = reader.scalar_string(&amount.value, &amount_key)?;
+            if let Err(error) = crate::model::Quantity::parse(&text) {
+                return Err(reader.error(amount.value.span, &amount_key, error.to_string()));
+            }
+            let value = Some(text);
             match amount.key.as_str() {
                 "cpu" => amounts.cpu = value,
                 _ => amounts.memory = value,
@@ -795,5 +800,23 @@ mod graph_tests {
             Path::new(".plimsoll.yaml"),
         )
         .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn resource_floors_must_be_quantities() {
+        let good = "environments:\n  - name: prod\n    resources: {requests: {cpu: 100m, memory: 0.5Gi}}\n";
+        let config = Config::from_yaml(good, ".plimsoll.yaml".as_ref()).unwrap();
+        let floor = &config.environments[0].resources.requests;
+        assert_eq!(floor.memory.as_deref(), Some("0.5Gi"));
+        let bad =
+            "environments:\n  - name: prod\n    resources: {requests: {cpu: 100m, memory: 64MB}}\n";
+        let error = Config::from_yaml(bad, ".plimsoll.yaml".as_ref()).unwrap_err();
+        assert_eq!((error.line, error.column), (3, 47));
+        assert!(error.message.contains("unknown suffix \"MB\""), "{error}");
     }
 }

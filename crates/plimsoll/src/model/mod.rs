@@ -5,7 +5,11 @@ pub mod artifact;
 pub mod duration;
 pub mod image;
 pub mod kinds;
+pub mod network_policy;
 pub mod object;
+pub mod quantity;
+pub mod resources;
+pub mod scaling;
 pub mod selector;
 pub mod workload;
 
@@ -13,5 +17,6 @@ pub use artifact::{values_images, Artifact, ArtifactId, ArtifactKind, ValuesImag
 pub use image::{DigestProblem, ImageRef};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};
+pub use quantity::{Quantity, QuantityError, Unit};
 pub use selector::{label_pairs, Requirement, Selector, SelectorError};
 pub use workload::{containers, is_workload, pod_spec, Container};

@@ -16,9 +16,12 @@
 
 mod codeowners;
 mod component_tags;
+mod container_resources;
 mod context;
 mod dangling_reference;
 mod delivery;
+mod deployment;
+mod disruption_budget;
 mod duplicate_resource;
 mod environment_label;
 mod environment_mismatch;
@@ -33,13 +36,20 @@ mod image_registry;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
 mod migration_hook;
+mod namespace_limitrange;
+mod namespace_network_policy;
+mod namespace_quota;
 mod naming_convention;
+mod network_policy_dns;
 mod plaintext_secret;
 mod pod_security;
 mod probes;
 mod prometheus_rule;
 pub(crate) mod promotion_image_parity;
 pub(crate) mod promotion_path;
+mod quota_capacity;
+mod replicas_minimum;
+mod required_workloads;
 mod sealed_secret;
 mod secret_literal;
 mod secret_reference;
@@ -205,7 +215,7 @@ impl Rule {
     }
 }
 
-/// The built-in rules, in the order they are listed.
+/// The built-in rules, in the order SPEC section 7 lists them.
 pub fn builtin() -> Vec<Rule> {
     vec![
         input_read::rule(),
@@ -216,16 +226,25 @@ pub fn builtin() -> Vec<Rule> {
         duplicate_resource::rule(),
         image_digest::rule(),
         image_latest::rule(),
-        plaintext_secret::rule(),
         image_registry::rule(),
         image_pull_secret::rule(),
         naming_convention::rule(),
         environment_label::rule(),
         environment_mismatch::rule(),
+        namespace_quota::rule(),
+        namespace_limitrange::rule(),
+        namespace_network_policy::rule(),
+        network_policy_dns::rule(),
+        quota_capacity::rule(),
+        container_resources::rule(),
+        replicas_minimum::rule(),
         probes::rule(),
         pod_security::rule(),
         selector_mismatch::rule(),
         dangling_reference::rule(),
+        required_workloads::rule(),
+        disruption_budget::rule(),
+        plaintext_secret::rule(),
         sealed_secret::rule(),
         external_secret::rule(),
         secret_reference::rule(),

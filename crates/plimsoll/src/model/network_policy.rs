@@ -1,0 +1,282 @@
+//! NetworkPolicy semantics: which pods a policy selects, which directions it
+//! restricts, and what its rules allow.
+//!
+//! - A policy restricts the directions in `policyTypes`; without it,
+//!   Ingress always, and Egress when the policy has an `egress` section.
+//! - A default policy selects every pod of its namespace: its `podSelector`
+//!   is empty (`{}`, or no `matchLabels`/`matchExpressions`).
+//! - A rule with no `to`/`from` peers allows every peer; a rule with no
+//!   `ports` allows every port. A port entry without `protocol` is TCP; one
+//!   without `port` is every port of its protocol; `endPort` makes a range.
+//!   Named ports are resolved the way CoreDNS names its ports (`dns` is
+//!   53/UDP, `dns-tcp` 53/TCP, whatever protocol the entry says).
+//! - A peer reaches a namespace when its `namespaceSelector` selects that
+//!   namespace's labels (`kubernetes.io/metadata.name: <name>`, which the
+//!   API server sets on every namespace, plus the labels of the Namespace
+//!   object when it is in the input); an empty `namespaceSelector` selects
+//!   every namespace. `ipBlock: 0.0.0.0/0` (or `::/0`) reaches anywhere.
+
+use super::object::Object;
+use crate::yaml::Node;
+
+/// The label the API server puts on every namespace.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// Which directions a policy restricts: (ingress, egress).
+pub fn policy_types(policy: &Object) -> (bool, bool) {
+    let spec = policy.node.get("spec");
+    match spec
+        .and_then(|spec| spec.get("policyTypes"))
+        .and_then(Node::as_seq)
+    {
+        Some(types) => {
+            let has = |wanted: &str| types.iter().any(|t| t.as_str() == Some(wanted));
+            (has("Ingress"), has("Egress"))
+        }
+        None => (
+            true,
+            spec.and_then(|spec| spec.get("egress"))
+                .is_some_and(|egress| !egress.is_null()),
+        ),
+    }
+}
+
+/// Whether a label selector is empty (selects everything it can).
+pub fn selector_is_empty(selector: &Node) -> bool {
+    let empty = |key: &str| match selector.get(key) {
+        None => true,
+        Some(node) => {
+            node.is_null()
+                || node.as_map().is_some_and(<[_]>::is_empty)
+                || node.as_seq().is_some_and(<[_]>::is_empty)
+        }
+    };
+    selector.is_null() || (empty("matchLabels") && empty("matchExpressions"))
+}
+
+/// Whether a policy selects every pod of its namespace.
+pub fn is_default_policy(policy: &Object) -> bool {
+    policy
+        .node
+        .pointer("/spec/podSelector")
+        .is_none_or(selector_is_empty)
+}
+
+/// Whether a label selector (`matchLabels`, `matchExpressions` with `In`,
+/// `NotIn`, `Exists`, `DoesNotExist`) selects this set of labels. An
+/// operator it does not know selects nothing.
+pub(crate) fn selector_matches(selector: &Node, labels: &[(&str, &str)]) -> bool {
+    let value_of = |key: &str| {
+        labels
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, value)| *value)
+    };
+    let labels_match = selector
+        .get("matchLabels")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .all(|entry| {
+            entry.value.as_str().is_some() && value_of(&entry.key) == entry.value.as_str()
+        });
+    let expressions_match = selector
+        .get("matchExpressions")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .all(|expression| {
+            let Some(key) = expression.get("key").and_then(Node::as_str) else {
+                return false;
+            };
+            let values: Vec<&str> = expression
+                .get("values")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Node::as_str)
+                .collect();
+            let value = value_of(key);
+            match expression.get("operator").and_then(Node::as_str) {
+                Some("In") => value.is_some_and(|v| values.contains(&v)),
+                Some("NotIn") => value.is_none_or(|v| !values.contains(&v)),
+                Some("Exists") => value.is_some(),
+                Some("DoesNotExist") => value.is_none(),
+                _ => false,
+            }
+        });
+    labels_match && expressions_match
+}
+
+/// A transport protocol of a port rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+}
+
+/// Whether a rule (an item of `ingress` or `egress`) allows `port` over
+/// `protocol`.
+pub fn rule_allows_port(rule: &Node, protocol: Protocol, port: i64) -> bool {
+    let Some(ports) = rule.get("ports").filter(|ports| !ports.is_null()) else {
+        return true;
+    };
+    let Some(ports) = ports.as_seq() else {
+        return false;
+    };
+    if ports.is_empty() {
+        return true;
+    }
+    ports.iter().any(|entry| {
+        let entry_protocol = entry
+            .get("protocol")
+            .and_then(Node::as_str)
+            .unwrap_or("TCP");
+        if entry_protocol != protocol.name() {
+            return false;
+        }
+        match entry.get("port") {
+            None => true,
+            Some(node) if node.is_null() => true,
+            Some(node) => {
+                if let Some(start) = node.as_i64() {
+                    let end = entry.get("endPort").and_then(Node::as_i64).unwrap_or(start);
+                    (start..=end).contains(&port)
+                } else {
+                    port == 53 && node.as_str().is_some_and(is_dns_port_name)
+                }
+            }
+        }
+    })
+}
+
+/// Whether a named port is CoreDNS' name for port 53.
+fn is_dns_port_name(name: &str) -> bool {
+    matches!(name, "dns" | "dns-tcp" | "dns-udp" | "domain")
+}
+
+/// The peers of a rule (`from` for ingress, `to` for egress); `None` when
+/// the rule has none, which allows every peer.
+pub fn rule_peers<'n>(rule: &'n Node, key: &str) -> Option<&'n [Node]> {
+    rule.get(key)
+        .and_then(Node::as_seq)
+        .filter(|peers| !peers.is_empty())
+}
+
+/// Whether a peer reaches anywhere (`ipBlock` of the whole address space,
+/// or an empty `namespaceSelector` with no `podSelector` restriction).
+pub fn peer_is_anywhere(peer: &Node) -> bool {
+    let whole_space = peer
+        .get("ipBlock")
+        .and_then(|block| block.get("cidr"))
+        .and_then(Node::as_str)
+        .is_some_and(|cidr| cidr == "0.0.0.0/0" || cidr == "::/0");
+    let all_namespaces = peer.get("namespaceSelector").is_some_and(selector_is_empty)
+        && peer.get("podSelector").is_none_or(selector_is_empty);
+    whole_space || all_namespaces
+}
+
+/// Whether a peer reaches pods of a namespace with these labels, from a
+/// policy in `own_namespace` (a peer without `namespaceSelector` stays in
+/// the policy's namespace).
+pub fn peer_reaches_namespace(
+    peer: &Node,
+    own_namespace: Option<&str>,
+    target: &str,
+    target_labels: &[(&str, &str)],
+) -> bool {
+    match peer.get("namespaceSelector") {
+        Some(selector) => selector_matches(selector, target_labels),
+        None => peer.get("ipBlock").is_none() && own_namespace == Some(target),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml;
+
+    fn node(text: &str) -> Node {
+        yaml::parse_stream(text, &yaml::Limits::default())
+            .remove(0)
+            .root
+            .unwrap()
+    }
+
+    #[test]
+    fn selectors_match_labels() {
+        let labels = [("app", "api"), ("tier", "web")];
+        assert!(selector_matches(&node("{}"), &labels));
+        assert!(selector_matches(&node("matchLabels: {app: api}"), &labels));
+        assert!(!selector_matches(&node("matchLabels: {app: db}"), &labels));
+        assert!(selector_matches(
+            &node("matchExpressions: [{key: tier, operator: In, values: [web, edge]}, {key: env, operator: DoesNotExist}]"),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &node("matchExpressions: [{key: tier, operator: NotIn, values: [web]}]"),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &node("matchExpressions: [{key: tier, operator: Gt, values: ['1']}]"),
+            &labels
+        ));
+    }
+
+    #[test]
+    fn ports_cover_protocols_ranges_and_names() {
+        let allows = |text: &str, protocol| rule_allows_port(&node(text), protocol, 53);
+        assert!(allows("{}", Protocol::Udp));
+        assert!(allows("ports: []", Protocol::Tcp));
+        assert!(allows("ports: [{port: 53}]", Protocol::Tcp));
+        assert!(!allows("ports: [{port: 53}]", Protocol::Udp));
+        assert!(allows(
+            "ports: [{protocol: UDP, port: 1, endPort: 100}]",
+            Protocol::Udp
+        ));
+        assert!(!allows(
+            "ports: [{protocol: UDP, port: 54, endPort: 100}]",
+            Protocol::Udp
+        ));
+        assert!(allows("ports: [{protocol: UDP, port: dns}]", Protocol::Udp));
+        assert!(allows("ports: [{protocol: UDP}]", Protocol::Udp));
+        assert!(!allows(
+            "ports: [{protocol: TCP, port: http}]",
+            Protocol::Tcp
+        ));
+    }
+
+    #[test]
+    fn peers_reach_namespaces() {
+        let kube_system = [(NAMESPACE_NAME_LABEL, "kube-system")];
+        let peer = node("namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}\npodSelector: {matchLabels: {k8s-app: kube-dns}}");
+        assert!(peer_reaches_namespace(
+            &peer,
+            Some("shop"),
+            "kube-system",
+            &kube_system
+        ));
+        assert!(!peer_is_anywhere(&peer));
+        let same = node("podSelector: {}");
+        assert!(peer_reaches_namespace(&same, Some("shop"), "shop", &[]));
+        assert!(!peer_reaches_namespace(
+            &same,
+            Some("shop"),
+            "kube-system",
+            &kube_system
+        ));
+        assert!(peer_is_anywhere(&node("ipBlock: {cidr: 0.0.0.0/0}")));
+        assert!(peer_is_anywhere(&node("namespaceSelector: {}")));
+    }
+}

@@ -1,0 +1,90 @@
+//! `namespace-quota`: a Namespace has no ResourceQuota in the input.
+//!
+//! Runs per environment over every file of it, so a Namespace in
+//! `infra/environments/dev/namespace.yaml` and a ResourceQuota in a rendered
+//! chart elsewhere meet. A ResourceQuota belongs to a Namespace when its
+//! `metadata.namespace` is the Namespace's name and it is applied with it:
+//! when the environment is rendered into several directories
+//! (`clusters/eu/prod`, `clusters/us/prod`), each directory's Namespace
+//! needs its own (see `rules::deployment`).
+//!
+//! Decisions: the namespaces Kubernetes creates itself (`default`,
+//! `kube-system`, `kube-public`, `kube-node-lease`) are skipped; a repository
+//! that declares them does so to label them, not to run workloads. The
+//! finding points at the Namespace's name.
+
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use crate::finding::Severity;
+
+/// Namespaces the cluster creates; guardrails are not asked of them.
+pub(crate) const SYSTEM_NAMESPACES: [&str; 4] =
+    ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+pub(crate) fn rule() -> Rule {
+    Rule::set(
+        RuleMeta {
+            id: "namespace-quota".into(),
+            category: Category::Namespaces,
+            default_severity: Severity::Error,
+            summary: "a Namespace has no ResourceQuota".into(),
+            rationale: "Without a ResourceQuota one team's runaway rollout, HPA or leaked Job can take every node \
+of the cluster, and nothing tells anyone until other namespaces stop scheduling. A quota per namespace makes \
+capacity an explicit, reviewed number."
+                .into(),
+            fix: "Add a ResourceQuota with `metadata.namespace` set to the namespace, next to the Namespace \
+(`requests.cpu`, `requests.memory`, `limits.cpu`, `limits.memory`, `pods`), sized for the environment."
+                .into(),
+            bad: r"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop-prod
+".into(),
+            good: r"apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop-prod
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: compute
+  namespace: shop-prod
+spec:
+  hard:
+    requests.cpu: '8'
+    requests.memory: 16Gi
+".into(),
+        },
+        check,
+    )
+}
+
+fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    let candidates = deployment::ByDeployment::new(
+        context,
+        context
+            .index
+            .of_kind("ResourceQuota")
+            .filter(|object| object.identity.is("", "ResourceQuota")),
+    );
+    for namespace in context.index.of_kind("Namespace") {
+        let name = namespace.identity.name.as_str();
+        if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
+            continue;
+        }
+        let root = deployment::root(context, namespace);
+        let has_quota = candidates.applied_with(name, root).next().is_some();
+        if !has_quota {
+            sink.push(
+                Violation::at_value(
+                    namespace,
+                    "/metadata/name",
+                    format!("namespace {name} has no ResourceQuota"),
+                )
+                .with_help(format!(
+                    "add a ResourceQuota with `namespace: {name}` (requests/limits for cpu and memory, pods)"
+                )),
+            );
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! `network-policy-dns`: a NetworkPolicy restricts egress, but no policy
+//! that applies to the same pods allows port 53.
+//!
+//! Egress of a pod is allowed when any policy selecting it allows it, so a
+//! `deny-egress` policy is fine when other policies of the namespace let
+//! the same pods reach port 53. When the input has workloads in the
+//! namespace, their pod template labels decide: each pod the restricting
+//! policy selects must be selected by a policy allowing DNS (a `deny-all`
+//! plus one `egress: [{}]` policy per service passes). Without workloads,
+//! the selectors are compared: a policy B covers the pods of a policy A
+//! when B's `podSelector` is empty, or every `matchLabels` pair and
+//! `matchExpressions` item of B's selector is in A's. Policies and workloads
+//! without a namespace are related only when the workload's file is under
+//! the policy file's grandparent directory (a kustomize component next to
+//! its base), since nothing else says they are applied together; namespaced
+//! ones when they are in the same deployment of the environment (see
+//! `rules::deployment`). To any
+//! destination and over either protocol counts here (`namespace-network-policy`
+//! is the strict rule for the default policy: UDP and TCP, to kube-system).
+//! Port ranges (`endPort`) and CoreDNS' named ports count; a rule without
+//! ports allows every port.
+//!
+//! The finding points at the `egress` of the restricting policy (its
+//! `policyTypes` when it has no egress rules at all).
+
+use std::collections::HashMap;
+
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use crate::finding::Severity;
+use crate::model::network_policy::{
+    policy_types, rule_allows_port, selector_is_empty, selector_matches, Protocol,
+};
+use crate::model::workload::pod_spec_pointer;
+use crate::model::{Object, ObjectId};
+use crate::yaml::Node;
+
+pub(crate) fn rule() -> Rule {
+    Rule::set(
+        RuleMeta {
+            id: "network-policy-dns".into(),
+            category: Category::Namespaces,
+            default_severity: Severity::Warning,
+            summary: "a namespace's policies restrict egress but none allows port 53 (either protocol)".into(),
+            rationale: "A policy that restricts egress blocks DNS unless something allows it: every lookup then \
+times out, and the pods fail in ways that look like application bugs (slow starts, `no such host`)."
+                .into(),
+            fix: "Allow egress on UDP and TCP port 53 for the same pods, to kube-system \
+(`namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}`), in this policy or in a \
+policy with `podSelector: {}`."
+                .into(),
+            bad: r"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop-prod
+spec:
+  podSelector:
+    matchLabels: {app: api}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - podSelector:
+            matchLabels: {app: db}
+      ports:
+        - {protocol: TCP, port: 5432}
+".into(),
+            good: r"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-egress
+  namespace: shop-prod
+spec:
+  podSelector:
+    matchLabels: {app: api}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - podSelector:
+            matchLabels: {app: db}
+      ports:
+        - {protocol: TCP, port: 5432}
+    - to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: kube-system
+      ports:
+        - {protocol: UDP, port: 53}
+        - {protocol: TCP, port: 53}
+".into(),
+        },
+        check,
+    )
+}
+
+fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    let restricting: Vec<&Object> = context
+        .index
+        .of_kind("NetworkPolicy")
+        .filter(|object| object.identity.is("networking.k8s.io", "NetworkPolicy"))
+        .filter(|policy| policy_types(policy).1)
+        .collect();
+    if restricting.is_empty() {
+        return;
+    }
+    // The pods the input runs, with their labels, computed once.
+    let labels: HashMap<ObjectId, Vec<(&str, &str)>> = context
+        .index
+        .all()
+        .iter()
+        .filter_map(|workload| Some((workload.id, pod_labels(workload)?)))
+        .collect();
+    let workloads = || {
+        context
+            .index
+            .all()
+            .iter()
+            .copied()
+            .filter(|workload| labels.contains_key(&workload.id))
+    };
+    // Namespaced objects meet within one deployment of the environment.
+    let pods = deployment::ByDeployment::new(context, workloads());
+    let policies = deployment::ByDeployment::new(context, restricting.iter().copied());
+    // Objects without a namespace are only related to those near them:
+    // under the policy file's grandparent directory.
+    let unnamespaced_pods: Vec<&Object> = workloads()
+        .filter(|workload| workload.identity.namespace.is_none())
+        .collect();
+    let unnamespaced_policies: Vec<&Object> = restricting
+        .iter()
+        .copied()
+        .filter(|policy| policy.identity.namespace.is_none())
+        .collect();
+    let mut near_cache: HashMap<&str, (Vec<&Object>, Vec<&Object>)> = HashMap::new();
+    for policy in &restricting {
+        let (pods_here, policies_here): (Vec<&Object>, Vec<&Object>) =
+            match policy.identity.namespace.as_deref() {
+                Some(namespace) => {
+                    let root = deployment::root(context, policy);
+                    (
+                        pods.applied_with(namespace, root).collect(),
+                        policies.applied_with(namespace, root).collect(),
+                    )
+                }
+                None => {
+                    let near = grandparent(context.file_path(policy.file));
+                    near_cache
+                        .entry(near)
+                        .or_insert_with(|| {
+                            let is_near =
+                                |object: &&Object| context.file_path(object.file).starts_with(near);
+                            (
+                                unnamespaced_pods.iter().copied().filter(is_near).collect(),
+                                unnamespaced_policies
+                                    .iter()
+                                    .copied()
+                                    .filter(is_near)
+                                    .collect(),
+                            )
+                        })
+                        .clone()
+                }
+            };
+        let allowing_dns: Vec<&Object> = policies_here
+            .into_iter()
+            .filter(|other| allows_dns(other))
+            .collect();
+        let no_labels = Vec::new();
+        let labels_of = |pod: &Object| labels.get(&pod.id).unwrap_or(&no_labels);
+        let selects = |selecting: &Object, pod: &Object| {
+            selecting
+                .node
+                .pointer("/spec/podSelector")
+                .is_none_or(|selector| {
+                    selector_is_empty(selector) || selector_matches(selector, labels_of(pod))
+                })
+        };
+        let selected: Vec<&Object> = pods_here
+            .into_iter()
+            .filter(|pod| selects(policy, pod))
+            .collect();
+        let uncovered: Vec<&str> = if selected.is_empty() {
+            // No pod of the input: compare the selectors themselves.
+            let covered = allowing_dns
+                .iter()
+                .any(|other| other.id == policy.id || covers(other, policy));
+            if covered {
+                continue;
+            }
+            Vec::new()
+        } else {
+            let uncovered: Vec<&str> = selected
+                .iter()
+                .filter(|pod| !allowing_dns.iter().any(|other| selects(other, pod)))
+                .map(|pod| pod.identity.name.as_str())
+                .collect();
+            if uncovered.is_empty() {
+                continue;
+            }
+            uncovered
+        };
+        let namespace = policy
+            .identity
+            .namespace
+            .as_deref()
+            .unwrap_or("(no namespace)");
+        let target = if policy.node.pointer("/spec/egress").is_some() {
+            "/spec/egress"
+        } else {
+            "/spec/policyTypes"
+        };
+        let whose = if uncovered.is_empty() {
+            "its pods".to_owned()
+        } else {
+            let mut names = uncovered
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if uncovered.len() > 3 {
+                names.push_str(&format!(" and {} more", uncovered.len() - 3));
+            }
+            format!("the pods of {names}")
+        };
+        sink.push(
+            Violation::at_value(
+                policy,
+                target,
+                format!(
+                    "NetworkPolicy {} restricts egress, but no policy of namespace {namespace} allows {whose} DNS (port 53)",
+                    policy.identity.name
+                ),
+            )
+            .with_help("allow egress on UDP and TCP 53 to kube-system in this policy, or in a policy with `podSelector: {}`"),
+        );
+    }
+}
+
+/// `a/b/` of `a/b/c/file.yaml` (with its slash), or `""`.
+fn grandparent(path: &str) -> &str {
+    let mut cut = path;
+    for _ in 0..2 {
+        cut = cut.rsplit_once('/').map_or("", |(head, _)| head);
+    }
+    path.get(..cut.len() + usize::from(!cut.is_empty()))
+        .unwrap_or("")
+}
+
+/// The labels of a workload's pods; `None` when it has none.
+fn pod_labels(workload: &Object) -> Option<Vec<(&str, &str)>> {
+    let spec = pod_spec_pointer(workload)?;
+    let template = spec.strip_suffix("/spec").unwrap_or("");
+    let labels: Vec<(&str, &str)> = workload
+        .node
+        .pointer(&format!("{template}/metadata/labels"))
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|entry| Some((entry.key.as_str(), entry.value.as_str()?)))
+        .collect();
+    // A workload without pod labels is a patch (`$patch: delete`) or a
+    // fragment, not pods that run.
+    (!labels.is_empty()).then_some(labels)
+}
+
+/// Whether some egress rule of the policy allows port 53 over UDP or TCP.
+fn allows_dns(policy: &Object) -> bool {
+    policy
+        .node
+        .pointer("/spec/egress")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .any(|rule| {
+            rule_allows_port(rule, Protocol::Udp, 53) || rule_allows_port(rule, Protocol::Tcp, 53)
+        })
+}
+
+/// Whether `wide` selects every pod `narrow` selects (see the module docs).
+fn covers(wide: &Object, narrow: &Object) -> bool {
+    let Some(wide_selector) = wide.node.pointer("/spec/podSelector") else {
+        return true;
+    };
+    if selector_is_empty(wide_selector) {
+        return true;
+    }
+    let narrow_selector = narrow.node.pointer("/spec/podSelector");
+    let part = |selector: Option<&Node>, key: &str| -> Vec<serde_json::Value> {
+        let Some(node) = selector.and_then(|s| s.get(key)) else {
+            return Vec::new();
+        };
+        match (node.as_map(), node.as_seq()) {
+            (Some(entries), _) => entries
+                .iter()
+                .map(|entry| serde_json::json!([entry.key, entry.value.to_json()]))
+                .collect(),
+            (_, Some(items)) => items.iter().map(Node::to_json).collect(),
+            _ => Vec::new(),
+        }
+    };
+    ["matchLabels", "matchExpressions"].iter().all(|key| {
+        let narrow_parts = part(narrow_selector, key);
+        part(Some(wide_selector), key)
+            .iter()
+            .all(|item| narrow_parts.contains(item))
+    })
+}

@@ -3,7 +3,9 @@
 //! - `fail*.yaml` / `fail*.json` (or a `fail*/` directory of files checked
 //!   together) must give at least one finding of that rule, and only of it;
 //! - `pass*` fixtures must give none;
-//! - a `.plimsoll.yaml` in the rule's folder configures both.
+//! - a `.plimsoll.yaml` in the rule's folder configures both;
+//! - a `baseline.json` at the top of a fixture directory is not an input
+//!   but a baseline applied to the report (for `baseline-stale`).
 //!
 //! Only the rule under test runs. Files are checked under their path
 //! relative to the fixture, so a file `fail-x/envs/prod/x.yaml` belongs to
@@ -13,6 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
+use plimsoll::baseline::Baseline;
 use plimsoll::render::json;
 use plimsoll::{Config, Engine, EngineOptions, Input};
 
@@ -34,6 +37,13 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
     let mut inputs = Vec::new();
     if fixture.is_dir() {
         for entry in sorted_entries(fixture) {
+            if fixture == base
+                && entry
+                    .file_name()
+                    .is_some_and(|name| name == "baseline.json")
+            {
+                continue;
+            }
             inputs.extend(fixture_inputs(&entry, base));
         }
     } else {
@@ -48,8 +58,14 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
     inputs
 }
 
-fn findings_json(engine: &Engine, inputs: &[Input]) -> serde_json::Value {
-    let report = engine.check(inputs).unwrap();
+fn findings_json(engine: &Engine, inputs: &[Input], baseline: Option<&Path>) -> serde_json::Value {
+    let mut report = engine.check(inputs).unwrap();
+    if let Some(path) = baseline {
+        let text = std::fs::read_to_string(path).unwrap();
+        Baseline::parse(&text, "baseline.json")
+            .unwrap()
+            .apply(&mut report, engine);
+    }
     let mut out = Vec::new();
     json::render(&report, &mut out).unwrap();
     let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
@@ -91,7 +107,29 @@ fn every_rule_fixture_reports_as_expected() {
             } else {
                 &rule_dir
             };
-            let findings = findings_json(&engine, &fixture_inputs(&fixture, base));
+            let inputs = fixture_inputs(&fixture, base);
+            let baseline = fixture.join("baseline.json");
+            let findings = if baseline.is_file() {
+                // The rules the baseline names run too: a baseline entry is
+                // only stale when its rule ran.
+                let text = std::fs::read_to_string(&baseline).unwrap();
+                let mut select = vec![id.clone()];
+                select.extend(
+                    Baseline::parse(&text, "baseline.json")
+                        .unwrap()
+                        .entries
+                        .into_iter()
+                        .map(|entry| entry.rule),
+                );
+                let options = EngineOptions {
+                    select,
+                    ..EngineOptions::default()
+                };
+                let engine = Engine::new(engine.config().clone(), options).unwrap();
+                findings_json(&engine, &inputs, Some(&baseline))
+            } else {
+                findings_json(&engine, &inputs, None)
+            };
             let count = findings.as_array().unwrap().len();
             if expect_findings {
                 assert!(count > 0, "{id}/{name}: expected findings, got none");
@@ -157,6 +195,7 @@ fn rule_examples_fail_and_pass() {
                     name: "example.yaml".into(),
                     text: text.into(),
                 }],
+                None,
             )
         };
         let bad = run(&meta.bad);

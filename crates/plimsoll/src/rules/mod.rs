@@ -13,6 +13,7 @@
 //! - **set** rules see every object of one environment through an
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
+pub(crate) mod baseline_stale;
 mod context;
 mod duplicate_resource;
 mod image_digest;
@@ -189,6 +190,7 @@ pub fn builtin() -> Vec<Rule> {
         image_digest::rule(),
         image_latest::rule(),
         plaintext_secret::rule(),
+        baseline_stale::rule(),
     ]
 }
 

@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint and validate manifests (files, directories, or `-` for stdin).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules: id, category, default severity, summary.
     Rules(RulesArgs),
     /// Explain a rule: rationale, examples, how to fix and ignore it.
@@ -37,6 +37,8 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff), as installed from docs/plimsoll.1.
+    Manpage,
 }
 
 /// Flags of `plimsoll check`.
@@ -74,9 +76,31 @@ pub struct CheckArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Print findings only: no summary line.
+    /// Print findings only: no summary line, no progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Hide the findings recorded in this baseline file; report entries
+    /// that match nothing any more as `baseline-stale`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file (and report them as
+    /// baselined, so the run passes).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Render this Kustomize directory (`kustomize build`, else `kubectl
+    /// kustomize`) and check the output, reported under DIR. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Vec<PathBuf>,
+    /// Render this Helm chart (`helm template CHART`) and check the output,
+    /// reported under CHART.
+    #[arg(long, value_name = "CHART")]
+    pub helm: Option<String>,
+    /// Values file for `--helm` (repeatable, in order).
+    #[arg(long = "values", short = 'f', value_name = "FILE", requires = "helm")]
+    pub helm_values: Vec<PathBuf>,
+    /// `--set key=value` for `--helm` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", requires = "helm")]
+    pub helm_set: Vec<String>,
 }
 
 /// Flags of `plimsoll rules`.
@@ -94,6 +118,12 @@ pub enum Format {
     Human,
     /// The stable JSON report.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for GitLab, Jenkins and other CI test reports.
+    Junit,
+    /// GitHub Actions workflow commands (pull-request annotations).
+    Github,
 }
 
 /// Formats of the rule list.

@@ -38,6 +38,9 @@ pub struct EngineOptions {
     pub jobs: Option<usize>,
     /// Parser limits.
     pub limits: Limits,
+    /// Files never read as manifests, wherever the walk meets them (the
+    /// baseline file, say).
+    pub skip_files: Vec<std::path::PathBuf>,
     /// Told how many files have loaded, out of how many, as loading goes.
     pub progress: Option<Progress>,
 }
@@ -263,7 +266,7 @@ impl Engine {
                 }
             })?),
         };
-        let filter = PathFilter::new(&config)?;
+        let filter = PathFilter::new(&config, &options.skip_files)?;
         Ok(Engine {
             config,
             rules,

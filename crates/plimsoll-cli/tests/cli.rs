@@ -391,3 +391,34 @@ fn the_baseline_file_is_not_checked() {
         assert_eq!(report["findings"], Value::Array(Vec::new()));
     }
 }
+
+/// The `[dependencies]` section of a manifest, one line per dependency.
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let section = text
+        .split("\n[dependencies]\n")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    let mut lines: Vec<String> = section
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| line.replace("\"../plimsoll\"", "\"crates/plimsoll\""))
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The root package that pre-commit installs builds the CLI's sources, so
+/// it needs the CLI's dependencies.
+#[test]
+fn the_pre_commit_package_has_the_cli_dependencies() {
+    assert_eq!(
+        dependencies(&repo().join("Cargo.toml")),
+        dependencies(&repo().join("crates/plimsoll-cli/Cargo.toml")),
+        "copy crates/plimsoll-cli's [dependencies] into the root Cargo.toml"
+    );
+}

@@ -1,0 +1,38 @@
+//! The user documentation in `docs/` matches the code.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// `docs/configuration.md` has one `### \`key.path\`` heading per key the
+/// config parser knows (`KNOWN_KEYS`, which the JSON schema is tested
+/// against), and no other.
+#[test]
+fn the_configuration_reference_documents_every_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let documented: BTreeSet<String> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("### `"))
+        .map(|rest| rest.trim_end_matches('`').to_owned())
+        .collect();
+    let known: BTreeSet<String> = plimsoll::config::KNOWN_KEYS
+        .iter()
+        .flat_map(|(section, keys)| {
+            keys.iter().map(move |key| {
+                if section.is_empty() {
+                    (*key).to_owned()
+                } else {
+                    format!("{section}.{key}")
+                }
+            })
+        })
+        .collect();
+    let missing: Vec<_> = known.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&known).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "docs/configuration.md: undocumented keys {missing:?}; documented keys the parser does not know {unknown:?}"
+    );
+}

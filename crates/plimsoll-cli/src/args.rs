@@ -7,7 +7,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Policy linter and manifest validator for Kubernetes config repositories.
 #[derive(Debug, Parser)]
-#[command(name = "plimsoll", version, about, arg_required_else_help = true)]
+#[command(
+    name = "plimsoll",
+    bin_name = "plimsoll",
+    version,
+    about,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

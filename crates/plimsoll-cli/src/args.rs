@@ -7,7 +7,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Policy linter and manifest validator for Kubernetes config repositories.
 #[derive(Debug, Parser)]
-#[command(name = "plimsoll", version, about, arg_required_else_help = true)]
+#[command(
+    name = "plimsoll",
+    bin_name = "plimsoll",
+    version,
+    about,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -18,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint and validate manifests (files, directories, or `-` for stdin).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Check that promoting one environment to another is allowed and that
     /// the target runs only images the source runs.
     Promote(PromoteArgs),
@@ -42,6 +48,8 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff), as installed from docs/plimsoll.1.
+    Manpage,
 }
 
 /// Flags of `plimsoll check`.
@@ -79,9 +87,31 @@ pub struct CheckArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Print findings only: no summary line.
+    /// Print findings only: no summary line, no progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Hide the findings recorded in this baseline file; report entries
+    /// that match nothing any more as `baseline-stale`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file (and report them as
+    /// baselined, so the run passes).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Render this Kustomize directory (`kustomize build`, else `kubectl
+    /// kustomize`) and check the output, reported under DIR. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub kustomize: Vec<PathBuf>,
+    /// Render this Helm chart (`helm template CHART`) and check the output,
+    /// reported under CHART.
+    #[arg(long, value_name = "CHART")]
+    pub helm: Option<String>,
+    /// Values file for `--helm` (repeatable, in order).
+    #[arg(long = "values", short = 'f', value_name = "FILE", requires = "helm")]
+    pub helm_values: Vec<PathBuf>,
+    /// `--set key=value` for `--helm` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", requires = "helm")]
+    pub helm_set: Vec<String>,
 }
 
 /// Flags of `plimsoll promote`.
@@ -163,6 +193,12 @@ pub enum Format {
     Human,
     /// The stable JSON report.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for GitLab, Jenkins and other CI test reports.
+    Junit,
+    /// GitHub Actions workflow commands (pull-request annotations).
+    Github,
 }
 
 /// Formats of the rule list.

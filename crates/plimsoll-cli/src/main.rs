@@ -4,16 +4,19 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod render_tool;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{CommandFactory, Parser};
+use plimsoll::baseline::Baseline;
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
-use plimsoll::render::{human, json, matrix as matrix_render};
+use plimsoll::render::{github, human, json, junit, matrix as matrix_render, sarif};
 use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
-use plimsoll::{Config, Engine, EngineOptions, Input, Severity};
+use plimsoll::{Config, Engine, EngineOptions, Input, Progress, Report, Severity};
 use serde_json::json;
 
 use args::{
@@ -37,7 +40,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Promote(args) => promote(&args),
         Command::Matrix(args) => matrix(&args),
         Command::Rules(args) => list_rules(&args),
@@ -47,7 +50,47 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             clap_complete::generate(shell, &mut Cli::command(), "plimsoll", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Manpage => {
+            let mut page = Vec::new();
+            manpage(&mut page).map_err(|error| format!("cannot render the man page: {error}"))?;
+            write_output(None, &page)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The man page: the command, then the synopsis and options of each
+/// subcommand (`docs/plimsoll.1` is this output; a test keeps it current).
+fn manpage(out: &mut dyn Write) -> io::Result<()> {
+    let command = Cli::command();
+    clap_mangen::Man::new(command.clone()).render(out)?;
+    for sub in command.get_subcommands() {
+        writeln!(out, ".SH \"PLIMSOLL {}\"", sub.get_name().to_uppercase())?;
+        let sub = sub.clone().bin_name(format!("plimsoll {}", sub.get_name()));
+        let man = clap_mangen::Man::new(sub);
+        man.render_description_section(out)?;
+        man.render_synopsis_section(out)?;
+        man.render_options_section(out)?;
+    }
+    Ok(())
+}
+
+/// Runs with more files than this show a progress bar (on a terminal).
+const PROGRESS_MIN_FILES: usize = 2000;
+
+/// A progress bar on stderr while files load: only on a terminal, only for
+/// the human format, never with `--quiet`, and only once the run turns out
+/// to have more than [`PROGRESS_MIN_FILES`] files.
+fn progress_bar(args: &CheckArgs) -> Option<indicatif::ProgressBar> {
+    if args.quiet || args.format != Format::Human || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} checking {pos}/{len} files {wide_bar}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
 }
 
 fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
@@ -67,18 +110,43 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let config = load_config(args.config.as_deref())?;
+    let bar = progress_bar(&args);
+    let progress = bar.clone().map(|bar| {
+        Progress(Arc::new(move |done: usize, total: usize| {
+            if total > PROGRESS_MIN_FILES {
+                if bar.is_hidden() {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                }
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            }
+        }) as Arc<dyn Fn(usize, usize) + Send + Sync>)
+    });
     let options = EngineOptions {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         environment: args.env.clone(),
         jobs: args.jobs.map(usize::from),
+        progress,
+        skip_files: args
+            .baseline
+            .iter()
+            .chain(&args.write_baseline)
+            .cloned()
+            .collect(),
         ..EngineOptions::default()
     };
     let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
     let inputs = inputs(&args)?;
-    let report = engine.check(&inputs).map_err(|error| error.to_string())?;
+    let checked = engine.check(&inputs);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let mut report = checked.map_err(|error| error.to_string())?;
+    apply_baseline(&args, &engine, &mut report)?;
     emit(
         &report,
+        &engine,
         &Emit {
             format: args.format,
             output: args.output.as_deref(),
@@ -99,7 +167,7 @@ struct Emit<'a> {
 }
 
 /// Renders a report (of `check` or `promote`) and chooses the exit code.
-fn emit(report: &plimsoll::Report, how: &Emit<'_>) -> Result<ExitCode, String> {
+fn emit(report: &Report, engine: &Engine, how: &Emit<'_>) -> Result<ExitCode, String> {
     let to_terminal = how.output.is_none() && io::stdout().is_terminal();
     let color = match how.color {
         ColorChoice::Always => true,
@@ -117,6 +185,9 @@ fn emit(report: &plimsoll::Report, how: &Emit<'_>) -> Result<ExitCode, String> {
             &mut buffer,
         ),
         Format::Json => json::render(report, &mut buffer),
+        Format::Sarif => sarif::render(report, engine.rules(), &mut buffer),
+        Format::Junit => junit::render(report, &mut buffer),
+        Format::Github => github::render(report, &mut buffer),
     };
     written.map_err(|error| format!("cannot render the report: {error}"))?;
     write_output(how.output, &buffer)?;
@@ -146,6 +217,7 @@ fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
         .map_err(|error| error.to_string())?;
     emit(
         &report,
+        &engine,
         &Emit {
             format: args.format,
             output: args.output.as_deref(),
@@ -186,8 +258,35 @@ fn path_inputs(paths: &[PathBuf]) -> Vec<Input> {
     }
 }
 
+/// `--write-baseline` records the findings (which then count as
+/// baselined); `--baseline` hides the recorded ones.
+fn apply_baseline(args: &CheckArgs, engine: &Engine, report: &mut Report) -> Result<(), String> {
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_report(report);
+        std::fs::write(path, baseline.to_json())
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        if !args.quiet {
+            eprintln!(
+                "wrote {} baseline entries for {} findings to {}",
+                baseline.entries.len(),
+                report.findings.len(),
+                path.display()
+            );
+        }
+        baseline.apply(report, engine);
+    } else if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read the baseline {}: {error}", path.display()))?;
+        let name = path.to_string_lossy().replace('\\', "/");
+        let baseline = Baseline::parse(&text, &name).map_err(|error| error.to_string())?;
+        baseline.apply(report, engine);
+    }
+    Ok(())
+}
+
 fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
-    let paths = if args.paths.is_empty() {
+    let rendered = rendered_inputs(args)?;
+    let paths = if args.paths.is_empty() && rendered.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
@@ -212,6 +311,39 @@ fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
         } else {
             inputs.push(Input::Path(path));
         }
+    }
+    inputs.extend(rendered);
+    Ok(inputs)
+}
+
+/// The output of `--kustomize` and `--helm`, each as one in-memory file
+/// named by the directory or chart.
+fn rendered_inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
+    let mut inputs = Vec::new();
+    let path_variable = std::env::var_os("PATH");
+    for dir in &args.kustomize {
+        if !dir.is_dir() {
+            return Err(format!("--kustomize: {} is not a directory", dir.display()));
+        }
+        let invocation = render_tool::kustomize_invocation(dir, path_variable.as_deref())
+            .ok_or_else(|| {
+                "--kustomize: neither `kustomize` nor `kubectl` is installed (or on PATH); \
+install one, or render yourself and pipe the output: `kustomize build DIR | plimsoll check -`"
+                    .to_owned()
+            })?;
+        let text = render_tool::run(&invocation, "--kustomize")?;
+        inputs.push(Input::Text {
+            name: render_tool::attribution(&dir.to_string_lossy()),
+            text,
+        });
+    }
+    if let Some(chart) = &args.helm {
+        let invocation = render_tool::helm_invocation(chart, &args.helm_values, &args.helm_set);
+        let text = render_tool::run(&invocation, "--helm")?;
+        inputs.push(Input::Text {
+            name: render_tool::attribution(chart),
+            text,
+        });
     }
     Ok(inputs)
 }

@@ -266,7 +266,7 @@ fn usage_errors_exit_2() {
             "unknown rule `image-digets` in --select (did you mean `image-digest`?)",
         ),
         (&["check", "--env", "qa", "."], "unknown environment `qa`"),
-        (&["check", "docs"], "no input"),
+        (&["check", "crates/plimsoll-cli/src"], "no input"),
         (&["explain", "no-such-rule"], "unknown rule `no-such-rule`"),
         (&["check", "--jobs", "0", "."], "invalid value '0'"),
     ];

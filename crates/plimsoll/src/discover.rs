@@ -64,11 +64,13 @@ pub struct MissingPath {
 pub(crate) struct PathFilter {
     excluded: GlobSet,
     root: Option<PathBuf>,
-    config_file: Option<PathBuf>,
+    /// The config file and the files the options name (the baseline), as
+    /// absolute paths.
+    never_read: Vec<PathBuf>,
 }
 
 impl PathFilter {
-    pub(crate) fn new(config: &Config) -> Result<PathFilter, ConfigError> {
+    pub(crate) fn new(config: &Config, skip_files: &[PathBuf]) -> Result<PathFilter, ConfigError> {
         let mut builder = GlobSetBuilder::new();
         for pattern in config.exclude.iter().chain(&config.policies) {
             let glob = GlobBuilder::new(pattern)
@@ -93,14 +95,16 @@ impl PathFilter {
         let root = config
             .root()
             .map(|root| std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
-        let config_file = config
+        let never_read = config
             .path
-            .as_ref()
-            .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()));
+            .iter()
+            .chain(skip_files)
+            .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()))
+            .collect();
         Ok(PathFilter {
             excluded,
             root,
-            config_file,
+            never_read,
         })
     }
 
@@ -111,7 +115,7 @@ impl PathFilter {
             return true;
         }
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        if self.config_file.as_deref() == Some(absolute.as_path()) {
+        if self.never_read.contains(&absolute) {
             return true;
         }
         match self

@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use crate::config::{edit_distance, Config, ConfigError, RequireDigest};
 use crate::discover::{discover, Input, MissingPath, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
-use crate::finding::{Finding, ResourceRef, Severity, Summary};
+use crate::finding::{
+    CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
+};
 use crate::load::{load_all, problem_rule, FileKind, LoadedFile};
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{
@@ -36,6 +38,22 @@ pub struct EngineOptions {
     pub jobs: Option<usize>,
     /// Parser limits.
     pub limits: Limits,
+    /// Files never read as manifests, wherever the walk meets them (the
+    /// baseline file, say).
+    pub skip_files: Vec<std::path::PathBuf>,
+    /// Told how many files have loaded, out of how many, as loading goes.
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback: called with `(files loaded, files to load)` from the
+/// worker threads as each file is read and parsed (so it must be cheap).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Progress(..)")
+    }
 }
 
 /// Why an engine could not be built.
@@ -89,6 +107,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Counts.
     pub summary: Summary,
+    /// Findings hidden by suppressions or a baseline (counted in
+    /// `summary.suppressed`), in the same order as `findings`.
+    pub suppressed: Vec<SuppressedFinding>,
+    /// Every file checked, in the order of `findings`, with its objects.
+    pub files: Vec<CheckedFile>,
     sources: BTreeMap<String, Arc<str>>,
 }
 
@@ -96,6 +119,26 @@ impl Report {
     /// The text of a file that has findings (for snippets).
     pub fn source_text(&self, file: &str) -> Option<&str> {
         self.sources.get(file).map(|text| &**text)
+    }
+
+    /// Recounts `summary.errors`, `warnings`, `infos` and `suppressed` from
+    /// `findings` and `suppressed` (after a baseline moved findings, say).
+    pub fn recount(&mut self) {
+        let mut summary = Summary {
+            files: self.summary.files,
+            documents: self.summary.documents,
+            suppressed: self.suppressed.len(),
+            ..Summary::default()
+        };
+        for finding in &self.findings {
+            summary.count(finding.severity);
+        }
+        self.summary = summary;
+    }
+
+    /// Keeps the text of a file so that renderers can show snippets of it.
+    pub fn add_source(&mut self, file: &str, text: Arc<str>) {
+        self.sources.entry(file.to_owned()).or_insert(text);
     }
 
     /// Whether any finding is at or above `threshold` (`None`: never).
@@ -124,6 +167,7 @@ pub struct Engine {
     filter: PathFilter,
     jobs: Option<usize>,
     limits: Limits,
+    progress: Option<Progress>,
 }
 
 impl Engine {
@@ -222,7 +266,7 @@ impl Engine {
                 }
             })?),
         };
-        let filter = PathFilter::new(&config)?;
+        let filter = PathFilter::new(&config, &options.skip_files)?;
         Ok(Engine {
             config,
             rules,
@@ -232,6 +276,7 @@ impl Engine {
             filter,
             jobs: options.jobs,
             limits: options.limits,
+            progress: options.progress,
         })
     }
 
@@ -253,6 +298,14 @@ impl Engine {
     /// Whether a rule runs in this engine.
     pub fn is_enabled(&self, rule: &str) -> bool {
         self.policies.contains_key(rule)
+    }
+
+    /// The severity a finding of an enabled rule gets when the rule does not
+    /// choose one itself: the configured override, else the rule default.
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        self.policies
+            .get(rule)
+            .map(|policy| policy.severity.unwrap_or(policy.default_severity))
     }
 
     /// Checks files, directories and in-memory texts.
@@ -289,7 +342,7 @@ impl Engine {
         if candidates.is_empty() {
             return Err(CheckError::NoInput);
         }
-        let mut files = load_all(candidates, &self.limits);
+        let mut files = load_all(candidates, &self.limits, self.progress.as_ref());
         let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
         let path_environments: Vec<Option<EnvId>> = file_paths
             .iter()
@@ -538,6 +591,7 @@ impl Engine {
         };
         let mut directives: HashMap<FileId, Directives> = HashMap::new();
         let mut findings = Vec::with_capacity(pending.len());
+        let mut suppressed = Vec::new();
         let mut sources = BTreeMap::new();
         for item in pending {
             let Some(policy) = self.policies.get(item.rule.as_ref()) else {
@@ -556,20 +610,25 @@ impl Engine {
                 .object
                 .and_then(|id| objects.get(id.0))
                 .is_some_and(|object| annotation_suppresses(object, &item.rule));
-            if by_annotation || file_directives.suppresses(&item.rule, item.span.start.line) {
-                summary.suppressed += 1;
-                continue;
-            }
+            let suppressed_by = if by_annotation {
+                Some(SuppressedBy::Annotation)
+            } else if file_directives.suppresses(&item.rule, item.span.start.line) {
+                Some(SuppressedBy::Comment)
+            } else {
+                None
+            };
             let severity = policy
                 .severity
                 .or(item.severity)
                 .unwrap_or(policy.default_severity);
-            summary.count(severity);
             let file = file_paths.get(item.file.0).cloned().unwrap_or_default();
-            if let Some(text) = text {
-                sources.entry(file.clone()).or_insert(text);
+            if suppressed_by.is_none() {
+                summary.count(severity);
+                if let Some(text) = text {
+                    sources.entry(file.clone()).or_insert(text);
+                }
             }
-            findings.push(Finding {
+            let finding = Finding {
                 rule: item.rule,
                 severity,
                 message: item.message,
@@ -584,12 +643,33 @@ impl Engine {
                     .and_then(|id| self.environments.get(id))
                     .map(|environment| environment.name.clone()),
                 path: item.path.filter(|path| !path.is_empty()),
-            });
+            };
+            match suppressed_by {
+                Some(by) => suppressed.push(SuppressedFinding { finding, by }),
+                None => findings.push(finding),
+            }
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        summary.suppressed = suppressed.len();
+        let mut files: Vec<CheckedFile> = file_paths
+            .iter()
+            .map(|path| CheckedFile {
+                path: path.clone(),
+                resources: Vec::new(),
+            })
+            .collect();
+        for object in objects {
+            if let Some(file) = files.get_mut(object.file.0) {
+                file.resources.push(object.identity.to_ref());
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         Report {
             findings,
             summary,
+            suppressed,
+            files,
             sources,
         }
     }

@@ -150,3 +150,34 @@ impl Summary {
         }
     }
 }
+
+/// What hid a suppressed finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SuppressedBy {
+    /// The object's `plimsoll.dev/ignore` annotation.
+    Annotation,
+    /// A `# plimsoll: ignore[...]` or `ignore-file[...]` comment.
+    Comment,
+    /// An entry of the `--baseline` file.
+    Baseline,
+}
+
+/// A finding that a suppression or the baseline hid; kept so that formats
+/// which record suppressions (SARIF) can show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressedFinding {
+    /// The finding, as it would have been reported.
+    pub finding: Finding,
+    /// What hid it.
+    pub by: SuppressedBy,
+}
+
+/// A file that was checked, with the objects found in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckedFile {
+    /// The file, as given (as [`Finding::file`]).
+    pub path: String,
+    /// The Kubernetes objects it holds, in document order.
+    pub resources: Vec<ResourceRef>,
+}

@@ -42,6 +42,7 @@
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod baseline;
 pub mod config;
 mod discover;
 mod engine;
@@ -58,6 +59,8 @@ pub mod yaml;
 
 pub use config::{Config, ConfigError};
 pub use discover::{Input, MissingPath};
-pub use engine::{CheckError, Engine, EngineError, EngineOptions, Report};
-pub use finding::{Finding, ResourceRef, Severity, Summary};
+pub use engine::{CheckError, Engine, EngineError, EngineOptions, Progress, Report};
+pub use finding::{
+    CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
+};
 pub use load::FileKind;

@@ -6,11 +6,13 @@
 //! `{{` that does not parse) is a note for `unrendered-template`; everything
 //! else is parsed into spanned documents.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::discover::{Candidate, Origin};
+use crate::engine::Progress;
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
 use crate::yaml::{parse_stream, Limits, ProblemKind, RawDocument};
 
@@ -77,10 +79,22 @@ pub(crate) struct LoadedFile {
     pub note: Option<FileNote>,
 }
 
-pub(crate) fn load_all(candidates: Vec<Candidate>, limits: &Limits) -> Vec<LoadedFile> {
+pub(crate) fn load_all(
+    candidates: Vec<Candidate>,
+    limits: &Limits,
+    progress: Option<&Progress>,
+) -> Vec<LoadedFile> {
+    let total = candidates.len();
+    let loaded = AtomicUsize::new(0);
     candidates
         .into_par_iter()
-        .map(|candidate| load(candidate, limits))
+        .map(|candidate| {
+            let file = load(candidate, limits);
+            if let Some(Progress(report)) = progress {
+                report(loaded.fetch_add(1, Ordering::Relaxed) + 1, total);
+            }
+            file
+        })
         .collect()
 }
 

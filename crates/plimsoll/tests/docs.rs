@@ -1,4 +1,4 @@
-//! Generated documentation stays in step with the code.
+//! The documentation in `docs/` stays in step with the code.
 //!
 //! `docs/rules.md` is generated from rule metadata; when a rule changes,
 //! regenerate it with `PLIMSOLL_UPDATE_DOCS=1 cargo test -p plimsoll --test docs`
@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 #[test]
@@ -19,5 +20,37 @@ fn the_rules_reference_is_current() {
     assert!(
         committed == generated,
         "docs/rules.md is stale: run `PLIMSOLL_UPDATE_DOCS=1 cargo test -p plimsoll --test docs`"
+    );
+}
+
+/// `docs/configuration.md` has one `### \`key.path\`` heading per key the
+/// config parser knows (`KNOWN_KEYS`, which the JSON schema is tested
+/// against), and no other.
+#[test]
+fn the_configuration_reference_documents_every_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let documented: BTreeSet<String> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("### `"))
+        .map(|rest| rest.trim_end_matches('`').to_owned())
+        .collect();
+    let known: BTreeSet<String> = plimsoll::config::KNOWN_KEYS
+        .iter()
+        .flat_map(|(section, keys)| {
+            keys.iter().map(move |key| {
+                if section.is_empty() {
+                    (*key).to_owned()
+                } else {
+                    format!("{section}.{key}")
+                }
+            })
+        })
+        .collect();
+    let missing: Vec<_> = known.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&known).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "docs/configuration.md: undocumented keys {missing:?}; documented keys the parser does not know {unknown:?}"
     );
 }

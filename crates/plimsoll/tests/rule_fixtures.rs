@@ -3,7 +3,9 @@
 //! - `fail*.yaml` / `fail*.json` (or a `fail*/` directory of files checked
 //!   together) must give at least one finding of that rule, and only of it;
 //! - `pass*` fixtures must give none;
-//! - a `.plimsoll.yaml` in the rule's folder configures both.
+//! - a `.plimsoll.yaml` in the rule's folder configures both;
+//! - a `baseline.json` at the top of a fixture directory is not an input
+//!   but a baseline applied to the report (for `baseline-stale`).
 //!
 //! A fixture directory may hold its own `.plimsoll.yaml` (it replaces the
 //! rule folder's) and, for the promotion rules, a `PROMOTE` file naming the
@@ -19,6 +21,7 @@
 
 use std::path::{Path, PathBuf};
 
+use plimsoll::baseline::Baseline;
 use plimsoll::render::json;
 use plimsoll::{Config, Engine, EngineOptions, Input};
 
@@ -41,9 +44,14 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
     if fixture.is_dir() {
         for entry in sorted_entries(fixture) {
             let name = entry.file_name().unwrap().to_string_lossy().into_owned();
-            // Hidden files (`.plimsoll.yaml`, `.github/`), PROMOTE and
-            // CODEOWNERS configure the fixture; they are not inputs.
-            if name.starts_with('.') || name == "PROMOTE" || name == "CODEOWNERS" {
+            // Hidden files (`.plimsoll.yaml`, `.github/`), PROMOTE,
+            // CODEOWNERS and a top-level baseline.json configure the
+            // fixture; they are not inputs.
+            let configures = name.starts_with('.')
+                || name == "PROMOTE"
+                || name == "CODEOWNERS"
+                || (fixture == base && name == "baseline.json");
+            if configures {
                 continue;
             }
             inputs.extend(fixture_inputs(&entry, base));
@@ -60,8 +68,15 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
     inputs
 }
 
-fn findings_json(engine: &Engine, inputs: &[Input]) -> serde_json::Value {
-    report_json(&engine.check(inputs).unwrap())
+fn findings_json(engine: &Engine, inputs: &[Input], baseline: Option<&Path>) -> serde_json::Value {
+    let mut report = engine.check(inputs).unwrap();
+    if let Some(path) = baseline {
+        let text = std::fs::read_to_string(path).unwrap();
+        Baseline::parse(&text, "baseline.json")
+            .unwrap()
+            .apply(&mut report, engine);
+    }
+    report_json(&report)
 }
 
 fn report_json(report: &plimsoll::Report) -> serde_json::Value {
@@ -117,8 +132,27 @@ fn every_rule_fixture_reports_as_expected() {
                 let text = std::fs::read_to_string(&promote).unwrap();
                 let (from, to) = text.trim().split_once(' ').unwrap();
                 report_json(&engine.promote(from, to, &inputs).unwrap())
+            } else if fixture.join("baseline.json").is_file() {
+                let baseline = fixture.join("baseline.json");
+                // The rules the baseline names run too: a baseline entry is
+                // only stale when its rule ran.
+                let text = std::fs::read_to_string(&baseline).unwrap();
+                let mut select = vec![id.clone()];
+                select.extend(
+                    Baseline::parse(&text, "baseline.json")
+                        .unwrap()
+                        .entries
+                        .into_iter()
+                        .map(|entry| entry.rule),
+                );
+                let options = EngineOptions {
+                    select,
+                    ..EngineOptions::default()
+                };
+                let engine = Engine::new(engine.config().clone(), options).unwrap();
+                findings_json(&engine, &inputs, Some(&baseline))
             } else {
-                findings_json(engine, &inputs)
+                findings_json(engine, &inputs, None)
             };
             let count = findings.as_array().unwrap().len();
             if expect_findings {
@@ -194,6 +228,7 @@ fn rule_examples_fail_and_pass() {
                     name: "example.yaml".into(),
                     text: text.into(),
                 }],
+                None,
             )
         };
         let bad = run(&meta.bad);

@@ -1,6 +1,15 @@
 //! Renderers: a [`Report`](crate::Report) as text for people and as data for
 //! tools. Renderers write to any `io::Write`; they never print on their own.
+//!
+//! - [`human`]: diagnostics with snippets;
+//! - [`json`]: the stable, versioned JSON report;
+//! - [`sarif`]: SARIF 2.1.0 for code scanning;
+//! - [`junit`]: JUnit XML for CI test reports;
+//! - [`github`]: GitHub Actions workflow commands (annotations).
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod matrix;
+pub mod sarif;

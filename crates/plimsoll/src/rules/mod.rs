@@ -14,6 +14,7 @@
 //! - **set** rules see every object of one environment through an
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
+pub(crate) mod baseline_stale;
 mod codeowners;
 mod component_tags;
 mod container_resources;
@@ -260,6 +261,7 @@ pub fn builtin() -> Vec<Rule> {
         component_tags::rule(),
         codeowners::rule(),
         prometheus_rule::rule(),
+        baseline_stale::rule(),
     ]
 }
 

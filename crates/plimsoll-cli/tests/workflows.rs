@@ -1,0 +1,440 @@
+//! The `plimsoll` command in CI workflows: machine formats, baselines, the
+//! Kustomize and Helm helpers, the man page and the pre-commit package.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn plimsoll() -> Command {
+    Command::cargo_bin("plimsoll").unwrap()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "not JSON ({error}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: debug}
+spec:
+  containers:
+    - {name: shell, image: busybox:latest}
+";
+
+#[test]
+fn machine_formats_fail_like_the_human_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), POD).unwrap();
+    for format in ["sarif", "junit", "github", "json", "human"] {
+        let output = plimsoll()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "pod.yaml",
+                "--select",
+                "image-digest,image-latest",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(stdout.contains("image-latest"), "{format}: {stdout}");
+    }
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "pod.yaml",
+            "--select",
+            "image-digest,image-latest",
+            "--format",
+            "github",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with("::error file=pod.yaml,line=6,col="),
+        "{stdout}"
+    );
+    // No progress bar or summary in machine formats.
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn check_json(dir: &Path, extra: &[&str]) -> (Option<i32>, Value) {
+    let output = plimsoll()
+        .current_dir(dir)
+        .args(["check", "manifests", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (output.status.code(), json(&output))
+}
+
+/// Adopting a baseline on a real repository, then editing one file so that
+/// every line below moves, reports exactly the new finding.
+#[test]
+fn a_baseline_reports_only_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &repo().join("testdata/realworld/microservices-demo"),
+        &dir.path().join("manifests"),
+    );
+    let (code, before) = check_json(dir.path(), &[]);
+    assert_eq!(code, Some(1));
+    let adopted = before["findings"].as_array().unwrap().len();
+    assert!(adopted > 20, "{adopted}");
+
+    let (code, written) = check_json(dir.path(), &["--write-baseline", "baseline.json"]);
+    assert_eq!(code, Some(0), "{written:#}");
+    assert_eq!(written["findings"], Value::Array(Vec::new()));
+    assert_eq!(written["summary"]["suppressed"], adopted);
+
+    let (code, clean) = check_json(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(code, Some(0), "{clean:#}");
+    assert_eq!(clean["summary"]["suppressed"], adopted);
+
+    // Lines move (a comment block on top) and one new problem appears.
+    let edited = dir
+        .path()
+        .join("manifests/kubernetes-manifests/frontend.yaml");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    let text = format!(
+        "# Frontend of the shop.\n#\n# Owned by the web team.\n{}",
+        text.replacen("spec:\n", "spec:\n  # Scaled by the HPA.\n", 1)
+    );
+    std::fs::write(
+        &edited,
+        format!("{text}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: frontend-session}}\nstringData: {{key: s3cr3t}}\n"),
+    )
+    .unwrap();
+    let (code, after) = check_json(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(code, Some(1));
+    let findings = after["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "plaintext-secret");
+    assert_eq!(
+        findings[0]["file"],
+        "manifests/kubernetes-manifests/frontend.yaml"
+    );
+    assert_eq!(after["summary"]["suppressed"], adopted);
+
+    // Fixing a baselined finding makes its entry stale (info, exit 0).
+    std::fs::write(&edited, "").unwrap();
+    let (code, fixed) = check_json(dir.path(), &["--baseline", "baseline.json"]);
+    assert_eq!(code, Some(0));
+    let findings = fixed["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        assert_eq!(finding["rule"], "baseline-stale");
+        assert_eq!(finding["file"], "baseline.json");
+        assert_eq!(finding["severity"], "info");
+        assert!(finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("frontend.yaml"));
+    }
+    // A run on another part of the tree reports nothing stale.
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .args(["check", "manifests/release", "--format", "json"])
+        .args(["--baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(json(&output)["findings"], Value::Array(Vec::new()));
+}
+
+#[test]
+fn a_bad_baseline_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), POD).unwrap();
+    std::fs::write(
+        dir.path().join("baseline.json"),
+        "{\"version\": 1,\n \"oops\": []}",
+    )
+    .unwrap();
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .args(["check", "pod.yaml", "--baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("baseline.json:2:"), "{stderr}");
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .args(["check", "pod.yaml", "--baseline", "missing.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// `--kustomize` with the real `kustomize` or `kubectl` (required on CI
+/// machines): findings point at the overlay, whose path names the
+/// environment.
+#[test]
+fn kustomize_overlays_are_rendered_and_attributed() {
+    let overlays = repo().join("testdata/kustomize/shop/overlays");
+    let output = plimsoll()
+        .current_dir(&overlays)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "image-digest",
+            "--kustomize",
+            "staging",
+            "--kustomize",
+            "prod/",
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["summary"]["files"], 2);
+    let findings = report["findings"].as_array().unwrap();
+    // The prod overlay pins the image by digest; staging does not.
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = &findings[0];
+    assert_eq!(finding["rule"], "image-digest");
+    assert_eq!(finding["file"], "staging");
+    assert_eq!(finding["environment"], "staging");
+    assert_eq!(finding["resource"]["name"], "api-staging");
+    assert_eq!(finding["resource"]["namespace"], "shop-staging");
+    assert!(finding["message"].as_str().unwrap().contains("1.5.0-rc.1"));
+}
+
+#[test]
+fn a_failed_kustomize_render_is_a_usage_error_with_its_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources: [missing.yaml]\n",
+    )
+    .unwrap();
+    let output = plimsoll()
+        .args(["check", "--kustomize"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--kustomize: `"), "{stderr}");
+    assert!(stderr.contains("missing.yaml"), "{stderr}");
+}
+
+#[test]
+fn missing_renderers_are_usage_errors() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = plimsoll()
+        .env("PATH", empty.path())
+        .args(["check", "--helm", "charts/shop"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("`helm` is not installed"), "{stderr}");
+
+    let output = plimsoll()
+        .env("PATH", empty.path())
+        .arg("check")
+        .arg("--kustomize")
+        .arg(repo().join("testdata/kustomize/shop/overlays/prod"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("neither `kustomize` nor `kubectl` is installed"),
+        "{stderr}"
+    );
+}
+
+/// A stand-in `helm` that records its arguments and prints a rendered
+/// chart, or fails like helm does.
+#[cfg(unix)]
+fn fake_helm(dir: &Path, fail: bool) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    let script = if fail {
+        "#!/bin/sh\necho 'Error: values.yaml: mapping values are not allowed' >&2\nexit 1\n"
+            .to_owned()
+    } else {
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\ncat <<'EOF'\n---\n# Source: shop/templates/pod.yaml\n{POD}EOF\n",
+            dir.join("args.txt").display()
+        )
+    };
+    let path = dir.join("helm");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The stand-in first, then the usual PATH for `cat` and `printf`.
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&inherited));
+    std::env::join_paths(dirs).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn helm_charts_are_rendered_with_values_and_sets() {
+    let bin = tempfile::tempdir().unwrap();
+    let path = fake_helm(bin.path(), false);
+    let output = plimsoll()
+        .env("PATH", path)
+        .args(["check", "--format", "json", "--helm", "charts/shop/"])
+        .args(["-f", "values.yaml", "--values", "values-prod.yaml"])
+        .args(["--set", "image.tag=1.2.3", "--set", "a=b,c=d"])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let args = std::fs::read_to_string(bin.path().join("args.txt")).unwrap();
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        [
+            "template",
+            "charts/shop/",
+            "--values",
+            "values.yaml",
+            "--values",
+            "values-prod.yaml",
+            "--set",
+            "image.tag=1.2.3",
+            "--set",
+            "a=b,c=d"
+        ]
+    );
+    let finding = &report["findings"][0];
+    assert_eq!(finding["file"], "charts/shop");
+    assert_eq!(finding["source"], "shop/templates/pod.yaml");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_failed_helm_render_is_a_usage_error_with_its_stderr() {
+    let bin = tempfile::tempdir().unwrap();
+    let path = fake_helm(bin.path(), true);
+    let output = plimsoll()
+        .env("PATH", path)
+        .args(["check", "--helm", "charts/shop"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("`helm template charts/shop` failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("mapping values are not allowed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn values_need_a_chart() {
+    let output = plimsoll()
+        .args(["check", "-f", "values.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// `docs/plimsoll.1` is what `plimsoll manpage` prints; regenerate it with
+/// `cargo run -q -p plimsoll-cli -- manpage > docs/plimsoll.1`.
+#[test]
+fn the_committed_man_page_is_current() {
+    let output = plimsoll().arg("manpage").output().unwrap();
+    assert!(output.status.success());
+    let committed = std::fs::read(repo().join("docs/plimsoll.1")).unwrap();
+    assert!(
+        committed == output.stdout,
+        "docs/plimsoll.1 is stale: run `cargo run -q -p plimsoll-cli -- manpage > docs/plimsoll.1`"
+    );
+}
+
+/// The baseline file sits in the repository, yet is never read as a
+/// manifest.
+#[test]
+fn the_baseline_file_is_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), POD).unwrap();
+    for flag in ["--write-baseline", "--baseline"] {
+        let output = plimsoll()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json", flag, "plimsoll-baseline.json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{flag}");
+        let report = json(&output);
+        assert_eq!(report["summary"]["files"], 1, "{flag}: {report:#}");
+        assert_eq!(report["findings"], Value::Array(Vec::new()));
+    }
+}
+
+/// The `[dependencies]` section of a manifest, one line per dependency.
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let section = text
+        .split("\n[dependencies]\n")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    let mut lines: Vec<String> = section
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| line.replace("\"../plimsoll\"", "\"crates/plimsoll\""))
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The root package that pre-commit installs builds the CLI's sources, so
+/// it needs the CLI's dependencies.
+#[test]
+fn the_pre_commit_package_has_the_cli_dependencies() {
+    assert_eq!(
+        dependencies(&repo().join("Cargo.toml")),
+        dependencies(&repo().join("crates/plimsoll-cli/Cargo.toml")),
+        "copy crates/plimsoll-cli's [dependencies] into the root Cargo.toml"
+    );
+}

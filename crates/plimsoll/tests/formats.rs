@@ -1,0 +1,437 @@
+//! The machine formats round-trip: SARIF validates against the official
+//! SARIF 2.1.0 schema (vendored in `schemas/sarif/`), JUnit parses as XML
+//! with every hostile string intact, and GitHub workflow commands parse
+//! back through the runner's escaping grammar.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::Path;
+
+use plimsoll::render::{github, junit, sarif};
+use plimsoll::source::{Position, Span};
+use plimsoll::{
+    CheckedFile, Config, Engine, EngineOptions, Finding, Input, Report, ResourceRef, Severity,
+};
+use serde_json::Value;
+
+const MANIFESTS: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: tools
+spec:
+  containers:
+    - name: shell
+      image: busybox:latest
+    - name: tools
+      # plimsoll: ignore[image-latest] a throwaway debug pod
+      image: nicolaka/netshoot
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+data:
+  password: aHVudGVyMg==
+";
+
+fn report() -> (Engine, Report) {
+    // The rules the expectations below are about; the guardrail packs have
+    // their own fixtures.
+    let options = EngineOptions {
+        select: [
+            "yaml-syntax",
+            "manifest-shape",
+            "image-digest",
+            "image-latest",
+            "plaintext-secret",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..EngineOptions::default()
+    };
+    let engine = Engine::new(Config::default(), options).unwrap();
+    let inputs = [
+        Input::Text {
+            name: "envs/prod/debug pod.yaml".into(),
+            text: MANIFESTS.into(),
+        },
+        Input::Text {
+            name: "broken.yaml".into(),
+            text: "a: [1,\n".into(),
+        },
+        Input::Text {
+            name: "clean.yaml".into(),
+            text: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n".into(),
+        },
+    ];
+    let report = engine.check(&inputs).unwrap();
+    (engine, report)
+}
+
+/// Text that breaks naive XML, workflow-command and JSON writers.
+const HOSTILE: &str =
+    "a<b>&c \"quoted\" 'single' ]]> <!-- %25 %0A 100% :,; \r\n second line \t tab \u{1}\u{1b}[31m é 漢字 😀";
+
+fn hostile_report() -> Report {
+    let resource = ResourceRef {
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: Some("ns,with:colons".into()),
+        name: HOSTILE.into(),
+    };
+    let file = format!("dir,with:colon/{}.yaml", "x%y");
+    let finding = Finding {
+        rule: "image-latest".into(),
+        severity: Severity::Warning,
+        message: HOSTILE.into(),
+        help: Some(HOSTILE.into()),
+        file: file.clone(),
+        span: Span {
+            start: Position {
+                line: 3,
+                column: 5,
+                offset: 20,
+            },
+            end: Position {
+                line: 3,
+                column: 9,
+                offset: 24,
+            },
+        },
+        document: 0,
+        source: Some(HOSTILE.into()),
+        resource: Some(resource.clone()),
+        environment: Some("prod".into()),
+        path: Some("/data/a~1b".into()),
+    };
+    let mut report = Report::default();
+    report.findings.push(finding);
+    report.files.push(CheckedFile {
+        path: file,
+        resources: vec![resource],
+    });
+    report.recount();
+    report
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/sarif/sarif-schema-2.1.0.json");
+    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // The published schema's `language` patterns (of `run` and
+    // `toolComponent`) have a stray `]`, which ECMA-262 regexes read as a
+    // literal but Rust's regex engines reject; escape it so the schema
+    // compiles (we never write `language`).
+    for owner in ["run", "toolComponent"] {
+        let pattern = &mut schema["definitions"][owner]["properties"]["language"]["pattern"];
+        assert_eq!(pattern, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
+        *pattern = Value::from("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$");
+    }
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid_sarif(log: &Value) {
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+}
+
+fn render_sarif(report: &Report, engine: &Engine) -> Value {
+    let mut out = Vec::new();
+    sarif::render(report, engine.rules(), &mut out).unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn sarif_is_valid_and_complete() {
+    let (engine, report) = report();
+    assert!(report.summary.suppressed >= 1, "{:?}", report.summary);
+    let log = render_sarif(&report, &engine);
+    assert_valid_sarif(&log);
+
+    let run = &log["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), engine.rules().len());
+    let digest = rules.iter().find(|r| r["id"] == "image-digest").unwrap();
+    assert_eq!(digest["defaultConfiguration"]["level"], "error");
+    assert!(digest["helpUri"]
+        .as_str()
+        .unwrap()
+        .ends_with("docs/rules.md#image-digest"));
+    assert!(!digest["shortDescription"]["text"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+    assert!(!digest["fullDescription"]["text"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+    assert!(digest["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .contains("## image-digest"));
+
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        report.findings.len() + report.suppressed.len()
+    );
+    let latest = results
+        .iter()
+        .find(|r| r["ruleId"] == "image-latest" && r["suppressions"].is_null())
+        .unwrap();
+    let index = latest["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "image-latest");
+    let location = &latest["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "envs/prod/debug%20pod.yaml"
+    );
+    assert_eq!(location["region"]["startLine"], 9);
+    assert_eq!(location["region"]["startColumn"], 14);
+    assert_eq!(location["region"]["endColumn"], 28);
+    assert_eq!(
+        latest["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "Pod tools/debug"
+    );
+    assert_eq!(
+        latest["partialFingerprints"]["plimsoll/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        16
+    );
+    let suppressed = results
+        .iter()
+        .find(|r| r["ruleId"] == "image-latest" && !r["suppressions"].is_null())
+        .unwrap();
+    assert_eq!(suppressed["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        suppressed["locations"][0]["physicalLocation"]["region"]["startLine"],
+        12
+    );
+    // A YAML error has a location but no resource.
+    let syntax = results
+        .iter()
+        .find(|r| r["ruleId"] == "yaml-syntax")
+        .unwrap();
+    assert!(syntax["locations"][0]["logicalLocations"].is_null());
+}
+
+#[test]
+fn sarif_keeps_hostile_text_and_stays_valid() {
+    let (engine, _) = report();
+    let log = render_sarif(&hostile_report(), &engine);
+    assert_valid_sarif(&log);
+    let result = &log["runs"][0]["results"][0];
+    assert!(result["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with(HOSTILE));
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "dir,with:colon/x%25y.yaml"
+    );
+}
+
+#[test]
+fn sarif_of_an_empty_report_is_valid() {
+    let (engine, _) = report();
+    let log = render_sarif(&Report::default(), &engine);
+    assert_valid_sarif(&log);
+    assert_eq!(log["runs"][0]["results"], Value::Array(Vec::new()));
+}
+
+/// What XML 1.0 can carry of `text`: control characters become U+FFFD.
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn render_junit(report: &Report) -> String {
+    let mut out = Vec::new();
+    junit::render(report, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn junit_has_a_suite_per_file_and_a_case_per_resource() {
+    let (_, report) = report();
+    let xml = render_junit(&report);
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(
+        root.attribute("failures").unwrap(),
+        report.findings.len().to_string()
+    );
+    let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
+    let names: Vec<&str> = suites
+        .iter()
+        .map(|s| s.attribute("name").unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["broken.yaml", "clean.yaml", "envs/prod/debug pod.yaml"]
+    );
+
+    let manifests = suites[2];
+    let cases: Vec<_> = manifests.children().filter(|n| n.is_element()).collect();
+    let case_names: Vec<&str> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
+    assert_eq!(case_names, ["Pod tools/debug", "Secret db"]);
+    let pod_failures: Vec<_> = cases[0]
+        .children()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    // image-digest and image-latest for busybox:latest, image-digest for
+    // netshoot; the second image-latest is suppressed by the comment.
+    assert_eq!(pod_failures.len(), 3);
+    let latest = pod_failures
+        .iter()
+        .find(|f| f.attribute("type") == Some("image-latest"))
+        .unwrap();
+    assert!(latest
+        .text()
+        .unwrap()
+        .starts_with("envs/prod/debug pod.yaml:9:14: error [image-latest]"));
+
+    // The clean file is a passing testcase; the broken one fails on its own name.
+    let clean_cases: Vec<_> = suites[1].children().filter(|n| n.is_element()).collect();
+    assert_eq!(clean_cases.len(), 1);
+    assert_eq!(
+        clean_cases[0].children().filter(|n| n.is_element()).count(),
+        0
+    );
+    let broken_case = suites[0].children().find(|n| n.is_element()).unwrap();
+    assert_eq!(broken_case.attribute("name"), Some("broken.yaml"));
+    assert!(broken_case.children().any(|n| n.has_tag_name("failure")));
+}
+
+#[test]
+fn junit_is_well_formed_for_hostile_text() {
+    let xml = render_junit(&hostile_report());
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let suite = document.root_element().first_element_child().unwrap();
+    assert_eq!(suite.attribute("name"), Some("dir,with:colon/x%y.yaml"));
+    let case = suite.first_element_child().unwrap();
+    assert_eq!(
+        case.attribute("name").unwrap(),
+        xml_safe(&format!("ConfigMap ns,with:colons/{HOSTILE}"))
+    );
+    let failure = case.first_element_child().unwrap();
+    assert_eq!(
+        failure.attribute("message").unwrap(),
+        xml_safe(&format!("warning [image-latest] {HOSTILE}"))
+    );
+    let text = failure.text().unwrap();
+    assert!(
+        text.contains(&xml_safe(&format!("help: {HOSTILE}"))),
+        "{text}"
+    );
+}
+
+/// Decodes escapes left to right, as the runner does.
+fn unescape(text: &str, escapes: &[(&str, char)]) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    'outer: while let Some(c) = rest.chars().next() {
+        for (escape, replacement) in escapes {
+            if let Some(after) = rest.strip_prefix(escape) {
+                out.push(*replacement);
+                rest = after;
+                continue 'outer;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Parses one workflow command as the Actions runner does: `::name
+/// key=value,...::data`, unescaping `%25`, `%0D`, `%0A` (and `%3A`, `%2C` in
+/// property values).
+fn parse_command(line: &str) -> (String, Vec<(String, String)>, String) {
+    let rest = line.strip_prefix("::").unwrap();
+    let (head, data) = rest.split_once("::").unwrap();
+    let (name, properties) = head.split_once(' ').unwrap_or((head, ""));
+    let unescape_data = |text: &str| unescape(text, &[("%25", '%'), ("%0D", '\r'), ("%0A", '\n')]);
+    let unescape_property = |text: &str| {
+        unescape(
+            text,
+            &[
+                ("%25", '%'),
+                ("%0D", '\r'),
+                ("%0A", '\n'),
+                ("%3A", ':'),
+                ("%2C", ','),
+            ],
+        )
+    };
+    let properties = properties
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap();
+            (key.to_owned(), unescape_property(value))
+        })
+        .collect();
+    (name.to_owned(), properties, unescape_data(data))
+}
+
+#[test]
+fn github_commands_parse_back() {
+    let report = hostile_report();
+    let mut out = Vec::new();
+    github::render(&report, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "a command never spans lines: {text:?}");
+    let (name, properties, data) = parse_command(lines[0]);
+    assert_eq!(name, "warning");
+    let get = |key: &str| {
+        properties
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(get("file"), Some("dir,with:colon/x%y.yaml"));
+    assert_eq!(get("line"), Some("3"));
+    assert_eq!(get("col"), Some("5"));
+    assert_eq!(get("endLine"), Some("3"));
+    assert_eq!(get("endColumn"), Some("9"));
+    assert_eq!(get("title"), Some("plimsoll [image-latest]"));
+    assert_eq!(data, format!("{HOSTILE}\nhelp: {HOSTILE}"));
+}
+
+#[test]
+fn github_levels_follow_severity() {
+    let (_, report) = report();
+    let mut out = Vec::new();
+    github::render(&report, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), report.findings.len());
+    for (line, finding) in text.lines().zip(&report.findings) {
+        let (name, _, data) = parse_command(line);
+        let expected = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        assert_eq!(name, expected);
+        assert!(data.starts_with(&finding.message));
+    }
+}

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules(args) => list_rules(&args),
         Command::Explain { rule } => explain(&rule),
         Command::Init { force } => init(force),
@@ -67,6 +67,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         ignore: args.ignore.clone(),
         environment: args.env.clone(),
         jobs: args.jobs.map(usize::from),
+        kubernetes_version: args.kubernetes_version.clone(),
+        schema_locations: args.schema_location.clone(),
+        no_schema: args.no_schema,
         ..EngineOptions::default()
     };
     let engine = Engine::new(config, options).map_err(|error| error.to_string())?;

@@ -18,6 +18,7 @@ use crate::rules::{
     self, manifest_shape, Check, DocumentContext, ObjectIndex, Rule, SetContext, Sink, Target,
     Violation,
 };
+use crate::schema::{resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{Position, Span};
 use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
@@ -36,6 +37,13 @@ pub struct EngineOptions {
     pub jobs: Option<usize>,
     /// Parser limits.
     pub limits: Limits,
+    /// Kubernetes version for schemas and deprecations (`--kubernetes-version`;
+    /// overrides the config's `kubernetesVersion`; default: newest bundled).
+    pub kubernetes_version: Option<String>,
+    /// `--schema-location`s: folders, files or kubeconform path templates.
+    pub schema_locations: Vec<String>,
+    /// `--no-schema`: turn off the `schema` and `schema-missing` rules.
+    pub no_schema: bool,
 }
 
 /// Why an engine could not be built.
@@ -65,6 +73,9 @@ pub enum EngineError {
     /// Two rules share an id.
     #[error("two rules have the id `{0}`")]
     DuplicateRule(String),
+    /// The Kubernetes version or a schema location is unusable.
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// Why a check could not run at all (every problem with the input itself is
@@ -124,6 +135,7 @@ pub struct Engine {
     filter: PathFilter,
     jobs: Option<usize>,
     limits: Limits,
+    schemas: Arc<SchemaCatalog>,
 }
 
 impl Engine {
@@ -178,7 +190,9 @@ impl Engine {
             let configured_off = setting.is_some_and(|setting| !setting.enabled);
             let digest_off = id == "image-digest"
                 && config.images.require_digest == RequireDigest::Everywhere(false);
-            if !selected || ignored || configured_off || digest_off {
+            let schema_off =
+                options.no_schema && (id == rules::schema::ID || id == rules::schema_missing::ID);
+            if !selected || ignored || configured_off || digest_off || schema_off {
                 continue;
             }
             let environments = match setting.filter(|setting| !setting.environments.is_empty()) {
@@ -223,6 +237,15 @@ impl Engine {
             })?),
         };
         let filter = PathFilter::new(&config)?;
+        let version = resolve_version(
+            options
+                .kubernetes_version
+                .as_deref()
+                .or(config.kubernetes_version.as_deref()),
+        )
+        .map_err(EngineError::Schema)?;
+        let schemas =
+            SchemaCatalog::new(version, &options.schema_locations).map_err(EngineError::Schema)?;
         Ok(Engine {
             config,
             rules,
@@ -232,6 +255,7 @@ impl Engine {
             filter,
             jobs: options.jobs,
             limits: options.limits,
+            schemas: Arc::new(schemas),
         })
     }
 
@@ -293,7 +317,10 @@ impl Engine {
         }
         self.resolve_environments(&mut objects, &path_environments);
 
-        let violations = self.run_document_rules(&objects);
+        // Run-wide pre-pass: the CRDs of the input validate its custom
+        // resources, whatever file or order they come in.
+        let schemas = RunSchemas::new(Arc::clone(&self.schemas), &objects);
+        let violations = self.run_document_rules(&objects, &schemas);
         let set_violations = self.run_set_rules(&objects, &file_paths);
         for (rule, violation) in violations.into_iter().chain(set_violations) {
             if let Some(object) = objects.get(violation.object.0) {
@@ -349,7 +376,11 @@ impl Engine {
         }
     }
 
-    fn run_document_rules<'r>(&'r self, objects: &[Object]) -> Vec<(&'r Rule, Violation)> {
+    fn run_document_rules<'r>(
+        &'r self,
+        objects: &[Object],
+        schemas: &RunSchemas,
+    ) -> Vec<(&'r Rule, Violation)> {
         objects
             .par_iter()
             .flat_map_iter(|object| {
@@ -358,6 +389,7 @@ impl Engine {
                     object,
                     environment,
                     config: &self.config,
+                    schemas,
                 };
                 let mut found = Vec::new();
                 for rule in &self.rules {

@@ -14,12 +14,15 @@
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
 mod context;
+mod deprecated_api;
 mod duplicate_resource;
 mod image_digest;
 mod image_latest;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
 mod plaintext_secret;
+pub(crate) mod schema;
+pub(crate) mod schema_missing;
 pub(crate) mod unrendered_template;
 pub(crate) mod yaml_duplicate_key;
 pub(crate) mod yaml_syntax;
@@ -189,6 +192,9 @@ pub fn builtin() -> Vec<Rule> {
         image_digest::rule(),
         image_latest::rule(),
         plaintext_secret::rule(),
+        schema::rule(),
+        schema_missing::rule(),
+        deprecated_api::rule(),
     ]
 }
 

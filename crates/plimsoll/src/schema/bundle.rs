@@ -77,13 +77,19 @@ pub(crate) fn crd_bundle() -> &'static [u8] {
     CRDS
 }
 
-/// Decompresses and parses a bundle.
-pub(crate) fn inflate(bytes: &[u8]) -> Result<Value, String> {
+/// Decompresses a bundle.
+pub(crate) fn inflate_text(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut text = Vec::with_capacity(bytes.len() * 16);
     GzDecoder::new(bytes)
         .read_to_end(&mut text)
         .map_err(|error| format!("corrupt schema bundle: {error}"))?;
-    serde_json::from_slice(&text).map_err(|error| format!("corrupt schema bundle: {error}"))
+    Ok(text)
+}
+
+/// Decompresses and parses a bundle.
+pub(crate) fn inflate(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(&inflate_text(bytes)?)
+        .map_err(|error| format!("corrupt schema bundle: {error}"))
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! and `v1beta1` (`spec.validation.openAPIV3Schema` for every version, or
 //! per-version schemas) are read. The conversion follows what the API
 //! server does with a structural schema:
-//! - `nullable: true` also allows `null`;
+//! - `null` is accepted for every field: where `nullable: true` it is a
+//!   value, elsewhere the API server prunes it (and applies the default)
+//!   rather than rejecting the object;
 //! - `x-kubernetes-int-or-string: true` allows an integer or a string;
 //! - unknown fields are errors (the API server's strict field validation)
 //!   wherever the schema lists `properties`, unless
@@ -144,15 +146,17 @@ fn convert(schema: &Value, strict: bool) -> Value {
         if !out.contains_key("anyOf") {
             out.insert(
                 "anyOf".to_owned(),
-                serde_json::json!([{"type": "integer"}, {"type": "string"}]),
+                serde_json::json!([{"type": "integer"}, {"type": "string"}, {"type": "null"}]),
             );
         }
     }
-    if flag("nullable") {
-        if let Some(Value::String(kind)) = out.get("type").cloned() {
-            out.insert("type".to_owned(), serde_json::json!([kind, "null"]));
-        }
-        if let Some(Value::Array(options)) = out.get_mut("enum") {
+    // `null` passes everywhere: allowed where `nullable: true`, and pruned
+    // (then defaulted) by the API server where not, instead of rejected.
+    if let Some(Value::String(kind)) = out.get("type").cloned() {
+        out.insert("type".to_owned(), serde_json::json!([kind, "null"]));
+    }
+    if let Some(Value::Array(options)) = out.get_mut("enum") {
+        if !options.contains(&Value::Null) {
             options.push(Value::Null);
         }
     }
@@ -190,6 +194,7 @@ mod tests {
         });
         let converted = convert_root(&schema);
         assert_eq!(converted["additionalProperties"], false);
+        assert_eq!(converted["type"], json!(["object", "null"]));
         assert_eq!(
             converted["properties"]["metadata"],
             json!({"type": "object"})
@@ -199,7 +204,7 @@ mod tests {
         assert_eq!(spec["additionalProperties"], false);
         assert_eq!(
             spec["properties"]["port"]["anyOf"],
-            json!([{"type": "integer"}, {"type": "string"}])
+            json!([{"type": "integer"}, {"type": "string"}, {"type": "null"}])
         );
         assert_eq!(
             spec["properties"]["note"],

@@ -6,7 +6,6 @@
 use std::io::Read;
 
 use flate2::read::GzDecoder;
-use serde_json::Value;
 
 /// The bundled Kubernetes minor versions (all `1.x`), oldest first.
 const KUBERNETES: &[(u32, &[u8])] = &[
@@ -87,7 +86,8 @@ pub(crate) fn inflate_text(bytes: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Decompresses and parses a bundle.
-pub(crate) fn inflate(bytes: &[u8]) -> Result<Value, String> {
+#[cfg(test)]
+pub(crate) fn inflate(bytes: &[u8]) -> Result<serde_json::Value, String> {
     serde_json::from_slice(&inflate_text(bytes)?)
         .map_err(|error| format!("corrupt schema bundle: {error}"))
 }

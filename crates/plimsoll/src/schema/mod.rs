@@ -134,7 +134,7 @@ pub(crate) struct SchemaCatalog {
     version: (u32, u32),
     bundled: Option<&'static [u8]>,
     kubernetes: OnceLock<Result<Kubernetes, String>>,
-    crds: OnceLock<Result<Map<String, Value>, String>>,
+    crds: OnceLock<Result<HashMap<String, Box<RawValue>>, String>>,
     templates: Vec<Template>,
     files: Vec<PathBuf>,
     cache: RwLock<HashMap<CacheKey, Arc<OnceLock<Lookup>>>>,
@@ -260,14 +260,13 @@ impl SchemaCatalog {
 
     fn bundled_crd(&self, api_version: &str, kind: &str) -> Option<Lookup> {
         let (group, version) = api_version.split_once('/')?;
-        let crds = self
-            .crds
-            .get_or_init(|| match bundle::inflate(bundle::crd_bundle())? {
-                Value::Object(map) => Ok(map),
-                _ => Err("corrupt CRD schema bundle".to_owned()),
-            });
+        let crds = self.crds.get_or_init(|| {
+            let text = bundle::inflate_text(bundle::crd_bundle())?;
+            serde_json::from_slice(&text)
+                .map_err(|error| format!("corrupt CRD schema bundle: {error}"))
+        });
         let origin = format!("the bundled {kind} schema ({api_version})");
-        let schema = match crds {
+        let raw = match crds {
             Ok(crds) => crds.get(&format!("{group}/{version}/{}", kind.to_lowercase()))?,
             Err(reason) => {
                 return Some(Lookup::Unusable {
@@ -276,7 +275,13 @@ impl SchemaCatalog {
                 })
             }
         };
-        Some(compile(schema, origin, None))
+        Some(match serde_json::from_str::<Value>(raw.get()) {
+            Ok(schema) => compile(&schema, origin, None),
+            Err(error) => Lookup::Unusable {
+                origin,
+                reason: error.to_string(),
+            },
+        })
     }
 }
 

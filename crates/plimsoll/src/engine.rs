@@ -244,8 +244,11 @@ impl Engine {
                 .or(config.kubernetes_version.as_deref()),
         )
         .map_err(EngineError::Schema)?;
-        let schemas =
-            SchemaCatalog::new(version, &options.schema_locations).map_err(EngineError::Schema)?;
+        let validating = [rules::schema::ID, rules::schema_missing::ID]
+            .iter()
+            .any(|id| policies.contains_key(*id));
+        let schemas = SchemaCatalog::new(version, &options.schema_locations, validating)
+            .map_err(EngineError::Schema)?;
         Ok(Engine {
             config,
             rules,

@@ -91,6 +91,9 @@ fn bad_versions_and_locations_are_usage_errors() {
     assert!(unbundled
         .to_string()
         .contains("no bundled schemas for Kubernetes 1.20"));
+    // Without schema rules an old version is fine: deprecations still apply.
+    let old = run(with_version("1.20", "deprecated-api"), POLICY).unwrap();
+    assert!(old.findings.is_empty());
     let garbage = run(with_version("one", "schema"), POLICY).err().unwrap();
     assert!(garbage.to_string().contains("expected a version"));
     let url = EngineOptions {

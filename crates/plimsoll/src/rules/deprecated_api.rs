@@ -183,7 +183,7 @@ mod tests {
             };
             for kind in entry.kinds {
                 let has = |minor: u32| {
-                    let catalog = SchemaCatalog::new((1, minor), &[]).unwrap();
+                    let catalog = SchemaCatalog::new((1, minor), &[], true).unwrap();
                     matches!(catalog.lookup(&api_version, kind), Lookup::Found(_))
                 };
                 if removed <= first {

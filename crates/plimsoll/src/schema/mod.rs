@@ -141,8 +141,15 @@ pub(crate) struct SchemaCatalog {
 }
 
 impl SchemaCatalog {
-    /// A catalog for a Kubernetes version and `--schema-location`s.
-    pub(crate) fn new(version: (u32, u32), locations: &[String]) -> Result<SchemaCatalog, String> {
+    /// A catalog for a Kubernetes version and `--schema-location`s. With
+    /// `validating` (a schema rule is on), a version that has no bundled
+    /// schemas needs a location; without, only the version matters (for
+    /// `deprecated-api`).
+    pub(crate) fn new(
+        version: (u32, u32),
+        locations: &[String],
+        validating: bool,
+    ) -> Result<SchemaCatalog, String> {
         let mut templates = Vec::new();
         let mut files = Vec::new();
         for text in locations {
@@ -152,7 +159,7 @@ impl SchemaCatalog {
             }
         }
         let bundled = bundle::kubernetes_bundle(version);
-        if bundled.is_none() && templates.is_empty() {
+        if validating && bundled.is_none() && templates.is_empty() {
             let known: Vec<String> = kubernetes_versions()
                 .map(|(major, minor)| format!("{major}.{minor}"))
                 .collect();
@@ -487,7 +494,7 @@ mod tests {
 
     #[test]
     fn kinds_resolve_to_bundled_schemas_once() {
-        let catalog = SchemaCatalog::new((1, 37), &[]).unwrap();
+        let catalog = SchemaCatalog::new((1, 37), &[], true).unwrap();
         let Lookup::Found(first) = catalog.lookup("apps/v1", "Deployment") else {
             panic!("no Deployment schema");
         };
@@ -512,11 +519,16 @@ mod tests {
 
     #[test]
     fn unbundled_versions_need_a_location() {
-        assert!(SchemaCatalog::new((1, 20), &[])
+        assert!(SchemaCatalog::new((1, 20), &[], true)
             .err()
             .unwrap()
             .contains("bundled: 1.29"));
-        assert!(SchemaCatalog::new((1, 20), &["schemas/".to_owned()]).is_ok());
+        assert!(SchemaCatalog::new((1, 20), &["schemas/".to_owned()], true).is_ok());
+        let deprecations_only = SchemaCatalog::new((1, 20), &[], false).unwrap();
+        assert!(matches!(
+            deprecations_only.lookup("v1", "Service"),
+            Lookup::Missing
+        ));
         assert_eq!(resolve_version(None).unwrap(), (1, 37));
         assert_eq!(resolve_version(Some("1.31.2")).unwrap(), (1, 31));
         assert!(resolve_version(Some("latest")).is_err());

@@ -78,6 +78,18 @@ pub struct CheckArgs {
     /// Do not run these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULE,...")]
     pub ignore: Vec<String>,
+    /// Kubernetes version for schemas and deprecations: `1.31` or `1.31.0`
+    /// (default: the config's `kubernetesVersion`, else the newest bundled).
+    #[arg(long, value_name = "X.Y")]
+    pub kubernetes_version: Option<String>,
+    /// More schemas: a folder, a `.json` file, or a kubeconform path template
+    /// such as `schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json` (repeatable;
+    /// never a URL).
+    #[arg(long, value_name = "DIR|FILE|TEMPLATE")]
+    pub schema_location: Vec<String>,
+    /// Skip schema validation (turns off `schema` and `schema-missing`).
+    #[arg(long)]
+    pub no_schema: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,

@@ -134,6 +134,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             .chain(&args.write_baseline)
             .cloned()
             .collect(),
+        kubernetes_version: args.kubernetes_version.clone(),
+        schema_locations: args.schema_location.clone(),
+        no_schema: args.no_schema,
         ..EngineOptions::default()
     };
     let engine = Engine::new(config, options).map_err(|error| error.to_string())?;

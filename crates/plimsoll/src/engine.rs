@@ -20,6 +20,7 @@ use crate::rules::{
     self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
     Sink, Target, Violation,
 };
+use crate::schema::{resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{Position, Span};
 use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
@@ -38,6 +39,13 @@ pub struct EngineOptions {
     pub jobs: Option<usize>,
     /// Parser limits.
     pub limits: Limits,
+    /// Kubernetes version for schemas and deprecations (`--kubernetes-version`;
+    /// overrides the config's `kubernetesVersion`; default: newest bundled).
+    pub kubernetes_version: Option<String>,
+    /// `--schema-location`s: folders, files or kubeconform path templates.
+    pub schema_locations: Vec<String>,
+    /// `--no-schema`: turn off the `schema` and `schema-missing` rules.
+    pub no_schema: bool,
     /// Files never read as manifests, wherever the walk meets them (the
     /// baseline file, say).
     pub skip_files: Vec<std::path::PathBuf>,
@@ -83,6 +91,9 @@ pub enum EngineError {
     /// Two rules share an id.
     #[error("two rules have the id `{0}`")]
     DuplicateRule(String),
+    /// The Kubernetes version or a schema location is unusable.
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// Why a check could not run at all (every problem with the input itself is
@@ -168,6 +179,7 @@ pub struct Engine {
     jobs: Option<usize>,
     limits: Limits,
     progress: Option<Progress>,
+    schemas: Arc<SchemaCatalog>,
 }
 
 impl Engine {
@@ -222,7 +234,9 @@ impl Engine {
             let configured_off = setting.is_some_and(|setting| !setting.enabled);
             let digest_off = id == "image-digest"
                 && config.images.require_digest == RequireDigest::Everywhere(false);
-            if !selected || ignored || configured_off || digest_off {
+            let schema_off =
+                options.no_schema && (id == rules::schema::ID || id == rules::schema_missing::ID);
+            if !selected || ignored || configured_off || digest_off || schema_off {
                 continue;
             }
             let environments = match setting.filter(|setting| !setting.environments.is_empty()) {
@@ -267,6 +281,18 @@ impl Engine {
             })?),
         };
         let filter = PathFilter::new(&config, &options.skip_files)?;
+        let version = resolve_version(
+            options
+                .kubernetes_version
+                .as_deref()
+                .or(config.kubernetes_version.as_deref()),
+        )
+        .map_err(EngineError::Schema)?;
+        let validating = [rules::schema::ID, rules::schema_missing::ID]
+            .iter()
+            .any(|id| policies.contains_key(*id));
+        let schemas = SchemaCatalog::new(version, &options.schema_locations, validating)
+            .map_err(EngineError::Schema)?;
         Ok(Engine {
             config,
             rules,
@@ -277,6 +303,7 @@ impl Engine {
             jobs: options.jobs,
             limits: options.limits,
             progress: options.progress,
+            schemas: Arc::new(schemas),
         })
     }
 
@@ -315,7 +342,10 @@ impl Engine {
 
     fn run(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
         let mut model = self.load_model(inputs, threads)?;
-        let violations = self.run_document_rules(&model.objects);
+        // Run-wide pre-pass: the CRDs of the input validate its custom
+        // resources, whatever file or order they come in.
+        let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
+        let violations = self.run_document_rules(&model.objects, &schemas);
         let set_violations =
             self.run_set_rules(&model.objects, &model.artifacts, &model.file_paths);
         for (rule, violation) in violations.into_iter().chain(set_violations.objects) {
@@ -471,7 +501,11 @@ impl Engine {
         }
     }
 
-    fn run_document_rules<'r>(&'r self, objects: &[Object]) -> Vec<(&'r Rule, Violation)> {
+    fn run_document_rules<'r>(
+        &'r self,
+        objects: &[Object],
+        schemas: &RunSchemas,
+    ) -> Vec<(&'r Rule, Violation)> {
         objects
             .par_iter()
             .flat_map_iter(|object| {
@@ -481,6 +515,7 @@ impl Engine {
                     environment,
                     environments: &self.environments,
                     config: &self.config,
+                    schemas,
                 };
                 let mut found = Vec::new();
                 for rule in &self.rules {

@@ -53,6 +53,7 @@ pub mod model;
 pub mod promotion;
 pub mod render;
 pub mod rules;
+mod schema;
 pub mod source;
 pub mod suppress;
 pub mod yaml;
@@ -64,3 +65,4 @@ pub use finding::{
     CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
 pub use load::FileKind;
+pub use schema::{kubernetes_versions, newest_kubernetes_version};

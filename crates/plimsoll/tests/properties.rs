@@ -132,6 +132,9 @@ fn block(manifest: &Manifest, indent: usize) -> String {
         out.push_str(&format!("{}namespace: {namespace}\n", pad(1)));
     }
     let containers = |depth: usize| {
+        if manifest.images.is_empty() {
+            return format!("{}containers: []\n", pad(depth));
+        }
         let mut text = format!("{}containers:\n", pad(depth));
         for (at, image) in manifest.images.iter().enumerate() {
             text.push_str(&format!(

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
 use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId};
+use crate::schema::RunSchemas;
 use crate::source::Span;
 
 /// What a document rule sees: one object.
@@ -19,6 +20,8 @@ pub struct DocumentContext<'a> {
     pub environments: &'a Environments,
     /// The configuration.
     pub config: &'a Config,
+    /// Schemas: bundled, `--schema-location`, and the CRDs of this run.
+    pub(crate) schemas: &'a RunSchemas,
 }
 
 /// What a set rule sees: every object of one environment (or every object

@@ -22,6 +22,7 @@ mod context;
 mod dangling_reference;
 mod delivery;
 mod deployment;
+mod deprecated_api;
 mod disruption_budget;
 mod duplicate_resource;
 mod environment_label;
@@ -51,6 +52,8 @@ pub(crate) mod promotion_path;
 mod quota_capacity;
 mod replicas_minimum;
 mod required_workloads;
+pub(crate) mod schema;
+pub(crate) mod schema_missing;
 mod sealed_secret;
 mod secret_literal;
 mod secret_reference;
@@ -262,6 +265,9 @@ pub fn builtin() -> Vec<Rule> {
         codeowners::rule(),
         prometheus_rule::rule(),
         baseline_stale::rule(),
+        schema::rule(),
+        schema_missing::rule(),
+        deprecated_api::rule(),
     ]
 }
 

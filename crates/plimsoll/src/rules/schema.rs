@@ -1,0 +1,292 @@
+//! `schema`: the object violates its Kubernetes or CRD schema.
+//!
+//! The schema comes from the run's CRDs, `--schema-location`, the bundled
+//! Kubernetes schemas of `kubernetesVersion` (strict: unknown fields are
+//! errors, as with kubeconform `-strict` and the API server's strict field
+//! validation) or the bundled CRD schemas (see `crate::schema`).
+//!
+//! Decisions:
+//! - one finding per problem, at the offending value; an unknown field is
+//!   reported at its key, a missing required field at the key of the object
+//!   that lacks it;
+//! - messages name the path in dotted form (`spec.template.spec.containers[0].image`)
+//!   and what was expected; `null` is left out of the expected types, since
+//!   nearly every Kubernetes field accepts it;
+//! - when a value fails every branch of an `anyOf`/`oneOf` and the branches
+//!   only disagree on the type, the message lists the accepted types; else
+//!   the problems of the closest branch (fewest errors) are reported;
+//! - at most [`MAX_ERRORS`] findings per object, then one that counts the
+//!   rest.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::ValidationError;
+use serde_json::Value;
+
+use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
+use crate::finding::Severity;
+use crate::schema::Lookup;
+use crate::yaml::push_pointer;
+
+pub(crate) const ID: &str = "schema";
+
+/// Findings per object before the rest are only counted.
+const MAX_ERRORS: usize = 20;
+
+pub(crate) fn rule() -> Rule {
+    Rule::document(
+        RuleMeta {
+            id: ID.into(),
+            category: Category::Parsing,
+            default_severity: Severity::Error,
+            summary: "the object violates its Kubernetes/CRD schema (strict: unknown fields are errors)".into(),
+            rationale: "The API server rejects an object that does not match its schema, or silently drops \
+the fields it does not know: a typo such as `containerz` or `replicas: \"3\"` fails the deploy, or worse, \
+deploys something else than what was reviewed. Checking against the schema of the cluster's Kubernetes \
+version catches it at review time."
+                .into(),
+            fix: "Fix the value or field named in the message. Set `kubernetesVersion` (or `--kubernetes-version`) \
+to your cluster's version; give schemas of your own CRDs with `--schema-location`, or keep the CRD in the input."
+                .into(),
+            bad: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: \"3\"\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containerz:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n".into(),
+            good: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0\n".into(),
+        },
+        check,
+    )
+}
+
+fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
+    let object = context.object;
+    let Lookup::Found(schema) = context.schemas.lookup(&object.identity) else {
+        return;
+    };
+    let instance = object.node.to_json();
+    if schema.validator.is_valid(&instance) {
+        return;
+    }
+    let mut problems = Vec::new();
+    for error in schema.validator.iter_errors(&instance) {
+        describe(&error, &instance, &mut problems);
+    }
+    let total = problems.len();
+    let help = format!("checked against {}", schema.origin);
+    for problem in problems.into_iter().take(MAX_ERRORS) {
+        let violation = if problem.at_key {
+            Violation::at_key(object, problem.pointer, problem.message)
+        } else {
+            Violation::at_value(object, problem.pointer, problem.message)
+        };
+        sink.push(violation.with_help(help.clone()));
+    }
+    if total > MAX_ERRORS {
+        sink.push(
+            Violation::at_value(
+                object,
+                "",
+                format!(
+                    "{} more schema errors in {} {} (only the first {MAX_ERRORS} are reported)",
+                    total - MAX_ERRORS,
+                    object.identity.kind,
+                    object.identity.name
+                ),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+struct Problem {
+    pointer: String,
+    at_key: bool,
+    message: String,
+}
+
+fn describe(error: &ValidationError<'_>, root: &Value, out: &mut Vec<Problem>) {
+    let pointer = error.instance_path().as_str().to_owned();
+    let path = dotted(root, &pointer);
+    let instance = error.instance();
+    let at = |message: String| Problem {
+        pointer: pointer.clone(),
+        at_key: false,
+        message,
+    };
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            for field in unexpected {
+                let mut child = pointer.clone();
+                push_pointer(&mut child, field);
+                out.push(Problem {
+                    message: format!("unknown field {}", dotted(root, &child)),
+                    pointer: child,
+                    at_key: true,
+                });
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let field = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
+            let mut child = pointer.clone();
+            push_pointer(&mut child, &field);
+            out.push(Problem {
+                message: format!("missing required field {}", dotted(root, &child)),
+                pointer: pointer.clone(),
+                at_key: true,
+            });
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected: Vec<&str> = match kind {
+                TypeKind::Single(single) => vec![single.as_str()],
+                TypeKind::Multiple(set) => set.iter().map(|t| t.as_str()).collect(),
+            };
+            out.push(at(type_message(&path, &expected, instance)));
+        }
+        ValidationErrorKind::Enum { options } => {
+            let listed: Vec<String> = options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|option| !option.is_null())
+                .map(|option| option.to_string())
+                .collect();
+            let shown = if listed.len() > 8 {
+                let first: Vec<&str> = listed.iter().take(8).map(String::as_str).collect();
+                format!("{}, … ({} values)", first.join(", "), listed.len())
+            } else {
+                listed.join(", ")
+            };
+            out.push(at(format!(
+                "{path}: expected one of {shown}, got {}",
+                show(instance)
+            )));
+        }
+        ValidationErrorKind::Constant { expected_value } => out.push(at(format!(
+            "{path}: expected {expected_value}, got {}",
+            show(instance)
+        ))),
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            alternatives(context, &pointer, &path, instance, root, out);
+        }
+        ValidationErrorKind::OneOfMultipleValid { .. } => out.push(at(format!(
+            "{path}: {} matches more than one of the allowed forms",
+            show(instance)
+        ))),
+        _ => out.push(at(format!("{path}: {error}"))),
+    }
+}
+
+/// A value failed every branch of an `anyOf`/`oneOf`.
+fn alternatives(
+    branches: &[Vec<ValidationError<'static>>],
+    pointer: &str,
+    path: &str,
+    instance: &Value,
+    root: &Value,
+    out: &mut Vec<Problem>,
+) {
+    let mut types: Vec<&str> = Vec::new();
+    let only_types = branches.iter().all(|errors| {
+        errors.iter().all(|error| {
+            let ValidationErrorKind::Type { kind } = error.kind() else {
+                return false;
+            };
+            if error.instance_path().as_str() != pointer {
+                return false;
+            }
+            match kind {
+                TypeKind::Single(single) => types.push(single.as_str()),
+                TypeKind::Multiple(set) => types.extend(set.iter().map(|t| t.as_str())),
+            }
+            true
+        })
+    });
+    if only_types && !types.is_empty() {
+        types.dedup();
+        out.push(Problem {
+            pointer: pointer.to_owned(),
+            at_key: false,
+            message: type_message(path, &types, instance),
+        });
+        return;
+    }
+    let closest = branches
+        .iter()
+        .filter(|errors| !errors.is_empty())
+        .min_by_key(|errors| errors.len());
+    match closest {
+        Some(errors) => {
+            for error in errors {
+                describe(error, root, out);
+            }
+        }
+        None => out.push(Problem {
+            pointer: pointer.to_owned(),
+            at_key: false,
+            message: format!(
+                "{path}: {} matches none of the allowed forms",
+                show(instance)
+            ),
+        }),
+    }
+}
+
+fn type_message(path: &str, expected: &[&str], instance: &Value) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for name in expected {
+        if *name != "null" && !names.contains(name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        names.push("null");
+    }
+    format!(
+        "{path}: expected {}, got {}",
+        names.join(" or "),
+        show(instance)
+    )
+}
+
+/// `string "3"`, `integer 3`, `object`, …
+fn show(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(flag) => format!("boolean {flag}"),
+        Value::Number(number) if number.is_i64() || number.is_u64() => format!("integer {number}"),
+        Value::Number(number) => format!("number {number}"),
+        Value::String(text) => {
+            let short: String = text.chars().take(60).collect();
+            let ellipsis = if short.len() < text.len() { "…" } else { "" };
+            format!("string {:?}", format!("{short}{ellipsis}"))
+        }
+        Value::Array(_) => "array".to_owned(),
+        Value::Object(_) => "object".to_owned(),
+    }
+}
+
+/// `/spec/template/spec/containers/0/image` → `spec.template.spec.containers[0].image`.
+fn dotted(root: &Value, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut node = Some(root);
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        match node {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{token}]"));
+                node = token.parse::<usize>().ok().and_then(|at| items.get(at));
+            }
+            other => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&token);
+                node = other.and_then(|value| value.get(&token));
+            }
+        }
+    }
+    if out.is_empty() {
+        "(root)".to_owned()
+    } else {
+        out
+    }
+}

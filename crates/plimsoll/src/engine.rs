@@ -15,8 +15,8 @@ use crate::finding::{Finding, ResourceRef, Severity, Summary};
 use crate::load::{load_all, problem_rule, FileKind, LoadedFile};
 use crate::model::{FileId, Identity, Object, ObjectId};
 use crate::rules::{
-    self, manifest_shape, Check, DocumentContext, ObjectIndex, Rule, SetContext, Sink, Target,
-    Violation,
+    self, manifest_shape, Check, DocumentContext, ObjectIndex, Rule, RunIndex, SetContext, Sink,
+    Target, Violation,
 };
 use crate::source::{Position, Span};
 use crate::suppress::{annotation_suppresses, Directives};
@@ -293,8 +293,9 @@ impl Engine {
         }
         self.resolve_environments(&mut objects, &path_environments);
 
-        let violations = self.run_document_rules(&objects);
-        let set_violations = self.run_set_rules(&objects, &file_paths);
+        let input = RunIndex::new(objects.iter().collect());
+        let violations = self.run_document_rules(&objects, &input);
+        let set_violations = self.run_set_rules(&objects, &input, &file_paths);
         for (rule, violation) in violations.into_iter().chain(set_violations) {
             if let Some(object) = objects.get(violation.object.0) {
                 pending.push(Pending::from_violation(rule, violation, object));
@@ -349,7 +350,11 @@ impl Engine {
         }
     }
 
-    fn run_document_rules<'r>(&'r self, objects: &[Object]) -> Vec<(&'r Rule, Violation)> {
+    fn run_document_rules<'r>(
+        &'r self,
+        objects: &[Object],
+        input: &RunIndex<'_>,
+    ) -> Vec<(&'r Rule, Violation)> {
         objects
             .par_iter()
             .flat_map_iter(|object| {
@@ -358,6 +363,7 @@ impl Engine {
                     object,
                     environment,
                     config: &self.config,
+                    input,
                 };
                 let mut found = Vec::new();
                 for rule in &self.rules {
@@ -384,6 +390,7 @@ impl Engine {
     fn run_set_rules<'r>(
         &'r self,
         objects: &[Object],
+        input: &RunIndex<'_>,
         file_paths: &[String],
     ) -> Vec<(&'r Rule, Violation)> {
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
@@ -413,6 +420,7 @@ impl Engine {
                     environment: environment.and_then(|id| self.environments.get(id)),
                     index,
                     config: &self.config,
+                    input,
                     file_paths,
                 };
                 let mut sink = Sink::default();
@@ -449,7 +457,11 @@ impl Engine {
         let mut findings = Vec::with_capacity(pending.len());
         let mut sources = BTreeMap::new();
         for item in pending {
-            let Some(policy) = self.policies.get(item.rule.as_ref()) else {
+            let Some(policy) = self.policies.get(item.rule.as_ref()).or_else(|| {
+                item.reporter
+                    .as_ref()
+                    .and_then(|reporter| self.policies.get(reporter.as_ref()))
+            }) else {
                 continue;
             };
             if let Some(allowed) = &policy.environments {
@@ -507,6 +519,8 @@ impl Engine {
 /// A finding before suppression and configuration.
 struct Pending {
     rule: Cow<'static, str>,
+    /// The rule that reported it, when it reports under another id.
+    reporter: Option<Cow<'static, str>>,
     /// The severity the rule asked for (else the rule default applies).
     severity: Option<Severity>,
     file: FileId,
@@ -531,6 +545,7 @@ impl Pending {
     ) -> Pending {
         Pending {
             rule: Cow::Borrowed(rule),
+            reporter: None,
             severity: None,
             file,
             document,
@@ -557,8 +572,13 @@ impl Pending {
             ),
             Target::Span(span) => (*span, None),
         };
+        let (id, reporter) = match violation.rule {
+            Some(id) => (id, Some(rule.meta.id.clone())),
+            None => (rule.meta.id.clone(), None),
+        };
         Pending {
-            rule: rule.meta.id.clone(),
+            rule: id,
+            reporter,
             severity: Some(violation.severity.unwrap_or(rule.meta.default_severity)),
             file: object.file,
             document: object.document,

@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use context::{DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation};
+pub use context::{DocumentContext, ObjectIndex, RunIndex, SetContext, Sink, Target, Violation};
 
 use crate::finding::Severity;
 

@@ -708,10 +708,12 @@ fn request_of(object: &Object) -> Node {
     map(entries)
 }
 
-fn violation(object: &Object, outcome: Outcome) -> Violation {
+fn violation(object: &Object, policy: &str, outcome: Outcome) -> Violation {
     Violation::at_value(object, "", outcome.message)
         .with_severity(outcome.severity)
-        .with_help("fix the object, or ignore this policy with `# plimsoll: ignore[<policy name>]`")
+        .with_help(format!(
+            "make the object pass ValidatingAdmissionPolicy {policy}, or ignore it with `# plimsoll: ignore[{policy}] <reason>`"
+        ))
 }
 
 /// The rule of a ValidatingAdmissionPolicy from a policy file: bound by the
@@ -756,7 +758,7 @@ pub(crate) fn policy_rule(
                 .environment
                 .map(|environment| environment.name.as_str());
             for outcome in policy.evaluate(context.object, environment, &bindings, context.input) {
-                sink.push(violation(context.object, outcome));
+                sink.push(violation(context.object, &policy.name, outcome));
             }
         },
     )
@@ -862,7 +864,7 @@ fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {
         }
         for object in context.index.all() {
             for outcome in policy.evaluate(object, environment, &bound, context.input) {
-                sink.push(violation(object, outcome).with_rule(policy.name.clone()));
+                sink.push(violation(object, &policy.name, outcome).with_rule(policy.name.clone()));
             }
         }
     }

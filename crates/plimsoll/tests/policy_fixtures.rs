@@ -216,3 +216,85 @@ fn custom_rules_are_configured_and_suppressed_like_builtin_ones() {
         .all(|finding| finding.rule != "prod-three-replicas"));
     assert_eq!(report.summary.suppressed, 1);
 }
+
+/// The worked example of docs/custom-rules.md (the README's "Writing your
+/// own rules") reports what the page shows.
+#[test]
+fn the_documented_example_holds() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/custom-rules.md"),
+    )
+    .unwrap();
+    let blocks: Vec<&str> = doc
+        .split("```yaml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    let policy = blocks[0];
+    assert!(blocks[1].starts_with("policies:"));
+    let config = Config::default();
+    let policies =
+        plimsoll::policy::from_yaml(&config, policy, Path::new("policies/prod.yaml")).unwrap();
+    let mut rules = plimsoll::rules::builtin();
+    rules.extend(policies.rules);
+    let options = EngineOptions {
+        select: vec!["prod-three-replicas".into(), "prod-memory-ceiling".into()],
+        ..EngineOptions::default()
+    };
+    let engine = Engine::with_rules(config, options, rules).unwrap();
+    let manifest = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api-gateway-prod
+  namespace: meetinity-prod
+  labels: {app.kubernetes.io/name: api-gateway}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/meetinity/api-gateway:1.4.0
+          resources: {limits: {memory: 6Gi}}
+";
+    let report = engine
+        .check(&[Input::Text {
+            name: "envs/prod/api-gateway.yaml".into(),
+            text: manifest.into(),
+        }])
+        .unwrap();
+    let shown: Vec<(String, u32, u32, String)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule.to_string(),
+                f.span.start.line,
+                f.span.start.column,
+                f.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (
+                "prod-three-replicas".into(),
+                8,
+                13,
+                "api-gateway-prod runs 2 replica(s); prod runs at least 3".into()
+            ),
+            (
+                "prod-memory-ceiling".into(),
+                12,
+                9,
+                "keep memory limits at or under 4Gi".into()
+            ),
+        ]
+    );
+    for (rule, line, column, message) in &shown {
+        assert!(doc.contains(&format!("[{rule}]: {message}")));
+        assert!(doc.contains(&format!("envs/prod/api-gateway.yaml:{line}:{column}")));
+    }
+}

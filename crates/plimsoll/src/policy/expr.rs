@@ -1178,6 +1178,12 @@ mod tests {
             "[1, 2, 3].all(x, x > 0) && [1, 2].exists(x, x == 2)",
             "[1, 2, 3].map(x, x * 2) == [2, 4, 6] && [1, 2, 3].filter(x, x > 1) == [2, 3]",
             "['a', 'b'].join('-') == 'a-b' && 'aXa'.replace('X', 'b') == 'aba'",
+            "[1, 2].exists_one(x, x == 1) && 'abc'.charAt(1) == 'b' && ' x '.trim() == 'x'",
+            "'abc'.substring(1) == 'bc' && 'a.b'.indexOf('.') == 1 && 'ABC'.upperAscii() == 'ABC'",
+            "'%s-%d'.format(['a', 1]) == 'a-1'",
+            "{'a': 1}.?b.orValue(0) == 0 && {'a': 1}[?'a'].orValue(0) == 1",
+            "'abc'.contains('b') && 'abc'.endsWith('c') && size('abc') == 3 && 2 in [1, 2]",
+            "int('12') == 12 && string(12) == '12' && double(1) == 1.0 && type(1) == int",
         ] {
             assert!(truth(expression), "{expression}");
         }

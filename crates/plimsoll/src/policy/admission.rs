@@ -572,7 +572,16 @@ impl AdmissionPolicy {
             .and_then(|namespace| input.named("Namespace", None, namespace));
         let request = request_of(object);
         let mut bindings = Bindings::new();
-        bindings.node("object", Some(&object.node));
+        let programs: Vec<&Compiled> = self
+            .conditions
+            .iter()
+            .chain(&self.variables)
+            .map(|(_, program)| program)
+            .chain(self.validations.iter().flat_map(|validation| {
+                std::iter::once(&validation.expression).chain(&validation.message_expression)
+            }))
+            .collect();
+        bindings.object(&object.node, &programs);
         bindings.node("oldObject", None);
         bindings.node("params", param.map(|param| &param.node));
         bindings.node(

@@ -107,6 +107,8 @@ struct PolicyRule {
     message_expression: Option<Compiled>,
     pointer: String,
     help: Option<String>,
+    /// Whether an expression reads `namespaceObject` (looked up only then).
+    uses_namespace: bool,
 }
 
 impl PolicyRule {
@@ -144,9 +146,14 @@ impl PolicyRule {
                 .environment
                 .map(|environment| environment.name.as_str()),
         );
+        let namespace = if self.uses_namespace {
+            namespace_object(context)
+        } else {
+            None
+        };
         bindings.node(
             "namespaceObject",
-            namespace_object(context).map(|namespace| &namespace.node),
+            namespace.map(|namespace| &namespace.node),
         );
         match expr::evaluate_bool(&self.expression, &bindings) {
             Ok(true) => {}
@@ -410,7 +417,12 @@ impl Loader {
                 )
             })?,
         };
+        let uses_namespace = expression.references("namespaceObject")
+            || message_expression
+                .as_ref()
+                .is_some_and(|program| program.references("namespaceObject"));
         let mut rule = PolicyRule {
+            uses_namespace,
             id: id.clone(),
             kinds: Vec::new(),
             namespaces: Vec::new(),

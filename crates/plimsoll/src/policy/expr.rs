@@ -2,12 +2,12 @@
 //! functions, and bounded evaluation over YAML trees.
 //!
 //! The interpreter is the `cel` crate. It has no cost limit of its own, so
-//! every compiled expression is rewritten before it runs: each function or
-//! operator call (and each call's list, string or map arguments) and each
-//! range a macro iterates passes through a hidden `@charge` function that
-//! takes `1 + size` from a per-evaluation budget and stops the evaluation
-//! when the budget is spent. Loops are thereby charged per element, nested
-//! loops per element of each level, and functions by the size of what they
+//! every compiled expression is rewritten before it runs: each argument of a
+//! function or operator call (literals aside) and each range a macro
+//! iterates passes through a hidden `@charge` function that takes
+//! `1 + size` from a per-evaluation budget and stops the evaluation when
+//! the budget is spent. Loops are thereby charged per element, nested loops
+//! per element of each level, and functions by the size of what they
 //! handle, as Kubernetes' runtime cost does. `@` cannot be written in CEL
 //! source, so an expression cannot call or shadow the hidden function. The
 //! two functions whose output can outgrow their input by more than a
@@ -15,11 +15,12 @@
 //! output before they run.
 //!
 //! Values are not copied into CEL: the YAML tree is handed over as borrowed
-//! strings, and only the top-level fields of `object` an expression names
-//! are converted.
+//! strings, and only the parts of `object` an expression names
+//! (`object.spec.template.spec.containers`) are converted. `matches` is
+//! replaced by a version that caches compiled patterns.
 
 use std::cell::Cell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
@@ -45,6 +46,7 @@ const MAX_NESTING: usize = 64;
 const MAX_LENGTH: usize = 16 * 1024;
 
 const CHARGE: &str = "@charge";
+const MATCHES: &str = "@matches";
 const ACCUMULATOR: &str = "@result";
 
 /// Type names an expression may use as values (`type(x) == string`) and
@@ -63,15 +65,14 @@ const BUILTIN_NAMES: &[&str] = &[
     "dyn",
     "optional",
     "strings",
-    "base64",
 ];
 
 /// A compiled expression, ready to evaluate.
 #[derive(Debug)]
 pub(crate) struct Compiled {
     expression: IdedExpr,
-    /// Top-level fields of `object` the expression reads; `None`: all of it.
-    object_fields: Option<BTreeSet<String>>,
+    /// The paths of `object` the expression reads.
+    object_paths: Vec<Vec<String>>,
 }
 
 impl Compiled {
@@ -198,12 +199,12 @@ pub(crate) fn compile(source: &str, variables: &[&str]) -> Result<Compiled, Comp
             column,
         }
     })?;
-    let object_fields = object_fields(&expression);
+    let object_paths = object_paths(&expression);
     let mut next_id = u64::MAX / 2;
     let expression = instrument(expression, &mut next_id);
     Ok(Compiled {
         expression,
-        object_fields,
+        object_paths,
     })
 }
 
@@ -330,60 +331,105 @@ fn check_names(
     }
 }
 
-/// The top-level fields of `object` that an expression reads, or `None`
-/// when it uses `object` as a whole.
-fn object_fields(expression: &IdedExpr) -> Option<BTreeSet<String>> {
-    let mut fields = BTreeSet::new();
-    collect_object_fields(expression, &mut fields).then_some(fields)
+/// The paths of `object` an expression reads (`object.spec.replicas` reads
+/// `[spec, replicas]`); an empty path means the whole object.
+fn object_paths(expression: &IdedExpr) -> Vec<Vec<String>> {
+    fn chain(expression: &IdedExpr) -> Option<Vec<String>> {
+        match &expression.expr {
+            Expr::Ident(name) if name == "object" => Some(Vec::new()),
+            Expr::Select(select) => chain(&select.operand).map(|mut fields| {
+                fields.push(select.field.clone());
+                fields
+            }),
+            _ => None,
+        }
+    }
+    fn walk(expression: &IdedExpr, paths: &mut Vec<Vec<String>>) {
+        if let Some(fields) = chain(expression) {
+            paths.push(fields);
+            return;
+        }
+        match &expression.expr {
+            Expr::Select(select) => walk(&select.operand, paths),
+            Expr::Call(call) => {
+                if let Some(target) = &call.target {
+                    walk(target, paths);
+                }
+                for arg in &call.args {
+                    walk(arg, paths);
+                }
+            }
+            Expr::List(list) => list
+                .elements
+                .iter()
+                .for_each(|element| walk(element, paths)),
+            Expr::Map(map) => map.entries.iter().for_each(|entry| match &entry.expr {
+                EntryExpr::MapEntry(entry) => {
+                    walk(&entry.key, paths);
+                    walk(&entry.value, paths);
+                }
+                EntryExpr::StructField(field) => walk(&field.value, paths),
+            }),
+            Expr::Struct(structure) => {
+                structure
+                    .entries
+                    .iter()
+                    .for_each(|entry| match &entry.expr {
+                        EntryExpr::MapEntry(entry) => {
+                            walk(&entry.key, paths);
+                            walk(&entry.value, paths);
+                        }
+                        EntryExpr::StructField(field) => walk(&field.value, paths),
+                    })
+            }
+            Expr::Comprehension(comprehension) => [
+                &comprehension.iter_range,
+                &comprehension.accu_init,
+                &comprehension.loop_cond,
+                &comprehension.loop_step,
+                &comprehension.result,
+            ]
+            .into_iter()
+            .for_each(|part| walk(part, paths)),
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+    let mut paths = Vec::new();
+    walk(expression, &mut paths);
+    paths
 }
 
-fn collect_object_fields(expression: &IdedExpr, fields: &mut BTreeSet<String>) -> bool {
-    match &expression.expr {
-        Expr::Ident(name) => name != "object",
-        Expr::Select(select) => match &select.operand.expr {
-            Expr::Ident(name) if name == "object" => {
-                fields.insert(select.field.clone());
-                true
-            }
-            _ => collect_object_fields(&select.operand, fields),
-        },
-        Expr::Call(call) => {
-            call.target
-                .as_deref()
-                .is_none_or(|target| collect_object_fields(target, fields))
-                && call
-                    .args
-                    .iter()
-                    .all(|arg| collect_object_fields(arg, fields))
+/// The parts of `object` to convert: a whole subtree, or some of its keys.
+#[derive(Debug, Default)]
+struct Needed {
+    whole: bool,
+    keys: std::collections::BTreeMap<String, Needed>,
+}
+
+impl Needed {
+    fn add(&mut self, path: &[String]) {
+        match path.split_first() {
+            None => self.whole = true,
+            Some((first, rest)) => self.keys.entry(first.clone()).or_default().add(rest),
         }
-        Expr::List(list) => list
-            .elements
-            .iter()
-            .all(|element| collect_object_fields(element, fields)),
-        Expr::Map(map) => map.entries.iter().all(|entry| match &entry.expr {
-            EntryExpr::MapEntry(entry) => {
-                collect_object_fields(&entry.key, fields)
-                    && collect_object_fields(&entry.value, fields)
-            }
-            EntryExpr::StructField(field) => collect_object_fields(&field.value, fields),
-        }),
-        Expr::Struct(structure) => structure.entries.iter().all(|entry| match &entry.expr {
-            EntryExpr::MapEntry(entry) => {
-                collect_object_fields(&entry.key, fields)
-                    && collect_object_fields(&entry.value, fields)
-            }
-            EntryExpr::StructField(field) => collect_object_fields(&field.value, fields),
-        }),
-        Expr::Comprehension(comprehension) => [
-            &comprehension.iter_range,
-            &comprehension.accu_init,
-            &comprehension.loop_cond,
-            &comprehension.loop_step,
-            &comprehension.result,
-        ]
-        .into_iter()
-        .all(|part| collect_object_fields(part, fields)),
-        Expr::Literal(_) | Expr::Unspecified => true,
+    }
+
+    fn convert<'a>(&self, node: &'a Node) -> Box<dyn Val + 'a> {
+        match &node.value {
+            Value::Map(entries) if !self.whole => Box::new(CelMap::from(
+                entries
+                    .iter()
+                    .filter_map(|entry| {
+                        let needed = self.keys.get(entry.key.as_str())?;
+                        Some((
+                            CelMapKey::from(entry.key.as_str()),
+                            needed.convert(&entry.value),
+                        ))
+                    })
+                    .collect::<HashMap<_, _>>(),
+            )),
+            _ => to_val(node),
+        }
     }
 }
 
@@ -412,10 +458,6 @@ fn instrument(expression: IdedExpr, next_id: &mut u64) -> IdedExpr {
     let expr = match expr {
         Expr::Call(call) => {
             let lazy = matches!(call.func_name.as_str(), "_&&_" | "_||_" | "_?_:_");
-            let accumulates = call
-                .args
-                .first()
-                .is_some_and(|arg| matches!(&arg.expr, Expr::Ident(name) if name == ACCUMULATOR));
             let target = call.target.map(|target| {
                 let target = instrument(*target, next_id);
                 Box::new(if lazy || !is_charged_argument(&target) {
@@ -440,8 +482,14 @@ fn instrument(expression: IdedExpr, next_id: &mut u64) -> IdedExpr {
                 "replace" | "join" => Some(call.func_name.clone()),
                 _ => None,
             };
+            // `matches` compiles its pattern on every call; ours caches it.
+            let func_name = if call.func_name == "matches" {
+                MATCHES.to_owned()
+            } else {
+                call.func_name
+            };
             let call = Expr::Call(CallExpr {
-                func_name: call.func_name,
+                func_name,
                 target,
                 args,
             });
@@ -451,11 +499,10 @@ fn instrument(expression: IdedExpr, next_id: &mut u64) -> IdedExpr {
                 Some(name) => guarded_expansion(name, IdedExpr { id, expr: call }, next_id).expr,
                 None => call,
             };
-            if lazy || accumulates {
-                call
-            } else {
-                return charged(IdedExpr { id, expr: call }, next_id);
-            }
+            // The result is not charged: it is at most as large as the charged
+            // arguments (`replace` and `join` are charged above), and it is
+            // charged where it becomes an argument or a range.
+            call
         }
         Expr::Select(mut select) => {
             select.operand = Box::new(instrument(*select.operand, next_id));
@@ -631,27 +678,15 @@ impl<'a> Bindings<'a> {
         self.values.push((name, value));
     }
 
-    /// Binds `object`, converting only the top-level fields the programs read.
+    /// Binds `object`, converting only the parts the programs read.
     pub(crate) fn object(&mut self, node: &'a Node, programs: &[&Compiled]) {
-        let mut fields: BTreeSet<&str> = BTreeSet::new();
-        let mut whole = false;
+        let mut needed = Needed::default();
         for program in programs {
-            match &program.object_fields {
-                Some(names) => fields.extend(names.iter().map(String::as_str)),
-                None => whole = true,
+            for path in &program.object_paths {
+                needed.add(path);
             }
         }
-        let value: Box<dyn Val + 'a> = match (&node.value, whole) {
-            (Value::Map(entries), false) => Box::new(CelMap::from(
-                entries
-                    .iter()
-                    .filter(|entry| fields.contains(entry.key.as_str()))
-                    .map(|entry| (CelMapKey::from(entry.key.as_str()), to_val(&entry.value)))
-                    .collect::<HashMap<_, _>>(),
-            )),
-            _ => to_val(node),
-        };
-        self.values.push(("object", value));
+        self.values.push(("object", needed.convert(node)));
     }
 
     /// Binds `name` to a string (`None`: null).
@@ -1019,11 +1054,40 @@ fn list_last_index_of<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v
     position(args, "lastIndexOf", true)
 }
 
+thread_local! {
+    /// Compiled patterns: policies use a handful, evaluated on every object.
+    static REGEXES: std::cell::RefCell<HashMap<String, Result<regex::Regex, String>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
 fn regex_of(pattern: &str, function: &str) -> Result<regex::Regex, ExecutionError> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|error| ExecutionError::function_error(function, error))
+    let compiled = REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(compiled) = cache.get(pattern) {
+            return compiled.clone();
+        }
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        let compiled = regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|error| error.to_string());
+        cache.insert(pattern.to_owned(), compiled.clone());
+        compiled
+    });
+    compiled.map_err(|error| {
+        ExecutionError::function_error(
+            function,
+            format!("`{pattern}` is not a valid regex: {error}"),
+        )
+    })
+}
+
+fn matches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let text = string_arg(&args, 0, "matches")?;
+    let pattern = regex_of(string_arg(&args, 1, "matches")?, "matches")?;
+    owned(CelBool::from(pattern.is_match(text)))
 }
 
 fn find<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
@@ -1120,6 +1184,19 @@ fn library(env: &mut Env) -> Result<(), cel::DeclarationError> {
         vec![DYN_TYPE],
         list_last_index_of,
     )?;
+    env.add_member_overload(
+        MATCHES,
+        "@matches_member",
+        STRING_TYPE,
+        vec![STRING_TYPE],
+        matches,
+    )?;
+    env.add_overload(
+        MATCHES,
+        "@matches_global",
+        vec![STRING_TYPE, STRING_TYPE],
+        matches,
+    )?;
     env.add_member_overload("find", "find_string", STRING_TYPE, vec![STRING_TYPE], find)?;
     env.add_member_overload(
         "findAll",
@@ -1175,6 +1252,7 @@ mod tests {
             "'abc123'.find('[0-9]+') == '123' && 'a1b22'.findAll('[0-9]+') == ['1', '22']",
             "'Hello'.lowerAscii() == 'hello' && 'a,b'.split(',') == ['a', 'b']",
             "'registry.io/app'.startsWith('registry.io/') && 'v1.2'.matches('^v[0-9]+')",
+            "matches('v1.2', '^v[0-9]+') && !'x'.matches('^v')",
             "[1, 2, 3].all(x, x > 0) && [1, 2].exists(x, x == 2)",
             "[1, 2, 3].map(x, x * 2) == [2, 4, 6] && [1, 2, 3].filter(x, x > 1) == [2, 3]",
             "['a', 'b'].join('-') == 'a-b' && 'aXa'.replace('X', 'b') == 'aba'",

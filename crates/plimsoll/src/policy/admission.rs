@@ -468,7 +468,6 @@ impl AdmissionPolicy {
     fn evaluate(
         &self,
         object: &Object,
-        environment: Option<&str>,
         bindings: &[&Binding],
         input: &RunIndex<'_>,
     ) -> Vec<Outcome> {
@@ -491,14 +490,7 @@ impl AdmissionPolicy {
                 }),
                 Ok(params) => {
                     for param in params {
-                        self.evaluate_one(
-                            object,
-                            environment,
-                            binding,
-                            param,
-                            input,
-                            &mut outcomes,
-                        );
+                        self.evaluate_one(object, binding, param, input, &mut outcomes);
                     }
                 }
             }
@@ -559,7 +551,6 @@ impl AdmissionPolicy {
     fn evaluate_one(
         &self,
         object: &Object,
-        environment: Option<&str>,
         binding: &Binding,
         param: Option<&Object>,
         input: &RunIndex<'_>,
@@ -590,7 +581,6 @@ impl AdmissionPolicy {
         );
         bindings.node("authorizer", None);
         bindings.node("request", Some(&request));
-        let _ = environment;
         let error = |message: String, outcomes: &mut Vec<Outcome>| {
             if self.fail_closed {
                 outcomes.push(Outcome {
@@ -763,10 +753,7 @@ pub(crate) fn policy_rule(
             if bindings.is_empty() {
                 return;
             }
-            let environment = context
-                .environment
-                .map(|environment| environment.name.as_str());
-            for outcome in policy.evaluate(context.object, environment, &bindings, context.input) {
+            for outcome in policy.evaluate(context.object, &bindings, context.input) {
                 sink.push(violation(context.object, &policy.name, outcome));
             }
         },
@@ -821,9 +808,6 @@ fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {
             }
         })
         .collect();
-    let environment = context
-        .environment
-        .map(|environment| environment.name.as_str());
     for policy_object in policies {
         let key = policy_object.node.to_json().to_string();
         let compiled = {
@@ -872,7 +856,7 @@ fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {
             continue;
         }
         for object in context.index.all() {
-            for outcome in policy.evaluate(object, environment, &bound, context.input) {
+            for outcome in policy.evaluate(object, &bound, context.input) {
                 sink.push(violation(object, &policy.name, outcome).with_rule(policy.name.clone()));
             }
         }

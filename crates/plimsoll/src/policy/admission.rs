@@ -13,8 +13,9 @@
 //! with `parameterNotFoundAction`). Every object counts as a CREATE.
 //!
 //! Not evaluated offline, and reported once as a note: `auditAnnotations`,
-//! validations that use `authorizer`, and `matchPolicy: Equivalent`
-//! (objects are matched by their own group and version only).
+//! validations that use `authorizer`, `matchPolicy: Equivalent` (objects
+//! are matched by their own group and version only), and any other field
+//! of a policy's or binding's spec this code does not know.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -196,6 +197,8 @@ pub(crate) struct Binding {
     severity: Severity,
     param_ref: Option<ParamRef>,
     resources: Option<MatchResources>,
+    /// What is not evaluated, with where it is written.
+    pub(crate) notes: Vec<(Span, String)>,
 }
 
 type Failure = (Span, String);
@@ -243,6 +246,42 @@ fn resource_rules(node: Option<&Node>) -> Result<Vec<ResourceRule>, Failure> {
         .collect()
 }
 
+const POLICY_SPEC_KEYS: &[&str] = &[
+    "paramKind",
+    "matchConstraints",
+    "validations",
+    "failurePolicy",
+    "auditAnnotations",
+    "matchConditions",
+    "variables",
+];
+const BINDING_SPEC_KEYS: &[&str] = &[
+    "policyName",
+    "paramRef",
+    "matchResources",
+    "validationActions",
+];
+const MATCH_KEYS: &[&str] = &[
+    "namespaceSelector",
+    "objectSelector",
+    "resourceRules",
+    "excludeResourceRules",
+    "matchPolicy",
+];
+
+/// A note for every key of `node` that is not in `known` (a field this
+/// version does not evaluate is said, never silently skipped).
+fn unknown_keys(node: &Node, known: &[&str], prefix: &str, notes: &mut Vec<(Span, String)>) {
+    for entry in node.as_map().unwrap_or_default() {
+        if !known.contains(&entry.key.as_str()) {
+            notes.push((
+                entry.key_span,
+                format!("{prefix}.{} is not evaluated offline", entry.key),
+            ));
+        }
+    }
+}
+
 fn selector(node: Option<&Node>) -> Result<Option<LabelSelector>, Failure> {
     node.map(|node| LabelSelector::parse(node).map_err(|(node, message)| fail(node, message)))
         .transpose()
@@ -250,8 +289,10 @@ fn selector(node: Option<&Node>) -> Result<Option<LabelSelector>, Failure> {
 
 fn match_resources(
     node: &Node,
+    prefix: &str,
     notes: &mut Vec<(Span, String)>,
 ) -> Result<MatchResources, Failure> {
+    unknown_keys(node, MATCH_KEYS, prefix, notes);
     if let Some(policy) = node.get("matchPolicy") {
         if policy.as_str() == Some("Equivalent") {
             notes.push((
@@ -315,8 +356,9 @@ pub(crate) fn parse_policy(root: &Node) -> Result<AdmissionPolicy, Failure> {
         .get("spec")
         .ok_or_else(|| fail(root, "a ValidatingAdmissionPolicy needs a spec"))?;
     let mut notes = Vec::new();
+    unknown_keys(spec, POLICY_SPEC_KEYS, "spec", &mut notes);
     let constraints = match spec.get("matchConstraints") {
-        Some(node) => match_resources(node, &mut notes)?,
+        Some(node) => match_resources(node, "spec.matchConstraints", &mut notes)?,
         None => {
             return Err(fail(
                 spec,
@@ -443,10 +485,11 @@ pub(crate) fn parse_binding(root: &Node) -> Result<Binding, Failure> {
             })
         })
         .transpose()?;
-    let mut ignored = Vec::new();
+    let mut notes = Vec::new();
+    unknown_keys(spec, BINDING_SPEC_KEYS, "spec", &mut notes);
     let resources = spec
         .get("matchResources")
-        .map(|node| match_resources(node, &mut ignored))
+        .map(|node| match_resources(node, "spec.matchResources", &mut notes))
         .transpose()?;
     Ok(Binding {
         name: name.to_owned(),
@@ -454,6 +497,7 @@ pub(crate) fn parse_binding(root: &Node) -> Result<Binding, Failure> {
         severity,
         param_ref,
         resources,
+        notes,
     })
 }
 
@@ -796,7 +840,24 @@ fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {
         .input
         .of_kind("ValidatingAdmissionPolicyBinding")
         .filter_map(|object| match parse_binding(&object.node) {
-            Ok(binding) => Some(binding),
+            Ok(binding) => {
+                if in_group(object) {
+                    for (span, note) in &binding.notes {
+                        sink.push(
+                            Violation::new(
+                                object,
+                                crate::rules::Target::Span(*span),
+                                format!(
+                                    "ValidatingAdmissionPolicyBinding {}: {note}",
+                                    binding.name
+                                ),
+                            )
+                            .with_severity(Severity::Info),
+                        );
+                    }
+                }
+                Some(binding)
+            }
             Err((span, message)) => {
                 if in_group(object) {
                     sink.push(
@@ -842,7 +903,7 @@ fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {
                     Violation::new(
                         policy_object,
                         crate::rules::Target::Span(*span),
-                        note.clone(),
+                        format!("ValidatingAdmissionPolicy {}: {note}", policy.name),
                     )
                     .with_severity(Severity::Info),
                 );

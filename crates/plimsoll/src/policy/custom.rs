@@ -285,6 +285,14 @@ impl Loader {
                 Some("ValidatingAdmissionPolicyBinding") => {
                     let binding = admission::parse_binding(&root)
                         .map_err(|(span, message)| error_at(file, span, "", message))?;
+                    for (span, note) in &binding.notes {
+                        self.notes.push(format!(
+                            "{}:{}: ValidatingAdmissionPolicyBinding {}: {note}",
+                            file.display(),
+                            span.start.line,
+                            binding.name
+                        ));
+                    }
                     self.bindings.push(binding);
                 }
                 _ => {

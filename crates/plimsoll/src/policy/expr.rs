@@ -171,21 +171,28 @@ pub(crate) fn compile(source: &str, variables: &[&str]) -> Result<Compiled, Comp
         });
     }
     check_nesting(source)?;
-    let (expression, info) = environment()
-        .parser()
-        .parse_with_source_info(source)
-        .map_err(|errors| {
-            let first = errors.errors.first();
-            let (line, column) = first.map_or((1, 0), |error| error.pos);
-            CompileError {
-                message: first.map_or_else(
-                    || "the expression does not parse".to_owned(),
-                    |error| error.msg.clone(),
-                ),
-                line: u32::try_from(line.max(1)).unwrap_or(1),
-                column: u32::try_from(column.max(1)).unwrap_or(1),
-            }
-        })?;
+    // The parser is generated code: should it panic on some input, that is
+    // a compile error of this expression, not a crash of the run.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        environment().parser().parse_with_source_info(source)
+    }))
+    .map_err(|_| CompileError {
+        message: "the CEL parser failed on this expression".to_owned(),
+        line: 1,
+        column: 1,
+    })?;
+    let (expression, info) = parsed.map_err(|errors| {
+        let first = errors.errors.first();
+        let (line, column) = first.map_or((1, 0), |error| error.pos);
+        CompileError {
+            message: first.map_or_else(
+                || "the expression does not parse".to_owned(),
+                |error| error.msg.clone(),
+            ),
+            line: u32::try_from(line.max(1)).unwrap_or(1),
+            column: u32::try_from(column.max(1)).unwrap_or(1),
+        }
+    })?;
     let mut scope: Vec<String> = Vec::new();
     check_names(&expression, variables, &mut scope).map_err(|(id, message)| {
         let offset = info
@@ -1322,6 +1329,42 @@ mod tests {
         // macro variables are in scope inside their macro only
         assert!(compile("[1].all(x, x > 0)", &[]).is_ok());
         assert!(compile("[1].all(x, x > 0) && x > 0", &[]).is_err());
+    }
+
+    #[test]
+    fn odd_input_is_an_error_not_a_crash() {
+        for source in [
+            "",
+            "(",
+            "[[[",
+            "'unterminated",
+            "object.b.c(",
+            "{1:",
+            "1 ? 2",
+            "é",
+            "\u{0}",
+            "object.?",
+            "a.all(",
+            ".",
+            "1 +",
+            "[1,2].map(x)",
+            "has(1)",
+            "object[",
+        ] {
+            let _ = compile(source, &["object"]);
+        }
+        for expression in [
+            "object[1] == 1",
+            "{}.a == 1",
+            "[].map(x, x) == []",
+            "object.metadata.name + 1 == 2",
+            "size(object.metadata) > 0",
+            "[1, 'a'].max() == 1",
+            "[].min() == 1",
+            "quantity('1').asInteger() + 9223372036854775807 > 0",
+        ] {
+            let _ = run(expression, "metadata: {name: x}\n");
+        }
     }
 
     #[test]

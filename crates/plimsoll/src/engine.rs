@@ -457,11 +457,10 @@ impl Engine {
         let mut findings = Vec::with_capacity(pending.len());
         let mut sources = BTreeMap::new();
         for item in pending {
-            let Some(policy) = self.policies.get(item.rule.as_ref()).or_else(|| {
-                item.reporter
-                    .as_ref()
-                    .and_then(|reporter| self.policies.get(reporter.as_ref()))
-            }) else {
+            // A finding reported under another id is configured by the rule
+            // that reported it.
+            let governing = item.reporter.as_ref().unwrap_or(&item.rule);
+            let Some(policy) = self.policies.get(governing.as_ref()) else {
                 continue;
             };
             if let Some(allowed) = &policy.environments {

@@ -122,9 +122,9 @@ fn matching_files(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
         if !entry.file_type().is_some_and(|kind| kind.is_file()) {
             continue;
         }
-        let Ok(relative) = entry.path().strip_prefix(root) else {
-            continue;
-        };
+        // Relative patterns match paths under the config's directory,
+        // absolute ones the whole path.
+        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
         let relative = relative.to_string_lossy().replace('\\', "/");
         if set.is_match(&relative) {
             files.push(entry.path().to_path_buf());
@@ -231,7 +231,51 @@ fn to_pointer(path: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{to_pointer, valid_id};
+    use std::path::Path;
+
+    use super::{matching_files, to_pointer, valid_id};
+
+    #[test]
+    fn globs_are_relative_to_the_config_or_absolute() {
+        let dir = tempfile::tempdir().unwrap();
+        let policies = dir.path().join("policies");
+        std::fs::create_dir_all(policies.join("deep")).unwrap();
+        for name in ["a.yaml", "b.yml", "deep/c.yaml"] {
+            std::fs::write(policies.join(name), "").unwrap();
+        }
+        let names = |files: Vec<std::path::PathBuf>| -> Vec<String> {
+            files
+                .iter()
+                .map(|file| {
+                    file.strip_prefix(dir.path())
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/")
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(matching_files(dir.path(), "policies/*.yaml").unwrap()),
+            ["policies/a.yaml"]
+        );
+        assert_eq!(
+            names(matching_files(dir.path(), "policies/**/*.yaml").unwrap()),
+            ["policies/a.yaml", "policies/deep/c.yaml"]
+        );
+        assert_eq!(
+            names(matching_files(dir.path(), "policies/b.yml").unwrap()),
+            ["policies/b.yml"]
+        );
+        let absolute = format!("{}/*.yaml", policies.display()).replace('\\', "/");
+        assert_eq!(
+            names(matching_files(Path::new("elsewhere"), &absolute).unwrap()),
+            ["policies/a.yaml"]
+        );
+        assert!(matching_files(dir.path(), "missing/*.yaml")
+            .unwrap()
+            .is_empty());
+        assert!(matching_files(dir.path(), "policies/[.yaml").is_err());
+    }
 
     #[test]
     fn field_paths_become_pointers() {

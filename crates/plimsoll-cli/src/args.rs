@@ -36,6 +36,10 @@ pub enum Command {
     Explain {
         /// The rule id.
         rule: String,
+        /// Config file whose policy files define custom rules (default: the
+        /// nearest `.plimsoll.yaml` upwards).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Write a commented starter `.plimsoll.yaml` in the current directory.
     Init {
@@ -193,6 +197,10 @@ pub enum MatrixFormat {
 /// Flags of `plimsoll rules`.
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
+    /// Config file whose policy files define custom rules (default: the
+    /// nearest `.plimsoll.yaml` upwards).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
     pub format: RulesFormat,

@@ -44,7 +44,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Promote(args) => promote(&args),
         Command::Matrix(args) => matrix(&args),
         Command::Rules(args) => list_rules(&args),
-        Command::Explain { rule } => explain(&rule),
+        Command::Explain { rule, config } => explain(&rule, config.as_deref()),
         Command::Init { force } => init(force),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "plimsoll", &mut io::stdout());
@@ -139,7 +139,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         no_schema: args.no_schema,
         ..EngineOptions::default()
     };
-    let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
+    let rules = all_rules(&config, args.quiet)?;
+    let engine = Engine::with_rules(config, options, rules).map_err(|error| error.to_string())?;
     let inputs = inputs(&args)?;
     let checked = engine.check(&inputs);
     if let Some(bar) = &bar {
@@ -368,12 +369,23 @@ fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-fn builtin_rules() -> Vec<Rule> {
-    plimsoll::rules::builtin()
+/// The built-in rules and the custom rules of the config's policy files;
+/// notes about the policies go to stderr.
+fn all_rules(config: &Config, quiet: bool) -> Result<Vec<Rule>, String> {
+    let policies = plimsoll::policy::load(config).map_err(|error| error.to_string())?;
+    if !quiet {
+        for note in &policies.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    let mut rules = plimsoll::rules::builtin();
+    rules.extend(policies.rules);
+    Ok(rules)
 }
 
 fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
-    let rules = builtin_rules();
+    let config = load_config(args.config.as_deref())?;
+    let rules = all_rules(&config, false)?;
     let text = match args.format {
         RulesFormat::Markdown => reference_markdown(&rules),
         RulesFormat::Json => {
@@ -416,8 +428,9 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn explain(id: &str) -> Result<ExitCode, String> {
-    let rules = builtin_rules();
+fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, String> {
+    let config = load_config(config)?;
+    let rules = all_rules(&config, false)?;
     let Some(rule) = rules.iter().find(|rule| rule.meta.id == id) else {
         return Err(format!("unknown rule `{id}`; `plimsoll rules` lists them"));
     };

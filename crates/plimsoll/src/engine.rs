@@ -17,13 +17,19 @@ use crate::finding::{
 use crate::load::{load_all, problem_rule, FileKind, LoadedFile};
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{
-    self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
-    Sink, Target, Violation,
+    self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, RunIndex,
+    SetContext, Sink, Target, Violation,
 };
 use crate::schema::{resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{Position, Span};
 use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
+
+/// Stack of each worker thread. Rules recurse over documents and user CEL
+/// expressions recurse over their syntax tree; the parser bounds nesting,
+/// and this leaves every bounded input ample room (it is only reserved
+/// address space until used).
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Choices made on the command line (or by an embedding tool) rather than in
 /// the config file.
@@ -345,9 +351,10 @@ impl Engine {
         // Run-wide pre-pass: the CRDs of the input validate its custom
         // resources, whatever file or order they come in.
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
-        let violations = self.run_document_rules(&model.objects, &schemas);
+        let input = RunIndex::new(model.objects.iter().collect());
+        let violations = self.run_document_rules(&model.objects, &schemas, &input);
         let set_violations =
-            self.run_set_rules(&model.objects, &model.artifacts, &model.file_paths);
+            self.run_set_rules(&model.objects, &model.artifacts, &input, &model.file_paths);
         for (rule, violation) in violations.into_iter().chain(set_violations.objects) {
             if let Some(object) = model.objects.get(violation.object.0) {
                 model
@@ -417,6 +424,7 @@ impl Engine {
             .max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
+            .stack_size(WORKER_STACK_BYTES)
             .build()
             .map_err(|error| CheckError::Threads(error.to_string()))?;
         pool.install(|| f(threads))
@@ -505,6 +513,7 @@ impl Engine {
         &'r self,
         objects: &[Object],
         schemas: &RunSchemas,
+        input: &RunIndex<'_>,
     ) -> Vec<(&'r Rule, Violation)> {
         objects
             .par_iter()
@@ -516,6 +525,7 @@ impl Engine {
                     environments: &self.environments,
                     config: &self.config,
                     schemas,
+                    input,
                 };
                 let mut found = Vec::new();
                 for rule in &self.rules {
@@ -543,6 +553,7 @@ impl Engine {
         &'r self,
         objects: &[Object],
         artifacts: &[Artifact],
+        input: &RunIndex<'_>,
         file_paths: &[String],
     ) -> SetViolations<'r> {
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
@@ -581,6 +592,7 @@ impl Engine {
                     environments: &self.environments,
                     config: &self.config,
                     artifacts,
+                    input,
                     file_paths,
                 };
                 let mut sink = Sink::default();
@@ -629,7 +641,10 @@ impl Engine {
         let mut suppressed = Vec::new();
         let mut sources = BTreeMap::new();
         for item in pending {
-            let Some(policy) = self.policies.get(item.rule.as_ref()) else {
+            // A finding reported under another id is configured by the rule
+            // that reported it.
+            let governing = item.reporter.as_ref().unwrap_or(&item.rule);
+            let Some(policy) = self.policies.get(governing.as_ref()) else {
                 continue;
             };
             if let Some(allowed) = &policy.environments {
@@ -713,6 +728,8 @@ impl Engine {
 /// A finding before suppression and configuration.
 pub(crate) struct Pending {
     rule: Cow<'static, str>,
+    /// The rule that reported it, when it reports under another id.
+    reporter: Option<Cow<'static, str>>,
     /// The severity the rule asked for (else the rule default applies).
     severity: Option<Severity>,
     file: FileId,
@@ -737,6 +754,7 @@ impl Pending {
     ) -> Pending {
         Pending {
             rule: Cow::Borrowed(rule),
+            reporter: None,
             severity: None,
             file,
             document,
@@ -763,8 +781,13 @@ impl Pending {
             ),
             Target::Span(span) => (*span, None),
         };
+        let (id, reporter) = match violation.rule {
+            Some(id) => (id, Some(rule.meta.id.clone())),
+            None => (rule.meta.id.clone(), None),
+        };
         Pending {
-            rule: rule.meta.id.clone(),
+            rule: id,
+            reporter,
             severity: Some(violation.severity.unwrap_or(rule.meta.default_severity)),
             file: object.file,
             document: object.document,
@@ -799,6 +822,7 @@ impl Pending {
             environment: artifact.environment,
             path: Some(violation.pointer),
             object: None,
+            reporter: None,
         }
     }
 
@@ -818,6 +842,7 @@ impl Pending {
             environment: None,
             path: None,
             object: None,
+            reporter: None,
         }
     }
 

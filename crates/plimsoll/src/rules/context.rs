@@ -1,5 +1,6 @@
 //! What a rule sees, and how it reports.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -22,6 +23,9 @@ pub struct DocumentContext<'a> {
     pub config: &'a Config,
     /// Schemas: bundled, `--schema-location`, and the CRDs of this run.
     pub(crate) schemas: &'a RunSchemas,
+    /// Every object of the run, whatever its environment (to look up the
+    /// Namespace of an object, or objects another one refers to).
+    pub input: &'a RunIndex<'a>,
 }
 
 /// What a set rule sees: every object of one environment (or every object
@@ -45,6 +49,8 @@ pub struct SetContext<'a> {
     /// `component-tags.json`), whatever its environment: a release artifact
     /// often has none (see [`SetContext::artifacts_here`]).
     pub artifacts: &'a [Artifact],
+    /// Every object of the run, whatever its environment.
+    pub input: &'a RunIndex<'a>,
     pub(crate) file_paths: &'a [String],
 }
 
@@ -157,6 +163,59 @@ impl<'a> ObjectIndex<'a> {
     }
 }
 
+/// Every object of a run, by kind and by name.
+pub struct RunIndex<'a> {
+    objects: Vec<&'a Object>,
+    by_kind: HashMap<&'a str, Vec<usize>>,
+    by_name: HashMap<(&'a str, Option<&'a str>, &'a str), usize>,
+}
+
+impl<'a> RunIndex<'a> {
+    /// Indexes objects (in the run's order).
+    pub fn new(objects: Vec<&'a Object>) -> RunIndex<'a> {
+        let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_name = HashMap::with_capacity(objects.len());
+        for (at, object) in objects.iter().enumerate() {
+            let identity = &object.identity;
+            by_kind.entry(identity.kind.as_str()).or_default().push(at);
+            by_name
+                .entry((
+                    identity.kind.as_str(),
+                    identity.namespace.as_deref(),
+                    identity.name.as_str(),
+                ))
+                .or_insert(at);
+        }
+        RunIndex {
+            objects,
+            by_kind,
+            by_name,
+        }
+    }
+
+    /// Every object.
+    pub fn all(&self) -> &[&'a Object] {
+        &self.objects
+    }
+
+    /// Objects of a kind (any group).
+    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = &'a Object> + '_ {
+        self.by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .filter_map(|at| self.objects.get(*at).copied())
+    }
+
+    /// The first object of `kind` (any group) named `name` in `namespace`
+    /// (`None` for cluster-scoped objects such as Namespaces).
+    pub fn named(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&'a Object> {
+        self.by_name
+            .get(&(kind, namespace, name))
+            .and_then(|at| self.objects.get(*at).copied())
+    }
+}
+
 /// What a finding points at inside its object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -183,6 +242,10 @@ pub struct Violation {
     pub help: Option<String>,
     /// Severity, when it differs from the rule's default.
     pub severity: Option<Severity>,
+    /// The rule id to report under, when it is not the reporting rule's own
+    /// (a ValidatingAdmissionPolicy found in the input reports under its
+    /// name); configured like the reporting rule.
+    pub rule: Option<Cow<'static, str>>,
 }
 
 impl Violation {
@@ -212,6 +275,7 @@ impl Violation {
             message: message.into(),
             help: None,
             severity: None,
+            rule: None,
         }
     }
 
@@ -219,6 +283,13 @@ impl Violation {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Violation {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Reports under another rule id than the reporting rule's.
+    #[must_use]
+    pub fn with_rule(mut self, rule: impl Into<Cow<'static, str>>) -> Violation {
+        self.rule = Some(rule.into());
         self
     }
 

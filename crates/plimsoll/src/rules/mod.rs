@@ -71,7 +71,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use context::{
-    ArtifactViolation, DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation,
+    ArtifactViolation, DocumentContext, ObjectIndex, RunIndex, SetContext, Sink, Target, Violation,
 };
 
 use crate::finding::Severity;
@@ -226,8 +226,12 @@ pub fn builtin() -> Vec<Rule> {
         yaml_syntax::rule(),
         yaml_duplicate_key::rule(),
         manifest_shape::rule(),
-        unrendered_template::rule(),
+        schema::rule(),
+        schema_missing::rule(),
+        deprecated_api::rule(),
         duplicate_resource::rule(),
+        unrendered_template::rule(),
+        baseline_stale::rule(),
         image_digest::rule(),
         image_latest::rule(),
         image_registry::rule(),
@@ -264,10 +268,6 @@ pub fn builtin() -> Vec<Rule> {
         component_tags::rule(),
         codeowners::rule(),
         prometheus_rule::rule(),
-        baseline_stale::rule(),
-        schema::rule(),
-        schema_missing::rule(),
-        deprecated_api::rule(),
     ]
 }
 

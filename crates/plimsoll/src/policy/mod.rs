@@ -9,7 +9,7 @@
 //! [`Rule`] of category `custom`, which `rules:`, `--select`, `--ignore` and
 //! the suppression comments handle like a built-in one.
 //!
-//! Expressions are evaluated by [`expr`] under a cost limit; an expression
+//! Expressions are evaluated by the `expr` module under a cost limit; an expression
 //! that fails on one object (a missing field, a wrong type, the cost limit)
 //! is a finding on that object, never a crash.
 

@@ -32,9 +32,9 @@ use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::network_policy::{
     is_default_policy, peer_is_anywhere, peer_reaches_namespace, policy_types, rule_allows_port,
-    rule_peers, selector_is_empty, selector_matches, Protocol, NAMESPACE_NAME_LABEL,
+    rule_peers, selector_is_empty, Protocol, NAMESPACE_NAME_LABEL,
 };
-use crate::model::Object;
+use crate::model::{label_selector_matches, Object};
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
@@ -219,7 +219,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                         peer.get("podSelector").is_none_or(selector_is_empty)
                             && peer
                                 .get("namespaceSelector")
-                                .is_some_and(|selector| selector_matches(selector, &label))
+                                .is_some_and(|selector| label_selector_matches(selector, &label))
                     })
                 });
                 if !labelled {

@@ -27,7 +27,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::namespace_quota::SYSTEM_NAMESPACES;
+use super::namespace_quota::guarded_namespaces;
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::network_policy::{
@@ -136,11 +136,8 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     );
     let mut defaults_by_name: HashMap<(&str, Option<&str>), Vec<&Object>> = HashMap::new();
     let mut checked: HashSet<(&str, Option<&str>)> = HashSet::new();
-    for namespace in context.index.of_kind("Namespace") {
+    for namespace in guarded_namespaces(context) {
         let name = namespace.identity.name.as_str();
-        if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
-            continue;
-        }
         let root = deployment::root(context, namespace);
         let defaults = defaults_by_name
             .entry((name, root))

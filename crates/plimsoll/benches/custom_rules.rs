@@ -86,8 +86,8 @@ fn template_containers(object: &Object) -> Vec<&Node> {
         .collect()
 }
 
-fn quantity(text: &str) -> Option<plimsoll::policy::Quantity> {
-    plimsoll::policy::Quantity::parse(text)
+fn quantity(text: &str) -> Option<plimsoll::model::Quantity> {
+    plimsoll::model::Quantity::parse(text).ok()
 }
 
 /// The ten checks of `POLICY`, in Rust.

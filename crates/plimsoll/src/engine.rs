@@ -17,8 +17,8 @@ use crate::finding::{
 use crate::load::{load_all, problem_rule, FileKind, LoadedFile};
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{
-    self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, RunIndex,
-    SetContext, Sink, Target, Violation,
+    self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
+    Sink, Target, Violation,
 };
 use crate::schema::{resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{Position, Span};
@@ -351,10 +351,9 @@ impl Engine {
         // Run-wide pre-pass: the CRDs of the input validate its custom
         // resources, whatever file or order they come in.
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
-        let input = RunIndex::new(model.objects.iter().collect());
-        let violations = self.run_document_rules(&model.objects, &schemas, &input);
+        let violations = self.run_document_rules(&model.objects, &schemas);
         let set_violations =
-            self.run_set_rules(&model.objects, &model.artifacts, &input, &model.file_paths);
+            self.run_set_rules(&model.objects, &model.artifacts, &model.file_paths);
         for (rule, violation) in violations.into_iter().chain(set_violations.objects) {
             if let Some(object) = model.objects.get(violation.object.0) {
                 model
@@ -513,8 +512,8 @@ impl Engine {
         &'r self,
         objects: &[Object],
         schemas: &RunSchemas,
-        input: &RunIndex<'_>,
     ) -> Vec<(&'r Rule, Violation)> {
+        let all = ObjectIndex::new(objects.iter().collect());
         objects
             .par_iter()
             .flat_map_iter(|object| {
@@ -525,7 +524,7 @@ impl Engine {
                     environments: &self.environments,
                     config: &self.config,
                     schemas,
-                    input,
+                    all: &all,
                 };
                 let mut found = Vec::new();
                 for rule in &self.rules {
@@ -553,7 +552,6 @@ impl Engine {
         &'r self,
         objects: &[Object],
         artifacts: &[Artifact],
-        input: &RunIndex<'_>,
         file_paths: &[String],
     ) -> SetViolations<'r> {
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
@@ -564,7 +562,7 @@ impl Engine {
         for artifact in artifacts {
             groups.entry(artifact.environment).or_default();
         }
-        let everything = ObjectIndex::new(objects.iter().collect());
+        let all = ObjectIndex::new(objects.iter().collect());
         let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
             .into_iter()
             .map(|(environment, members)| (environment, ObjectIndex::new(members)))
@@ -588,11 +586,10 @@ impl Engine {
                 let context = SetContext {
                     environment: environment.and_then(|id| self.environments.get(id)),
                     index,
-                    all: &everything,
+                    all: &all,
                     environments: &self.environments,
                     config: &self.config,
                     artifacts,
-                    input,
                     file_paths,
                 };
                 let mut sink = Sink::default();

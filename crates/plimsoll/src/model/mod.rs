@@ -18,5 +18,5 @@ pub use image::{DigestProblem, ImageRef};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};
 pub use quantity::{Quantity, QuantityError, Unit};
-pub use selector::{label_pairs, Requirement, Selector, SelectorError};
+pub use selector::{label_pairs, label_selector_matches, Requirement, Selector, SelectorError};
 pub use workload::{containers, is_workload, pod_spec, Container};

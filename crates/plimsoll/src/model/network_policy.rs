@@ -17,6 +17,7 @@
 //!   every namespace. `ipBlock: 0.0.0.0/0` (or `::/0`) reaches anywhere.
 
 use super::object::Object;
+use super::selector::label_selector_matches;
 use crate::yaml::Node;
 
 /// The label the API server puts on every namespace.
@@ -60,52 +61,6 @@ pub fn is_default_policy(policy: &Object) -> bool {
         .node
         .pointer("/spec/podSelector")
         .is_none_or(selector_is_empty)
-}
-
-/// Whether a label selector (`matchLabels`, `matchExpressions` with `In`,
-/// `NotIn`, `Exists`, `DoesNotExist`) selects this set of labels. An
-/// operator it does not know selects nothing.
-pub(crate) fn selector_matches(selector: &Node, labels: &[(&str, &str)]) -> bool {
-    let value_of = |key: &str| {
-        labels
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, value)| *value)
-    };
-    let labels_match = selector
-        .get("matchLabels")
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-        .iter()
-        .all(|entry| {
-            entry.value.as_str().is_some() && value_of(&entry.key) == entry.value.as_str()
-        });
-    let expressions_match = selector
-        .get("matchExpressions")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .all(|expression| {
-            let Some(key) = expression.get("key").and_then(Node::as_str) else {
-                return false;
-            };
-            let values: Vec<&str> = expression
-                .get("values")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(Node::as_str)
-                .collect();
-            let value = value_of(key);
-            match expression.get("operator").and_then(Node::as_str) {
-                Some("In") => value.is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => value.is_none_or(|v| !values.contains(&v)),
-                Some("Exists") => value.is_some(),
-                Some("DoesNotExist") => value.is_none(),
-                _ => false,
-            }
-        });
-    labels_match && expressions_match
 }
 
 /// A transport protocol of a port rule.
@@ -197,7 +152,7 @@ pub fn peer_reaches_namespace(
     target_labels: &[(&str, &str)],
 ) -> bool {
     match peer.get("namespaceSelector") {
-        Some(selector) => selector_matches(selector, target_labels),
+        Some(selector) => label_selector_matches(selector, target_labels),
         None => peer.get("ipBlock").is_none() && own_namespace == Some(target),
     }
 }
@@ -212,26 +167,6 @@ mod tests {
             .remove(0)
             .root
             .unwrap()
-    }
-
-    #[test]
-    fn selectors_match_labels() {
-        let labels = [("app", "api"), ("tier", "web")];
-        assert!(selector_matches(&node("{}"), &labels));
-        assert!(selector_matches(&node("matchLabels: {app: api}"), &labels));
-        assert!(!selector_matches(&node("matchLabels: {app: db}"), &labels));
-        assert!(selector_matches(
-            &node("matchExpressions: [{key: tier, operator: In, values: [web, edge]}, {key: env, operator: DoesNotExist}]"),
-            &labels
-        ));
-        assert!(!selector_matches(
-            &node("matchExpressions: [{key: tier, operator: NotIn, values: [web]}]"),
-            &labels
-        ));
-        assert!(!selector_matches(
-            &node("matchExpressions: [{key: tier, operator: Gt, values: ['1']}]"),
-            &labels
-        ));
     }
 
     #[test]

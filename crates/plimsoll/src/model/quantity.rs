@@ -191,6 +191,41 @@ impl Quantity {
             .map(Quantity::from_nanos)
     }
 
+    /// `self − other`, or `None` on overflow.
+    pub fn checked_sub(self, other: Quantity) -> Option<Quantity> {
+        self.nanos
+            .checked_sub(other.nanos)
+            .map(Quantity::from_nanos)
+    }
+
+    /// The value in whole units, when it is an integer that fits an `i64`
+    /// (CEL `asInteger()`).
+    pub fn as_integer(self) -> Option<i64> {
+        if self.nanos % NANOS_PER_UNIT == 0 {
+            i64::try_from(self.nanos / NANOS_PER_UNIT).ok()
+        } else {
+            None
+        }
+    }
+
+    /// The value as a float, which may lose precision (CEL
+    /// `asApproximateFloat()`).
+    pub fn as_f64(self) -> f64 {
+        // i128 → f64 is a lossy conversion by design here.
+        #[allow(clippy::cast_precision_loss)]
+        let value = self.nanos as f64;
+        value / 1e9
+    }
+
+    /// `-1`, `0` or `1` (CEL `sign()`).
+    pub fn sign(self) -> i64 {
+        match self.nanos {
+            0 => 0,
+            value if value < 0 => -1,
+            _ => 1,
+        }
+    }
+
     /// `self + other`, saturating at the largest value.
     #[must_use]
     pub fn saturating_add(self, other: Quantity) -> Quantity {
@@ -429,6 +464,40 @@ mod tests {
         assert_eq!(Unit::of_resource("limits.memory"), Unit::Bytes);
         assert_eq!(Unit::of_resource("requests.ephemeral-storage"), Unit::Bytes);
         assert_eq!(Unit::of_resource("pods"), Unit::Count);
+    }
+
+    #[test]
+    fn parses_the_kubernetes_forms() {
+        let q = |text| Quantity::parse(text).ok().map(Quantity::nanos);
+        assert_eq!(q("1"), Some(1_000_000_000));
+        assert_eq!(q("100m"), Some(100_000_000));
+        assert_eq!(q("0.5"), Some(500_000_000));
+        assert_eq!(q("1.5Gi"), Some(1_610_612_736_000_000_000));
+        assert_eq!(q("64Mi"), Some(67_108_864_000_000_000));
+        assert_eq!(q("2k"), Some(2_000_000_000_000));
+        assert_eq!(q("1e3"), Some(1_000_000_000_000));
+        assert_eq!(q("1E-3"), Some(1_000_000));
+        assert_eq!(q("-2"), Some(-2_000_000_000));
+        assert_eq!(q("1Ei"), Some(1_152_921_504_606_846_976_000_000_000));
+        // finer than a nano-unit rounds up, as in Kubernetes
+        assert_eq!(q("0.1n"), Some(1));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_quantity() {
+        for text in ["", "abc", "1.2.3", "1Gb", "1e", "Mi", ".", "1ee3", "--1"] {
+            assert_eq!(Quantity::parse(text).ok(), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn compares_across_units() {
+        let q = |text| Quantity::parse(text).ok();
+        assert!(q("1Gi") > q("1G"));
+        assert!(q("500m") < q("1"));
+        assert_eq!(q("1000m"), q("1"));
+        assert_eq!(q("1500m").and_then(|q| q.as_integer()), None);
+        assert_eq!(q("2k").and_then(|q| q.as_integer()), Some(2000));
     }
 
     #[test]

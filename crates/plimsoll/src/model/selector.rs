@@ -197,6 +197,13 @@ fn requirement(expression: &Node) -> Result<Requirement, (&'static str, String)>
     }
 }
 
+/// Whether a `LabelSelector` node selects these labels. One that does not
+/// parse (an unknown operator, `In` without values, a value that is not a
+/// string) selects nothing: the API server would not accept it.
+pub fn label_selector_matches(node: &Node, labels: &[(&str, &str)]) -> bool {
+    Selector::from_label_selector(node).is_ok_and(|selector| selector.matches(labels))
+}
+
 /// The labels of a `metadata.labels`-style map, as (key, value) pairs of
 /// strings (other values are not labels Kubernetes would accept).
 pub fn label_pairs(node: Option<&Node>) -> Vec<(&str, &str)> {
@@ -295,6 +302,32 @@ mod tests {
         let error = Selector::from_map(&parse("app: [a]\n")).unwrap_err();
         assert_eq!(error.pointer, "/app");
         assert!(Selector::from_label_selector(&parse("[a]")).is_err());
+    }
+
+    #[test]
+    fn selectors_match_labels() {
+        let labels = [("app", "api"), ("tier", "web")];
+        assert!(label_selector_matches(&parse("{}"), &labels));
+        assert!(label_selector_matches(
+            &parse("matchLabels: {app: api}"),
+            &labels
+        ));
+        assert!(!label_selector_matches(
+            &parse("matchLabels: {app: db}"),
+            &labels
+        ));
+        assert!(label_selector_matches(
+            &parse("matchExpressions: [{key: tier, operator: In, values: [web, edge]}, {key: env, operator: DoesNotExist}]"),
+            &labels
+        ));
+        assert!(!label_selector_matches(
+            &parse("matchExpressions: [{key: tier, operator: NotIn, values: [web]}]"),
+            &labels
+        ));
+        assert!(!label_selector_matches(
+            &parse("matchExpressions: [{key: tier, operator: Gt, values: ['1']}]"),
+            &labels
+        ));
     }
 
     #[test]

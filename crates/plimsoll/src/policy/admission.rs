@@ -27,7 +27,7 @@ use super::select::LabelSelector;
 use crate::finding::Severity;
 use crate::model::Object;
 use crate::rules::{
-    Category, DocumentContext, Rule, RuleMeta, RunIndex, SetContext, Sink, Violation,
+    Category, DocumentContext, ObjectIndex, Rule, RuleMeta, SetContext, Sink, Violation,
 };
 use crate::source::Span;
 use crate::yaml::Node;
@@ -120,7 +120,7 @@ struct MatchResources {
 impl MatchResources {
     /// Whether the object matches; a policy's constraints need rules, a
     /// binding's match everything the policy matches when it has none.
-    fn matches(&self, object: &Object, input: &RunIndex<'_>, need_rules: bool) -> bool {
+    fn matches(&self, object: &Object, input: &ObjectIndex<'_>, need_rules: bool) -> bool {
         if (need_rules || !self.rules.is_empty())
             && !self.rules.iter().any(|rule| rule.matches(object))
         {
@@ -141,7 +141,7 @@ impl MatchResources {
                 match &object.identity.namespace {
                     // cluster-scoped objects are not filtered by namespace
                     None => return true,
-                    Some(namespace) => input.named("Namespace", None, namespace),
+                    Some(namespace) => input.named("Namespace", None, namespace).next(),
                 }
             };
             let matched = match namespace {
@@ -513,7 +513,7 @@ impl AdmissionPolicy {
         &self,
         object: &Object,
         bindings: &[&Binding],
-        input: &RunIndex<'_>,
+        input: &ObjectIndex<'_>,
     ) -> Vec<Outcome> {
         if !self.constraints.matches(object, input, true) {
             return Vec::new();
@@ -547,7 +547,7 @@ impl AdmissionPolicy {
         &self,
         binding: &Binding,
         object: &Object,
-        input: &RunIndex<'a>,
+        input: &ObjectIndex<'a>,
     ) -> Result<Vec<Option<&'a Object>>, String> {
         let (Some((api_version, kind)), Some(reference)) = (&self.param_kind, &binding.param_ref)
         else {
@@ -597,14 +597,14 @@ impl AdmissionPolicy {
         object: &Object,
         binding: &Binding,
         param: Option<&Object>,
-        input: &RunIndex<'_>,
+        input: &ObjectIndex<'_>,
         outcomes: &mut Vec<Outcome>,
     ) {
         let namespace = object
             .identity
             .namespace
             .as_deref()
-            .and_then(|namespace| input.named("Namespace", None, namespace));
+            .and_then(|namespace| input.named("Namespace", None, namespace).next());
         let request = request_of(object);
         let mut bindings = Bindings::new();
         let programs: Vec<&Compiled> = self
@@ -784,7 +784,7 @@ pub(crate) fn policy_rule(
         meta,
         move |context: &DocumentContext<'_>, sink: &mut Sink| {
             let input_bindings: Vec<Binding> = context
-                .input
+                .all
                 .of_kind("ValidatingAdmissionPolicyBinding")
                 .filter_map(|object| parse_binding(&object.node).ok())
                 .filter(|binding| binding.policy_name == policy.name)
@@ -797,7 +797,7 @@ pub(crate) fn policy_rule(
             if bindings.is_empty() {
                 return;
             }
-            for outcome in policy.evaluate(context.object, &bindings, context.input) {
+            for outcome in policy.evaluate(context.object, &bindings, context.all) {
                 sink.push(violation(context.object, &policy.name, outcome));
             }
         },
@@ -831,13 +831,13 @@ pub(crate) fn input_rule() -> Rule {
 }
 
 fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {
-    let policies: Vec<&Object> = context.input.of_kind("ValidatingAdmissionPolicy").collect();
+    let policies: Vec<&Object> = context.all.of_kind("ValidatingAdmissionPolicy").collect();
     if policies.is_empty() {
         return;
     }
     let in_group = |object: &Object| context.index.all().iter().any(|o| o.id == object.id);
     let bindings: Vec<Binding> = context
-        .input
+        .all
         .of_kind("ValidatingAdmissionPolicyBinding")
         .filter_map(|object| match parse_binding(&object.node) {
             Ok(binding) => {
@@ -917,7 +917,7 @@ fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {
             continue;
         }
         for object in context.index.all() {
-            for outcome in policy.evaluate(object, &bound, context.input) {
+            for outcome in policy.evaluate(object, &bound, context.all) {
                 sink.push(violation(object, &policy.name, outcome).with_rule(policy.name.clone()));
             }
         }

@@ -193,7 +193,7 @@ impl PolicyRule {
 /// The Namespace object of an object's namespace, when it is in the input.
 pub(crate) fn namespace_object<'a>(context: &DocumentContext<'a>) -> Option<&'a Object> {
     let namespace = context.object.identity.namespace.as_deref()?;
-    context.input.named("Namespace", None, namespace)
+    context.all.named("Namespace", None, namespace).next()
 }
 
 /// Reads every policy file, then builds the rules.

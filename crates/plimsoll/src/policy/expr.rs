@@ -32,7 +32,7 @@ use cel::common::value::{CowVal, StaticVal, Val};
 use cel::context::VariableResolver;
 use cel::{Context, Env, ExecutionError, Value as CelValue};
 
-use super::quantity::Quantity;
+use crate::model::Quantity;
 use crate::yaml::{Node, Value};
 
 /// The cost one expression may spend on one object (the same figure as the
@@ -854,7 +854,7 @@ fn owned<'b, 'v>(value: impl Val + 'static) -> Result<CowVal<'b, 'v>, ExecutionE
 
 fn quantity<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let text = string_arg(&args, 0, "quantity")?;
-    let parsed = Quantity::parse(text).ok_or_else(|| {
+    let parsed = Quantity::parse(text).map_err(|_| {
         ExecutionError::function_error("quantity", format!("`{text}` is not a quantity"))
     })?;
     owned(QuantityVal(parsed))
@@ -862,7 +862,7 @@ fn quantity<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Executi
 
 fn is_quantity<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let text = string_arg(&args, 0, "isQuantity")?;
-    owned(CelBool::from(Quantity::parse(text).is_some()))
+    owned(CelBool::from(Quantity::parse(text).is_ok()))
 }
 
 fn quantity_pair(
@@ -873,7 +873,7 @@ fn quantity_pair(
     let right = match args.get(1) {
         Some(value) => match value.downcast_ref::<QuantityVal>() {
             Some(quantity) => quantity.0,
-            None => Quantity::from_integer(*arg::<CelInt>(args, 1, function)?.inner()),
+            None => Quantity::from_units(*arg::<CelInt>(args, 1, function)?.inner()),
         },
         None => return Err(ExecutionError::missing_argument_or_target()),
     };
@@ -906,7 +906,7 @@ fn quantity_add<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Exe
 fn quantity_sub<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let (left, right) = quantity_pair(&args, "sub")?;
     let difference = left
-        .checked_add(Quantity(-right.0))
+        .checked_sub(right)
         .ok_or_else(|| ExecutionError::function_error("sub", "quantity overflow"))?;
     owned(QuantityVal(difference))
 }

@@ -16,7 +16,6 @@
 pub(crate) mod admission;
 mod custom;
 pub(crate) mod expr;
-mod quantity;
 mod select;
 
 use std::path::{Path, PathBuf};
@@ -27,8 +26,6 @@ use crate::config::{Config, ConfigError};
 use crate::rules::Rule;
 use crate::source::Span;
 use crate::yaml::{parse_stream, Limits, Node, ProblemKind};
-
-pub use quantity::Quantity;
 
 /// The rules of the policy files, and notes about what is not evaluated.
 #[derive(Debug, Default)]

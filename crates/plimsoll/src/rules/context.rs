@@ -25,7 +25,7 @@ pub struct DocumentContext<'a> {
     pub(crate) schemas: &'a RunSchemas,
     /// Every object of the run, whatever its environment (to look up the
     /// Namespace of an object, or objects another one refers to).
-    pub input: &'a RunIndex<'a>,
+    pub all: &'a ObjectIndex<'a>,
 }
 
 /// What a set rule sees: every object of one environment (or every object
@@ -49,8 +49,6 @@ pub struct SetContext<'a> {
     /// `component-tags.json`), whatever its environment: a release artifact
     /// often has none (see [`SetContext::artifacts_here`]).
     pub artifacts: &'a [Artifact],
-    /// Every object of the run, whatever its environment.
-    pub input: &'a RunIndex<'a>,
     pub(crate) file_paths: &'a [String],
 }
 
@@ -75,11 +73,13 @@ impl<'a> SetContext<'a> {
     }
 }
 
-/// Objects of one environment, indexed by kind, namespace, name and labels.
+/// Objects of one environment (or of the whole run), indexed by kind,
+/// namespace, name and labels.
 pub struct ObjectIndex<'a> {
     objects: Vec<&'a Object>,
     by_kind: HashMap<&'a str, Vec<usize>>,
     by_namespace: HashMap<&'a str, Vec<usize>>,
+    by_name: HashMap<(&'a str, Option<&'a str>, &'a str), Vec<usize>>,
     by_labels: OnceLock<HashMap<(&'a str, &'a str), Vec<usize>>>,
 }
 
@@ -88,19 +88,27 @@ impl<'a> ObjectIndex<'a> {
     pub fn new(objects: Vec<&'a Object>) -> ObjectIndex<'a> {
         let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<_, Vec<usize>> = HashMap::with_capacity(objects.len());
         for (at, object) in objects.iter().enumerate() {
-            by_kind
-                .entry(object.identity.kind.as_str())
-                .or_default()
-                .push(at);
-            if let Some(namespace) = &object.identity.namespace {
+            let identity = &object.identity;
+            by_kind.entry(identity.kind.as_str()).or_default().push(at);
+            if let Some(namespace) = &identity.namespace {
                 by_namespace.entry(namespace.as_str()).or_default().push(at);
             }
+            by_name
+                .entry((
+                    identity.kind.as_str(),
+                    identity.namespace.as_deref(),
+                    identity.name.as_str(),
+                ))
+                .or_default()
+                .push(at);
         }
         ObjectIndex {
             objects,
             by_kind,
             by_namespace,
+            by_name,
             by_labels: OnceLock::new(),
         }
     }
@@ -121,16 +129,15 @@ impl<'a> ObjectIndex<'a> {
     }
 
     /// The objects of a kind with this namespace and name (any group; a
-    /// cluster-scoped object has no namespace).
+    /// cluster-scoped object such as a Namespace has no namespace), in the
+    /// run's order.
     pub fn named<'s>(
         &'s self,
         kind: &'s str,
         namespace: Option<&'s str>,
         name: &'s str,
     ) -> impl Iterator<Item = &'a Object> + 's {
-        self.of_kind(kind).filter(move |object| {
-            object.identity.name == name && object.identity.namespace.as_deref() == namespace
-        })
+        self.pick(self.by_name.get(&(kind, namespace, name)))
     }
 
     /// Objects carrying the label `key: value`.
@@ -160,59 +167,6 @@ impl<'a> ObjectIndex<'a> {
             .into_iter()
             .flatten()
             .filter_map(|at| self.objects.get(*at).copied())
-    }
-}
-
-/// Every object of a run, by kind and by name.
-pub struct RunIndex<'a> {
-    objects: Vec<&'a Object>,
-    by_kind: HashMap<&'a str, Vec<usize>>,
-    by_name: HashMap<(&'a str, Option<&'a str>, &'a str), usize>,
-}
-
-impl<'a> RunIndex<'a> {
-    /// Indexes objects (in the run's order).
-    pub fn new(objects: Vec<&'a Object>) -> RunIndex<'a> {
-        let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
-        let mut by_name = HashMap::with_capacity(objects.len());
-        for (at, object) in objects.iter().enumerate() {
-            let identity = &object.identity;
-            by_kind.entry(identity.kind.as_str()).or_default().push(at);
-            by_name
-                .entry((
-                    identity.kind.as_str(),
-                    identity.namespace.as_deref(),
-                    identity.name.as_str(),
-                ))
-                .or_insert(at);
-        }
-        RunIndex {
-            objects,
-            by_kind,
-            by_name,
-        }
-    }
-
-    /// Every object.
-    pub fn all(&self) -> &[&'a Object] {
-        &self.objects
-    }
-
-    /// Objects of a kind (any group).
-    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = &'a Object> + '_ {
-        self.by_kind
-            .get(kind)
-            .into_iter()
-            .flatten()
-            .filter_map(|at| self.objects.get(*at).copied())
-    }
-
-    /// The first object of `kind` (any group) named `name` in `namespace`
-    /// (`None` for cluster-scoped objects such as Namespaces).
-    pub fn named(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&'a Object> {
-        self.by_name
-            .get(&(kind, namespace, name))
-            .and_then(|at| self.objects.get(*at).copied())
     }
 }
 

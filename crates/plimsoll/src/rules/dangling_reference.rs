@@ -309,27 +309,8 @@ fn check_service(
     if spec.and_then(|s| s.get("type")).and_then(Node::as_str) == Some("ExternalName") {
         return;
     }
-    let Some(node) = spec.and_then(|s| s.get("selector")) else {
-        return;
-    };
-    let Ok(selector) = Selector::from_map(node) else {
-        return;
-    };
-    if selector.is_empty() || !local.pods.checkable(object) {
-        return;
-    }
-    if !global.pods.selects_something(object, &selector) {
-        sink.push(
-            Violation::at_value(
-                object,
-                "/spec/selector",
-                format!(
-                    "Service {} selects no pod template in {scope}",
-                    object.identity.name
-                ),
-            )
-            .with_help("make the selector match the labels of the workload's pod template"),
-        );
+    if let Some(Ok(selector)) = spec.and_then(|s| s.get("selector")).map(Selector::from_map) {
+        check_selects_pods(object, &selector, global, local, scope, sink);
     }
 }
 
@@ -340,23 +321,36 @@ fn check_budget(
     scope: &str,
     sink: &mut Sink,
 ) {
-    let Some(node) = object.node.get_path(&["spec", "selector"]) else {
-        return;
-    };
-    let Ok(selector) = Selector::from_label_selector(node) else {
-        return;
-    };
+    if let Some(Ok(selector)) = object
+        .node
+        .get_path(&["spec", "selector"])
+        .map(Selector::from_label_selector)
+    {
+        check_selects_pods(object, &selector, global, local, scope, sink);
+    }
+}
+
+/// Reports a Service or PodDisruptionBudget whose (non-empty) selector
+/// selects no pod template, when its pods can be judged here.
+fn check_selects_pods(
+    object: &Object,
+    selector: &Selector,
+    global: &Refs<'_>,
+    local: &Refs<'_>,
+    scope: &str,
+    sink: &mut Sink,
+) {
     if selector.is_empty() || !local.pods.checkable(object) {
         return;
     }
-    if !global.pods.selects_something(object, &selector) {
+    if !global.pods.selects_something(object, selector) {
         sink.push(
             Violation::at_value(
                 object,
                 "/spec/selector",
                 format!(
-                    "PodDisruptionBudget {} selects no pod template in {scope}",
-                    object.identity.name
+                    "{} {} selects no pod template in {scope}",
+                    object.identity.kind, object.identity.name
                 ),
             )
             .with_help("make the selector match the labels of the workload's pod template"),

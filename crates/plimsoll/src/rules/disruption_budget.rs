@@ -8,8 +8,8 @@
 //! matches the pod template's labels (`matchLabels` and
 //! `matchExpressions`); an empty selector covers every pod of the namespace
 //! in `policy/v1` and none in `policy/v1beta1`, as Kubernetes reads them. The
-//! selector matching is a small private helper
-//! (`model::network_policy::selector_matches`). Checked kinds: Deployment,
+//! selector is read by `model::selector` (one that does not parse covers
+//! nothing). Checked kinds: Deployment,
 //! StatefulSet, ReplicaSet, ReplicationController, Argo Rollout. Off unless
 //! the environment's `replicas.min` is at least 2. The finding points at the
 //! workload's name.
@@ -18,10 +18,9 @@ use std::collections::HashMap;
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::network_policy::{selector_is_empty, selector_matches};
+use crate::model::network_policy::selector_is_empty;
 use crate::model::scaling::{is_replicated, peak_pods, Autoscalers};
-use crate::model::Object;
-use crate::yaml::Node;
+use crate::model::{label_pairs, label_selector_matches, Object};
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -107,14 +106,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let Some(pods) = peak_pods(workload, &autoscalers).filter(|pods| *pods >= 2) else {
             continue;
         };
-        let labels: Vec<(&str, &str)> = workload
-            .node
-            .pointer("/spec/template/metadata/labels")
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|entry| Some((entry.key.as_str(), entry.value.as_str()?)))
-            .collect();
+        let labels = label_pairs(workload.node.pointer("/spec/template/metadata/labels"));
         let same_namespace = budgets
             .get(&workload.identity.namespace.as_deref())
             .map_or(&[][..], Vec::as_slice);
@@ -126,7 +118,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     if selector_is_empty(selector) {
                         budget.identity.version != "v1beta1" && !selector.is_null()
                     } else {
-                        selector_matches(selector, &labels)
+                        label_selector_matches(selector, &labels)
                     }
                 })
         });

@@ -71,7 +71,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use context::{
-    ArtifactViolation, DocumentContext, ObjectIndex, RunIndex, SetContext, Sink, Target, Violation,
+    ArtifactViolation, DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation,
 };
 
 use crate::finding::Severity;

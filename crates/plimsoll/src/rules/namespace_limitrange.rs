@@ -6,8 +6,8 @@
 //! directory, or a path that names no environment). The namespaces Kubernetes creates itself are skipped.
 //! The finding points at the Namespace's name.
 
-use super::namespace_quota::SYSTEM_NAMESPACES;
-use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::namespace_quota::require_per_namespace;
+use super::{Category, Rule, RuleMeta, SetContext, Sink};
 use crate::finding::Severity;
 
 pub(crate) fn rule() -> Rule {
@@ -51,31 +51,9 @@ spec:
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    let candidates = deployment::ByDeployment::new(
-        context,
-        context
-            .index
-            .of_kind("LimitRange")
-            .filter(|object| object.identity.is("", "LimitRange")),
-    );
-    for namespace in context.index.of_kind("Namespace") {
-        let name = namespace.identity.name.as_str();
-        if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
-            continue;
-        }
-        let root = deployment::root(context, namespace);
-        let has_limit_range = candidates.applied_with(name, root).next().is_some();
-        if !has_limit_range {
-            sink.push(
-                Violation::at_value(
-                    namespace,
-                    "/metadata/name",
-                    format!("namespace {name} has no LimitRange"),
-                )
-                .with_help(format!(
-                    "add a LimitRange with `namespace: {name}` and a `type: Container` item (default, defaultRequest, max)"
-                )),
-            );
-        }
-    }
+    require_per_namespace(context, sink, "LimitRange", |name| {
+        format!(
+            "add a LimitRange with `namespace: {name}` and a `type: Container` item (default, defaultRequest, max)"
+        )
+    });
 }

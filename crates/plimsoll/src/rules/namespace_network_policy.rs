@@ -27,14 +27,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::namespace_quota::SYSTEM_NAMESPACES;
+use super::namespace_quota::guarded_namespaces;
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::network_policy::{
     is_default_policy, peer_is_anywhere, peer_reaches_namespace, policy_types, rule_allows_port,
-    rule_peers, selector_is_empty, selector_matches, Protocol, NAMESPACE_NAME_LABEL,
+    rule_peers, selector_is_empty, Protocol, NAMESPACE_NAME_LABEL,
 };
-use crate::model::Object;
+use crate::model::{label_selector_matches, Object};
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
@@ -136,11 +136,8 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     );
     let mut defaults_by_name: HashMap<(&str, Option<&str>), Vec<&Object>> = HashMap::new();
     let mut checked: HashSet<(&str, Option<&str>)> = HashSet::new();
-    for namespace in context.index.of_kind("Namespace") {
+    for namespace in guarded_namespaces(context) {
         let name = namespace.identity.name.as_str();
-        if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
-            continue;
-        }
         let root = deployment::root(context, namespace);
         let defaults = defaults_by_name
             .entry((name, root))
@@ -219,7 +216,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                         peer.get("podSelector").is_none_or(selector_is_empty)
                             && peer
                                 .get("namespaceSelector")
-                                .is_some_and(|selector| selector_matches(selector, &label))
+                                .is_some_and(|selector| label_selector_matches(selector, &label))
                     })
                 });
                 if !labelled {

@@ -15,6 +15,7 @@
 
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
+use crate::model::Object;
 
 /// Namespaces the cluster creates; guardrails are not asked of them.
 pub(crate) const SYSTEM_NAMESPACES: [&str; 4] =
@@ -60,30 +61,49 @@ spec:
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
+    require_per_namespace(context, sink, "ResourceQuota", |name| {
+        format!("add a ResourceQuota with `namespace: {name}` (requests/limits for cpu and memory, pods)")
+    });
+}
+
+/// The Namespaces of the context that guardrails apply to: core-group
+/// Namespaces other than those Kubernetes creates itself.
+pub(crate) fn guarded_namespaces<'a>(
+    context: &SetContext<'a>,
+) -> impl Iterator<Item = &'a Object> + 'a {
+    context.index.of_kind("Namespace").filter(|namespace| {
+        namespace.identity.is("", "Namespace")
+            && !SYSTEM_NAMESPACES.contains(&namespace.identity.name.as_str())
+    })
+}
+
+/// Reports every guarded Namespace with no core-group object of `kind`
+/// applied with it (`namespace-quota`, `namespace-limitrange`); `help`
+/// gets the namespace's name.
+pub(crate) fn require_per_namespace(
+    context: &SetContext<'_>,
+    sink: &mut Sink,
+    kind: &str,
+    help: impl Fn(&str) -> String,
+) {
     let candidates = deployment::ByDeployment::new(
         context,
         context
             .index
-            .of_kind("ResourceQuota")
-            .filter(|object| object.identity.is("", "ResourceQuota")),
+            .of_kind(kind)
+            .filter(|object| object.identity.is("", kind)),
     );
-    for namespace in context.index.of_kind("Namespace") {
+    for namespace in guarded_namespaces(context) {
         let name = namespace.identity.name.as_str();
-        if !namespace.identity.is("", "Namespace") || SYSTEM_NAMESPACES.contains(&name) {
-            continue;
-        }
         let root = deployment::root(context, namespace);
-        let has_quota = candidates.applied_with(name, root).next().is_some();
-        if !has_quota {
+        if candidates.applied_with(name, root).next().is_none() {
             sink.push(
                 Violation::at_value(
                     namespace,
                     "/metadata/name",
-                    format!("namespace {name} has no ResourceQuota"),
+                    format!("namespace {name} has no {kind}"),
                 )
-                .with_help(format!(
-                    "add a ResourceQuota with `namespace: {name}` (requests/limits for cpu and memory, pods)"
-                )),
+                .with_help(help(name)),
             );
         }
     }

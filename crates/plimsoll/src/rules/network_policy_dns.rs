@@ -27,11 +27,9 @@ use std::collections::HashMap;
 
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::network_policy::{
-    policy_types, rule_allows_port, selector_is_empty, selector_matches, Protocol,
-};
+use crate::model::network_policy::{policy_types, rule_allows_port, selector_is_empty, Protocol};
 use crate::model::workload::pod_spec_pointer;
-use crate::model::{Object, ObjectId};
+use crate::model::{label_selector_matches, Object, ObjectId};
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
@@ -171,7 +169,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 .node
                 .pointer("/spec/podSelector")
                 .is_none_or(|selector| {
-                    selector_is_empty(selector) || selector_matches(selector, labels_of(pod))
+                    selector_is_empty(selector) || label_selector_matches(selector, labels_of(pod))
                 })
         };
         let selected: Vec<&Object> = pods_here

@@ -373,3 +373,42 @@ fn completions_are_generated_for_each_shell() {
     let bad = run(plimsoll().args(["completions", "tcsh"]));
     assert_eq!(bad.code, 2);
 }
+
+/// CODEOWNERS is found from the config's directory however `--config` is
+/// written: relative to the current directory, or a bare file name.
+#[test]
+fn codeowners_is_found_for_relative_config_paths() {
+    let broken = "testdata/examples/argo-config-repo-digests/broken";
+    let codeowners_findings = |out: &Run| {
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "codeowners")
+            .count()
+    };
+    let from_root = run(plimsoll().args([
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "codeowners",
+        "--config",
+        &format!("{broken}/.plimsoll.yaml"),
+        broken,
+    ]));
+    assert_eq!(codeowners_findings(&from_root), 1, "{}", from_root.stderr);
+    let mut inside = Command::cargo_bin("plimsoll").unwrap();
+    let inside = run(inside.current_dir(repo_root().join(broken)).args([
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "codeowners",
+        "--config",
+        ".plimsoll.yaml",
+        ".",
+    ]));
+    assert_eq!(codeowners_findings(&inside), 1, "{}", inside.stderr);
+}

@@ -215,10 +215,13 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         return;
     }
     let cwd = std::env::current_dir().unwrap_or_default();
+    // Absolute, so that `--config .plimsoll.yaml` (whose directory is the
+    // empty path) and relative config paths find the same root as a
+    // discovered config does.
     let start = context
         .config
         .root()
-        .map(Path::to_path_buf)
+        .map(|root| cwd.join(root))
         .unwrap_or_else(|| cwd.clone());
     let (root, codeowners) = find(&start);
     for file in files {

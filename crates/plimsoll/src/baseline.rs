@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Engine, Report};
 use crate::finding::{Finding, ResourceRef, SuppressedBy, SuppressedFinding};
 use crate::rules::baseline_stale;
-use crate::source::{Position, Span};
+use crate::source::{Position, SourceLines, Span};
 use crate::yaml::{parse_stream, Limits};
 
 /// The version of the baseline file's shape.
@@ -221,10 +221,11 @@ impl Baseline {
         let root = documents
             .first()
             .and_then(|document| document.root.as_ref());
+        let lines = SourceLines::new(text);
         let spans = (0..parsed.findings.len())
             .map(|at| {
                 root.map_or(Span::point(Position::START), |root| {
-                    root.locate(&format!("/findings/{at}")).span
+                    lines.span(root.locate(&format!("/findings/{at}")).span)
                 })
             })
             .collect();

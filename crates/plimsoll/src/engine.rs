@@ -21,7 +21,7 @@ use crate::rules::{
     Sink, Target, Violation,
 };
 use crate::schema::{resolve_version, RunSchemas, SchemaCatalog};
-use crate::source::{Position, Span};
+use crate::source::{LineIndex, Position, Span, TextRange};
 use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
 
@@ -352,8 +352,12 @@ impl Engine {
         // resources, whatever file or order they come in.
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
         let violations = self.run_document_rules(&model.objects, &schemas);
-        let set_violations =
-            self.run_set_rules(&model.objects, &model.artifacts, &model.file_paths);
+        let set_violations = self.run_set_rules(
+            &model.objects,
+            &model.artifacts,
+            &model.file_paths,
+            &model.texts,
+        );
         for (rule, violation) in violations.into_iter().chain(set_violations.objects) {
             if let Some(object) = model.objects.get(violation.object.0) {
                 model
@@ -553,6 +557,7 @@ impl Engine {
         objects: &[Object],
         artifacts: &[Artifact],
         file_paths: &[String],
+        file_texts: &[Option<Arc<str>>],
     ) -> SetViolations<'r> {
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
         for object in objects {
@@ -591,6 +596,7 @@ impl Engine {
                     config: &self.config,
                     artifacts,
                     file_paths,
+                    file_texts,
                 };
                 let mut sink = Sink::default();
                 match catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink))) {
@@ -634,6 +640,7 @@ impl Engine {
             ..Summary::default()
         };
         let mut directives: HashMap<FileId, Directives> = HashMap::new();
+        let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
         let mut findings = Vec::with_capacity(pending.len());
         let mut suppressed = Vec::new();
         let mut sources = BTreeMap::new();
@@ -650,6 +657,13 @@ impl Engine {
                 }
             }
             let text = texts.get(item.file.0).cloned().flatten();
+            let span = match text.as_deref() {
+                Some(text) => line_indexes
+                    .entry(item.file)
+                    .or_insert_with(|| LineIndex::new(text))
+                    .span(text, item.span),
+                None => Span::point(Position::START),
+            };
             let file_directives = directives
                 .entry(item.file)
                 .or_insert_with(|| text.as_deref().map(Directives::parse).unwrap_or_default());
@@ -659,7 +673,7 @@ impl Engine {
                 .is_some_and(|object| annotation_suppresses(object, &item.rule));
             let suppressed_by = if by_annotation {
                 Some(SuppressedBy::Annotation)
-            } else if file_directives.suppresses(&item.rule, item.span.start.line) {
+            } else if file_directives.suppresses(&item.rule, span.start.line) {
                 Some(SuppressedBy::Comment)
             } else {
                 None
@@ -681,7 +695,7 @@ impl Engine {
                 message: item.message,
                 help: item.help,
                 file,
-                span: item.span,
+                span,
                 document: item.document,
                 source: item.source.map(|source| source.to_string()),
                 resource: item.resource,
@@ -731,7 +745,9 @@ pub(crate) struct Pending {
     severity: Option<Severity>,
     file: FileId,
     document: usize,
-    span: Span,
+    /// Where in the file (resolved to lines and columns when the report is
+    /// made, for the few places that have findings).
+    span: TextRange,
     message: String,
     help: Option<String>,
     source: Option<Arc<str>>,
@@ -746,7 +762,7 @@ impl Pending {
         rule: &'static str,
         file: FileId,
         document: usize,
-        span: Span,
+        span: TextRange,
         message: String,
     ) -> Pending {
         Pending {
@@ -831,7 +847,7 @@ impl Pending {
             // No file: reported with an empty file name at 1:1.
             file: FileId(usize::MAX),
             document: 0,
-            span: Span::point(Position::START),
+            span: TextRange::default(),
             message,
             help,
             source: None,
@@ -961,13 +977,7 @@ fn classify_file(
     classified: &mut Classified,
 ) -> usize {
     if let Some(note) = file.note.take() {
-        let mut item = Pending::load(
-            note.rule,
-            file_id,
-            0,
-            Span::point(Position::START),
-            note.message,
-        );
+        let mut item = Pending::load(note.rule, file_id, 0, TextRange::default(), note.message);
         item.help = note.help;
         item.environment = environment;
         classified.pending.push(item);
@@ -1112,17 +1122,18 @@ fn list_items(root: Node) -> Result<Vec<Node>, Node> {
         return Err(root);
     };
     Ok(entries
+        .into_vec()
         .into_iter()
         .find(|entry| entry.key == "items")
         .and_then(|entry| match entry.value.value {
-            Value::Seq(items) => Some(items),
+            Value::Seq(items) => Some(items.into_vec()),
             _ => None,
         })
         .unwrap_or_default())
 }
 
-fn first_key_span(node: &Node) -> Span {
+fn first_key_span(node: &Node) -> TextRange {
     node.as_map()
         .and_then(|entries| entries.first())
-        .map_or(Span::point(node.span.start), |entry| entry.key_span)
+        .map_or(TextRange::point(node.span.start), |entry| entry.key_span)
 }

@@ -47,6 +47,32 @@ impl Span {
     }
 }
 
+/// Where a value is written, as byte offsets into its file: the compact form
+/// that document trees keep for every key and value (lines and columns are
+/// worked out only for the few places a finding points at).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TextRange {
+    /// Byte offset of the first character.
+    pub start: u32,
+    /// Byte offset just after the last character.
+    pub end: u32,
+}
+
+impl TextRange {
+    /// An empty range at `offset`.
+    pub fn point(offset: u32) -> TextRange {
+        TextRange {
+            start: offset,
+            end: offset,
+        }
+    }
+
+    /// The byte range, for slicing the file text.
+    pub fn byte_range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end.max(self.start) as usize
+    }
+}
+
 /// Maps byte offsets of a text to line/column positions.
 ///
 /// Built once per file that needs it (files with findings, non-ASCII
@@ -88,6 +114,14 @@ impl LineIndex {
         Some(start..start + trimmed.len())
     }
 
+    /// The line/column span of `range`.
+    pub fn span(&self, text: &str, range: TextRange) -> Span {
+        Span {
+            start: self.position(text, range.start as usize),
+            end: self.position(text, range.end.max(range.start) as usize),
+        }
+    }
+
     /// The position of byte `offset` (clamped to the text, and moved back to a
     /// character boundary).
     pub fn position(&self, text: &str, offset: usize) -> Position {
@@ -109,6 +143,33 @@ impl LineIndex {
             column: saturating_u32(column + 1),
             offset: saturating_u32(offset),
         }
+    }
+}
+
+/// A text and its line index: turns ranges into line/column spans.
+#[derive(Debug, Clone)]
+pub struct SourceLines<'a> {
+    text: &'a str,
+    index: LineIndex,
+}
+
+impl<'a> SourceLines<'a> {
+    /// Indexes `text`.
+    pub fn new(text: &'a str) -> SourceLines<'a> {
+        SourceLines {
+            text,
+            index: LineIndex::new(text),
+        }
+    }
+
+    /// The line/column span of `range`.
+    pub fn span(&self, range: TextRange) -> Span {
+        self.index.span(self.text, range)
+    }
+
+    /// The position of the start of `range`.
+    pub fn start(&self, range: TextRange) -> Position {
+        self.index.position(self.text, range.start as usize)
     }
 }
 

@@ -260,7 +260,10 @@ proptest! {
     fn arbitrary_text_never_panics(text in "(\\PC|[\\n\\t:{}\\[\\]&*!|>'\"#%@`,?-]){0,400}") {
         let documents = parse_stream(&text, &Limits::default());
         for document in &documents {
-            prop_assert!(document.start.offset as usize <= text.len());
+            prop_assert!(document.start as usize <= text.len());
+            if let Some(root) = &document.root {
+                assert_ranges_inside(root, &text);
+            }
         }
         for finding in &check_text("fuzz.yaml", &text).findings {
             assert_positions_consistent(finding, &text);
@@ -286,6 +289,30 @@ proptest! {
         }
         for finding in &check_text("mutated.yaml", &text).findings {
             assert_positions_consistent(finding, &text);
+        }
+    }
+}
+
+/// Every key and value of a tree is a slice of the text, on character
+/// boundaries.
+fn assert_ranges_inside(node: &plimsoll::yaml::Node, text: &str) {
+    let check = |range: plimsoll::source::TextRange| {
+        assert!(range.start <= range.end, "{range:?}");
+        assert!(
+            text.get(range.byte_range()).is_some(),
+            "{range:?} of {text:?}"
+        );
+    };
+    check(node.span);
+    if let Some(items) = node.as_seq() {
+        for item in items {
+            assert_ranges_inside(item, text);
+        }
+    }
+    if let Some(entries) = node.as_map() {
+        for entry in entries {
+            check(entry.key_span);
+            assert_ranges_inside(&entry.value, text);
         }
     }
 }

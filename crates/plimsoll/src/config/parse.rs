@@ -9,7 +9,7 @@ use super::{
     RuleSetting, Secrets, SyncMode, SyncSettings,
 };
 use crate::finding::Severity;
-use crate::source::Span;
+use crate::source::{SourceLines, Span, TextRange};
 use crate::yaml::{parse_stream, Entry, Limits, Node, ProblemKind, Value};
 
 /// Every key the file format has, by section (the JSON schema in
@@ -78,10 +78,20 @@ fn keys_of(section: &str) -> &'static [&'static str] {
 
 struct Reader<'a> {
     file: &'a Path,
+    lines: SourceLines<'a>,
 }
 
 impl Reader<'_> {
-    fn error(&self, span: Span, key: &str, message: impl Into<String>) -> ConfigError {
+    /// Where a value of the config file is, in lines and columns.
+    fn span(&self, range: TextRange) -> Span {
+        self.lines.span(range)
+    }
+
+    fn error(&self, range: TextRange, key: &str, message: impl Into<String>) -> ConfigError {
+        self.error_at(self.span(range), key, message)
+    }
+
+    fn error_at(&self, span: Span, key: &str, message: impl Into<String>) -> ConfigError {
         ConfigError {
             file: self.file.to_path_buf(),
             line: span.start.line,
@@ -133,7 +143,7 @@ impl Reader<'_> {
     /// `cpu: 1`).
     fn scalar_string(&self, node: &Node, key: &str) -> Result<String, ConfigError> {
         match &node.value {
-            Value::String(text) => Ok(text.clone()),
+            Value::String(text) => Ok(text.to_string()),
             Value::Int(number) => Ok(number.to_string()),
             Value::Float(number) => Ok(number.to_string()),
             _ => Err(self.wrong_type(node, key, "a string")),
@@ -224,7 +234,10 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 pub(super) fn parse_config(text: &str, file: &Path) -> Result<Config, ConfigError> {
-    let reader = Reader { file };
+    let reader = Reader {
+        file,
+        lines: SourceLines::new(text),
+    };
     let documents = parse_stream(text, &Limits::default());
     if let Some(problem) = documents.iter().flat_map(|doc| &doc.problems).next() {
         let what = match problem.kind {
@@ -274,7 +287,7 @@ pub(super) fn parse_config(text: &str, file: &Path) -> Result<Config, ConfigErro
 fn kubernetes_version(reader: &Reader<'_>, node: &Node) -> Result<String, ConfigError> {
     let key = "kubernetesVersion";
     let text = match &node.value {
-        Value::String(text) => text.clone(),
+        Value::String(text) => text.to_string(),
         Value::Float(_) | Value::Int(_) => return Err(reader.error(
             node.span,
             key,
@@ -315,7 +328,7 @@ fn environments(reader: &Reader<'_>, node: &Node) -> Result<Vec<EnvironmentConfi
     for (at, item) in items.iter().enumerate() {
         let key = format!("environments[{at}]");
         let mut environment = EnvironmentConfig {
-            span: item.span,
+            span: reader.span(item.span),
             ..EnvironmentConfig::default()
         };
         let mut has_name = false;
@@ -325,7 +338,7 @@ fn environments(reader: &Reader<'_>, node: &Node) -> Result<Vec<EnvironmentConfi
             match entry.key.as_str() {
                 "name" => {
                     environment.name = reader.string(value, &field)?;
-                    environment.span = value.span;
+                    environment.span = reader.span(value.span);
                     has_name = true;
                 }
                 "aliases" => environment.aliases = reader.strings(value, &field)?,
@@ -333,7 +346,7 @@ fn environments(reader: &Reader<'_>, node: &Node) -> Result<Vec<EnvironmentConfi
                 "namespaces" => environment.namespaces = reader.strings(value, &field)?,
                 "promotesTo" => {
                     environment.promotes_to = reader.strings(value, &field)?;
-                    environment.promotes_to_span = Some(value.span);
+                    environment.promotes_to_span = Some(reader.span(value.span));
                 }
                 "branch" => environment.branch = Some(reader.string(value, &field)?),
                 "replicas" => {
@@ -560,7 +573,7 @@ fn rules(reader: &Reader<'_>, node: &Node) -> Result<BTreeMap<String, RuleSettin
             enabled: true,
             severity: None,
             environments: Vec::new(),
-            span: entry.key_span,
+            span: reader.span(entry.key_span),
         };
         match &entry.value.value {
             // YAML 1.1 reads an unquoted `off` as false: both mean off.
@@ -588,7 +601,7 @@ fn rules(reader: &Reader<'_>, node: &Node) -> Result<BTreeMap<String, RuleSettin
                 ))
             }
         }
-        rules.insert(entry.key.clone(), setting);
+        rules.insert(entry.key.to_string(), setting);
     }
     Ok(rules)
 }
@@ -603,7 +616,7 @@ fn validate_environments(
     for environment in environments {
         for name in std::iter::once(&environment.name).chain(&environment.aliases) {
             if let Some(owner) = seen.insert(name.to_lowercase(), &environment.name) {
-                return Err(reader.error(
+                return Err(reader.error_at(
                     environment.span,
                     "environments",
                     format!(
@@ -617,7 +630,7 @@ fn validate_environments(
     for environment in environments {
         for target in &environment.promotes_to {
             if !seen.contains_key(&target.to_lowercase()) {
-                return Err(reader.error(
+                return Err(reader.error_at(
                     environment.span,
                     "promotesTo",
                     format!(
@@ -679,7 +692,7 @@ fn validate_graph(
                 .nth(1)
                 .and_then(|at| environments.get(*at));
             if let Some(closing) = closing {
-                return Err(reader.error(
+                return Err(reader.error_at(
                     span_of(closing),
                     "promotesTo",
                     format!("the promotion graph has a cycle: {}", names.join(" → ")),
@@ -705,7 +718,7 @@ fn validate_graph(
         .unwrap_or("");
     for (environment, reached) in environments.iter().zip(&reached) {
         if !reached {
-            return Err(reader.error(
+            return Err(reader.error_at(
                 environment.span,
                 "environments",
                 format!(

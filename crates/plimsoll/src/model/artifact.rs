@@ -154,7 +154,7 @@ fn image_map(node: &Node, pointer: &str, service: Option<&str>) -> Option<Values
     let scalar = |key: &str| -> Option<String> {
         let value = node.get(key)?;
         match &value.value {
-            Value::String(text) if !text.is_empty() => Some(text.clone()),
+            Value::String(text) if !text.is_empty() => Some(text.to_string()),
             Value::Int(number) => Some(number.to_string()),
             Value::Float(number) => Some(number.to_string()),
             _ => None,

@@ -110,7 +110,7 @@ impl Object {
     pub fn annotation(&self, key: &str) -> Option<String> {
         let node = self.node.get_path(&["metadata", "annotations", key])?;
         match &node.value {
-            Value::String(text) => Some(text.clone()),
+            Value::String(text) => Some(text.to_string()),
             Value::Int(number) => Some(number.to_string()),
             Value::Bool(flag) => Some(flag.to_string()),
             Value::Float(number) => Some(number.to_string()),

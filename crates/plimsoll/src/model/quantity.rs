@@ -427,7 +427,7 @@ mod tests {
     fn yaml_numbers_are_quantities() {
         let node = |value| Node {
             value,
-            span: crate::source::Span::default(),
+            span: crate::source::TextRange::default(),
         };
         assert_eq!(
             Quantity::from_node(&node(Value::Int(2))).unwrap(),

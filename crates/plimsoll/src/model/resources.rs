@@ -49,7 +49,7 @@ pub fn read_amounts(node: Option<&Node>, pointer: &str, malformed: &mut Vec<Malf
     for entry in node.and_then(Node::as_map).unwrap_or_default() {
         match Quantity::from_node(&entry.value) {
             Ok(quantity) => {
-                amounts.insert(entry.key.clone(), quantity);
+                amounts.insert(entry.key.to_string(), quantity);
             }
             Err(error) => {
                 let mut at = pointer.to_owned();

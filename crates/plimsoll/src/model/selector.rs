@@ -70,7 +70,7 @@ impl Selector {
     /// A plain `key: value` map (Service `selector`).
     pub fn from_map(node: &Node) -> Result<Selector, SelectorError> {
         let entries = match &node.value {
-            Value::Map(entries) => entries.as_slice(),
+            Value::Map(entries) => entries.as_ref(),
             Value::Null => &[],
             other => {
                 return Err(SelectorError {
@@ -85,7 +85,7 @@ impl Selector {
                 pointer: format!("/{}", escape(&entry.key)),
                 message: format!("the value of label `{}` is not a string", entry.key),
             })?;
-            requirements.push(Requirement::In(entry.key.clone(), vec![value]));
+            requirements.push(Requirement::In(entry.key.to_string(), vec![value]));
         }
         Ok(Selector { requirements })
     }
@@ -113,7 +113,7 @@ impl Selector {
         };
         let expressions = match node.get("matchExpressions").map(|n| &n.value) {
             None | Some(Value::Null) => &[][..],
-            Some(Value::Seq(items)) => items.as_slice(),
+            Some(Value::Seq(items)) => items.as_ref(),
             Some(other) => {
                 return Err(SelectorError {
                     pointer: "/matchExpressions".into(),
@@ -235,7 +235,7 @@ mod tests {
             .root
             .unwrap_or(Node {
                 value: Value::Null,
-                span: crate::source::Span::default(),
+                span: crate::source::TextRange::default(),
             })
     }
 

@@ -29,7 +29,7 @@ use crate::model::Object;
 use crate::rules::{
     Category, DocumentContext, ObjectIndex, Rule, RuleMeta, SetContext, Sink, Violation,
 };
-use crate::source::Span;
+use crate::source::TextRange;
 use crate::yaml::Node;
 
 /// The variables of a ValidatingAdmissionPolicy expression.
@@ -177,7 +177,7 @@ pub(crate) struct AdmissionPolicy {
     param_kind: Option<(String, String)>,
     fail_closed: bool,
     /// What is not evaluated, with where it is written.
-    pub(crate) notes: Vec<(Span, String)>,
+    pub(crate) notes: Vec<(TextRange, String)>,
 }
 
 /// `paramRef` of a binding.
@@ -198,10 +198,10 @@ pub(crate) struct Binding {
     param_ref: Option<ParamRef>,
     resources: Option<MatchResources>,
     /// What is not evaluated, with where it is written.
-    pub(crate) notes: Vec<(Span, String)>,
+    pub(crate) notes: Vec<(TextRange, String)>,
 }
 
-type Failure = (Span, String);
+type Failure = (TextRange, String);
 
 /// Compiled policies of the input, by their JSON text (the same policy is
 /// compiled once, whichever environment group meets it first).
@@ -271,7 +271,7 @@ const MATCH_KEYS: &[&str] = &[
 
 /// A note for every key of `node` that is not in `known` (a field this
 /// version does not evaluate is said, never silently skipped).
-fn unknown_keys(node: &Node, known: &[&str], prefix: &str, notes: &mut Vec<(Span, String)>) {
+fn unknown_keys(node: &Node, known: &[&str], prefix: &str, notes: &mut Vec<(TextRange, String)>) {
     for entry in node.as_map().unwrap_or_default() {
         if !known.contains(&entry.key.as_str()) {
             notes.push((
@@ -290,7 +290,7 @@ fn selector(node: Option<&Node>) -> Result<Option<LabelSelector>, Failure> {
 fn match_resources(
     node: &Node,
     prefix: &str,
-    notes: &mut Vec<(Span, String)>,
+    notes: &mut Vec<(TextRange, String)>,
 ) -> Result<MatchResources, Failure> {
     unknown_keys(node, MATCH_KEYS, prefix, notes);
     if let Some(policy) = node.get("matchPolicy") {
@@ -701,21 +701,21 @@ fn request_of(object: &Object) -> Node {
     use crate::yaml::{Entry, Value};
     let identity = &object.identity;
     let string = |text: &str| Node {
-        value: Value::String(text.to_owned()),
-        span: Span::default(),
+        value: Value::String(text.into()),
+        span: TextRange::default(),
     };
     let map = |entries: Vec<(&str, Node)>| Node {
         value: Value::Map(
             entries
                 .into_iter()
                 .map(|(key, value)| Entry {
-                    key: key.to_owned(),
-                    key_span: Span::default(),
+                    key: key.into(),
+                    key_span: TextRange::default(),
                     value,
                 })
                 .collect(),
         ),
-        span: Span::default(),
+        span: TextRange::default(),
     };
     let gvk = || {
         map(vec![
@@ -741,7 +741,7 @@ fn request_of(object: &Object) -> Node {
             "dryRun",
             Node {
                 value: Value::Bool(true),
-                span: Span::default(),
+                span: TextRange::default(),
             },
         ),
     ];

@@ -3,19 +3,19 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::admission::{self, AdmissionPolicy, Binding};
 use super::expr::{self, Bindings, Compiled};
 use super::select::LabelSelector;
-use super::{documents, error_at, to_pointer, valid_id};
+use super::{documents, error_at, to_pointer, valid_id, PolicyFile};
 use crate::config::{Config, ConfigError};
 use crate::environment::{EnvId, Environments};
 use crate::finding::Severity;
 use crate::model::Object;
 use crate::rules::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
-use crate::source::Span;
+use crate::source::TextRange;
 use crate::yaml::Node;
 
 /// The variables of a `kind: Policy` expression.
@@ -222,8 +222,8 @@ impl Loader {
     fn claim_id(
         &mut self,
         id: &str,
-        file: &Path,
-        span: Span,
+        file: &PolicyFile<'_>,
+        span: TextRange,
         key: &str,
     ) -> Result<(), ConfigError> {
         if !valid_id(id) {
@@ -256,11 +256,15 @@ impl Loader {
             ));
         }
         self.ids
-            .insert(id.to_owned(), (file.to_path_buf(), span.start.line));
+            .insert(id.to_owned(), (file.path.to_path_buf(), file.line(span)));
         Ok(())
     }
 
-    pub(crate) fn add_file(&mut self, text: &str, file: &Path) -> Result<(), ConfigError> {
+    pub(crate) fn add_file(
+        &mut self,
+        text: &str,
+        file: &PolicyFile<'_>,
+    ) -> Result<(), ConfigError> {
         for root in documents(text, file)? {
             let kind = root.get("kind").and_then(Node::as_str);
             match kind {
@@ -275,12 +279,12 @@ impl Loader {
                     for (span, note) in &policy.notes {
                         self.notes.push(format!(
                             "{}:{}: ValidatingAdmissionPolicy {}: {note}",
-                            file.display(),
-                            span.start.line,
+                            file.path.display(),
+                            file.line(*span),
                             policy.name
                         ));
                     }
-                    self.admission.push((policy, file.to_path_buf()));
+                    self.admission.push((policy, file.path.to_path_buf()));
                 }
                 Some("ValidatingAdmissionPolicyBinding") => {
                     let binding = admission::parse_binding(&root)
@@ -288,8 +292,8 @@ impl Loader {
                     for (span, note) in &binding.notes {
                         self.notes.push(format!(
                             "{}:{}: ValidatingAdmissionPolicyBinding {}: {note}",
-                            file.display(),
-                            span.start.line,
+                            file.path.display(),
+                            file.line(*span),
                             binding.name
                         ));
                     }
@@ -309,7 +313,7 @@ impl Loader {
         Ok(())
     }
 
-    fn add_policy(&mut self, root: &Node, file: &Path) -> Result<(), ConfigError> {
+    fn add_policy(&mut self, root: &Node, file: &PolicyFile<'_>) -> Result<(), ConfigError> {
         let entries = root.as_map().unwrap_or_default();
         for entry in entries {
             if !POLICY_KEYS.contains(&entry.key.as_str()) {
@@ -338,7 +342,12 @@ impl Loader {
         Ok(())
     }
 
-    fn policy_rule(&mut self, node: &Node, file: &Path, key: &str) -> Result<Rule, ConfigError> {
+    fn policy_rule(
+        &mut self,
+        node: &Node,
+        file: &PolicyFile<'_>,
+        key: &str,
+    ) -> Result<Rule, ConfigError> {
         let entries = node
             .as_map()
             .ok_or_else(|| error_at(file, node.span, key, "a rule must be a mapping"))?;
@@ -352,7 +361,7 @@ impl Loader {
                 ));
             }
         }
-        let string = |name: &str| -> Result<Option<(String, Span)>, ConfigError> {
+        let string = |name: &str| -> Result<Option<(String, TextRange)>, ConfigError> {
             match node.get(name) {
                 None => Ok(None),
                 Some(value) => value
@@ -452,7 +461,7 @@ impl Loader {
             .unwrap_or_else(|| summary_of(&expression_text));
         let rationale = string("description")?
             .map(|(text, _)| text)
-            .unwrap_or_else(|| format!("Custom rule from {}.", file.display()));
+            .unwrap_or_else(|| format!("Custom rule from {}.", file.path.display()));
         let meta = RuleMeta {
             id: Cow::Owned(id),
             category: Category::Custom,
@@ -476,7 +485,7 @@ impl Loader {
     fn read_match(
         &self,
         node: &Node,
-        file: &Path,
+        file: &PolicyFile<'_>,
         key: &str,
         rule: &mut PolicyRule,
     ) -> Result<(), ConfigError> {
@@ -486,7 +495,7 @@ impl Loader {
         for entry in entries {
             let name = entry.key.as_str();
             let here = format!("{key}.{name}");
-            let strings = || -> Result<Vec<(String, Span)>, ConfigError> {
+            let strings = || -> Result<Vec<(String, TextRange)>, ConfigError> {
                 entry
                     .value
                     .as_seq()
@@ -576,7 +585,7 @@ fn summary_of(expression: &str) -> String {
     format!("custom rule: {summary}")
 }
 
-fn unknown_key(file: &Path, span: Span, key: &str, allowed: &[&str]) -> ConfigError {
+fn unknown_key(file: &PolicyFile<'_>, span: TextRange, key: &str, allowed: &[&str]) -> ConfigError {
     let name = key.rsplit('.').next().unwrap_or(key);
     error_at(
         file,
@@ -592,8 +601,8 @@ fn unknown_key(file: &Path, span: Span, key: &str, allowed: &[&str]) -> ConfigEr
 /// Compiles an expression written at `span` of a policy file.
 pub(crate) fn compile_at(
     text: &str,
-    span: Span,
-    file: &Path,
+    span: TextRange,
+    file: &PolicyFile<'_>,
     key: &str,
     variables: &[&str],
 ) -> Result<Compiled, ConfigError> {

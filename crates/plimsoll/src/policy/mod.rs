@@ -24,7 +24,7 @@ use globset::{GlobBuilder, GlobSetBuilder};
 
 use crate::config::{Config, ConfigError};
 use crate::rules::Rule;
-use crate::source::Span;
+use crate::source::{SourceLines, TextRange};
 use crate::yaml::{parse_stream, Limits, Node, ProblemKind};
 
 /// The rules of the policy files, and notes about what is not evaluated.
@@ -70,7 +70,7 @@ pub fn load(config: &Config) -> Result<Policies, ConfigError> {
                 key: String::new(),
                 message: format!("cannot read the policy file: {error}"),
             })?;
-            loader.add_file(&text, &file)?;
+            loader.add_file(&text, &PolicyFile::new(&file, &text))?;
         }
     }
     let (rules, notes) = loader.finish()?;
@@ -83,7 +83,7 @@ pub fn load(config: &Config) -> Result<Policies, ConfigError> {
 /// and embedding tools).
 pub fn from_yaml(config: &Config, text: &str, file: &Path) -> Result<Policies, ConfigError> {
     let mut loader = custom::Loader::new(config)?;
-    loader.add_file(text, file)?;
+    loader.add_file(text, &PolicyFile::new(file, text))?;
     let (rules, notes) = loader.finish()?;
     Ok(Policies { rules, notes })
 }
@@ -132,7 +132,7 @@ fn matching_files(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Parses a policy file into its documents' roots; YAML problems are errors.
-fn documents(text: &str, file: &Path) -> Result<Vec<Node>, ConfigError> {
+fn documents(text: &str, file: &PolicyFile<'_>) -> Result<Vec<Node>, ConfigError> {
     let documents = parse_stream(text, &Limits::default());
     if let Some(problem) = documents.iter().flat_map(|doc| &doc.problems).next() {
         let what = match problem.kind {
@@ -149,11 +149,37 @@ fn documents(text: &str, file: &Path) -> Result<Vec<Node>, ConfigError> {
     Ok(documents.into_iter().filter_map(|doc| doc.root).collect())
 }
 
-fn error_at(file: &Path, span: Span, key: &str, message: impl Into<String>) -> ConfigError {
+/// A policy file being read: its path, and its lines for error positions.
+pub(crate) struct PolicyFile<'a> {
+    pub path: &'a Path,
+    pub lines: SourceLines<'a>,
+}
+
+impl<'a> PolicyFile<'a> {
+    fn new(path: &'a Path, text: &'a str) -> PolicyFile<'a> {
+        PolicyFile {
+            path,
+            lines: SourceLines::new(text),
+        }
+    }
+
+    /// The 1-based line where `range` starts.
+    pub fn line(&self, range: TextRange) -> u32 {
+        self.lines.start(range).line
+    }
+}
+
+fn error_at(
+    file: &PolicyFile<'_>,
+    range: TextRange,
+    key: &str,
+    message: impl Into<String>,
+) -> ConfigError {
+    let at = file.lines.start(range);
     ConfigError {
-        file: file.to_path_buf(),
-        line: span.start.line,
-        column: span.start.column,
+        file: file.path.to_path_buf(),
+        line: at.line,
+        column: at.column,
         key: key.to_owned(),
         message: message.into(),
     }

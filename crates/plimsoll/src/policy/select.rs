@@ -50,7 +50,7 @@ impl LabelSelector {
                         ))?;
                         selector
                             .match_labels
-                            .push((label.key.clone(), value.to_owned()));
+                            .push((label.key.to_string(), value.to_owned()));
                     }
                 }
                 "matchExpressions" => {

@@ -142,7 +142,7 @@ fn entries_of(artifact: &Artifact, file: &str) -> Vec<Entry> {
     };
     map.iter()
         .map(|entry| Entry {
-            service: entry.key.clone(),
+            service: entry.key.to_string(),
             tag: text(entry.value.get("tag")),
             digest: text(entry.value.get("digest")),
             file: file.to_owned(),

@@ -9,7 +9,7 @@ use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
 use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId};
 use crate::schema::RunSchemas;
-use crate::source::Span;
+use crate::source::TextRange;
 
 /// What a document rule sees: one object.
 pub struct DocumentContext<'a> {
@@ -50,6 +50,7 @@ pub struct SetContext<'a> {
     /// often has none (see [`SetContext::artifacts_here`]).
     pub artifacts: &'a [Artifact],
     pub(crate) file_paths: &'a [String],
+    pub(crate) file_texts: &'a [Option<std::sync::Arc<str>>],
 }
 
 impl SetContext<'_> {
@@ -59,6 +60,18 @@ impl SetContext<'_> {
             .get(file.0)
             .map(String::as_str)
             .unwrap_or("")
+    }
+
+    /// The 1-based line of `range` in its file (for messages that point at
+    /// another object).
+    pub fn line_of(&self, file: FileId, range: TextRange) -> u32 {
+        let before = self
+            .file_texts
+            .get(file.0)
+            .and_then(Option::as_deref)
+            .and_then(|text| text.get(..range.start as usize))
+            .unwrap_or("");
+        crate::source::saturating_u32(before.bytes().filter(|byte| *byte == b'\n').count() + 1)
     }
 }
 
@@ -179,7 +192,7 @@ pub enum Target {
     /// The key that holds the value at this JSON pointer.
     Key(String),
     /// An exact span of the object's file.
-    Span(Span),
+    Span(TextRange),
 }
 
 /// A finding as a rule reports it; the engine adds the file, position,

@@ -67,7 +67,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 first_seen.insert(key, object);
             }
             Some(first) => {
-                let line = first.node.locate("/metadata/name").span.start.line;
+                let line = context.line_of(first.file, first.node.locate("/metadata/name").span);
                 sink.push(
                     Violation::at_value(
                         object,

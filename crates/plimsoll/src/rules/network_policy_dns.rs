@@ -290,7 +290,7 @@ fn covers(wide: &Object, narrow: &Object) -> bool {
         match (node.as_map(), node.as_seq()) {
             (Some(entries), _) => entries
                 .iter()
-                .map(|entry| serde_json::json!([entry.key, entry.value.to_json()]))
+                .map(|entry| serde_json::json!([entry.key.as_str(), entry.value.to_json()]))
                 .collect(),
             (_, Some(items)) => items.iter().map(Node::to_json).collect(),
             _ => Vec::new(),

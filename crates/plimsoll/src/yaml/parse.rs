@@ -11,12 +11,13 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use rayon::prelude::*;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use super::scalar::resolve;
 use super::tree::{node_count, Entry, Node, Value};
-use crate::source::{saturating_u32, Position, Span};
+use crate::source::{saturating_u32, TextRange};
 
 /// Bounds that keep hostile input cheap.
 #[derive(Debug, Clone, Copy)]
@@ -44,8 +45,9 @@ pub struct RawDocument {
     pub index: usize,
     /// The tree, or `None` when the document is empty or did not parse.
     pub root: Option<Node>,
-    /// Where the document starts (its `---` line, or the first line).
-    pub start: Position,
+    /// Byte offset where the document starts (its `---` line, or the first
+    /// line).
+    pub start: u32,
     /// The template named by Helm's `# Source:` comment, if any.
     pub source: Option<String>,
     /// Syntax errors and duplicate keys found in it.
@@ -60,7 +62,7 @@ pub struct Problem {
     /// A sentence saying what is wrong.
     pub message: String,
     /// Where.
-    pub span: Span,
+    pub span: TextRange,
 }
 
 /// The kinds of parse problems.
@@ -212,15 +214,14 @@ fn source_comment(text: &str) -> Option<String> {
     None
 }
 
-/// Turns the parser's character-based markers into file positions.
+/// Turns the parser's character-based markers into byte offsets of the
+/// file.
 struct PositionMapper<'a> {
     chunk: &'a str,
     byte_start: usize,
     lines_before: usize,
     /// Byte offset of each line start in the chunk; only for non-ASCII text.
     line_starts: Option<Vec<usize>>,
-    /// Where the chunk ends (computed once: many nodes end there).
-    end: Position,
 }
 
 impl<'a> PositionMapper<'a> {
@@ -237,23 +238,15 @@ impl<'a> PositionMapper<'a> {
                 )
                 .collect()
         });
-        let newlines = chunk.text.bytes().filter(|b| *b == b'\n').count();
-        let last_line = chunk.text.rsplit('\n').next().unwrap_or_default();
-        let end = Position {
-            line: saturating_u32(chunk.lines_before + newlines + 1),
-            column: saturating_u32(last_line.chars().count() + 1),
-            offset: saturating_u32(chunk.byte_start + chunk.text.len()),
-        };
         PositionMapper {
             chunk: chunk.text,
             byte_start: chunk.byte_start,
             lines_before: chunk.lines_before,
             line_starts,
-            end,
         }
     }
 
-    fn position(&self, marker: &Marker) -> Position {
+    fn offset(&self, marker: &Marker) -> u32 {
         let byte_in_chunk = match &self.line_starts {
             None => marker.index(),
             Some(line_starts) => {
@@ -272,34 +265,41 @@ impl<'a> PositionMapper<'a> {
                 line_start + column_bytes
             }
         };
-        if byte_in_chunk >= self.chunk.len() {
-            // At the end of the input the parser reports a virtual line
-            // after the last one; the end of the text is where it is.
-            return self.end;
-        }
-        Position {
-            line: saturating_u32(self.lines_before + marker.line().max(1)),
-            column: saturating_u32(marker.col() + 1),
-            offset: saturating_u32(self.byte_start + byte_in_chunk),
+        // At the end of the input the parser reports a virtual line after
+        // the last one; the end of the text is where it is.
+        saturating_u32(self.byte_start + byte_in_chunk.min(self.chunk.len()))
+    }
+
+    fn range(&self, span: &saphyr_parser::Span) -> TextRange {
+        TextRange {
+            start: self.offset(&span.start),
+            end: self.offset(&span.end),
         }
     }
 
-    fn span(&self, span: &saphyr_parser::Span) -> Span {
-        Span {
-            start: self.position(&span.start),
-            end: self.position(&span.end),
-        }
+    /// The 1-based file line of a byte offset inside the chunk (for
+    /// messages; rare).
+    fn line_of(&self, offset: u32) -> usize {
+        let in_chunk = (offset as usize).saturating_sub(self.byte_start);
+        let newlines = self
+            .chunk
+            .as_bytes()
+            .iter()
+            .take(in_chunk)
+            .filter(|byte| **byte == b'\n')
+            .count();
+        self.lines_before + newlines + 1
     }
 }
 
 enum Frame {
     Seq {
-        start: Position,
+        start: u32,
         anchor: usize,
         items: Vec<Node>,
     },
     Map {
-        start: Position,
+        start: u32,
         anchor: usize,
         map: MapBuilder,
     },
@@ -314,13 +314,13 @@ struct MapBuilder {
     /// it without being a duplicate).
     merged: Vec<bool>,
     /// Key → entry index, built once a mapping grows past a few keys.
-    index: Option<HashMap<String, usize>>,
+    index: Option<HashMap<CompactString, usize>>,
     pending_key: Option<PendingKey>,
 }
 
 struct PendingKey {
-    text: String,
-    span: Span,
+    text: CompactString,
+    span: TextRange,
     is_merge: bool,
 }
 
@@ -353,7 +353,7 @@ impl MapBuilder {
 
     /// Inserts an explicit key; returns the span of the earlier occurrence
     /// when the key is a duplicate.
-    fn insert(&mut self, entry: Entry) -> Option<Span> {
+    fn insert(&mut self, entry: Entry) -> Option<TextRange> {
         let Some(at) = self.find(&entry.key) else {
             self.push(entry, false);
             return None;
@@ -395,27 +395,27 @@ impl<'a> Builder<'a> {
     fn on_event(&mut self, event: Event<'_>, span: &saphyr_parser::Span) -> Result<(), Abort> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                let span = self.mapper.span(span);
+                let span = self.mapper.range(span);
                 if anchor == 0 && self.expects_key() {
                     // Keys are kept as text: no value to resolve, one copy.
-                    return self.add_key(text.into_owned(), style == ScalarStyle::Plain, span);
+                    return self.add_key(text.into(), style == ScalarStyle::Plain, span);
                 }
                 let value = resolve(&text, style, tag.as_deref());
                 let node = Node { value, span };
                 self.remember(anchor, &node);
                 let key_text = KeyText {
-                    text: text.into_owned(),
+                    text: text.into(),
                     plain: style == ScalarStyle::Plain,
                 };
                 self.add(node, Some(key_text))
             }
             Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
-                start: self.mapper.position(&span.start),
+                start: self.mapper.offset(&span.start),
                 anchor,
                 items: Vec::new(),
             }),
             Event::MappingStart(anchor, _) => self.open(Frame::Map {
-                start: self.mapper.position(&span.start),
+                start: self.mapper.offset(&span.start),
                 anchor,
                 map: MapBuilder::default(),
             }),
@@ -434,7 +434,7 @@ impl<'a> Builder<'a> {
         matches!(self.frames.last(), Some(Frame::Map { map, .. }) if map.pending_key.is_none())
     }
 
-    fn add_key(&mut self, text: String, plain: bool, span: Span) -> Result<(), Abort> {
+    fn add_key(&mut self, text: CompactString, plain: bool, span: TextRange) -> Result<(), Abort> {
         if let Some(Frame::Map { map, .. }) = self.frames.last_mut() {
             let is_merge = plain && text == "<<";
             map.pending_key = Some(PendingKey {
@@ -464,7 +464,7 @@ impl<'a> Builder<'a> {
                     "nesting deeper than {} levels; the rest of this document is not read",
                     self.limits.max_depth
                 ),
-                span: Span::point(at),
+                span: TextRange::point(at),
             }));
         }
         self.frames.push(frame);
@@ -472,7 +472,7 @@ impl<'a> Builder<'a> {
     }
 
     fn close(&mut self, span: &saphyr_parser::Span) -> Result<(), Abort> {
-        let end = self.mapper.position(&span.end);
+        let end = self.mapper.offset(&span.end);
         let Some(frame) = self.frames.pop() else {
             return Ok(());
         };
@@ -483,15 +483,15 @@ impl<'a> Builder<'a> {
                 items,
             } => (
                 Node {
-                    value: Value::Seq(items),
-                    span: Span { start, end },
+                    value: Value::Seq(items.into_boxed_slice()),
+                    span: TextRange { start, end },
                 },
                 anchor,
             ),
             Frame::Map { start, anchor, map } => (
                 Node {
-                    value: Value::Map(map.entries),
-                    span: Span { start, end },
+                    value: Value::Map(map.entries.into_boxed_slice()),
+                    span: TextRange { start, end },
                 },
                 anchor,
             ),
@@ -501,7 +501,7 @@ impl<'a> Builder<'a> {
     }
 
     fn alias(&mut self, id: usize, span: &saphyr_parser::Span) -> Result<(), Abort> {
-        let at = self.mapper.span(span);
+        let at = self.mapper.range(span);
         let Some((target, count)) = self.anchors.get(&id) else {
             return Err(Abort(Problem {
                 kind: ProblemKind::Syntax,
@@ -559,7 +559,7 @@ impl<'a> Builder<'a> {
                                         .to_owned(),
                                 span: node.span,
                             });
-                            ("<complex key>".to_owned(), false)
+                            (CompactString::const_new("<complex key>"), false)
                         }
                     };
                     map.pending_key = Some(PendingKey {
@@ -597,7 +597,7 @@ impl<'a> Builder<'a> {
                             kind: ProblemKind::DuplicateKey,
                             message: format!(
                                 "duplicate key `{key_name}` (first at line {}); the later value wins",
-                                first.start.line
+                                self.mapper.line_of(first.start)
                             ),
                             span: later_span,
                         });
@@ -610,37 +610,33 @@ impl<'a> Builder<'a> {
 }
 
 struct KeyText {
-    text: String,
+    text: CompactString,
     plain: bool,
 }
 
-fn scalar_text(value: &Value) -> String {
+fn scalar_text(value: &Value) -> CompactString {
     match value {
-        Value::Null => "null".to_owned(),
-        Value::Bool(flag) => flag.to_string(),
-        Value::Int(number) => number.to_string(),
-        Value::Float(number) => number.to_string(),
+        Value::Null => CompactString::const_new("null"),
+        Value::Bool(flag) => CompactString::from(flag.to_string()),
+        Value::Int(number) => CompactString::from(number.to_string()),
+        Value::Float(number) => CompactString::from(number.to_string()),
         Value::String(text) => text.clone(),
-        Value::Seq(_) | Value::Map(_) => String::new(),
+        Value::Seq(_) | Value::Map(_) => CompactString::default(),
     }
 }
 
 fn syntax_problem(mapper: &PositionMapper<'_>, error: &ScanError) -> Problem {
-    let at = mapper.position(error.marker());
+    let at = mapper.offset(error.marker());
     Problem {
         kind: ProblemKind::Syntax,
         message: error.info().to_owned(),
-        span: Span::point(at),
+        span: TextRange::point(at),
     }
 }
 
 fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
     let mapper = PositionMapper::new(chunk);
-    let chunk_start = Position {
-        line: saturating_u32(chunk.lines_before + 1),
-        column: 1,
-        offset: saturating_u32(chunk.byte_start),
-    };
+    let chunk_start = saturating_u32(chunk.byte_start);
     let source = source_comment(chunk.text);
     let mut documents = Vec::new();
     let mut builder = Builder {
@@ -659,7 +655,7 @@ fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
             Ok((Event::DocumentStart(_), span)) => {
                 document_open = true;
                 if !documents.is_empty() {
-                    document_start = builder.mapper.position(&span.start);
+                    document_start = builder.mapper.offset(&span.start);
                 }
             }
             Ok((Event::DocumentEnd, _)) => {
@@ -689,11 +685,7 @@ fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
     documents
 }
 
-fn finish_document(
-    builder: &mut Builder<'_>,
-    start: Position,
-    source: &Option<String>,
-) -> RawDocument {
+fn finish_document(builder: &mut Builder<'_>, start: u32, source: &Option<String>) -> RawDocument {
     builder.frames.clear();
     builder.anchors.clear();
     builder.expanded_nodes = 0;
@@ -714,9 +706,15 @@ mod tests {
         parse_stream(text, &Limits::default())
     }
 
+    /// The line/column position of a range's start.
+    fn at(text: &str, range: TextRange) -> crate::source::Position {
+        crate::source::LineIndex::new(text).position(text, range.start as usize)
+    }
+
     #[test]
     fn splits_documents_and_keeps_file_positions() {
-        let docs = parse("---\n# Source: c/templates/a.yaml\na: 1\n---\nb:\n  c: x\n");
+        let text = "---\n# Source: c/templates/a.yaml\na: 1\n---\nb:\n  c: x\n";
+        let docs = parse(text);
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].source.as_deref(), Some("c/templates/a.yaml"));
         let c = docs[1]
@@ -725,9 +723,8 @@ mod tests {
             .unwrap()
             .get_path(&["b", "c"])
             .unwrap();
-        assert_eq!(c.span.start.line, 6);
-        assert_eq!(c.span.start.column, 6);
-        assert_eq!(c.span.start.offset, 50);
+        assert_eq!(c.span.start, 50);
+        assert_eq!((at(text, c.span).line, at(text, c.span).column), (6, 6));
         assert_eq!(docs[1].index, 1);
     }
 
@@ -743,12 +740,14 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_reported_and_the_later_wins() {
-        let docs = parse("a: 1\nb: 2\na: 3\n");
+        let text = "a: 1\nb: 2\na: 3\n";
+        let docs = parse(text);
         let root = docs[0].root.as_ref().unwrap();
         assert_eq!(root.get("a").unwrap().as_i64(), Some(3));
         assert_eq!(docs[0].problems.len(), 1);
         assert_eq!(docs[0].problems[0].kind, ProblemKind::DuplicateKey);
-        assert_eq!(docs[0].problems[0].span.start.line, 3);
+        assert_eq!(at(text, docs[0].problems[0].span).line, 3);
+        assert!(docs[0].problems[0].message.contains("first at line 1"));
     }
 
     #[test]
@@ -801,44 +800,37 @@ mod tests {
 
     #[test]
     fn non_ascii_positions_are_byte_offsets() {
-        let docs = parse("é: ü\nk: v\n");
+        let text = "é: ü\nk: v\n";
+        let docs = parse(text);
         let root = docs[0].root.as_ref().unwrap();
         let v = root.get("k").unwrap();
-        assert_eq!(v.span.start.offset, 10);
-        assert_eq!(v.span.start.column, 4);
+        assert_eq!(v.span.start, 10);
+        assert_eq!(at(text, v.span).column, 4);
         let u = root.get("é").unwrap();
-        assert_eq!(u.span.start.column, 4);
-        assert_eq!(u.span.start.offset, 4);
+        assert_eq!(at(text, u.span).column, 4);
+        assert_eq!(u.span.start, 4);
     }
 
     #[test]
     fn directives_belong_to_the_next_document() {
         // The bare `---` on line 4 opens an empty document of its own.
-        let docs = parse("%YAML 1.2\n---\na: 1\n---\n%YAML 1.2\n---\nb: 2\n");
+        let text = "%YAML 1.2\n---\na: 1\n---\n%YAML 1.2\n---\nb: 2\n";
+        let docs = parse(text);
         assert_eq!(docs.len(), 3);
         assert!(docs.iter().all(|doc| doc.problems.is_empty()), "{docs:?}");
         assert!(docs[1].root.is_none());
-        assert_eq!(
-            docs[2]
-                .root
-                .as_ref()
-                .unwrap()
-                .get("b")
-                .unwrap()
-                .span
-                .start
-                .line,
-            7
-        );
+        let b = docs[2].root.as_ref().unwrap().get("b").unwrap();
+        assert_eq!(at(text, b.span).line, 7);
     }
 
     #[test]
     fn crlf_and_a_byte_order_mark_are_read() {
-        let docs = parse("\u{feff}a: 1\r\n---\r\nb: x\r\n");
+        let text = "\u{feff}a: 1\r\n---\r\nb: x\r\n";
+        let docs = parse(text);
         assert_eq!(docs.len(), 2);
         let b = docs[1].root.as_ref().unwrap().get("b").unwrap();
         assert_eq!(b.as_str(), Some("x"));
-        assert_eq!((b.span.start.line, b.span.start.column), (3, 4));
+        assert_eq!((at(text, b.span).line, at(text, b.span).column), (3, 4));
     }
 
     #[test]

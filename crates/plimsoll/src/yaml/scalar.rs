@@ -16,7 +16,7 @@ pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Valu
         }
     }
     if style != ScalarStyle::Plain {
-        return Value::String(text.to_owned());
+        return Value::String(text.into());
     }
     resolve_plain(text)
 }
@@ -24,10 +24,10 @@ pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Valu
 fn resolve_core_tag(text: &str, suffix: &str) -> Value {
     match suffix {
         "null" => Value::Null,
-        "bool" => resolve_bool(text).map_or_else(|| Value::String(text.to_owned()), Value::Bool),
-        "int" => resolve_int(text).map_or_else(|| Value::String(text.to_owned()), Value::Int),
-        "float" => resolve_number(text).unwrap_or_else(|| Value::String(text.to_owned())),
-        _ => Value::String(text.to_owned()),
+        "bool" => resolve_bool(text).map_or_else(|| Value::String(text.into()), Value::Bool),
+        "int" => resolve_int(text).map_or_else(|| Value::String(text.into()), Value::Int),
+        "float" => resolve_number(text).unwrap_or_else(|| Value::String(text.into())),
+        _ => Value::String(text.into()),
     }
 }
 
@@ -46,7 +46,7 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
             return number;
         }
     }
-    Value::String(text.to_owned())
+    Value::String(text.into())
 }
 
 fn resolve_bool(text: &str) -> Option<bool> {

@@ -1,6 +1,8 @@
 //! The document tree: YAML values that remember where they came from.
 
-use crate::source::Span;
+use compact_str::CompactString;
+
+use crate::source::TextRange;
 
 /// A value and the span of its text.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,7 +11,7 @@ pub struct Node {
     pub value: Value,
     /// Where the value is written (for a collection: from its first to its
     /// last character).
-    pub span: Span,
+    pub span: TextRange,
 }
 
 /// A YAML value after scalar resolution.
@@ -27,21 +29,22 @@ pub enum Value {
     Int(i64),
     /// Any other number.
     Float(f64),
-    /// A string.
-    String(String),
-    /// A sequence.
-    Seq(Vec<Node>),
+    /// A string (short strings, most keys and values of a manifest, are
+    /// stored inline).
+    String(CompactString),
+    /// A sequence (sized exactly: trees of large inputs stay in memory).
+    Seq(Box<[Node]>),
     /// A mapping, in source order.
-    Map(Vec<Entry>),
+    Map(Box<[Entry]>),
 }
 
 /// One key/value pair of a mapping.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     /// The key as text (Kubernetes keys are strings; `5` becomes `"5"`).
-    pub key: String,
+    pub key: CompactString,
     /// Where the key is written.
-    pub key_span: Span,
+    pub key_span: TextRange,
     /// The value.
     pub value: Node,
 }
@@ -51,7 +54,7 @@ pub struct Entry {
 pub struct Located {
     /// The span of the value the pointer names, or, when that value does not
     /// exist, of the key of its deepest existing ancestor.
-    pub span: Span,
+    pub span: TextRange,
     /// Whether the whole pointer resolved.
     pub exact: bool,
 }
@@ -176,7 +179,7 @@ impl Node {
 
     /// The span of the key that holds the value at `pointer` (the value's own
     /// span for sequence items and the root).
-    pub fn key_span(&self, pointer: &str) -> Option<Span> {
+    pub fn key_span(&self, pointer: &str) -> Option<TextRange> {
         let (parent, last) = match pointer.rfind('/') {
             Some(split) => (pointer.get(..split)?, pointer.get(split + 1..)?),
             None => return Some(self.span),
@@ -217,14 +220,14 @@ impl Node {
             Value::Float(number) => serde_json::Number::from_f64(*number)
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
-            Value::String(text) => serde_json::Value::String(text.clone()),
+            Value::String(text) => serde_json::Value::String(text.to_string()),
             Value::Seq(items) => {
                 serde_json::Value::Array(items.iter().map(Node::to_json).collect())
             }
             Value::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
-                    .map(|entry| (entry.key.clone(), entry.value.to_json()))
+                    .map(|entry| (entry.key.to_string(), entry.value.to_json()))
                     .collect(),
             ),
         }

@@ -24,6 +24,12 @@ use args::{
     RulesArgs, RulesFormat,
 };
 
+/// Loading builds many small trees on several threads at once; mimalloc
+/// keeps that faster and the resident memory smaller than the system
+/// allocator does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code for usage errors, unreadable config and no input.
 const USAGE: u8 = 2;
 

@@ -396,18 +396,23 @@ impl<'a> Builder<'a> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let span = self.mapper.range(span);
-                if anchor == 0 && self.expects_key() {
+                let plain = style == ScalarStyle::Plain;
+                // Copied from &str: the parser's own buffer has growth slack
+                // that a kept tree should not carry.
+                let is_key = self.expects_key();
+                if anchor == 0 && is_key {
                     // Keys are kept as text: no value to resolve, one copy.
-                    return self.add_key(text.into(), style == ScalarStyle::Plain, span);
+                    return self.add_key(CompactString::new(&text), plain, span);
                 }
                 let value = resolve(&text, style, tag.as_deref());
                 let node = Node { value, span };
                 self.remember(anchor, &node);
-                let key_text = KeyText {
-                    text: text.into(),
-                    plain: style == ScalarStyle::Plain,
-                };
-                self.add(node, Some(key_text))
+                // An anchored scalar in key position is a key too.
+                let key_text = is_key.then(|| KeyText {
+                    text: CompactString::new(&text),
+                    plain,
+                });
+                self.add(node, key_text)
             }
             Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
                 start: self.mapper.offset(&span.start),

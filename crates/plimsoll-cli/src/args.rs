@@ -97,6 +97,13 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// Stop with exit code 2 when the input holds more documents than this
+    /// (every object stays in memory until the cross-object rules run).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_documents: usize,
+    /// Stop with exit code 2 when the input is larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    pub max_input_mb: u64,
     /// The file name to report stdin under (and to resolve its environment).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,

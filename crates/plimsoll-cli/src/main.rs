@@ -16,7 +16,7 @@ use plimsoll::baseline::Baseline;
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
 use plimsoll::render::{github, human, json, junit, matrix as matrix_render, sarif};
 use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
-use plimsoll::{Config, Engine, EngineOptions, Input, Progress, Report, Severity};
+use plimsoll::{Config, Engine, EngineOptions, Input, InputLimits, Progress, Report, Severity};
 use serde_json::json;
 
 use args::{
@@ -143,6 +143,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         kubernetes_version: args.kubernetes_version.clone(),
         schema_locations: args.schema_location.clone(),
         no_schema: args.no_schema,
+        input_limits: InputLimits {
+            max_documents: args.max_documents,
+            max_input_bytes: args.max_input_mb.saturating_mul(1024 * 1024),
+        },
         ..EngineOptions::default()
     };
     let rules = all_rules(&config, args.quiet)?;

@@ -269,6 +269,14 @@ fn usage_errors_exit_2() {
         (&["check", "crates/plimsoll-cli/src"], "no input"),
         (&["explain", "no-such-rule"], "unknown rule `no-such-rule`"),
         (&["check", "--jobs", "0", "."], "invalid value '0'"),
+        (
+            &["check", "--max-documents", "3", "testdata/examples/quickstart"],
+            "the input holds more than 3 documents, the limit of one run; check it in parts, or raise the limit with --max-documents",
+        ),
+        (
+            &["check", "--max-input-mb", "0", "testdata/examples/quickstart"],
+            "the input holds more than 0 MiB, the limit of one run",
+        ),
     ];
     for (args, expected) in cases {
         let out = run(plimsoll().args(*args));

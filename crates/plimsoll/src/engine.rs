@@ -14,7 +14,7 @@ use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{
     CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
-use crate::load::{load_all, problem_rule, FileKind, LoadedFile};
+use crate::load::{load_all, problem_rule, Budget, FileKind, LoadedFile};
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{
     self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
@@ -45,6 +45,8 @@ pub struct EngineOptions {
     pub jobs: Option<usize>,
     /// Parser limits.
     pub limits: Limits,
+    /// Bounds on the whole run (documents and bytes read).
+    pub input_limits: InputLimits,
     /// Kubernetes version for schemas and deprecations (`--kubernetes-version`;
     /// overrides the config's `kubernetesVersion`; default: newest bundled).
     pub kubernetes_version: Option<String>,
@@ -57,6 +59,27 @@ pub struct EngineOptions {
     pub skip_files: Vec<std::path::PathBuf>,
     /// Told how many files have loaded, out of how many, as loading goes.
     pub progress: Option<Progress>,
+}
+
+/// Bounds on the size of a run. Every object is kept in memory until the
+/// cross-object rules have run (a few KB per document), so an input past
+/// these bounds stops the run with [`CheckError::TooLarge`] instead of
+/// exhausting the machine's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputLimits {
+    /// Most documents read in one run (`--max-documents`).
+    pub max_documents: usize,
+    /// Most bytes of input read in one run (`--max-input-mb`).
+    pub max_input_bytes: u64,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits {
+            max_documents: 1_000_000,
+            max_input_bytes: 2 * 1024 * 1024 * 1024,
+        }
+    }
 }
 
 /// A progress callback: called with `(files loaded, files to load)` from the
@@ -115,6 +138,19 @@ pub enum CheckError {
     /// The worker threads could not be started.
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+    /// The input is larger than [`InputLimits`] allow; nothing was checked.
+    #[error(
+        "the input holds more than {limit} {what}, the limit of one run; \
+check it in parts, or raise the limit with {flag}"
+    )]
+    TooLarge {
+        /// `documents` or `MiB`.
+        what: &'static str,
+        /// The limit that was passed.
+        limit: u64,
+        /// The command-line flag that raises it.
+        flag: &'static str,
+    },
 }
 
 /// The result of a check: sorted findings and counts.
@@ -184,6 +220,7 @@ pub struct Engine {
     filter: PathFilter,
     jobs: Option<usize>,
     limits: Limits,
+    input_limits: InputLimits,
     progress: Option<Progress>,
     schemas: Arc<SchemaCatalog>,
 }
@@ -308,6 +345,7 @@ impl Engine {
             filter,
             jobs: options.jobs,
             limits: options.limits,
+            input_limits: options.input_limits,
             progress: options.progress,
             schemas: Arc::new(schemas),
         })
@@ -382,7 +420,9 @@ impl Engine {
         if candidates.is_empty() {
             return Err(CheckError::NoInput);
         }
-        let mut files = load_all(candidates, &self.limits, self.progress.as_ref());
+        let budget = Budget::new(self.input_limits);
+        let mut files = load_all(candidates, &self.limits, &budget, self.progress.as_ref());
+        budget.check()?;
         let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
         let path_environments: Vec<Option<EnvId>> = file_paths
             .iter()

@@ -6,13 +6,13 @@
 //! `{{` that does not parse) is a note for `unrendered-template`; everything
 //! else is parsed into spanned documents.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::discover::{Candidate, Origin};
-use crate::engine::Progress;
+use crate::engine::{CheckError, InputLimits, Progress};
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
 use crate::yaml::{parse_stream, Limits, ProblemKind, RawDocument};
 
@@ -79,9 +79,74 @@ pub(crate) struct LoadedFile {
     pub note: Option<FileNote>,
 }
 
+/// What a run has read so far, against its [`InputLimits`]; shared by the
+/// loading threads. Once a bound is passed, the files not yet read are left
+/// alone and the run ends with [`CheckError::TooLarge`].
+pub(crate) struct Budget {
+    limits: InputLimits,
+    documents: AtomicUsize,
+    bytes: AtomicU64,
+    exceeded: AtomicBool,
+}
+
+impl Budget {
+    pub(crate) fn new(limits: InputLimits) -> Budget {
+        Budget {
+            limits,
+            documents: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+            exceeded: AtomicBool::new(false),
+        }
+    }
+
+    fn exceeded(&self) -> bool {
+        self.exceeded.load(Ordering::Relaxed)
+    }
+
+    fn spend_bytes(&self, bytes: usize) {
+        let total = self
+            .bytes
+            .fetch_add(bytes as u64, Ordering::Relaxed)
+            .saturating_add(bytes as u64);
+        if total > self.limits.max_input_bytes {
+            self.exceeded.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn spend_documents(&self, documents: usize) {
+        let total = self
+            .documents
+            .fetch_add(documents, Ordering::Relaxed)
+            .saturating_add(documents);
+        if total > self.limits.max_documents {
+            self.exceeded.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The error to stop the run with, when a bound was passed.
+    pub(crate) fn check(&self) -> Result<(), CheckError> {
+        if !self.exceeded() {
+            return Ok(());
+        }
+        if self.documents.load(Ordering::Relaxed) > self.limits.max_documents {
+            return Err(CheckError::TooLarge {
+                what: "documents",
+                limit: self.limits.max_documents as u64,
+                flag: "--max-documents",
+            });
+        }
+        Err(CheckError::TooLarge {
+            what: "MiB",
+            limit: self.limits.max_input_bytes / (1024 * 1024),
+            flag: "--max-input-mb",
+        })
+    }
+}
+
 pub(crate) fn load_all(
     candidates: Vec<Candidate>,
     limits: &Limits,
+    budget: &Budget,
     progress: Option<&Progress>,
 ) -> Vec<LoadedFile> {
     let total = candidates.len();
@@ -89,7 +154,7 @@ pub(crate) fn load_all(
     candidates
         .into_par_iter()
         .map(|candidate| {
-            let file = load(candidate, limits);
+            let file = load(candidate, limits, budget);
             if let Some(Progress(report)) = progress {
                 report(loaded.fetch_add(1, Ordering::Relaxed) + 1, total);
             }
@@ -98,7 +163,7 @@ pub(crate) fn load_all(
         .collect()
 }
 
-fn load(candidate: Candidate, limits: &Limits) -> LoadedFile {
+fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
     let kind = FileKind::of(&candidate.display);
     let mut file = LoadedFile {
         display: candidate.display,
@@ -107,6 +172,10 @@ fn load(candidate: Candidate, limits: &Limits) -> LoadedFile {
         documents: Vec::new(),
         note: None,
     };
+    if budget.exceeded() {
+        // The run will stop with an error; reading more only costs memory.
+        return file;
+    }
     let text = match candidate.origin {
         Origin::Text(text) => text,
         Origin::Bytes(bytes) => match decode(bytes) {
@@ -139,13 +208,18 @@ fn load(candidate: Candidate, limits: &Limits) -> LoadedFile {
         ));
         return file;
     }
+    budget.spend_bytes(text.len());
     let has_template_syntax = text.contains("{{");
     if has_template_syntax && is_under_templates(&file.display) && has_helm_actions(&text) {
         file.note = Some(template_note());
         file.text = Some(Arc::from(text));
         return file;
     }
+    if budget.exceeded() {
+        return file;
+    }
     let documents = parse_stream(&text, limits);
+    budget.spend_documents(documents.len());
     let syntax_error = documents
         .iter()
         .flat_map(|document| &document.problems)

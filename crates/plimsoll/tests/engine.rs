@@ -6,7 +6,7 @@ use std::path::Path;
 
 use plimsoll::render::json;
 use plimsoll::rules::{Category, Rule, RuleMeta, Violation};
-use plimsoll::{Config, Engine, EngineOptions, Input, Report, Severity};
+use plimsoll::{CheckError, Config, Engine, EngineOptions, Input, InputLimits, Report, Severity};
 
 const UNPINNED_POD: &str = "apiVersion: v1
 kind: Pod
@@ -404,5 +404,51 @@ fn set_rules_see_an_index_by_kind_namespace_name_and_label() {
             (None, 1, 0, 0, 0, 0),
             (Some("prod".to_owned()), 2, 1, 2, 1, 1)
         ]
+    );
+}
+
+#[test]
+fn inputs_past_the_run_limits_stop_with_an_error() {
+    let files: Vec<Input> = (0..4)
+        .map(|at| Input::Text {
+            name: format!("f{at}.yaml").into(),
+            text: "a: 1\n---\nb: 2\n".into(),
+        })
+        .collect();
+    let check = |limits: InputLimits| {
+        let options = EngineOptions {
+            input_limits: limits,
+            ..EngineOptions::default()
+        };
+        Engine::new(config(""), options).unwrap().check(&files)
+    };
+    // Eight documents and 56 bytes: exactly at the limits passes.
+    let at_the_limit = check(InputLimits {
+        max_documents: 8,
+        max_input_bytes: 56,
+    });
+    assert_eq!(at_the_limit.unwrap().summary.documents, 8);
+    let documents = check(InputLimits {
+        max_documents: 7,
+        ..InputLimits::default()
+    });
+    assert!(
+        matches!(
+            documents,
+            Err(CheckError::TooLarge {
+                what: "documents",
+                limit: 7,
+                ..
+            })
+        ),
+        "{documents:?}"
+    );
+    let bytes = check(InputLimits {
+        max_input_bytes: 55,
+        ..InputLimits::default()
+    });
+    assert!(
+        matches!(bytes, Err(CheckError::TooLarge { what: "MiB", .. })),
+        "{bytes:?}"
     );
 }

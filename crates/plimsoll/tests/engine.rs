@@ -411,7 +411,7 @@ fn set_rules_see_an_index_by_kind_namespace_name_and_label() {
 fn inputs_past_the_run_limits_stop_with_an_error() {
     let files: Vec<Input> = (0..4)
         .map(|at| Input::Text {
-            name: format!("f{at}.yaml").into(),
+            name: format!("f{at}.yaml"),
             text: "a: 1\n---\nb: 2\n".into(),
         })
         .collect();

@@ -284,6 +284,37 @@ impl<'a> PositionMapper<'a> {
         }
     }
 
+    /// Where the first NUL byte at or after file offset `from` is.
+    fn first_nul_after(&self, from: u32) -> Option<Position> {
+        let from = usize::try_from(from).ok()?.checked_sub(self.byte_start)?;
+        let rest = self.chunk.get(from..)?;
+        let at = from + rest.bytes().position(|byte| byte == 0)?;
+        let before = self.chunk.get(..at)?;
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        Some(Position {
+            line: saturating_u32(self.lines_before + 1 + before.matches('\n').count()),
+            column: saturating_u32(before.get(line_start..)?.chars().count() + 1),
+            offset: saturating_u32(self.byte_start + at),
+        })
+    }
+
+    /// `at`, moved back over the tabs right before it on its line.
+    fn back_over_tabs(&self, at: Position) -> Position {
+        let Some(end) = usize::try_from(at.offset)
+            .ok()
+            .and_then(|offset| offset.checked_sub(self.byte_start))
+        else {
+            return at;
+        };
+        let before = self.chunk.get(..end).unwrap_or_default();
+        let tabs = before.len() - before.trim_end_matches('\t').len();
+        Position {
+            line: at.line,
+            column: at.column.saturating_sub(saturating_u32(tabs)).max(1),
+            offset: at.offset.saturating_sub(saturating_u32(tabs)),
+        }
+    }
+
     fn span(&self, span: &saphyr_parser::Span) -> Span {
         Span {
             start: self.position(&span.start),
@@ -627,14 +658,85 @@ fn scalar_text(value: &Value) -> String {
 
 fn syntax_problem(mapper: &PositionMapper<'_>, error: &ScanError) -> Problem {
     let at = mapper.position(error.marker());
+    // Inside a quoted scalar the parser takes a NUL byte for the end of the
+    // input and blames the scalar's start: name the byte and point at it.
+    if error.info().contains("end of stream") {
+        if let Some(nul) = mapper.first_nul_after(at.offset) {
+            return Problem {
+                kind: ProblemKind::Syntax,
+                message: "found a NUL byte, which YAML does not allow".to_owned(),
+                span: Span::point(nul),
+            };
+        }
+    }
+    let (message, at) = match error.info() {
+        // The parser points after the offending tabs: point at the first.
+        info if info.starts_with("tabs disallowed") => (info.to_owned(), mapper.back_over_tabs(at)),
+        "recursion limit exceeded" => (
+            "nesting too deep for the parser; the rest of this document is not read".to_owned(),
+            at,
+        ),
+        info => (info.to_owned(), at),
+    };
     Problem {
         kind: ProblemKind::Syntax,
-        message: error.info().to_owned(),
+        message,
         span: Span::point(at),
     }
 }
 
+/// How many tabs after a `:` one chunk may have read as spaces (each costs
+/// a parse of the chunk).
+const MAX_TAB_FIXES: usize = 32;
+
+/// The parser's complaint about a tab between `:` and a plain value.
+const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
+
+/// Parses a chunk. The parser rejects a tab between `:` and a plain value
+/// (`name:<TAB>web`), which Kubernetes' reader (and YAML 1.2) accepts. Such
+/// a tab only separates, so it is read as a space (same length, so the same
+/// positions) and the chunk is parsed again.
 fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
+    let mut patched: Option<String> = None;
+    let mut fixes = 0;
+    loop {
+        let text = patched.as_deref().unwrap_or(chunk.text);
+        let attempt = Chunk {
+            text,
+            byte_start: chunk.byte_start,
+            lines_before: chunk.lines_before,
+            explicit_start: chunk.explicit_start,
+        };
+        let documents = parse_chunk_once(&attempt, limits);
+        let tabs = match documents
+            .last()
+            .and_then(|document| document.problems.last())
+        {
+            Some(problem) if fixes < MAX_TAB_FIXES && problem.message == TAB_AFTER_COLON => {
+                tabs_after_colon(text, chunk.byte_start, problem.span.start.offset)
+            }
+            _ => None,
+        };
+        let Some(tabs) = tabs else {
+            return documents;
+        };
+        let mut fixed = text.to_owned();
+        fixed.replace_range(tabs.clone(), &" ".repeat(tabs.len()));
+        patched = Some(fixed);
+        fixes += 1;
+    }
+}
+
+/// The byte range (in the chunk) of the tabs right before file offset `at`,
+/// when a `:` precedes them.
+fn tabs_after_colon(text: &str, byte_start: usize, at: u32) -> Option<std::ops::Range<usize>> {
+    let end = usize::try_from(at).ok()?.checked_sub(byte_start)?;
+    let before = text.get(..end)?;
+    let start = before.trim_end_matches('\t').len();
+    (start < end && before.get(..start)?.ends_with(':')).then_some(start..end)
+}
+
+fn parse_chunk_once(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
     let mapper = PositionMapper::new(chunk);
     let chunk_start = Position {
         line: saturating_u32(chunk.lines_before + 1),
@@ -774,11 +876,63 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_byte_in_a_quoted_scalar_is_named_where_it_is() {
+        for quote in ['"', '\''] {
+            let text = format!("a: 1\n---\nk: v\nq: {quote}ab\0cd{quote}\nz: 2\n");
+            let docs = parse(&text);
+            let problem = &docs[1].problems[0];
+            assert_eq!(
+                problem.message,
+                "found a NUL byte, which YAML does not allow"
+            );
+            assert_eq!((problem.span.start.line, problem.span.start.column), (4, 7));
+            assert_eq!(text.as_bytes()[problem.span.start.offset as usize], 0);
+        }
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_pointed_at() {
+        let docs = parse("a:\n\t\tb: 1\n");
+        let problem = &docs[0].problems[0];
+        assert!(
+            problem.message.starts_with("tabs disallowed"),
+            "{problem:?}"
+        );
+        assert_eq!(
+            (
+                problem.span.start.line,
+                problem.span.start.column,
+                problem.span.start.offset
+            ),
+            (2, 1, 3)
+        );
+    }
+
+    #[test]
+    fn a_tab_after_a_colon_separates_as_kubernetes_reads_it() {
+        let docs = parse("a:\tx\nb:\t\t\"q\"\nc: [d:\te]\nname:\t\tweb # c\nk: \"t\\tu\"\n");
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(root.get("a").unwrap().as_str(), Some("x"));
+        assert_eq!(root.get("b").unwrap().as_str(), Some("q"));
+        let name = root.get("name").unwrap();
+        assert_eq!(name.as_str(), Some("web"));
+        assert_eq!((name.span.start.line, name.span.start.column), (4, 8));
+        // Anywhere else a tab is still an error.
+        let docs = parse("a:\n\tb: 1\n");
+        assert!(docs[0].problems[0].message.starts_with("tabs disallowed"));
+    }
+
+    #[test]
     fn deep_nesting_is_bounded() {
         // Flow nesting stops at the parser's own recursion limit.
         let text = format!("{}{}", "[".repeat(300), "]".repeat(300));
         let docs = parse(&text);
         assert_eq!(docs[0].problems[0].kind, ProblemKind::Syntax);
+        assert_eq!(
+            docs[0].problems[0].message,
+            "nesting too deep for the parser; the rest of this document is not read"
+        );
         assert!(docs[0].root.is_none());
         // Block nesting stops at ours.
         let mut block = String::new();
@@ -839,6 +993,23 @@ mod tests {
         let b = docs[1].root.as_ref().unwrap().get("b").unwrap();
         assert_eq!(b.as_str(), Some("x"));
         assert_eq!((b.span.start.line, b.span.start.column), (3, 4));
+    }
+
+    #[test]
+    fn crlf_leaves_no_carriage_return_in_values() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/hostile/crlf.yaml"
+        ))
+        .unwrap();
+        let docs = parse(&text);
+        let data = docs[0].root.as_ref().unwrap().get("data").unwrap();
+        // As kubectl reads the file.
+        assert_eq!(
+            data.get("script").unwrap().as_str(),
+            Some("echo one\necho two\n")
+        );
+        assert_eq!(data.get("folded").unwrap().as_str(), Some("a b"));
     }
 
     #[test]

@@ -347,6 +347,8 @@ struct MapBuilder {
     /// Key → entry index, built once a mapping grows past a few keys.
     index: Option<HashMap<String, usize>>,
     pending_key: Option<PendingKey>,
+    /// The line of the mapping's first merge key.
+    merge_line: Option<u32>,
 }
 
 struct PendingKey {
@@ -400,10 +402,20 @@ impl MapBuilder {
     }
 
     /// Adds the entries of a merged mapping that are not already present.
-    fn merge(&mut self, source: &[Entry]) {
+    /// Adds the entries of a merged mapping that are not already present.
+    /// An explicit key already present that the merge also sets goes to
+    /// `overridden` (key and key span): kubectl (go-yaml v2) lets the merge
+    /// overwrite a key written before it, the YAML merge rule keeps it.
+    fn merge(&mut self, source: &[Entry], overridden: &mut Vec<(String, Span)>) {
         for entry in source {
-            if self.find(&entry.key).is_none() {
-                self.push(entry.clone(), true);
+            match self.find(&entry.key) {
+                None => self.push(entry.clone(), true),
+                Some(at) if self.merged.get(at) == Some(&false) => {
+                    if let Some(existing) = self.entries.get(at) {
+                        overridden.push((existing.key.clone(), existing.key_span));
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
@@ -599,22 +611,47 @@ impl<'a> Builder<'a> {
                         is_merge,
                     });
                 }
-                Some(key) if key.is_merge => match &node.value {
-                    Value::Map(entries) => map.merge(entries),
-                    Value::Seq(items) => {
-                        for item in items {
-                            if let Value::Map(entries) = &item.value {
-                                map.merge(entries);
+                Some(key) if key.is_merge => {
+                    let merge_line = key.span.start.line;
+                    if let Some(first) = map.merge_line {
+                        self.problems.push(Problem {
+                            kind: ProblemKind::DuplicateKey,
+                            message: format!(
+                                "duplicate key `<<` (first at line {first}); YAML readers disagree on which merge wins: merge a list, `<<: [*a, *b]`"
+                            ),
+                            span: key.span,
+                        });
+                    } else {
+                        map.merge_line = Some(merge_line);
+                    }
+                    let mut overridden = Vec::new();
+                    match &node.value {
+                        Value::Map(entries) => map.merge(entries, &mut overridden),
+                        Value::Seq(items) => {
+                            for item in items {
+                                if let Value::Map(entries) = &item.value {
+                                    map.merge(entries, &mut overridden);
+                                }
                             }
                         }
+                        _ => self.problems.push(Problem {
+                            kind: ProblemKind::Syntax,
+                            message: "a merge key `<<` needs a mapping or a list of mappings"
+                                .to_owned(),
+                            span: node.span,
+                        }),
                     }
-                    _ => self.problems.push(Problem {
-                        kind: ProblemKind::Syntax,
-                        message: "a merge key `<<` needs a mapping or a list of mappings"
-                            .to_owned(),
-                        span: node.span,
-                    }),
-                },
+                    overridden.dedup_by(|a, b| a.0 == b.0);
+                    for (name, span) in overridden {
+                        self.problems.push(Problem {
+                            kind: ProblemKind::DuplicateKey,
+                            message: format!(
+                                "`{name}` is set again by the `<<` merge at line {merge_line}: kubectl applies the merged value, other YAML readers this one; put `<<` first"
+                            ),
+                            span,
+                        });
+                    }
+                }
                 Some(key) => {
                     let key_name = key.text.clone();
                     let later_span = key.span;
@@ -860,6 +897,47 @@ mod tests {
         let derived = docs[0].root.as_ref().unwrap().get("derived").unwrap();
         assert_eq!(derived.get("x").unwrap().as_i64(), Some(1));
         assert_eq!(derived.get("y").unwrap().as_i64(), Some(3));
+    }
+
+    #[test]
+    fn merge_keys_that_readers_resolve_differently_are_duplicate_keys() {
+        // kubectl (go-yaml v2) lets a merge overwrite a key written before
+        // it, and a later `<<` overwrite an earlier one; the YAML merge rule
+        // (and plimsoll's tree) keeps the first.
+        let docs =
+            parse("d: &d {x: 1, y: 2}\ne: &e {y: 3}\nm:\n  x: 0\n  <<: [*d, *e]\n  <<: *e\n");
+        let problems: Vec<_> = docs[0]
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    p.kind,
+                    p.span.start.line,
+                    p.span.start.column,
+                    p.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    ProblemKind::DuplicateKey,
+                    4,
+                    3,
+                    "`x` is set again by the `<<` merge at line 5: kubectl applies the merged value, other YAML readers this one; put `<<` first"
+                ),
+                (
+                    ProblemKind::DuplicateKey,
+                    6,
+                    3,
+                    "duplicate key `<<` (first at line 5); YAML readers disagree on which merge wins: merge a list, `<<: [*a, *b]`"
+                ),
+            ]
+        );
+        let m = docs[0].root.as_ref().unwrap().get("m").unwrap();
+        assert_eq!(m.get("x").unwrap().as_i64(), Some(0));
+        assert_eq!(m.get("y").unwrap().as_i64(), Some(2));
     }
 
     #[test]

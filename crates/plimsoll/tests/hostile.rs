@@ -123,6 +123,8 @@ case!(yaml11_octals_and_numbers, "yaml11-octal.yaml");
 // Merged values are checked where they were written; explicit keys win.
 case!(merge_keys_expand, "merge-keys.yaml");
 case!(a_merge_key_that_is_not_a_map, "merge-key-not-a-map.yaml");
+// Where kubectl and the YAML merge rule disagree: duplicate-key findings.
+case!(merge_keys_readers_disagree_on, "merge-key-conflicts.yaml");
 // Core tags change the type, custom ones leave a string.
 case!(custom_and_core_tags, "custom-tags.yaml");
 case!(a_byte_order_mark, "bom.yaml");
@@ -158,6 +160,7 @@ fn the_whole_suite_in_one_run_gives_the_same_findings() {
         "control.yaml",
         "crlf.yaml",
         "custom-tags.yaml",
+        "merge-key-conflicts.yaml",
         "merge-key-not-a-map.yaml",
         "merge-keys.yaml",
         "nul-binary.yaml",

@@ -195,3 +195,30 @@ fn a_dangling_symlink_given_directly_is_a_finding_not_a_usage_error() {
         ]
     );
 }
+
+#[test]
+fn a_finding_on_a_one_megabyte_line_prints_a_short_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "y".repeat(1024 * 1024);
+    std::fs::write(
+        dir.path().join("long.yaml"),
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: long\ndata: {{big: \"{big}\", flag: on}}\n"),
+    )
+    .unwrap();
+    let out = run(plimsoll()
+        .args(["check", "--select", "schema"])
+        .arg(dir.path().join("long.yaml")));
+    assert_eq!(out.code, 1);
+    let column = "data: {big: \"".len() + big.len() + "\", flag: ".len() + 1;
+    assert!(
+        out.stdout.contains(&format!("long.yaml:5:{column}\n")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("flag: on}"));
+    assert!(
+        out.stdout.lines().all(|line| line.chars().count() < 200),
+        "{}",
+        out.stdout.len()
+    );
+}

@@ -340,7 +340,8 @@ fn ten_thousand_small_files() {
     many_files(10_000);
 }
 
-/// 100k files: about a minute in a debug build, so not run by default
+/// 100k files: about 20 s in a debug build on an idle two-core machine
+/// (minutes when it is shared), with ~400-900 MB peak RSS, so not run by default
 /// (`cargo test -p plimsoll --test hostile -- --ignored`); see
 /// benches/hostile-files.sh for the timing of the release binary.
 #[test]

@@ -317,6 +317,13 @@ fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
             io::stdin()
                 .read_to_end(&mut bytes)
                 .map_err(|error| format!("cannot read stdin: {error}"))?;
+            // `helm template … | plimsoll check -` with a failing renderer
+            // must not pass as a clean run.
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(
+                    "no input: stdin is empty (did the command writing to it fail?)".to_owned(),
+                );
+            }
             let name = args
                 .stdin_filename
                 .clone()

@@ -3,6 +3,11 @@
 //! Most YAML readers keep the later value without a word, so the first one
 //! silently stops mattering. The finding points at the later key and names
 //! the line of the first.
+//!
+//! Merge keys count too where readers disagree (the parser reports them): a
+//! key written before a `<<` merge that sets it again (kubectl's reader lets
+//! the merge win, the YAML merge rule the key; the finding is at the key),
+//! and a second `<<` in one mapping.
 
 use super::{Category, Rule, RuleMeta};
 use crate::finding::Severity;

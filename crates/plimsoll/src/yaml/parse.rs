@@ -290,6 +290,27 @@ impl<'a> PositionMapper<'a> {
             .count();
         self.lines_before + newlines + 1
     }
+
+    /// The file offset of the first NUL byte at or after file offset `from`.
+    fn first_nul_after(&self, from: u32) -> Option<u32> {
+        let from = usize::try_from(from).ok()?.checked_sub(self.byte_start)?;
+        let rest = self.chunk.get(from..)?;
+        let at = from + rest.bytes().position(|byte| byte == 0)?;
+        Some(saturating_u32(self.byte_start + at))
+    }
+
+    /// `at`, moved back over the tabs right before it on its line.
+    fn back_over_tabs(&self, at: u32) -> u32 {
+        let Some(end) = usize::try_from(at)
+            .ok()
+            .and_then(|offset| offset.checked_sub(self.byte_start))
+        else {
+            return at;
+        };
+        let before = self.chunk.get(..end).unwrap_or_default();
+        let tabs = before.len() - before.trim_end_matches('\t').len();
+        at.saturating_sub(saturating_u32(tabs))
+    }
 }
 
 enum Frame {
@@ -316,6 +337,8 @@ struct MapBuilder {
     /// Key → entry index, built once a mapping grows past a few keys.
     index: Option<HashMap<CompactString, usize>>,
     pending_key: Option<PendingKey>,
+    /// The line of the mapping's first merge key.
+    merge_line: Option<u32>,
 }
 
 struct PendingKey {
@@ -369,10 +392,19 @@ impl MapBuilder {
     }
 
     /// Adds the entries of a merged mapping that are not already present.
-    fn merge(&mut self, source: &[Entry]) {
+    /// An explicit key already present that the merge also sets goes to
+    /// `overridden` (key and key span): kubectl (go-yaml v2) lets the merge
+    /// overwrite a key written before it, the YAML merge rule keeps it.
+    fn merge(&mut self, source: &[Entry], overridden: &mut Vec<(CompactString, TextRange)>) {
         for entry in source {
-            if self.find(&entry.key).is_none() {
-                self.push(entry.clone(), true);
+            match self.find(&entry.key) {
+                None => self.push(entry.clone(), true),
+                Some(at) if self.merged.get(at) == Some(&false) => {
+                    if let Some(existing) = self.entries.get(at) {
+                        overridden.push((existing.key.clone(), existing.key_span));
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
@@ -573,22 +605,47 @@ impl<'a> Builder<'a> {
                         is_merge,
                     });
                 }
-                Some(key) if key.is_merge => match &node.value {
-                    Value::Map(entries) => map.merge(entries),
-                    Value::Seq(items) => {
-                        for item in items {
-                            if let Value::Map(entries) = &item.value {
-                                map.merge(entries);
+                Some(key) if key.is_merge => {
+                    let merge_line = saturating_u32(self.mapper.line_of(key.span.start));
+                    if let Some(first) = map.merge_line {
+                        self.problems.push(Problem {
+                            kind: ProblemKind::DuplicateKey,
+                            message: format!(
+                                "duplicate key `<<` (first at line {first}); YAML readers disagree on which merge wins: merge a list, `<<: [*a, *b]`"
+                            ),
+                            span: key.span,
+                        });
+                    } else {
+                        map.merge_line = Some(merge_line);
+                    }
+                    let mut overridden = Vec::new();
+                    match &node.value {
+                        Value::Map(entries) => map.merge(entries, &mut overridden),
+                        Value::Seq(items) => {
+                            for item in items {
+                                if let Value::Map(entries) = &item.value {
+                                    map.merge(entries, &mut overridden);
+                                }
                             }
                         }
+                        _ => self.problems.push(Problem {
+                            kind: ProblemKind::Syntax,
+                            message: "a merge key `<<` needs a mapping or a list of mappings"
+                                .to_owned(),
+                            span: node.span,
+                        }),
                     }
-                    _ => self.problems.push(Problem {
-                        kind: ProblemKind::Syntax,
-                        message: "a merge key `<<` needs a mapping or a list of mappings"
-                            .to_owned(),
-                        span: node.span,
-                    }),
-                },
+                    overridden.dedup_by(|a, b| a.0 == b.0);
+                    for (name, span) in overridden {
+                        self.problems.push(Problem {
+                            kind: ProblemKind::DuplicateKey,
+                            message: format!(
+                                "`{name}` is set again by the `<<` merge at line {merge_line}: kubectl applies the merged value, other YAML readers this one; put `<<` first"
+                            ),
+                            span,
+                        });
+                    }
+                }
                 Some(key) => {
                     let key_name = key.text.clone();
                     let later_span = key.span;
@@ -632,14 +689,85 @@ fn scalar_text(value: &Value) -> CompactString {
 
 fn syntax_problem(mapper: &PositionMapper<'_>, error: &ScanError) -> Problem {
     let at = mapper.offset(error.marker());
+    // Inside a quoted scalar the parser takes a NUL byte for the end of the
+    // input and blames the scalar's start: name the byte and point at it.
+    if error.info().contains("end of stream") {
+        if let Some(nul) = mapper.first_nul_after(at) {
+            return Problem {
+                kind: ProblemKind::Syntax,
+                message: "found a NUL byte, which YAML does not allow".to_owned(),
+                span: TextRange::point(nul),
+            };
+        }
+    }
+    let (message, at) = match error.info() {
+        // The parser points after the offending tabs: point at the first.
+        info if info.starts_with("tabs disallowed") => (info.to_owned(), mapper.back_over_tabs(at)),
+        "recursion limit exceeded" => (
+            "nesting too deep for the parser; the rest of this document is not read".to_owned(),
+            at,
+        ),
+        info => (info.to_owned(), at),
+    };
     Problem {
         kind: ProblemKind::Syntax,
-        message: error.info().to_owned(),
+        message,
         span: TextRange::point(at),
     }
 }
 
+/// How many tabs after a `:` one chunk may have read as spaces (each costs
+/// a parse of the chunk).
+const MAX_TAB_FIXES: usize = 32;
+
+/// The parser's complaint about a tab between `:` and a plain value.
+const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
+
+/// Parses a chunk. The parser rejects a tab between `:` and a plain value
+/// (`name:<TAB>web`), which Kubernetes' reader (and YAML 1.2) accepts. Such
+/// a tab only separates, so it is read as a space (same length, so the same
+/// positions) and the chunk is parsed again.
 fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
+    let mut patched: Option<String> = None;
+    let mut fixes = 0;
+    loop {
+        let text = patched.as_deref().unwrap_or(chunk.text);
+        let attempt = Chunk {
+            text,
+            byte_start: chunk.byte_start,
+            lines_before: chunk.lines_before,
+            explicit_start: chunk.explicit_start,
+        };
+        let documents = parse_chunk_once(&attempt, limits);
+        let tabs = match documents
+            .last()
+            .and_then(|document| document.problems.last())
+        {
+            Some(problem) if fixes < MAX_TAB_FIXES && problem.message == TAB_AFTER_COLON => {
+                tabs_after_colon(text, chunk.byte_start, problem.span.start)
+            }
+            _ => None,
+        };
+        let Some(tabs) = tabs else {
+            return documents;
+        };
+        let mut fixed = text.to_owned();
+        fixed.replace_range(tabs.clone(), &" ".repeat(tabs.len()));
+        patched = Some(fixed);
+        fixes += 1;
+    }
+}
+
+/// The byte range (in the chunk) of the tabs right before file offset `at`,
+/// when a `:` precedes them.
+fn tabs_after_colon(text: &str, byte_start: usize, at: u32) -> Option<std::ops::Range<usize>> {
+    let end = usize::try_from(at).ok()?.checked_sub(byte_start)?;
+    let before = text.get(..end)?;
+    let start = before.trim_end_matches('\t').len();
+    (start < end && before.get(..start)?.ends_with(':')).then_some(start..end)
+}
+
+fn parse_chunk_once(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
     let mapper = PositionMapper::new(chunk);
     let chunk_start = saturating_u32(chunk.byte_start);
     let source = source_comment(chunk.text);
@@ -765,6 +893,47 @@ mod tests {
     }
 
     #[test]
+    fn merge_keys_that_readers_resolve_differently_are_duplicate_keys() {
+        // kubectl (go-yaml v2) lets a merge overwrite a key written before
+        // it, and a later `<<` overwrite an earlier one; the YAML merge rule
+        // (and plimsoll's tree) keeps the first.
+        let text = "d: &d {x: 1, y: 2}\ne: &e {y: 3}\nm:\n  x: 0\n  <<: [*d, *e]\n  <<: *e\n";
+        let docs = parse(text);
+        let problems: Vec<_> = docs[0]
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    p.kind,
+                    at(text, p.span).line,
+                    at(text, p.span).column,
+                    p.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    ProblemKind::DuplicateKey,
+                    4,
+                    3,
+                    "`x` is set again by the `<<` merge at line 5: kubectl applies the merged value, other YAML readers this one; put `<<` first"
+                ),
+                (
+                    ProblemKind::DuplicateKey,
+                    6,
+                    3,
+                    "duplicate key `<<` (first at line 5); YAML readers disagree on which merge wins: merge a list, `<<: [*a, *b]`"
+                ),
+            ]
+        );
+        let m = docs[0].root.as_ref().unwrap().get("m").unwrap();
+        assert_eq!(m.get("x").unwrap().as_i64(), Some(0));
+        assert_eq!(m.get("y").unwrap().as_i64(), Some(2));
+    }
+
+    #[test]
     fn alias_bombs_stop_at_the_budget() {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
         for level in 1..10 {
@@ -778,11 +947,61 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_byte_in_a_quoted_scalar_is_named_where_it_is() {
+        for quote in ['"', '\''] {
+            let text = format!("a: 1\n---\nk: v\nq: {quote}ab\0cd{quote}\nz: 2\n");
+            let docs = parse(&text);
+            let problem = &docs[1].problems[0];
+            assert_eq!(
+                problem.message,
+                "found a NUL byte, which YAML does not allow"
+            );
+            let position = at(&text, problem.span);
+            assert_eq!((position.line, position.column), (4, 7));
+            assert_eq!(text.as_bytes()[problem.span.start as usize], 0);
+        }
+    }
+
+    #[test]
+    fn a_tab_in_indentation_is_pointed_at() {
+        let text = "a:\n\t\tb: 1\n";
+        let docs = parse(text);
+        let problem = &docs[0].problems[0];
+        assert!(
+            problem.message.starts_with("tabs disallowed"),
+            "{problem:?}"
+        );
+        let position = at(text, problem.span);
+        assert_eq!((position.line, position.column, position.offset), (2, 1, 3));
+    }
+
+    #[test]
+    fn a_tab_after_a_colon_separates_as_kubernetes_reads_it() {
+        let text = "a:\tx\nb:\t\t\"q\"\nc: [d:\te]\nname:\t\tweb # c\nk: \"t\\tu\"\n";
+        let docs = parse(text);
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(root.get("a").unwrap().as_str(), Some("x"));
+        assert_eq!(root.get("b").unwrap().as_str(), Some("q"));
+        let name = root.get("name").unwrap();
+        assert_eq!(name.as_str(), Some("web"));
+        let position = at(text, name.span);
+        assert_eq!((position.line, position.column), (4, 8));
+        // Anywhere else a tab is still an error.
+        let docs = parse("a:\n\tb: 1\n");
+        assert!(docs[0].problems[0].message.starts_with("tabs disallowed"));
+    }
+
+    #[test]
     fn deep_nesting_is_bounded() {
         // Flow nesting stops at the parser's own recursion limit.
         let text = format!("{}{}", "[".repeat(300), "]".repeat(300));
         let docs = parse(&text);
         assert_eq!(docs[0].problems[0].kind, ProblemKind::Syntax);
+        assert_eq!(
+            docs[0].problems[0].message,
+            "nesting too deep for the parser; the rest of this document is not read"
+        );
         assert!(docs[0].root.is_none());
         // Block nesting stops at ours.
         let mut block = String::new();
@@ -836,6 +1055,23 @@ mod tests {
         let b = docs[1].root.as_ref().unwrap().get("b").unwrap();
         assert_eq!(b.as_str(), Some("x"));
         assert_eq!((at(text, b.span).line, at(text, b.span).column), (3, 4));
+    }
+
+    #[test]
+    fn crlf_leaves_no_carriage_return_in_values() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/hostile/crlf.yaml"
+        ))
+        .unwrap();
+        let docs = parse(&text);
+        let data = docs[0].root.as_ref().unwrap().get("data").unwrap();
+        // As kubectl reads the file.
+        assert_eq!(
+            data.get("script").unwrap().as_str(),
+            Some("echo one\necho two\n")
+        );
+        assert_eq!(data.get("folded").unwrap().as_str(), Some("a b"));
     }
 
     #[test]

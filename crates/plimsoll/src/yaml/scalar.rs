@@ -11,14 +11,30 @@ use saphyr_parser::{ScalarStyle, Tag};
 /// Resolves a scalar's text to a value, given its style and tag.
 pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
     if let Some(tag) = tag {
-        if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
-            return resolve_core_tag(text, &tag.suffix);
-        }
+        return match core_suffix(tag) {
+            Some(suffix) => resolve_core_tag(text, suffix),
+            // Any other tag (`!vault x`, the non-specific `!`, a verbatim
+            // `!<tag:example.com,2000:x>`): Kubernetes' reader keeps the text
+            // as a string, so `!custom yes` is not a boolean.
+            None => Value::String(text.into()),
+        };
     }
     if style != ScalarStyle::Plain {
         return Value::String(text.into());
     }
     resolve_plain(text)
+}
+
+/// The suffix of a tag of the YAML core schema (`!!int`, or its verbatim
+/// form `!<tag:yaml.org,2002:int>`).
+fn core_suffix(tag: &Tag) -> Option<&str> {
+    if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+        Some(&tag.suffix)
+    } else if tag.handle.is_empty() {
+        tag.suffix.strip_prefix("tag:yaml.org,2002:")
+    } else {
+        None
+    }
 }
 
 fn resolve_core_tag(text: &str, suffix: &str) -> Value {
@@ -173,6 +189,41 @@ mod tests {
         assert_eq!(
             resolve_plain("99999999999999999999"),
             Value::Float(99999999999999999999.0)
+        );
+    }
+
+    #[test]
+    fn custom_tags_keep_the_text_as_a_string() {
+        let tag = |handle: &str, suffix: &str| Tag {
+            handle: handle.to_owned(),
+            suffix: suffix.to_owned(),
+        };
+        let plain = ScalarStyle::Plain;
+        for custom in [
+            tag("!", "vault"),
+            tag("", "!"),
+            tag("", "tag:example.com,2000:x"),
+        ] {
+            assert_eq!(
+                resolve("yes", plain, Some(&custom)),
+                Value::String("yes".into())
+            );
+            assert_eq!(
+                resolve("0755", plain, Some(&custom)),
+                Value::String("0755".into())
+            );
+        }
+        assert_eq!(
+            resolve("12", plain, Some(&tag("!!", "int"))),
+            Value::Int(12)
+        );
+        assert_eq!(
+            resolve("12", plain, Some(&tag("", "tag:yaml.org,2002:int"))),
+            Value::Int(12)
+        );
+        assert_eq!(
+            resolve("yes", plain, Some(&tag("tag:yaml.org,2002:", "str"))),
+            Value::String("yes".into())
         );
     }
 

@@ -188,7 +188,9 @@ fn emit(report: &Report, engine: &Engine, how: &Emit<'_>) -> Result<ExitCode, St
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut buffer = Vec::new();
+    // Streamed, not built in memory first: the report of a large run is
+    // hundreds of MB next to the findings it is made from.
+    let mut out = open_output(how.output)?;
     let written = match how.format {
         Format::Human => human::render(
             report,
@@ -196,15 +198,21 @@ fn emit(report: &Report, engine: &Engine, how: &Emit<'_>) -> Result<ExitCode, St
                 color,
                 quiet: how.quiet,
             },
-            &mut buffer,
+            &mut out,
         ),
-        Format::Json => json::render(report, &mut buffer),
-        Format::Sarif => sarif::render(report, engine.rules(), &mut buffer),
-        Format::Junit => junit::render(report, &mut buffer),
-        Format::Github => github::render(report, &mut buffer),
-    };
-    written.map_err(|error| format!("cannot render the report: {error}"))?;
-    write_output(how.output, &buffer)?;
+        Format::Json => json::render(report, &mut out),
+        Format::Sarif => sarif::render(report, engine.rules(), &mut out),
+        Format::Junit => junit::render(report, &mut out),
+        Format::Github => github::render(report, &mut out),
+    }
+    .and_then(|()| out.flush());
+    match written {
+        // A closed pipe (`plimsoll check | head`) is not an error.
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(format!("cannot write the report: {error}"));
+        }
+        _ => {}
+    }
 
     let threshold = match how.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -367,6 +375,17 @@ install one, or render yourself and pipe the output: `kustomize build DIR | plim
         });
     }
     Ok(inputs)
+}
+
+/// Where a report goes: the `--output` file, else stdout; buffered.
+fn open_output(output: Option<&Path>) -> Result<Box<dyn Write>, String> {
+    Ok(match output {
+        Some(path) => Box::new(io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|error| format!("cannot write {}: {error}", path.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    })
 }
 
 fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {

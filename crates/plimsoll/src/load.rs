@@ -6,6 +6,7 @@
 //! `{{` that does not parse) is a note for `unrendered-template`; everything
 //! else is parsed into spanned documents.
 
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -294,7 +295,40 @@ fn read_text(path: &std::path::Path) -> Result<String, String> {
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
+    read_opened(path)
+}
+
+/// Reads a path that was a regular file a moment ago. It may have changed
+/// since: it is opened without blocking (a FIFO put in its place would wait
+/// for a writer forever), what was opened is checked, and no more than the
+/// limit is read.
+fn read_opened(path: &std::path::Path) -> Result<String, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options
+        .open(path)
+        .map_err(|error| format!("cannot read the file: {error}"))?;
+    let opened = file
+        .metadata()
+        .map_err(|error| format!("cannot read the file: {error}"))?;
+    if !opened.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| format!("cannot read the file: {error}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file grew past the {} MiB limit while it was read",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
     decode(bytes)
 }
 
@@ -318,6 +352,20 @@ pub(crate) fn problem_rule(kind: ProblemKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_place_of_a_file_is_refused_without_blocking() {
+        let folder = tempfile::tempdir().unwrap();
+        let fifo = folder.path().join("swapped.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // No writer ever opens the FIFO: a blocking open would hang here.
+        assert_eq!(read_opened(&fifo), Err("not a regular file".to_owned()));
+    }
 
     #[test]
     fn files_are_recognised_by_name() {

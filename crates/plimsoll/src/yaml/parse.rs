@@ -213,34 +213,50 @@ fn source_comment(text: &str) -> Option<String> {
 }
 
 /// Turns the parser's character-based markers into file positions.
+///
+/// Only the marker's character index is used: the parser's line and column
+/// count a lone `\r` as a line break (YAML does), while plimsoll's lines,
+/// like those of git, editors' line numbers in most tools and `LineIndex`,
+/// end at `\n` only.
 struct PositionMapper<'a> {
     chunk: &'a str,
     byte_start: usize,
     lines_before: usize,
-    /// Byte offset of each line start in the chunk; only for non-ASCII text.
-    line_starts: Option<Vec<usize>>,
+    /// Byte offset of every [`CHAR_STEP`]th character of the chunk; only for
+    /// non-ASCII text (in ASCII, character index and byte offset agree).
+    char_offsets: Option<Vec<usize>>,
+    /// Byte offset of each line start (after each `\n`) in the chunk.
+    line_starts: Vec<usize>,
     /// Where the chunk ends (computed once: many nodes end there).
     end: Position,
 }
 
+/// Characters between two entries of `PositionMapper::char_offsets`.
+const CHAR_STEP: usize = 64;
+
 impl<'a> PositionMapper<'a> {
     fn new(chunk: &'a Chunk<'a>) -> Self {
-        let line_starts = (!chunk.text.is_ascii()).then(|| {
-            std::iter::once(0)
-                .chain(
-                    chunk
-                        .text
-                        .bytes()
-                        .enumerate()
-                        .filter(|(_, b)| *b == b'\n')
-                        .map(|(at, _)| at + 1),
-                )
+        let char_offsets = (!chunk.text.is_ascii()).then(|| {
+            chunk
+                .text
+                .char_indices()
+                .step_by(CHAR_STEP)
+                .map(|(at, _)| at)
                 .collect()
         });
-        let newlines = chunk.text.bytes().filter(|b| *b == b'\n').count();
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(
+                chunk
+                    .text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(at, _)| at + 1),
+            )
+            .collect();
         let last_line = chunk.text.rsplit('\n').next().unwrap_or_default();
         let end = Position {
-            line: saturating_u32(chunk.lines_before + newlines + 1),
+            line: saturating_u32(chunk.lines_before + line_starts.len()),
             column: saturating_u32(last_line.chars().count() + 1),
             offset: saturating_u32(chunk.byte_start + chunk.text.len()),
         };
@@ -248,38 +264,54 @@ impl<'a> PositionMapper<'a> {
             chunk: chunk.text,
             byte_start: chunk.byte_start,
             lines_before: chunk.lines_before,
+            char_offsets,
             line_starts,
             end,
         }
     }
 
-    fn position(&self, marker: &Marker) -> Position {
-        let byte_in_chunk = match &self.line_starts {
-            None => marker.index(),
-            Some(line_starts) => {
-                let line_start = line_starts
-                    .get(marker.line().saturating_sub(1))
-                    .copied()
-                    .unwrap_or(self.chunk.len());
-                let column_bytes: usize = self
-                    .chunk
-                    .get(line_start..)
-                    .unwrap_or_default()
-                    .chars()
-                    .take(marker.col())
-                    .map(char::len_utf8)
-                    .sum();
-                line_start + column_bytes
-            }
+    /// The byte offset in the chunk of the character the marker counts to.
+    fn byte_in_chunk(&self, marker: &Marker) -> usize {
+        let index = marker.index();
+        let Some(char_offsets) = &self.char_offsets else {
+            return index;
         };
+        let Some(checkpoint) = char_offsets.get(index / CHAR_STEP) else {
+            return self.chunk.len();
+        };
+        let rest: usize = self
+            .chunk
+            .get(*checkpoint..)
+            .unwrap_or_default()
+            .chars()
+            .take(index % CHAR_STEP)
+            .map(char::len_utf8)
+            .sum();
+        checkpoint + rest
+    }
+
+    fn position(&self, marker: &Marker) -> Position {
+        let byte_in_chunk = self.byte_in_chunk(marker);
         if byte_in_chunk >= self.chunk.len() {
             // At the end of the input the parser reports a virtual line
             // after the last one; the end of the text is where it is.
             return self.end;
         }
+        let line = self
+            .line_starts
+            .partition_point(|start| *start <= byte_in_chunk);
+        let line_start = line
+            .checked_sub(1)
+            .and_then(|index| self.line_starts.get(index))
+            .copied()
+            .unwrap_or(0);
+        let column = self
+            .chunk
+            .get(line_start..byte_in_chunk)
+            .map_or(0, |before| before.chars().count());
         Position {
-            line: saturating_u32(self.lines_before + marker.line().max(1)),
-            column: saturating_u32(marker.col() + 1),
+            line: saturating_u32(self.lines_before + line),
+            column: saturating_u32(column + 1),
             offset: saturating_u32(self.byte_start + byte_in_chunk),
         }
     }
@@ -839,6 +871,32 @@ mod tests {
         let b = docs[1].root.as_ref().unwrap().get("b").unwrap();
         assert_eq!(b.as_str(), Some("x"));
         assert_eq!((b.span.start.line, b.span.start.column), (3, 4));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_does_not_start_a_line() {
+        // YAML reads a lone `\r` as a line break; file lines end at `\n`
+        // (found by the `loader` fuzz target: a problem on line 3 of a
+        // one-line file).
+        let docs = parse("\r\r\0");
+        let problem = &docs[0].problems[0];
+        assert_eq!(problem.span.start.line, 1);
+        for text in ["a: 1\rb: [\r\rc: 2\n", "é: 1\rb: [\r\rc: 2\n"] {
+            let docs = parse(text);
+            let at = docs[0].problems[0].span.start;
+            assert_eq!(at.line, 1, "{text:?}");
+            let offset = at.offset as usize;
+            assert_eq!(at.column as usize, text[..offset].chars().count() + 1);
+        }
+        // Non-ASCII text after lone `\r`s: spans still point at their text.
+        let text = "a: é\r\rb: ü\nc: ö\n";
+        let root = parse(text)[0].root.clone().unwrap();
+        let c = root.get("c").unwrap();
+        assert_eq!(
+            &text[c.span.start.offset as usize..c.span.end.offset as usize],
+            "ö"
+        );
+        assert_eq!((c.span.start.line, c.span.start.column), (2, 4));
     }
 
     #[test]

@@ -44,28 +44,21 @@ fn line_count(text: &str) -> u32 {
         .saturating_add(1)
 }
 
-/// The loader: a YAML (or JSON) stream to documents with spans.
+/// The loader: a YAML (or JSON) stream to documents with spans. Where the
+/// spans point is checked by `check`, through the findings (the tree's own
+/// span types are internal and change with its memory layout).
 pub fn loader(data: &[u8]) {
     let text = text(data);
-    let lines = line_count(&text);
     let documents = parse_stream(&text, &Limits::default());
     for (index, document) in documents.iter().enumerate() {
         assert_eq!(document.index, index, "documents are numbered in order");
         assert!(
-            (1..=lines).contains(&document.start.line),
-            "document {index} starts on line {} of {lines}",
-            document.start.line
+            document
+                .problems
+                .iter()
+                .all(|problem| !problem.message.is_empty()),
+            "a problem without a message"
         );
-        for problem in &document.problems {
-            let start = problem.span.start;
-            assert!(
-                (1..=lines).contains(&start.line) && start.column >= 1,
-                "problem `{}` at {}:{} outside the text ({lines} lines)",
-                problem.message,
-                start.line,
-                start.column
-            );
-        }
         if let Some(root) = &document.root {
             drop(root.to_json());
         }

@@ -10,7 +10,7 @@
 # a message, rather than failing CI for a missing toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-15}
 targets=(loader config check policy values)
 if [ "$seconds" = 0 ]; then
   echo "FUZZ_SECONDS=0: live fuzzing skipped (cargo test replayed the seeds and regressions)"
@@ -29,9 +29,13 @@ else
   export RUSTC_BOOTSTRAP=1
 fi
 
-# No sanitizer: plimsoll forbids unsafe code, and an uninstrumented build is
-# faster to compile and runs about twice the executions per second.
-build=(cargo "${toolchain[@]}" fuzz build -O --sanitizer none)
+# A dev build without sanitizer: it compiles in 40% of the CPU time of an
+# optimised one (3.5 against 8.5 minutes here), which matters more for a
+# short run than executions per second, and keeps overflow checks and debug
+# assertions on. plimsoll forbids unsafe code, so AddressSanitizer would
+# only watch the dependencies.
+flags=(--dev --sanitizer none)
+build=(cargo "${toolchain[@]}" fuzz build "${flags[@]}")
 if ! "${build[@]}"; then
   echo "SKIPPED: the fuzz targets do not build with this toolchain;" \
     "the seeds and regressions were replayed by cargo test"
@@ -42,7 +46,7 @@ bash fuzz/seed.sh >/dev/null
 log=$(mktemp)
 for target in "${targets[@]}"; do
   echo "-- fuzz $target (${seconds}s)"
-  if ! cargo "${toolchain[@]}" fuzz run -O --sanitizer none "$target" \
+  if ! cargo "${toolchain[@]}" fuzz run "${flags[@]}" "$target" \
     "fuzz/corpus/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 >"$log" 2>&1; then

@@ -70,7 +70,9 @@ pub fn parse_go_duration(text: &str) -> Result<Nanos, String> {
             fraction_value = fraction_value * 10 + Nanos::from(digit.to_digit(10).unwrap_or(0));
             divisor *= 10;
         }
-        part += fraction_value * scale / divisor;
+        part = part
+            .checked_add(fraction_value * scale / divisor)
+            .ok_or_else(|| "duration out of range".to_owned())?;
         total = total
             .checked_add(part)
             .ok_or_else(|| "duration out of range".to_owned())?;
@@ -122,6 +124,17 @@ mod tests {
     use super::*;
 
     const S: Nanos = 1_000_000_000;
+
+    #[test]
+    fn a_fraction_that_overflows_is_out_of_range() {
+        // The whole part times the unit fits an i128, the fraction on top
+        // does not: an overflow panic in debug builds, a negative duration
+        // in release ones.
+        assert_eq!(
+            parse_go_duration("170141183460469231731687303715.999999999s"),
+            Err("duration out of range".to_owned())
+        );
+    }
 
     #[test]
     fn parses_what_go_parses() {

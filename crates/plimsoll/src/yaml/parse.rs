@@ -216,58 +216,65 @@ fn source_comment(text: &str) -> Option<String> {
 
 /// Turns the parser's character-based markers into byte offsets of the
 /// file.
+///
+/// Only the marker's character index is used: the parser's line and column
+/// count a lone `\r` as a line break (YAML does), while plimsoll's lines,
+/// like those of git, most editors and `LineIndex`, end at `\n` only.
 struct PositionMapper<'a> {
     chunk: &'a str,
     byte_start: usize,
     lines_before: usize,
-    /// Byte offset of each line start in the chunk; only for non-ASCII text.
-    line_starts: Option<Vec<usize>>,
+    /// Byte offset of every [`CHAR_STEP`]th character of the chunk; only for
+    /// non-ASCII text (in ASCII, character index and byte offset agree).
+    char_offsets: Option<Vec<usize>>,
 }
+
+/// Characters between two entries of `PositionMapper::char_offsets`.
+const CHAR_STEP: usize = 64;
 
 impl<'a> PositionMapper<'a> {
     fn new(chunk: &'a Chunk<'a>) -> Self {
-        let line_starts = (!chunk.text.is_ascii()).then(|| {
-            std::iter::once(0)
-                .chain(
-                    chunk
-                        .text
-                        .bytes()
-                        .enumerate()
-                        .filter(|(_, b)| *b == b'\n')
-                        .map(|(at, _)| at + 1),
-                )
+        let char_offsets = (!chunk.text.is_ascii()).then(|| {
+            chunk
+                .text
+                .char_indices()
+                .step_by(CHAR_STEP)
+                .map(|(at, _)| at)
                 .collect()
         });
         PositionMapper {
             chunk: chunk.text,
             byte_start: chunk.byte_start,
             lines_before: chunk.lines_before,
-            line_starts,
+            char_offsets,
         }
     }
 
-    fn offset(&self, marker: &Marker) -> u32 {
-        let byte_in_chunk = match &self.line_starts {
-            None => marker.index(),
-            Some(line_starts) => {
-                let line_start = line_starts
-                    .get(marker.line().saturating_sub(1))
-                    .copied()
-                    .unwrap_or(self.chunk.len());
-                let column_bytes: usize = self
-                    .chunk
-                    .get(line_start..)
-                    .unwrap_or_default()
-                    .chars()
-                    .take(marker.col())
-                    .map(char::len_utf8)
-                    .sum();
-                line_start + column_bytes
-            }
+    /// The byte offset in the chunk of the character the marker counts to.
+    fn byte_in_chunk(&self, marker: &Marker) -> usize {
+        let index = marker.index();
+        let Some(char_offsets) = &self.char_offsets else {
+            return index;
         };
+        let Some(checkpoint) = char_offsets.get(index / CHAR_STEP) else {
+            return self.chunk.len();
+        };
+        let rest: usize = self
+            .chunk
+            .get(*checkpoint..)
+            .unwrap_or_default()
+            .chars()
+            .take(index % CHAR_STEP)
+            .map(char::len_utf8)
+            .sum();
+        checkpoint + rest
+    }
+
+    fn offset(&self, marker: &Marker) -> u32 {
         // At the end of the input the parser reports a virtual line after
         // the last one; the end of the text is where it is.
-        saturating_u32(self.byte_start + byte_in_chunk.min(self.chunk.len()))
+        let byte_in_chunk = self.byte_in_chunk(marker).min(self.chunk.len());
+        saturating_u32(self.byte_start + byte_in_chunk)
     }
 
     fn range(&self, span: &saphyr_parser::Span) -> TextRange {
@@ -1072,6 +1079,31 @@ mod tests {
             Some("echo one\necho two\n")
         );
         assert_eq!(data.get("folded").unwrap().as_str(), Some("a b"));
+    }
+
+    #[test]
+    fn a_lone_carriage_return_does_not_start_a_line() {
+        // YAML reads a lone `\r` as a line break; file lines end at `\n`
+        // (found by the `loader` fuzz target: a problem on line 3 of a
+        // one-line file).
+        let docs = parse("\r\r\0");
+        let problem = &docs[0].problems[0];
+        assert_eq!(at("\r\r\0", problem.span).line, 1);
+        for text in ["a: 1\rb: [\r\rc: 2\n", "é: 1\rb: [\r\rc: 2\n"] {
+            let docs = parse(text);
+            let range = docs[0].problems[0].span;
+            let position = at(text, range);
+            assert_eq!(position.line, 1, "{text:?}");
+            let offset = range.start as usize;
+            assert_eq!(position.column as usize, text[..offset].chars().count() + 1);
+        }
+        // Non-ASCII text after lone `\r`s: spans still point at their text.
+        let text = "a: é\r\rb: ü\nc: ö\n";
+        let root = parse(text)[0].root.clone().unwrap();
+        let c = root.get("c").unwrap();
+        assert_eq!(&text[c.span.byte_range()], "ö");
+        let position = at(text, c.span);
+        assert_eq!((position.line, position.column), (2, 4));
     }
 
     #[test]

@@ -21,11 +21,6 @@ pub(crate) fn root<'c>(context: &'c SetContext<'_>, object: &Object) -> Option<&
         .and_then(|environment| environment.root_in(context.file_path(object.file)))
 }
 
-/// Whether objects of these roots are applied together.
-pub(crate) fn together(a: Option<&str>, b: Option<&str>) -> bool {
-    a.is_none() || b.is_none() || a == b
-}
-
 /// Objects of one kind by namespace and deployment root, to find those
 /// applied with a namespace without scanning the namespace again for every
 /// deployment.

@@ -396,8 +396,12 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             clusters.push(None);
         }
         let unplaced = by_root.get(&None).map_or(&[][..], Vec::as_slice);
+        // A namespace may be deployed to thousands of clusters: index its
+        // ranges and quotas by root once instead of scanning them per
+        // cluster, which grew with the square of the input.
+        let range_roots = positions_by_root(ranges.iter().map(|(range, _)| root_of(range)));
+        let quota_roots = positions_by_root(scoped.iter().map(|(quota, _)| root_of(quota)));
         for cluster in clusters {
-            let together = |object: &Object| deployment::together(root_of(object), cluster);
             let here: Vec<&Object> = match cluster {
                 Some(_) => by_root
                     .get(&cluster)
@@ -408,12 +412,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     .collect(),
                 None => by_root.values().flatten().copied().collect(),
             };
-            let ranges_here: Vec<&(&Object, Vec<LimitItem>)> =
-                ranges.iter().filter(|(range, _)| together(range)).collect();
+            let ranges_here = applied_with(&ranges, &range_roots, cluster);
             let defaults =
                 ContainerDefaults::from_items(ranges_here.iter().flat_map(|(_, items)| items));
-            let quotas_here: Vec<&(&Object, Vec<Scope<'_>>)> =
-                scoped.iter().filter(|(quota, _)| together(quota)).collect();
+            let quotas_here = applied_with(&scoped, &quota_roots, cluster);
             let mut usages = Vec::new();
             for workload in here.iter().copied().filter(|o| is_workload(o)) {
                 let containers = admitted(workload, &defaults, &mut Vec::new());
@@ -834,6 +836,40 @@ fn bounds(
             );
         }
     }
+}
+
+/// The positions of items by the deployment root they are applied from.
+fn positions_by_root<'r>(
+    roots: impl Iterator<Item = Option<&'r str>>,
+) -> HashMap<Option<&'r str>, Vec<usize>> {
+    let mut by_root: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+    for (at, root) in roots.enumerate() {
+        by_root.entry(root).or_default().push(at);
+    }
+    by_root
+}
+
+/// The items applied together with `cluster`, in their original order:
+/// those of its root and those of no root (a rendered chart placed by its
+/// namespace goes with every deployment); every item when `cluster` is
+/// `None`.
+fn applied_with<'i, T>(
+    items: &'i [T],
+    by_root: &HashMap<Option<&str>, Vec<usize>>,
+    cluster: Option<&str>,
+) -> Vec<&'i T> {
+    let mut picked: Vec<usize> = match cluster {
+        None => (0..items.len()).collect(),
+        Some(_) => by_root
+            .get(&cluster)
+            .into_iter()
+            .chain(by_root.get(&None))
+            .flatten()
+            .copied()
+            .collect(),
+    };
+    picked.sort_unstable();
+    picked.into_iter().filter_map(|at| items.get(at)).collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@
 //!
 //! Findings point at the out-of-order Job's wave (or where it would go).
 
+use std::collections::HashMap;
+
 use super::delivery::{annotation_pointer, is_migration_job, sync_wave, SYNC_WAVE};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
@@ -60,6 +62,28 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             );
         }
     }
+    // The first workload of the lowest wave in each namespace, found in one
+    // pass: scanning the namespace again for every migration Job grew with
+    // the square of the input.
+    let mut lowest_by_namespace: HashMap<&str, (i64, &Object)> = HashMap::new();
+    for object in context.index.all() {
+        let identity = &object.identity;
+        if !(identity.is("apps", "Deployment") || identity.is("apps", "StatefulSet")) {
+            continue;
+        }
+        let Some(namespace) = identity.namespace.as_deref() else {
+            continue;
+        };
+        let wave = wave_of(object);
+        lowest_by_namespace
+            .entry(namespace)
+            .and_modify(|lowest| {
+                if wave < lowest.0 {
+                    *lowest = (wave, object);
+                }
+            })
+            .or_insert((wave, object));
+    }
     for job in context
         .index
         .of_kind("Job")
@@ -68,16 +92,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let Some(namespace) = job.identity.namespace.as_deref() else {
             continue;
         };
-        let lowest = context
-            .index
-            .in_namespace(namespace)
-            .filter(|object| {
-                object.identity.is("apps", "Deployment")
-                    || object.identity.is("apps", "StatefulSet")
-            })
-            .map(|object| (wave_of(object), object))
-            .min_by_key(|(wave, _)| *wave);
-        let Some((lowest, workload)) = lowest else {
+        let Some(&(lowest, workload)) = lowest_by_namespace.get(namespace) else {
             continue;
         };
         let wave = wave_of(job);
@@ -150,11 +165,27 @@ fn check_wave_order(context: &SetContext<'_>, sink: &mut Sink) {
             members.push((at, wave_of(job), job));
         }
     }
+    // For each entry of the order, the member of the highest wave among the
+    // earlier entries (the last such member in input order on a tie), from
+    // prefix maxima instead of a scan of every member per member.
+    let mut highest_per_entry: Vec<Option<(i64, usize)>> = vec![None; entries.len()];
+    for (position, (at, wave, _)) in members.iter().enumerate() {
+        if let Some(slot) = highest_per_entry.get_mut(*at) {
+            *slot = (*slot).max(Some((*wave, position)));
+        }
+    }
+    let mut highest_before: Vec<Option<(i64, usize)>> = Vec::with_capacity(entries.len());
+    let mut running = None;
+    for highest in &highest_per_entry {
+        highest_before.push(running);
+        running = running.max(*highest);
+    }
     for (at, wave, job) in &members {
-        let earlier = members
-            .iter()
-            .filter(|(other, _, _)| other < at)
-            .max_by_key(|(_, other_wave, _)| *other_wave);
+        let earlier = highest_before
+            .get(*at)
+            .copied()
+            .flatten()
+            .and_then(|(_, position)| members.get(position));
         let Some((earlier_at, earlier_wave, earlier_job)) = earlier else {
             continue;
         };

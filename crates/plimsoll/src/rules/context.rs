@@ -65,13 +65,12 @@ impl SetContext<'_> {
     /// The 1-based line of `range` in its file (for messages that point at
     /// another object).
     pub fn line_of(&self, file: FileId, range: TextRange) -> u32 {
-        let before = self
+        let text = self
             .file_texts
             .get(file.0)
             .and_then(Option::as_deref)
-            .and_then(|text| text.get(..range.start as usize))
             .unwrap_or("");
-        crate::source::saturating_u32(before.bytes().filter(|byte| *byte == b'\n').count() + 1)
+        crate::source::saturating_u32(crate::source::line_number(text, range.start as usize))
     }
 }
 

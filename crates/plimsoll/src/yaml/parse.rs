@@ -17,7 +17,7 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use super::scalar::resolve;
 use super::tree::{node_count, Entry, Node, Value};
-use crate::source::{saturating_u32, TextRange};
+use crate::source::{line_number, saturating_u32, TextRange};
 
 /// Bounds that keep hostile input cheap.
 #[derive(Debug, Clone, Copy)]
@@ -113,7 +113,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunk_explicit = false;
     let mut in_prologue = false;
     let mut line_start = 0;
-    let mut line_number = 0;
+    let mut lines_seen = 0;
     let bytes = text.as_bytes();
     while line_start < bytes.len() {
         let line_end = memchr_newline(bytes, line_start);
@@ -131,7 +131,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
                 chunk_explicit,
             );
             chunk_start = line_start;
-            chunk_lines_before = line_number;
+            chunk_lines_before = lines_seen;
         }
         if line_start == chunk_start {
             chunk_explicit = is_marker || is_directive;
@@ -142,7 +142,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             in_prologue = false;
         }
         line_start = line_end + 1;
-        line_number += 1;
+        lines_seen += 1;
     }
     push_chunk(
         &mut chunks,
@@ -288,14 +288,7 @@ impl<'a> PositionMapper<'a> {
     /// messages; rare).
     fn line_of(&self, offset: u32) -> usize {
         let in_chunk = (offset as usize).saturating_sub(self.byte_start);
-        let newlines = self
-            .chunk
-            .as_bytes()
-            .iter()
-            .take(in_chunk)
-            .filter(|byte| **byte == b'\n')
-            .count();
-        self.lines_before + newlines + 1
+        self.lines_before + line_number(self.chunk, in_chunk)
     }
 
     /// The file offset of the first NUL byte at or after file offset `from`.

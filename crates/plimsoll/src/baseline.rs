@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Engine, Report};
 use crate::finding::{Finding, ResourceRef, SuppressedBy, SuppressedFinding};
 use crate::rules::baseline_stale;
-use crate::source::{Position, SourceLines, Span};
+use crate::source::{LineIndex, Position, SourceLines, Span};
 use crate::yaml::{parse_stream, Limits};
 
 /// The version of the baseline file's shape.
@@ -320,7 +320,16 @@ impl Baseline {
                 });
             }
             if !stale.is_empty() {
-                report.add_source(&origin.file, origin.text.clone());
+                let index = LineIndex::new(&origin.text);
+                for finding in &stale {
+                    let line = finding.span.start.line;
+                    if let Some(text) = index
+                        .line_range(&origin.text, line)
+                        .and_then(|range| origin.text.get(range))
+                    {
+                        report.add_source_line(&origin.file, line, text);
+                    }
+                }
                 report.findings.extend(stale);
             }
         }

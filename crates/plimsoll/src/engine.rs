@@ -14,13 +14,15 @@ use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{
     CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
-use crate::load::{load_all, problem_rule, Budget, FileKind, LoadedFile};
+use crate::load::{
+    load_picked, load_slots, problem_rule, Budget, FileKind, LoadTally, LoadedFile, Slot,
+};
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{
     self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
     Sink, Target, Violation,
 };
-use crate::schema::{resolve_version, RunSchemas, SchemaCatalog};
+use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{LineIndex, Position, Span, TextRange};
 use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
@@ -30,6 +32,22 @@ use crate::yaml::{Limits, Node, RawDocument, Value};
 /// and this leaves every bounded input ample room (it is only reserved
 /// address space until used).
 const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// How a streaming run cuts its input into batches.
+#[derive(Debug, Clone, Copy)]
+struct Batching {
+    /// How much text is loaded before it is checked: enough that every
+    /// worker has files to parse, little enough that a batch's trees (about
+    /// three times its text) stay a few tens of MB.
+    bytes: usize,
+    /// How many files are loaded in parallel at a time while a batch fills.
+    chunk_files: usize,
+}
+
+const BATCHING: Batching = Batching {
+    bytes: 8 * 1024 * 1024,
+    chunk_files: 64,
+};
 
 /// Choices made on the command line (or by an embedding tool) rather than in
 /// the config file.
@@ -165,13 +183,34 @@ pub struct Report {
     pub suppressed: Vec<SuppressedFinding>,
     /// Every file checked, in the order of `findings`, with its objects.
     pub files: Vec<CheckedFile>,
-    sources: BTreeMap<String, Arc<str>>,
+    snippets: Snippets,
+}
+
+/// The lines of the input that findings start on (for snippets): a report
+/// keeps these rather than whole files.
+#[derive(Debug, Clone, Default)]
+struct Snippets(BTreeMap<String, BTreeMap<u32, Box<str>>>);
+
+impl Snippets {
+    fn add(&mut self, file: &str, line: u32, text: &str) {
+        if let Some(lines) = self.0.get_mut(file) {
+            lines.entry(line).or_insert_with(|| text.into());
+        } else {
+            self.0
+                .insert(file.to_owned(), BTreeMap::from([(line, text.into())]));
+        }
+    }
 }
 
 impl Report {
-    /// The text of a file that has findings (for snippets).
-    pub fn source_text(&self, file: &str) -> Option<&str> {
-        self.sources.get(file).map(|text| &**text)
+    /// The text of a line a finding starts on (for snippets), without its
+    /// line break; `line` counts from 1.
+    pub fn source_line(&self, file: &str, line: u32) -> Option<&str> {
+        self.snippets
+            .0
+            .get(file)
+            .and_then(|lines| lines.get(&line))
+            .map(|text| &**text)
     }
 
     /// Recounts `summary.errors`, `warnings`, `infos` and `suppressed` from
@@ -189,9 +228,10 @@ impl Report {
         self.summary = summary;
     }
 
-    /// Keeps the text of a file so that renderers can show snippets of it.
-    pub fn add_source(&mut self, file: &str, text: Arc<str>) {
-        self.sources.entry(file.to_owned()).or_insert(text);
+    /// Keeps the text of a line so that renderers can show it under the
+    /// findings that start on it (for findings added after the check).
+    pub fn add_source_line(&mut self, file: &str, line: u32, text: &str) {
+        self.snippets.add(file, line, text);
     }
 
     /// Whether any finding is at or above `threshold` (`None`: never).
@@ -385,11 +425,30 @@ impl Engine {
     }
 
     fn run(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
+        if self.streams() {
+            self.run_streaming(inputs, threads, BATCHING)
+        } else {
+            self.run_in_memory(inputs, threads)
+        }
+    }
+
+    /// Whether no enabled rule needs every object of the input at once, so
+    /// that files can be checked as they load.
+    fn streams(&self) -> bool {
+        !self
+            .rules
+            .iter()
+            .any(|rule| rule.reads_input() && self.policies.contains_key(rule.id()))
+    }
+
+    /// Loads the whole input, then runs the rules over it.
+    fn run_in_memory(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
         let mut model = self.load_model(inputs, threads)?;
         // Run-wide pre-pass: the CRDs of the input validate its custom
         // resources, whatever file or order they come in.
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
-        let violations = self.run_document_rules(&model.objects, &schemas);
+        let refs: Vec<&Object> = model.objects.iter().collect();
+        let violations = self.run_document_rules(&refs, &schemas, true);
         let set_violations = self.run_set_rules(
             &model.objects,
             &model.artifacts,
@@ -413,6 +472,123 @@ impl Engine {
         Ok(self.finish_model(model))
     }
 
+    /// Checks the input a batch of files at a time: each batch is loaded,
+    /// checked and reported, and its objects dropped, before the next one
+    /// is read, so memory is bounded by the batch rather than the input.
+    ///
+    /// Two things about an object can depend on other files, and are
+    /// settled so that the outcome is the one of [`Engine::run_in_memory`]:
+    /// the CRDs that validate custom resources (files that may hold one are
+    /// loaded first), and the environment of an object that neither `--env`
+    /// nor its path places (such objects wait until every Namespace has been
+    /// seen).
+    fn run_streaming(
+        &self,
+        inputs: &[Input],
+        threads: usize,
+        batching: Batching,
+    ) -> Result<Report, CheckError> {
+        let candidates = discover(inputs, &self.filter, threads)?;
+        if candidates.is_empty() {
+            return Err(CheckError::NoInput);
+        }
+        let budget = Budget::new(self.input_limits);
+        let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
+        let validating = [rules::schema::ID, rules::schema_missing::ID]
+            .iter()
+            .any(|id| self.policies.contains_key(*id));
+        let slots = if validating {
+            load_picked(candidates, may_define_crd, &self.limits, &budget)
+        } else {
+            candidates.into_iter().map(Slot::Unread).collect()
+        };
+        let crds = input_crds(&slots);
+        let schemas = RunSchemas::new(Arc::clone(&self.schemas), &crds);
+        drop(crds);
+
+        let mut report = ReportBuilder::default();
+        let mut namespaces = NamespaceEnvironments::default();
+        let mut waiting = Waiting::default();
+        let mut slots = slots.into_iter().peekable();
+        while slots.peek().is_some() {
+            let mut files = Vec::new();
+            let mut bytes = 0;
+            while bytes < batching.bytes {
+                let chunk: Vec<Slot> = slots.by_ref().take(batching.chunk_files).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                let loaded = load_slots(chunk, &self.limits, &budget, &tally);
+                bytes += loaded
+                    .iter()
+                    .map(|file| file.text.as_deref().map_or(0, str::len))
+                    .sum::<usize>();
+                files.extend(loaded);
+            }
+            budget.check()?;
+            self.check_batch(files, &schemas, &mut namespaces, &mut waiting, &mut report);
+        }
+
+        let labelled = namespaces.labelled();
+        for object in &mut waiting.objects {
+            object.environment = self.namespace_environment(object, &labelled);
+        }
+        let refs: Vec<&Object> = waiting.objects.iter().collect();
+        let violations = self.run_document_rules(&refs, &schemas, false);
+        let pending = pending_of(violations, &waiting.objects);
+        report.add_pending(
+            self,
+            pending,
+            &waiting.objects,
+            &waiting.file_paths,
+            &waiting.texts,
+        );
+        Ok(report.build())
+    }
+
+    /// Checks one batch of a streaming run. Objects that wait for the
+    /// input's Namespaces move to `waiting`, with their files' texts.
+    fn check_batch(
+        &self,
+        mut files: Vec<LoadedFile>,
+        schemas: &RunSchemas,
+        namespaces: &mut NamespaceEnvironments,
+        waiting: &mut Waiting,
+        report: &mut ReportBuilder,
+    ) {
+        let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
+        let path_environments = self.path_environments(&file_paths);
+        let (classified, documents) = classify_files(&mut files, &path_environments);
+        report.documents += documents;
+        let texts: Vec<Option<Arc<str>>> = files.into_iter().map(|file| file.text).collect();
+        let Classified {
+            objects,
+            pending: mut batch_pending,
+            ..
+        } = classified;
+        for object in &objects {
+            let from_path = path_environments.get(object.file.0).copied().flatten();
+            namespaces.add(self, object, from_path);
+        }
+        report.add_files(&file_paths, &objects);
+        let placed: Vec<&Object> = objects
+            .iter()
+            .filter(|object| object.environment.is_some())
+            .collect();
+        let violations = self.run_document_rules(&placed, schemas, false);
+        batch_pending.extend(pending_of(violations, &objects));
+        report.add_pending(self, batch_pending, &objects, &file_paths, &texts);
+        let (unplaced, checked): (Vec<Object>, Vec<Object>) = objects
+            .into_iter()
+            .partition(|object| object.environment.is_none());
+        for object in unplaced {
+            waiting.push(object, &file_paths, &texts);
+        }
+        // Freeing a batch's trees takes a while; the workers do it while
+        // the next batch loads.
+        rayon::spawn(move || drop((checked, texts)));
+    }
+
     /// Discovers, loads and classifies the inputs: objects with their
     /// environments, release artifacts, and the load findings.
     pub(crate) fn load_model(&self, inputs: &[Input], threads: usize) -> Result<Model, CheckError> {
@@ -421,24 +597,14 @@ impl Engine {
             return Err(CheckError::NoInput);
         }
         let budget = Budget::new(self.input_limits);
-        let mut files = load_all(candidates, &self.limits, &budget, self.progress.as_ref());
+        let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
+        let slots = candidates.into_iter().map(Slot::Unread).collect();
+        let mut files = load_slots(slots, &self.limits, &budget, &tally);
         budget.check()?;
         let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
-        let path_environments: Vec<Option<EnvId>> = file_paths
-            .iter()
-            .map(|path| {
-                self.forced_environment
-                    .or_else(|| self.environments.for_path(path))
-            })
-            .collect();
+        let path_environments = self.path_environments(&file_paths);
 
-        let mut classified = Classified::default();
-        let mut documents = 0;
-        for (at, file) in files.iter_mut().enumerate() {
-            let file_id = FileId(at);
-            let environment = path_environments.get(at).copied().flatten();
-            documents += classify_file(file_id, file, environment, &mut classified);
-        }
+        let (classified, documents) = classify_files(&mut files, &path_environments);
         let Classified {
             mut objects,
             artifacts,
@@ -475,73 +641,62 @@ impl Engine {
 
     /// Suppresses, configures and sorts a model's pending findings.
     pub(crate) fn finish_model(&self, model: Model) -> Report {
-        self.finish(
+        let mut report = ReportBuilder {
+            documents: model.documents,
+            ..ReportBuilder::default()
+        };
+        report.add_files(&model.file_paths, &model.objects);
+        report.add_pending(
+            self,
             model.pending,
             &model.objects,
             &model.file_paths,
             &model.texts,
-            model.documents,
-        )
+        );
+        report.build()
+    }
+
+    /// Steps 1 and 2 of the environment resolution (SPEC section 3): `--env`,
+    /// else the path.
+    fn path_environments(&self, file_paths: &[String]) -> Vec<Option<EnvId>> {
+        file_paths
+            .iter()
+            .map(|path| {
+                self.forced_environment
+                    .or_else(|| self.environments.for_path(path))
+            })
+            .collect()
     }
 
     /// Step 3 of the environment resolution (SPEC section 3), for objects
     /// that neither `--env` nor their path placed.
     fn resolve_environments(&self, objects: &mut [Object], path_environments: &[Option<EnvId>]) {
-        let label_key = self.config.environment_label.as_deref();
-        let mut labelled: HashMap<String, EnvId> = HashMap::new();
-        for object in objects
-            .iter()
-            .filter(|object| object.identity.is("", "Namespace"))
-        {
-            let environment = object
-                .labels()
-                .filter(|(key, _)| is_environment_label(key, label_key))
-                .find_map(|(_, value)| {
-                    self.environments
-                        .lookup(value)
-                        .or_else(|| self.environments.named_in(value))
-                });
-            if let Some(environment) = environment {
-                labelled.insert(object.identity.name.clone(), environment);
-            }
+        let mut namespaces = NamespaceEnvironments::default();
+        for object in objects.iter() {
+            let from_path = path_environments.get(object.file.0).copied().flatten();
+            namespaces.add(self, object, from_path);
         }
-        // A Namespace that only its path places (`environments/dev/
-        // namespace.yaml`) places the objects of that namespace found
-        // elsewhere (a rendered chart), unless copies of it sit in the paths
-        // of different environments.
-        let mut placed: HashMap<&str, Option<EnvId>> = HashMap::new();
-        for object in objects
-            .iter()
-            .filter(|object| object.identity.is("", "Namespace"))
-        {
-            if let Some(environment) = path_environments.get(object.file.0).copied().flatten() {
-                placed
-                    .entry(object.identity.name.as_str())
-                    .and_modify(|seen| {
-                        if *seen != Some(environment) {
-                            *seen = None;
-                        }
-                    })
-                    .or_insert(Some(environment));
-            }
-        }
-        for (name, environment) in placed {
-            if let Some(environment) = environment {
-                labelled.entry(name.to_owned()).or_insert(environment);
-            }
-        }
+        let labelled = namespaces.labelled();
         for object in objects.iter_mut() {
             let from_path = path_environments.get(object.file.0).copied().flatten();
-            object.environment = from_path.or_else(|| {
-                let namespace = if object.identity.is("", "Namespace") {
-                    Some(object.identity.name.as_str())
-                } else {
-                    object.identity.namespace.as_deref()
-                };
-                namespace
-                    .and_then(|namespace| self.environments.for_namespace(namespace, &labelled))
-            });
+            object.environment =
+                from_path.or_else(|| self.namespace_environment(object, &labelled));
         }
+    }
+
+    /// The environment of an object by its namespace (or, for a Namespace,
+    /// its name).
+    fn namespace_environment(
+        &self,
+        object: &Object,
+        labelled: &HashMap<String, EnvId>,
+    ) -> Option<EnvId> {
+        let namespace = if object.identity.is("", "Namespace") {
+            Some(object.identity.name.as_str())
+        } else {
+            object.identity.namespace.as_deref()
+        };
+        namespace.and_then(|namespace| self.environments.for_namespace(namespace, labelled))
     }
 
     fn applies(&self, rule: &Rule, environment: Option<EnvId>) -> Option<&RulePolicy> {
@@ -552,24 +707,25 @@ impl Engine {
         }
     }
 
+    /// Runs the document rules on `objects`. Rules marked
+    /// [`Rule::reading_input`] look `objects` up in an index when
+    /// `objects_are_the_input`; the others see an empty index.
     fn run_document_rules<'r>(
         &'r self,
-        objects: &[Object],
+        objects: &[&Object],
         schemas: &RunSchemas,
+        objects_are_the_input: bool,
     ) -> Vec<(&'r Rule, Violation)> {
-        let all = ObjectIndex::new(objects.iter().collect());
+        let nothing = ObjectIndex::new(Vec::new());
+        let all = if objects_are_the_input {
+            ObjectIndex::new(objects.to_vec())
+        } else {
+            ObjectIndex::new(Vec::new())
+        };
         objects
             .par_iter()
             .flat_map_iter(|object| {
                 let environment = object.environment.and_then(|id| self.environments.get(id));
-                let context = DocumentContext {
-                    object,
-                    environment,
-                    environments: &self.environments,
-                    config: &self.config,
-                    schemas,
-                    all: &all,
-                };
                 let mut found = Vec::new();
                 for rule in &self.rules {
                     let Check::Document(check) = &rule.check else {
@@ -578,6 +734,14 @@ impl Engine {
                     if self.applies(rule, object.environment).is_none() {
                         continue;
                     }
+                    let context = DocumentContext {
+                        object,
+                        environment,
+                        environments: &self.environments,
+                        config: &self.config,
+                        schemas,
+                        all: if rule.reads_input() { &all } else { &nothing },
+                    };
                     let mut sink = Sink::default();
                     let outcome = catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink)));
                     match outcome {
@@ -665,30 +829,54 @@ impl Engine {
         }
         all
     }
+}
 
-    fn finish(
-        &self,
+/// A report in the making: findings are configured, suppressed and given
+/// lines and columns a batch of files at a time.
+#[derive(Default)]
+struct ReportBuilder {
+    findings: Vec<Finding>,
+    suppressed: Vec<SuppressedFinding>,
+    summary: Summary,
+    files: Vec<CheckedFile>,
+    snippets: Snippets,
+    documents: usize,
+}
+
+impl ReportBuilder {
+    /// Adds files and the objects they hold; `objects` refer to `file_paths`
+    /// by position.
+    fn add_files(&mut self, file_paths: &[String], objects: &[Object]) {
+        let first = self.files.len();
+        self.files.extend(file_paths.iter().map(|path| CheckedFile {
+            path: path.clone(),
+            resources: Vec::new(),
+        }));
+        for object in objects {
+            if let Some(file) = self.files.get_mut(first + object.file.0) {
+                file.resources.push(object.identity.to_ref());
+            }
+        }
+    }
+
+    /// Configures, suppresses and places findings. Their file and object ids
+    /// refer to `file_paths`, `texts` and `objects` by position.
+    fn add_pending(
+        &mut self,
+        engine: &Engine,
         pending: Vec<Pending>,
         objects: &[Object],
         file_paths: &[String],
         texts: &[Option<Arc<str>>],
-        documents: usize,
-    ) -> Report {
-        let mut summary = Summary {
-            files: file_paths.len(),
-            documents,
-            ..Summary::default()
-        };
+    ) {
         let mut directives: HashMap<FileId, Directives> = HashMap::new();
         let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
-        let mut findings = Vec::with_capacity(pending.len());
-        let mut suppressed = Vec::new();
-        let mut sources = BTreeMap::new();
+        self.findings.reserve(pending.len());
         for item in pending {
             // A finding reported under another id is configured by the rule
             // that reported it.
             let governing = item.reporter.as_ref().unwrap_or(&item.rule);
-            let Some(policy) = self.policies.get(governing.as_ref()) else {
+            let Some(policy) = engine.policies.get(governing.as_ref()) else {
                 continue;
             };
             if let Some(allowed) = &policy.environments {
@@ -697,12 +885,18 @@ impl Engine {
                 }
             }
             let text = texts.get(item.file.0).cloned().flatten();
-            let span = match text.as_deref() {
-                Some(text) => line_indexes
-                    .entry(item.file)
-                    .or_insert_with(|| LineIndex::new(text))
-                    .span(text, item.span),
-                None => Span::point(Position::START),
+            let (span, line_text) = match text.as_deref() {
+                Some(text) => {
+                    let index = line_indexes
+                        .entry(item.file)
+                        .or_insert_with(|| LineIndex::new(text));
+                    let span = index.span(text, item.span);
+                    let line_text = index
+                        .line_range(text, span.start.line)
+                        .and_then(|range| text.get(range));
+                    (span, line_text)
+                }
+                None => (Span::point(Position::START), None),
             };
             let file_directives = directives
                 .entry(item.file)
@@ -724,9 +918,9 @@ impl Engine {
                 .unwrap_or(policy.default_severity);
             let file = file_paths.get(item.file.0).cloned().unwrap_or_default();
             if suppressed_by.is_none() {
-                summary.count(severity);
-                if let Some(text) = text {
-                    sources.entry(file.clone()).or_insert(text);
+                self.summary.count(severity);
+                if let Some(line_text) = line_text {
+                    self.snippets.add(&file, span.start.line, line_text);
                 }
             }
             let finding = Finding {
@@ -741,39 +935,190 @@ impl Engine {
                 resource: item.resource,
                 environment: item
                     .environment
-                    .and_then(|id| self.environments.get(id))
+                    .and_then(|id| engine.environments.get(id))
                     .map(|environment| environment.name.clone()),
                 path: item.path.filter(|path| !path.is_empty()),
             };
             match suppressed_by {
-                Some(by) => suppressed.push(SuppressedFinding { finding, by }),
-                None => findings.push(finding),
+                Some(by) => self.suppressed.push(SuppressedFinding { finding, by }),
+                None => self.findings.push(finding),
             }
         }
+    }
+
+    fn build(self) -> Report {
+        let ReportBuilder {
+            mut findings,
+            mut suppressed,
+            mut summary,
+            mut files,
+            snippets,
+            documents,
+        } = self;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        summary.files = files.len();
+        summary.documents = documents;
         summary.suppressed = suppressed.len();
-        let mut files: Vec<CheckedFile> = file_paths
-            .iter()
-            .map(|path| CheckedFile {
-                path: path.clone(),
-                resources: Vec::new(),
-            })
-            .collect();
-        for object in objects {
-            if let Some(file) = files.get_mut(object.file.0) {
-                file.resources.push(object.identity.to_ref());
-            }
-        }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Report {
             findings,
             summary,
             suppressed,
             files,
-            sources,
+            snippets,
         }
     }
+}
+
+/// The objects of a streaming run that wait for every Namespace of the input
+/// to be seen, with the paths and texts of their files.
+#[derive(Default)]
+struct Waiting {
+    objects: Vec<Object>,
+    file_paths: Vec<String>,
+    texts: Vec<Option<Arc<str>>>,
+    /// The last file moved here: (its path, its position here).
+    last_file: Option<(String, usize)>,
+}
+
+impl Waiting {
+    /// Moves an object here; `file_paths` and `texts` are those of its batch.
+    fn push(&mut self, mut object: Object, file_paths: &[String], texts: &[Option<Arc<str>>]) {
+        let path = file_paths.get(object.file.0).cloned().unwrap_or_default();
+        // A batch's objects come file by file, so one look back finds the
+        // file when it is already here.
+        let at = match &self.last_file {
+            Some((last, at)) if *last == path => *at,
+            _ => {
+                let at = self.file_paths.len();
+                self.file_paths.push(path.clone());
+                self.texts.push(texts.get(object.file.0).cloned().flatten());
+                self.last_file = Some((path, at));
+                at
+            }
+        };
+        object.file = FileId(at);
+        object.id = ObjectId(self.objects.len());
+        self.objects.push(object);
+    }
+}
+
+/// What the input's Namespace objects say about environments (step 3 of
+/// SPEC section 3), gathered object by object.
+#[derive(Default)]
+struct NamespaceEnvironments {
+    /// Namespaces whose environment label names an environment (the last
+    /// such Namespace object wins).
+    labelled: HashMap<String, EnvId>,
+    /// Namespaces that a path places; `None` when copies of one sit in the
+    /// paths of different environments.
+    placed: HashMap<String, Option<EnvId>>,
+}
+
+impl NamespaceEnvironments {
+    fn add(&mut self, engine: &Engine, object: &Object, from_path: Option<EnvId>) {
+        if !object.identity.is("", "Namespace") {
+            return;
+        }
+        let label_key = engine.config.environment_label.as_deref();
+        let labelled = object
+            .labels()
+            .filter(|(key, _)| is_environment_label(key, label_key))
+            .find_map(|(_, value)| {
+                engine
+                    .environments
+                    .lookup(value)
+                    .or_else(|| engine.environments.named_in(value))
+            });
+        let name = &object.identity.name;
+        if let Some(environment) = labelled {
+            self.labelled.insert(name.clone(), environment);
+        }
+        if let Some(environment) = from_path {
+            self.placed
+                .entry(name.clone())
+                .and_modify(|seen| {
+                    if *seen != Some(environment) {
+                        *seen = None;
+                    }
+                })
+                .or_insert(Some(environment));
+        }
+    }
+
+    /// Namespace name → environment: by label, else by path. A Namespace
+    /// that only its path places (`environments/dev/namespace.yaml`) places
+    /// the objects of that namespace found elsewhere (a rendered chart),
+    /// unless copies of it sit in the paths of different environments.
+    fn labelled(self) -> HashMap<String, EnvId> {
+        let mut labelled = self.labelled;
+        for (name, environment) in self.placed {
+            if let Some(environment) = environment {
+                labelled.entry(name).or_insert(environment);
+            }
+        }
+        labelled
+    }
+}
+
+/// The findings of rule violations on `objects`.
+fn pending_of(violations: Vec<(&Rule, Violation)>, objects: &[Object]) -> Vec<Pending> {
+    violations
+        .into_iter()
+        .filter_map(|(rule, violation)| {
+            let object = objects.get(violation.object.0)?;
+            Some(Pending::from_violation(rule, violation, object))
+        })
+        .collect()
+}
+
+/// The CustomResourceDefinitions among the files loaded ahead of a
+/// streaming run (copies: the files are checked later in their turn).
+fn input_crds(slots: &[Slot]) -> Vec<Object> {
+    let mut crds = Vec::new();
+    for (at, slot) in slots.iter().enumerate() {
+        let Slot::Loaded(file) = slot else {
+            continue;
+        };
+        if file.kind != FileKind::Manifests {
+            continue;
+        }
+        for document in &file.documents {
+            let Some(root) = &document.root else {
+                continue;
+            };
+            let may_hold = root
+                .get("kind")
+                .and_then(Node::as_str)
+                .is_some_and(|kind| kind == "CustomResourceDefinition" || kind.ends_with("List"));
+            if !may_hold {
+                continue;
+            }
+            for (prefix, node) in flatten_lists(root.clone(), String::new()) {
+                // As classification would: only well-formed objects count.
+                let Some(identity) = Identity::of(&node) else {
+                    continue;
+                };
+                if identity.kind != "CustomResourceDefinition"
+                    || !manifest_shape::problems(&node).is_empty()
+                {
+                    continue;
+                }
+                crds.push(Object {
+                    id: ObjectId(crds.len()),
+                    file: FileId(at),
+                    document: document.index,
+                    pointer_prefix: prefix,
+                    node,
+                    source: None,
+                    identity,
+                    environment: None,
+                });
+            }
+        }
+    }
+    crds
 }
 
 /// A finding before suppression and configuration.
@@ -1008,6 +1353,39 @@ fn config_error(config: &Config, span: Span, key: &str, message: String) -> Conf
     }
 }
 
+/// Turns files' documents into objects and load findings, in parallel;
+/// returns them with the number of non-empty documents.
+fn classify_files(
+    files: &mut [LoadedFile],
+    path_environments: &[Option<EnvId>],
+) -> (Classified, usize) {
+    let per_file: Vec<(Classified, usize)> = files
+        .par_iter_mut()
+        .enumerate()
+        .map(|(at, file)| {
+            let environment = path_environments.get(at).copied().flatten();
+            let mut classified = Classified::default();
+            let documents = classify_file(FileId(at), file, environment, &mut classified);
+            (classified, documents)
+        })
+        .collect();
+    let mut all = Classified::default();
+    let mut documents = 0;
+    for (classified, count) in per_file {
+        documents += count;
+        for mut object in classified.objects {
+            object.id = ObjectId(all.objects.len());
+            all.objects.push(object);
+        }
+        for mut artifact in classified.artifacts {
+            artifact.id = ArtifactId(all.artifacts.len());
+            all.artifacts.push(artifact);
+        }
+        all.pending.extend(classified.pending);
+    }
+    (all, documents)
+}
+
 /// Turns a file's documents into objects and load findings; returns the
 /// number of non-empty documents.
 fn classify_file(
@@ -1176,4 +1554,109 @@ fn first_key_span(node: &Node) -> TextRange {
     node.as_map()
         .and_then(|entries| entries.first())
         .map_or(TextRange::point(node.span.start), |entry| entry.key_span)
+}
+
+#[cfg(test)]
+mod streaming_tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn testdata() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+    }
+
+    /// The rules a streaming run can have: all but those that read the
+    /// whole input.
+    fn streaming_rules(config: &Config) -> Vec<String> {
+        let engine = Engine::new(config.clone(), EngineOptions::default()).unwrap();
+        engine
+            .rules()
+            .iter()
+            .filter(|rule| !rule.reads_input())
+            .map(|rule| rule.id().to_owned())
+            .collect()
+    }
+
+    /// Checks `inputs` in memory, and streaming one file per batch; the two
+    /// reports must be the same, snippets included. Returns how many findings
+    /// they have.
+    fn assert_streaming_agrees(
+        config: Config,
+        environment: Option<&str>,
+        inputs: &[Input],
+    ) -> usize {
+        let options = EngineOptions {
+            select: streaming_rules(&config),
+            environment: environment.map(str::to_owned),
+            jobs: Some(2),
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(config, options).unwrap();
+        assert!(engine.streams());
+        let whole = engine
+            .in_pool(|threads| engine.run_in_memory(inputs, threads))
+            .unwrap();
+        let one_file_at_a_time = Batching {
+            bytes: 1,
+            chunk_files: 1,
+        };
+        let streamed = engine
+            .in_pool(|threads| engine.run_streaming(inputs, threads, one_file_at_a_time))
+            .unwrap();
+        assert_eq!(format!("{whole:#?}"), format!("{streamed:#?}"));
+        whole.findings.len()
+    }
+
+    #[test]
+    fn streaming_reports_what_a_run_in_memory_reports() {
+        // Every fixture at once: CRDs that validate custom resources in
+        // other files, environments from paths and from Namespaces.
+        let everything = [Input::Path(testdata())];
+        assert!(assert_streaming_agrees(Config::default(), None, &everything) > 100);
+        assert!(assert_streaming_agrees(Config::default(), Some("prod"), &everything) > 100);
+    }
+
+    #[test]
+    fn streaming_agrees_under_each_fixture_config() {
+        let mut configs = Vec::new();
+        let mut folders = vec![testdata()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path
+                    .file_name()
+                    .is_some_and(|name| name == ".plimsoll.yaml")
+                {
+                    configs.push(path);
+                }
+            }
+        }
+        assert!(configs.len() >= 10, "{configs:?}");
+        let mut with_findings = 0;
+        for path in configs {
+            let config = Config::load(&path).unwrap();
+            let root = path.parent().unwrap().to_path_buf();
+            if assert_streaming_agrees(config, None, &[Input::Path(root)]) > 0 {
+                with_findings += 1;
+            }
+        }
+        assert!(with_findings >= 5, "{with_findings}");
+    }
+
+    #[test]
+    fn streaming_agrees_on_texts_in_memory() {
+        // The custom resource comes before the CRD that validates it.
+        let folder = testdata().join("rules/schema/fail-crd-in-input");
+        let inputs: Vec<Input> = ["backup.yaml", "crd.yaml"]
+            .iter()
+            .map(|name| Input::Text {
+                name: (*name).to_owned(),
+                text: std::fs::read_to_string(folder.join(name)).unwrap(),
+            })
+            .collect();
+        assert!(assert_streaming_agrees(Config::default(), None, &inputs) > 0);
+    }
 }

@@ -144,35 +144,97 @@ impl Budget {
     }
 }
 
-pub(crate) fn load_all(
-    candidates: Vec<Candidate>,
+/// Counts loaded files for the [`Progress`] callback.
+pub(crate) struct LoadTally<'a> {
+    progress: Option<&'a Progress>,
+    loaded: AtomicUsize,
+    total: usize,
+}
+
+impl<'a> LoadTally<'a> {
+    pub(crate) fn new(progress: Option<&'a Progress>, total: usize) -> LoadTally<'a> {
+        LoadTally {
+            progress,
+            loaded: AtomicUsize::new(0),
+            total,
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(Progress(report)) = self.progress {
+            report(self.loaded.fetch_add(1, Ordering::Relaxed) + 1, self.total);
+        }
+    }
+}
+
+/// A file of the run: loaded already, or still to be read.
+pub(crate) enum Slot {
+    Loaded(LoadedFile),
+    Unread(Candidate),
+}
+
+/// Loads files in parallel, keeping their order.
+pub(crate) fn load_slots(
+    slots: Vec<Slot>,
     limits: &Limits,
     budget: &Budget,
-    progress: Option<&Progress>,
+    tally: &LoadTally<'_>,
 ) -> Vec<LoadedFile> {
-    let total = candidates.len();
-    let loaded = AtomicUsize::new(0);
-    candidates
+    slots
         .into_par_iter()
-        .map(|candidate| {
-            let file = load(candidate, limits, budget);
-            if let Some(Progress(report)) = progress {
-                report(loaded.fetch_add(1, Ordering::Relaxed) + 1, total);
-            }
+        .map(|slot| {
+            let file = match slot {
+                Slot::Loaded(file) => file,
+                Slot::Unread(candidate) => load(candidate, limits, budget),
+            };
+            tally.tick();
             file
         })
         .collect()
 }
 
-fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
-    let kind = FileKind::of(&candidate.display);
-    let mut file = LoadedFile {
-        display: candidate.display,
-        kind,
+/// Reads every candidate and loads those whose text `picked` chooses; the
+/// others are left to be read again in their turn (their text is not kept,
+/// so this costs a second read of each, not memory).
+pub(crate) fn load_picked(
+    candidates: Vec<Candidate>,
+    picked: fn(&str) -> bool,
+    limits: &Limits,
+    budget: &Budget,
+) -> Vec<Slot> {
+    candidates
+        .into_par_iter()
+        .map(|candidate| {
+            let text = match &candidate.origin {
+                Origin::File(path) => match read_text(path) {
+                    Ok(text) if picked(&text) => text,
+                    // Unreadable files are reported when read in their turn.
+                    _ => return Slot::Unread(candidate),
+                },
+                Origin::Text(text) if picked(text) => text.clone(),
+                Origin::Bytes(bytes) if std::str::from_utf8(bytes).is_ok_and(picked) => {
+                    return Slot::Loaded(load(candidate, limits, budget));
+                }
+                _ => return Slot::Unread(candidate),
+            };
+            let file = empty_file(candidate.display);
+            Slot::Loaded(load_text(file, text, limits, budget))
+        })
+        .collect()
+}
+
+fn empty_file(display: String) -> LoadedFile {
+    LoadedFile {
+        kind: FileKind::of(&display),
+        display,
         text: None,
         documents: Vec::new(),
         note: None,
-    };
+    }
+}
+
+fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
+    let mut file = empty_file(candidate.display);
     if budget.exceeded() {
         // The run will stop with an error; reading more only costs memory.
         return file;
@@ -198,6 +260,11 @@ fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
             }
         },
     };
+    load_text(file, text, limits, budget)
+}
+
+/// Recognises and parses the text of a file.
+fn load_text(mut file: LoadedFile, text: String, limits: &Limits, budget: &Budget) -> LoadedFile {
     if text
         .as_bytes()
         .iter()

@@ -802,6 +802,8 @@ pub(crate) fn policy_rule(
             }
         },
     )
+    // Bindings, params and Namespaces are looked up among the input's objects.
+    .reading_input()
 }
 
 /// The built-in rule that evaluates the ValidatingAdmissionPolicies found in

@@ -476,10 +476,15 @@ impl Loader {
             bad: Cow::Borrowed(""),
             good: Cow::Borrowed(""),
         };
+        let uses_namespace = rule.uses_namespace;
         let rule = Arc::new(rule);
-        Ok(Rule::document(meta, move |context, sink| {
-            rule.check(context, sink)
-        }))
+        let checking = Rule::document(meta, move |context, sink| rule.check(context, sink));
+        // `namespaceObject` is looked up among the input's objects.
+        Ok(if uses_namespace {
+            checking.reading_input()
+        } else {
+            checking
+        })
     }
 
     fn read_match(

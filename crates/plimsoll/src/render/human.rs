@@ -5,7 +5,6 @@ use std::io::{self, Write};
 
 use crate::engine::Report;
 use crate::finding::{Finding, Severity, Summary};
-use crate::source::LineIndex;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,17 +47,8 @@ pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io
     let palette = Palette {
         color: options.color,
     };
-    let mut current_file: Option<(&str, Option<LineIndex>)> = None;
     for finding in &report.findings {
-        let reuse = current_file
-            .as_ref()
-            .is_some_and(|(file, _)| *file == finding.file);
-        if !reuse {
-            let index = report.source_text(&finding.file).map(LineIndex::new);
-            current_file = Some((&finding.file, index));
-        }
-        let index = current_file.as_ref().and_then(|(_, index)| index.as_ref());
-        render_finding(report, finding, index, &palette, out)?;
+        render_finding(report, finding, &palette, out)?;
     }
     if !options.quiet {
         writeln!(out, "{}", summary_line(&report.summary))?;
@@ -69,7 +59,6 @@ pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io
 fn render_finding(
     report: &Report,
     finding: &Finding,
-    index: Option<&LineIndex>,
     palette: &Palette,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -94,15 +83,7 @@ fn render_finding(
         line,
         finding.span.start.column
     )?;
-    let snippet = report
-        .source_text(&finding.file)
-        .zip(index)
-        .and_then(|(text, index)| {
-            index
-                .line_range(text, line)
-                .and_then(|range| text.get(range))
-        });
-    if let Some(line_text) = snippet {
+    if let Some(line_text) = report.source_line(&finding.file, line) {
         let bar = palette.paint(GUTTER, "|");
         let (shown, caret_start, caret_len) = snippet_window(line_text, finding);
         writeln!(out, "{pad} {bar}")?;

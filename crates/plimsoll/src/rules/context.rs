@@ -24,7 +24,9 @@ pub struct DocumentContext<'a> {
     /// Schemas: bundled, `--schema-location`, and the CRDs of this run.
     pub(crate) schemas: &'a RunSchemas,
     /// Every object of the run, whatever its environment (to look up the
-    /// Namespace of an object, or objects another one refers to).
+    /// Namespace of an object, or objects another one refers to), for rules
+    /// marked with [`Rule::reading_input`](crate::rules::Rule::reading_input);
+    /// empty for the others.
     pub all: &'a ObjectIndex<'a>,
 }
 

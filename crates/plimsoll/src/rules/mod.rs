@@ -181,6 +181,9 @@ pub struct Rule {
     pub meta: RuleMeta,
     /// How it runs.
     pub check: Check,
+    /// Whether a document rule looks at other objects through
+    /// [`DocumentContext::all`].
+    reads_input: bool,
 }
 
 impl Rule {
@@ -192,7 +195,24 @@ impl Rule {
         Rule {
             meta,
             check: Check::Document(Arc::new(check)),
+            reads_input: false,
         }
+    }
+
+    /// Marks a document rule that looks up other objects of the input
+    /// through [`DocumentContext::all`]. Only such rules see the input there;
+    /// a run without them (and without set rules) checks its files as they
+    /// load and keeps none in memory.
+    #[must_use]
+    pub fn reading_input(mut self) -> Rule {
+        self.reads_input = true;
+        self
+    }
+
+    /// Whether the rule needs every object of the input in memory at once: a
+    /// set rule, or a document rule marked with [`Rule::reading_input`].
+    pub fn reads_input(&self) -> bool {
+        self.reads_input || matches!(self.check, Check::Set(_))
     }
 
     /// A rule that checks all objects of one environment together.
@@ -203,6 +223,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Set(Arc::new(check)),
+            reads_input: true,
         }
     }
 
@@ -210,6 +231,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Load,
+            reads_input: false,
         }
     }
 

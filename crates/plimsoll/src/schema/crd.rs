@@ -24,6 +24,15 @@ use serde_json::{Map, Value};
 use crate::model::Object;
 use crate::yaml::Node;
 
+/// Whether a file's text may hold a CustomResourceDefinition. A `kind` that
+/// reads `CustomResourceDefinition` is written out in full, whatever the
+/// style (plain, quoted, block, anchored, JSON), unless an escape sequence
+/// spells it, and escapes need a backslash. Line folding cannot split the
+/// word: it turns a line break into a space.
+pub(crate) fn may_define_crd(text: &str) -> bool {
+    text.contains("CustomResourceDefinition") || text.contains('\\')
+}
+
 /// The schemas one CRD defines: ((group, version, kind), JSON Schema).
 pub(crate) fn schemas_of(object: &Object) -> Vec<((String, String, String), Value)> {
     if !object

@@ -34,6 +34,7 @@ use crate::config::parse_kubernetes_version;
 use crate::model::{Identity, Object};
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
+pub(crate) use crd::may_define_crd;
 use location::{Fill, Location, Template};
 
 /// A compiled schema and where it came from.

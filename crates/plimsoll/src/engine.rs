@@ -79,10 +79,11 @@ pub struct EngineOptions {
     pub progress: Option<Progress>,
 }
 
-/// Bounds on the size of a run. Every object is kept in memory until the
-/// cross-object rules have run (a few KB per document), so an input past
-/// these bounds stops the run with [`CheckError::TooLarge`] instead of
-/// exhausting the machine's memory.
+/// Bounds on the size of a run. When cross-object (set) rules run, every
+/// object is kept in memory until they have run (a few KB per document), so
+/// an input past these bounds stops the run with [`CheckError::TooLarge`]
+/// instead of exhausting the machine's memory. (Runs without such rules
+/// stream, and hold one batch of files at a time.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputLimits {
     /// Most documents read in one run (`--max-documents`).

@@ -413,10 +413,21 @@ impl MapBuilder {
 /// Why a chunk could not be read to its end.
 struct Abort(Problem);
 
+/// Emptied buffers of closed frames, for the next frames to fill: a
+/// collection then costs one exact allocation instead of a growing buffer
+/// and a final shrink.
+#[derive(Default)]
+struct Spares {
+    entries: Vec<Vec<Entry>>,
+    flags: Vec<Vec<bool>>,
+    nodes: Vec<Vec<Node>>,
+}
+
 struct Builder<'a> {
     mapper: PositionMapper<'a>,
     limits: &'a Limits,
     frames: Vec<Frame>,
+    spares: Spares,
     anchors: HashMap<usize, (Node, usize)>,
     expanded_nodes: usize,
     root: Option<Node>,
@@ -446,16 +457,26 @@ impl<'a> Builder<'a> {
                 });
                 self.add(node, key_text)
             }
-            Event::SequenceStart(anchor, _) => self.open(Frame::Seq {
-                start: self.mapper.offset(&span.start),
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(anchor, _) => self.open(Frame::Map {
-                start: self.mapper.offset(&span.start),
-                anchor,
-                map: MapBuilder::default(),
-            }),
+            Event::SequenceStart(anchor, _) => {
+                let items = self.spares.nodes.pop().unwrap_or_default();
+                self.open(Frame::Seq {
+                    start: self.mapper.offset(&span.start),
+                    anchor,
+                    items,
+                })
+            }
+            Event::MappingStart(anchor, _) => {
+                let map = MapBuilder {
+                    entries: self.spares.entries.pop().unwrap_or_default(),
+                    merged: self.spares.flags.pop().unwrap_or_default(),
+                    ..MapBuilder::default()
+                };
+                self.open(Frame::Map {
+                    start: self.mapper.offset(&span.start),
+                    anchor,
+                    map,
+                })
+            }
             Event::SequenceEnd | Event::MappingEnd => self.close(span),
             Event::Alias(id) => self.alias(id, span),
             Event::Nothing
@@ -517,21 +538,29 @@ impl<'a> Builder<'a> {
             Frame::Seq {
                 start,
                 anchor,
-                items,
-            } => (
-                Node {
-                    value: Value::Seq(items.into_boxed_slice()),
+                mut items,
+            } => {
+                let node = Node {
+                    value: Value::Seq(items.drain(..).collect()),
                     span: TextRange { start, end },
-                },
+                };
+                self.spares.nodes.push(items);
+                (node, anchor)
+            }
+            Frame::Map {
+                start,
                 anchor,
-            ),
-            Frame::Map { start, anchor, map } => (
-                Node {
-                    value: Value::Map(map.entries.into_boxed_slice()),
+                mut map,
+            } => {
+                let node = Node {
+                    value: Value::Map(map.entries.drain(..).collect()),
                     span: TextRange { start, end },
-                },
-                anchor,
-            ),
+                };
+                map.merged.clear();
+                self.spares.entries.push(map.entries);
+                self.spares.flags.push(map.merged);
+                (node, anchor)
+            }
         };
         self.remember(anchor, &node);
         self.add(node, None)
@@ -776,6 +805,7 @@ fn parse_chunk_once(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
         mapper,
         limits,
         frames: Vec::new(),
+        spares: Spares::default(),
         anchors: HashMap::new(),
         expanded_nodes: 0,
         root: None,

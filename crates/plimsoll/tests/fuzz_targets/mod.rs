@@ -106,9 +106,13 @@ pub fn config(data: &[u8]) {
 }
 
 /// The full check of one in-memory file with every built-in rule, schemas
-/// included, placed in the `prod` environment by its path.
+/// included, placed in the `prod` environment by its path. The same file is
+/// then checked with only the rules that look at one object at a time, a
+/// run that streams: its findings must be the full run's findings of those
+/// rules.
 pub fn check(data: &[u8]) {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
+    static STREAMING: OnceLock<(Engine, Vec<String>)> = OnceLock::new();
     let engine = ENGINE.get_or_init(|| {
         let options = EngineOptions {
             jobs: Some(1),
@@ -118,14 +122,45 @@ pub fn check(data: &[u8]) {
     });
     let name = "envs/prod/fuzz.yaml";
     let lines = line_count(&text(data));
-    let input = Input::Bytes {
+    let input = || Input::Bytes {
         name: name.to_owned(),
         bytes: data.to_vec(),
     };
-    let report = match engine.check(&[input]) {
+    let report = match engine.check(&[input()]) {
         Ok(report) => report,
         Err(error) => panic!("one in-memory file must always be checked: {error}"),
     };
+    let (streaming, selected) = STREAMING.get_or_init(|| {
+        let selected: Vec<String> = engine
+            .rules()
+            .iter()
+            .filter(|rule| !rule.reads_input())
+            .map(|rule| rule.id().to_owned())
+            .collect();
+        let options = EngineOptions {
+            jobs: Some(1),
+            select: selected.clone(),
+            ..EngineOptions::default()
+        };
+        let engine =
+            Engine::new(Config::default(), options).unwrap_or_else(|error| panic!("{error}"));
+        (engine, selected)
+    });
+    let streamed = match streaming.check(&[input()]) {
+        Ok(report) => report,
+        Err(error) => panic!("one in-memory file must always be checked: {error}"),
+    };
+    let expected: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|finding| selected.iter().any(|id| *id == finding.rule))
+        .collect();
+    let found: Vec<_> = streamed.findings.iter().collect();
+    assert_eq!(
+        format!("{expected:#?}"),
+        format!("{found:#?}"),
+        "a streaming check found something else than the full check"
+    );
     for finding in &report.findings {
         assert_eq!(finding.file, name);
         let start = finding.span.start;

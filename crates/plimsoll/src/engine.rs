@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -264,6 +264,9 @@ pub struct Engine {
     input_limits: InputLimits,
     progress: Option<Progress>,
     schemas: Arc<SchemaCatalog>,
+    /// The worker threads, started by the first check and kept for the
+    /// next ones (an editor or a fuzzer checks many small inputs).
+    pool: OnceLock<rayon::ThreadPool>,
 }
 
 impl Engine {
@@ -389,6 +392,7 @@ impl Engine {
             input_limits: options.input_limits,
             progress: options.progress,
             schemas: Arc::new(schemas),
+            pool: OnceLock::new(),
         })
     }
 
@@ -632,11 +636,18 @@ impl Engine {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
             .max(1);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .stack_size(WORKER_STACK_BYTES)
-            .build()
-            .map_err(|error| CheckError::Threads(error.to_string()))?;
+        let pool = match self.pool.get() {
+            Some(pool) => pool,
+            None => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .stack_size(WORKER_STACK_BYTES)
+                    .build()
+                    .map_err(|error| CheckError::Threads(error.to_string()))?;
+                // Two first checks at once may both build one; one is kept.
+                self.pool.get_or_init(|| pool)
+            }
+        };
         pool.install(|| f(threads))
     }
 

@@ -1671,4 +1671,27 @@ mod streaming_tests {
             .collect();
         assert!(assert_streaming_agrees(Config::default(), None, &inputs) > 0);
     }
+
+    #[test]
+    fn streaming_finds_a_crd_whose_kind_is_escaped() {
+        let folder = testdata().join("rules/schema/fail-crd-in-input");
+        let crd = std::fs::read_to_string(folder.join("crd.yaml"))
+            .unwrap()
+            .replace(
+                "kind: CustomResourceDefinition",
+                "kind: \"CustomResource\\x44efinition\"",
+            );
+        assert!(!crd.contains("CustomResourceDefinition"));
+        let inputs = [
+            Input::Text {
+                name: "backup.yaml".to_owned(),
+                text: std::fs::read_to_string(folder.join("backup.yaml")).unwrap(),
+            },
+            Input::Text {
+                name: "crd.yaml".to_owned(),
+                text: crd,
+            },
+        ];
+        assert!(assert_streaming_agrees(Config::default(), None, &inputs) > 0);
+    }
 }

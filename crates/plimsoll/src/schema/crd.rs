@@ -26,11 +26,17 @@ use crate::yaml::Node;
 
 /// Whether a file's text may hold a CustomResourceDefinition. A `kind` that
 /// reads `CustomResourceDefinition` is written out in full, whatever the
-/// style (plain, quoted, block, anchored, JSON), unless an escape sequence
-/// spells it, and escapes need a backslash. Line folding cannot split the
-/// word: it turns a line break into a space.
+/// style (plain, quoted, block, anchored, JSON), unless escapes spell part
+/// of it. The only escapes that yield a letter are `\x`, `\u` and `\U` (in
+/// YAML and JSON), and an escaped line break joins two lines without a
+/// space; plain line folding cannot split the word, it leaves a space. So a
+/// regex's `\d` or `\.` does not make a file suspect.
 pub(crate) fn may_define_crd(text: &str) -> bool {
-    text.contains("CustomResourceDefinition") || text.contains('\\')
+    text.contains("CustomResourceDefinition")
+        || text
+            .split('\\')
+            .skip(1)
+            .any(|after| after.starts_with(['x', 'u', 'U', '\n', '\r']))
 }
 
 /// The schemas one CRD defines: ((group, version, kind), JSON Schema).
@@ -182,6 +188,29 @@ fn convert(schema: &Value, strict: bool) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn texts_that_may_hold_a_crd_are_recognised() {
+        let suspect = [
+            "kind: CustomResourceDefinition",
+            "{\"kind\": \"CustomResourceDefinition\"}",
+            "kind: \"CustomResource\\x44efinition\"",
+            "{\"kind\": \"CustomResource\\u0044efinition\"}",
+            "kind: \"CustomResource\\U00000044efinition\"",
+            "kind: \"CustomResource\\\n  Definition\"",
+        ];
+        for text in suspect {
+            assert!(may_define_crd(text), "{text}");
+        }
+        let innocent = [
+            "kind: PrometheusRule\nspec: {expr: 'rate(x{path=~\"/api/\\\\d+\"}[5m])'}",
+            "kind: ConfigMap\ndata: {script: \"echo a\\tb\\\\.\"}",
+            "kind: Deployment",
+        ];
+        for text in innocent {
+            assert!(!may_define_crd(text), "{text}");
+        }
+    }
 
     #[test]
     fn structural_schemas_become_strict_json_schema() {

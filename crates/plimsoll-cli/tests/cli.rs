@@ -128,6 +128,30 @@ fn json_is_identical_across_jobs() {
 }
 
 #[test]
+fn streaming_json_is_identical_across_jobs_and_input_order() {
+    // No cross-object rule: the check streams, batch by batch.
+    let streaming = |jobs: &str, inputs: [&str; 2]| {
+        let mut args = vec![
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--select",
+            "schema,schema-missing,image-digest,naming-convention,pod-security",
+            "--jobs",
+            jobs,
+        ];
+        args.extend(inputs);
+        run(plimsoll().args(args)).stdout
+    };
+    let one = streaming("1", ["testdata/rules", "testdata/examples"]);
+    assert!(one.len() > 10_000, "{one}");
+    assert_eq!(one, streaming("2", ["testdata/rules", "testdata/examples"]));
+    assert_eq!(one, streaming("2", ["testdata/examples", "testdata/rules"]));
+}
+
+#[test]
 fn fail_on_sets_the_threshold() {
     let warning_only = run(plimsoll().args([
         "check",

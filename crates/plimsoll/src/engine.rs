@@ -586,9 +586,7 @@ impl Engine {
         let (unplaced, checked): (Vec<Object>, Vec<Object>) = objects
             .into_iter()
             .partition(|object| object.environment.is_none());
-        for object in unplaced {
-            waiting.push(object, &file_paths, &texts);
-        }
+        waiting.push_batch(unplaced, &file_paths, &texts);
         // Freeing a batch's trees takes a while; the workers do it while
         // the next batch loads.
         rayon::spawn(move || drop((checked, texts)));
@@ -990,29 +988,37 @@ struct Waiting {
     objects: Vec<Object>,
     file_paths: Vec<String>,
     texts: Vec<Option<Arc<str>>>,
-    /// The last file moved here: (its path, its position here).
-    last_file: Option<(String, usize)>,
 }
 
 impl Waiting {
-    /// Moves an object here; `file_paths` and `texts` are those of its batch.
-    fn push(&mut self, mut object: Object, file_paths: &[String], texts: &[Option<Arc<str>>]) {
-        let path = file_paths.get(object.file.0).cloned().unwrap_or_default();
-        // A batch's objects come file by file, so one look back finds the
-        // file when it is already here.
-        let at = match &self.last_file {
-            Some((last, at)) if *last == path => *at,
-            _ => {
-                let at = self.file_paths.len();
-                self.file_paths.push(path.clone());
-                self.texts.push(texts.get(object.file.0).cloned().flatten());
-                self.last_file = Some((path, at));
-                at
-            }
-        };
-        object.file = FileId(at);
-        object.id = ObjectId(self.objects.len());
-        self.objects.push(object);
+    /// Moves the objects of one batch here; `file_paths` and `texts` are
+    /// the batch's, which the objects' file ids point into.
+    fn push_batch(
+        &mut self,
+        objects: Vec<Object>,
+        file_paths: &[String],
+        texts: &[Option<Arc<str>>],
+    ) {
+        // A batch's objects come file by file: (batch file, position here).
+        let mut last_file: Option<(FileId, usize)> = None;
+        for object in objects {
+            let at = match last_file {
+                Some((file, at)) if file == object.file => at,
+                _ => {
+                    let at = self.file_paths.len();
+                    self.file_paths
+                        .push(file_paths.get(object.file.0).cloned().unwrap_or_default());
+                    self.texts.push(texts.get(object.file.0).cloned().flatten());
+                    last_file = Some((object.file, at));
+                    at
+                }
+            };
+            self.objects.push(Object {
+                id: ObjectId(self.objects.len()),
+                file: FileId(at),
+                ..object
+            });
+        }
     }
 }
 

@@ -375,11 +375,12 @@ impl Engine {
                 .or(config.kubernetes_version.as_deref()),
         )
         .map_err(EngineError::Schema)?;
-        let validating = [rules::schema::ID, rules::schema_missing::ID]
-            .iter()
-            .any(|id| policies.contains_key(*id));
-        let schemas = SchemaCatalog::new(version, &options.schema_locations, validating)
-            .map_err(EngineError::Schema)?;
+        let schemas = SchemaCatalog::new(
+            version,
+            &options.schema_locations,
+            validates_schemas(&policies),
+        )
+        .map_err(EngineError::Schema)?;
         Ok(Engine {
             config,
             rules,
@@ -499,10 +500,7 @@ impl Engine {
         }
         let budget = Budget::new(self.input_limits);
         let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
-        let validating = [rules::schema::ID, rules::schema_missing::ID]
-            .iter()
-            .any(|id| self.policies.contains_key(*id));
-        let slots = if validating {
+        let slots = if validates_schemas(&self.policies) {
             load_picked(candidates, may_define_crd, &self.limits, &budget)
         } else {
             candidates.into_iter().map(Slot::Unread).collect()
@@ -1349,6 +1347,13 @@ fn internal_error(
     )
     .with_severity(Severity::Error)
     .with_help("this is a bug in plimsoll; please report it with the document that triggers it")
+}
+
+/// Whether the enabled rules validate objects against schemas.
+fn validates_schemas(policies: &HashMap<String, RulePolicy>) -> bool {
+    [rules::schema::ID, rules::schema_missing::ID]
+        .iter()
+        .any(|id| policies.contains_key(*id))
 }
 
 fn suggestion(id: &str, known: &[&str]) -> String {

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use crate::config::{edit_distance, Config, ConfigError, RequireDigest};
-use crate::discover::{discover, Input, MissingPath, PathFilter};
+use crate::discover::{discover, Candidate, Input, MissingPath, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{
     CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
@@ -26,6 +26,10 @@ use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{LineIndex, Position, Span, TextRange};
 use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
+
+mod partitioned;
+
+use partitioned::Plan;
 
 /// Stack of each worker thread. Rules recurse over documents and user CEL
 /// expressions recurse over their syntax tree; the parser bounds nesting,
@@ -433,6 +437,8 @@ impl Engine {
     fn run(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
         if self.streams() {
             self.run_streaming(inputs, threads, BATCHING)
+        } else if self.partitions() {
+            self.run_partitioned(inputs, threads, BATCHING)
         } else {
             self.run_in_memory(inputs, threads)
         }
@@ -447,6 +453,15 @@ impl Engine {
             .any(|rule| rule.reads_input() && self.policies.contains_key(rule.id()))
     }
 
+    /// Whether every enabled rule can run one environment at a time, so
+    /// that a run needs one environment's objects in memory at once.
+    fn partitions(&self) -> bool {
+        self.rules
+            .iter()
+            .filter(|rule| self.policies.contains_key(rule.id()))
+            .all(Rule::runs_per_environment)
+    }
+
     /// Loads the whole input, then runs the rules over it.
     fn run_in_memory(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
         let mut model = self.load_model(inputs, threads)?;
@@ -458,23 +473,13 @@ impl Engine {
         let set_violations = self.run_set_rules(
             &model.objects,
             &model.artifacts,
-            &model.file_paths,
-            &model.texts,
+            (&model.file_paths, &model.texts),
+            None,
         );
-        for (rule, violation) in violations.into_iter().chain(set_violations.objects) {
-            if let Some(object) = model.objects.get(violation.object.0) {
-                model
-                    .pending
-                    .push(Pending::from_violation(rule, violation, object));
-            }
-        }
-        for (rule, violation) in set_violations.artifacts {
-            if let Some(artifact) = model.artifacts.get(violation.artifact.0) {
-                model
-                    .pending
-                    .push(Pending::from_artifact_violation(rule, violation, artifact));
-            }
-        }
+        model.pending.extend(pending_of(violations, &model.objects));
+        model
+            .pending
+            .extend(set_violations.into_pending(&model.objects, &model.artifacts));
         Ok(self.finish_model(model))
     }
 
@@ -498,6 +503,17 @@ impl Engine {
         if candidates.is_empty() {
             return Err(CheckError::NoInput);
         }
+        Ok(self.stream(candidates, batching, None)?.build())
+    }
+
+    /// The document rules of a streaming run, file batch by file batch;
+    /// `plan`, when given, learns where each environment's objects are.
+    fn stream(
+        &self,
+        candidates: Vec<Candidate>,
+        batching: Batching,
+        mut plan: Option<&mut Plan>,
+    ) -> Result<ReportBuilder, CheckError> {
         let budget = Budget::new(self.input_limits);
         let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
         let slots = if validates_schemas(&self.policies) {
@@ -513,6 +529,7 @@ impl Engine {
         let mut namespaces = NamespaceEnvironments::default();
         let mut waiting = Waiting::default();
         let mut slots = slots.into_iter().peekable();
+        let mut first_file = 0;
         while slots.peek().is_some() {
             let mut files = Vec::new();
             let mut bytes = 0;
@@ -529,12 +546,25 @@ impl Engine {
                 files.extend(loaded);
             }
             budget.check()?;
-            self.check_batch(files, &schemas, &mut namespaces, &mut waiting, &mut report);
+            let count = files.len();
+            let batch = Batch { files, first_file };
+            let context = BatchContext {
+                schemas: &schemas,
+                namespaces: &mut namespaces,
+                waiting: &mut waiting,
+                report: &mut report,
+                plan: plan.as_deref_mut(),
+            };
+            self.check_batch(batch, context);
+            first_file += count;
         }
 
         let labelled = namespaces.labelled();
         for object in &mut waiting.objects {
             object.environment = self.namespace_environment(object, &labelled);
+        }
+        if let Some(plan) = plan {
+            plan.place_waiting(self, &waiting, labelled);
         }
         let refs: Vec<&Object> = waiting.objects.iter().collect();
         let violations = self.run_document_rules(&refs, &schemas, false);
@@ -546,19 +576,23 @@ impl Engine {
             &waiting.file_paths,
             &waiting.texts,
         );
-        Ok(report.build())
+        Ok(report)
     }
 
     /// Checks one batch of a streaming run. Objects that wait for the
     /// input's Namespaces move to `waiting`, with their files' texts.
-    fn check_batch(
-        &self,
-        mut files: Vec<LoadedFile>,
-        schemas: &RunSchemas,
-        namespaces: &mut NamespaceEnvironments,
-        waiting: &mut Waiting,
-        report: &mut ReportBuilder,
-    ) {
+    fn check_batch(&self, batch: Batch, context: BatchContext<'_>) {
+        let BatchContext {
+            schemas,
+            namespaces,
+            waiting,
+            report,
+            plan,
+        } = context;
+        let Batch {
+            mut files,
+            first_file,
+        } = batch;
         let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
         let path_environments = self.path_environments(&file_paths);
         let (classified, documents) = classify_files(&mut files, &path_environments);
@@ -567,11 +601,14 @@ impl Engine {
         let Classified {
             objects,
             pending: mut batch_pending,
-            ..
+            artifacts,
         } = classified;
         for object in &objects {
             let from_path = path_environments.get(object.file.0).copied().flatten();
             namespaces.add(self, object, from_path);
+        }
+        if let Some(plan) = plan {
+            plan.note_batch(self, first_file, &objects, &artifacts);
         }
         report.add_files(&file_paths, &objects);
         let placed: Vec<&Object> = objects
@@ -584,7 +621,7 @@ impl Engine {
         let (unplaced, checked): (Vec<Object>, Vec<Object>) = objects
             .into_iter()
             .partition(|object| object.environment.is_none());
-        waiting.push_batch(unplaced, &file_paths, &texts);
+        waiting.push_batch(unplaced, first_file, &file_paths, &texts);
         // Freeing a batch's trees takes a while; the workers do it while
         // the next batch loads.
         rayon::spawn(move || drop((checked, texts)));
@@ -764,13 +801,16 @@ impl Engine {
             .collect()
     }
 
+    /// Runs the set rules on each environment of `objects` (on `only`, when
+    /// given), with `objects` as [`SetContext::all`].
     fn run_set_rules<'r>(
         &'r self,
         objects: &[Object],
         artifacts: &[Artifact],
-        file_paths: &[String],
-        file_texts: &[Option<Arc<str>>],
+        files: (&[String], &[Option<Arc<str>>]),
+        only: Option<Option<EnvId>>,
     ) -> SetViolations<'r> {
+        let (file_paths, file_texts) = files;
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
         for object in objects {
             groups.entry(object.environment).or_default().push(object);
@@ -778,6 +818,9 @@ impl Engine {
         // An environment with only release artifacts is checked too.
         for artifact in artifacts {
             groups.entry(artifact.environment).or_default();
+        }
+        if let Some(only) = only {
+            groups.retain(|environment, _| *environment == only);
         }
         let all = ObjectIndex::new(objects.iter().collect());
         let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
@@ -986,14 +1029,18 @@ struct Waiting {
     objects: Vec<Object>,
     file_paths: Vec<String>,
     texts: Vec<Option<Arc<str>>>,
+    /// The position of each of these files in the run.
+    run_files: Vec<usize>,
 }
 
 impl Waiting {
     /// Moves the objects of one batch here; `file_paths` and `texts` are
-    /// the batch's, which the objects' file ids point into.
+    /// the batch's, which the objects' file ids point into, and the batch's
+    /// first file is the run's `first_file`.
     fn push_batch(
         &mut self,
         objects: Vec<Object>,
+        first_file: usize,
         file_paths: &[String],
         texts: &[Option<Arc<str>>],
     ) {
@@ -1007,6 +1054,7 @@ impl Waiting {
                     self.file_paths
                         .push(file_paths.get(object.file.0).cloned().unwrap_or_default());
                     self.texts.push(texts.get(object.file.0).cloned().flatten());
+                    self.run_files.push(first_file + object.file.0);
                     last_file = Some((object.file, at));
                     at
                 }
@@ -1018,6 +1066,22 @@ impl Waiting {
             });
         }
     }
+}
+
+/// The files of one batch of a streaming run; the first is the run's
+/// `first_file`.
+struct Batch {
+    files: Vec<LoadedFile>,
+    first_file: usize,
+}
+
+/// What checking a batch adds to.
+struct BatchContext<'a> {
+    schemas: &'a RunSchemas,
+    namespaces: &'a mut NamespaceEnvironments,
+    waiting: &'a mut Waiting,
+    report: &'a mut ReportBuilder,
+    plan: Option<&'a mut Plan>,
 }
 
 /// What the input's Namespace objects say about environments (step 3 of
@@ -1305,6 +1369,19 @@ pub(crate) enum Place<'a> {
 struct SetViolations<'r> {
     objects: Vec<(&'r Rule, Violation)>,
     artifacts: Vec<(&'r Rule, ArtifactViolation)>,
+}
+
+impl SetViolations<'_> {
+    /// The findings, about `objects` and `artifacts` (which the violations'
+    /// ids point into).
+    fn into_pending(self, objects: &[Object], artifacts: &[Artifact]) -> Vec<Pending> {
+        let mut pending = pending_of(self.objects, objects);
+        pending.extend(self.artifacts.into_iter().filter_map(|(rule, violation)| {
+            let artifact = artifacts.get(violation.artifact.0)?;
+            Some(Pending::from_artifact_violation(rule, violation, artifact))
+        }));
+        pending
+    }
 }
 
 /// A loaded and classified input: what `check`, `promote` and `matrix` work

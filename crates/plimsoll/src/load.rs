@@ -223,7 +223,8 @@ pub(crate) fn load_picked(
         .collect()
 }
 
-fn empty_file(display: String) -> LoadedFile {
+/// A file with nothing in it yet.
+pub(crate) fn empty_file(display: String) -> LoadedFile {
     LoadedFile {
         kind: FileKind::of(&display),
         display,

@@ -46,6 +46,7 @@ line that would otherwise win."
         },
         check,
     )
+    .within_environment()
 }
 
 /// One CODEOWNERS line.

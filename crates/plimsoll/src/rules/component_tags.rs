@@ -42,6 +42,7 @@ to today."
         },
         check,
     )
+    .within_environment()
 }
 
 /// One valid-enough entry of a `component-tags.json`.

@@ -69,6 +69,7 @@ spec:
         },
         check,
     )
+    .within_environment()
 }
 
 const CHECKED: [(&str, &str); 4] = [

@@ -54,6 +54,7 @@ namespace."
         },
         check,
     )
+    .within_environment()
 }
 
 /// Groups whose custom resources are known not to create pods.

@@ -34,6 +34,7 @@ Deployments are the same object."
         },
         check,
     )
+    .within_environment()
 }
 
 /// Where two objects count as applied together.

@@ -36,6 +36,7 @@ list stores managed elsewhere under `secrets.stores` in `.plimsoll.yaml`; give t
         },
         check,
     )
+    .looking_up(|object| is_external_secrets(object, "ClusterSecretStore"))
 }
 
 fn is_external_secrets(object: &Object, kind: &str) -> bool {

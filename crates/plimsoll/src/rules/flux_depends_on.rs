@@ -41,6 +41,7 @@ reconciles everywhere at once."
         },
         check,
     )
+    .looking_up(is_flux_kustomization)
 }
 
 /// A name without the tokens that name an environment

@@ -33,6 +33,7 @@ at a GitRepository (or OCIRepository, Bucket) that the repository defines."
         },
         check,
     )
+    .looking_up(is_flux_source)
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -37,6 +37,7 @@ ServiceAccount the pod runs as. (The examples assume `pullSecrets: [{registry: g
         },
         check,
     )
+    .looking_up(|object| object.identity.is("", "ServiceAccount"))
 }
 
 fn secret_names(list: Option<&Node>) -> impl Iterator<Item = &str> {

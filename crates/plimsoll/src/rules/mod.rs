@@ -75,6 +75,7 @@ pub use context::{
 };
 
 use crate::finding::Severity;
+use crate::model::Object;
 
 /// The groups rules are listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -181,9 +182,21 @@ pub struct Rule {
     pub meta: RuleMeta,
     /// How it runs.
     pub check: Check,
-    /// Whether a document rule looks at other objects through
-    /// [`DocumentContext::all`].
-    reads_input: bool,
+    /// What the rule reads besides what it checks.
+    reach: Reach,
+}
+
+/// What a rule reads besides the object (document rule) or the objects of
+/// one environment (set rule) it checks.
+#[derive(Debug, Clone, Copy)]
+enum Reach {
+    /// Nothing more.
+    Own,
+    /// The objects `picks` chooses, whatever their environment (see
+    /// [`Rule::looking_up`]).
+    Lookups(fn(&Object) -> bool),
+    /// Every object of the input.
+    Input,
 }
 
 impl Rule {
@@ -195,7 +208,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Document(Arc::new(check)),
-            reads_input: false,
+            reach: Reach::Own,
         }
     }
 
@@ -205,14 +218,56 @@ impl Rule {
     /// load and keeps none in memory.
     #[must_use]
     pub fn reading_input(mut self) -> Rule {
-        self.reads_input = true;
+        self.reach = Reach::Input;
         self
+    }
+
+    /// Declares that a set rule reads, from [`SetContext::all`], only the
+    /// objects `picks` chooses, besides those of its own environment and of
+    /// the files that hold them. A set rule that does not declare this sees
+    /// every object of the input there.
+    ///
+    /// A run whose set rules all declare it needs one environment's objects
+    /// in memory at a time, plus the picked ones: it checks the objects of
+    /// each environment in turn, reading their files a second time.
+    #[must_use]
+    pub fn looking_up(mut self, picks: fn(&Object) -> bool) -> Rule {
+        self.reach = Reach::Lookups(picks);
+        self
+    }
+
+    /// Declares that a set rule reads only the objects of its own
+    /// environment (and of the files that hold them): [`Rule::looking_up`]
+    /// nothing else.
+    #[must_use]
+    pub fn within_environment(self) -> Rule {
+        self.looking_up(|_| false)
     }
 
     /// Whether the rule needs every object of the input in memory at once: a
     /// set rule, or a document rule marked with [`Rule::reading_input`].
     pub fn reads_input(&self) -> bool {
-        self.reads_input || matches!(self.check, Check::Set(_))
+        !matches!(self.reach, Reach::Own) || matches!(self.check, Check::Set(_))
+    }
+
+    /// Whether the rule can run one environment at a time: a set rule
+    /// marked with [`Rule::looking_up`], or a rule that reads no other
+    /// object.
+    pub fn runs_per_environment(&self) -> bool {
+        match self.reach {
+            Reach::Own => !matches!(self.check, Check::Set(_)),
+            Reach::Lookups(_) => matches!(self.check, Check::Set(_)),
+            Reach::Input => false,
+        }
+    }
+
+    /// Whether a set rule marked with [`Rule::looking_up`] looks `object`
+    /// up across environments.
+    pub fn looks_up(&self, object: &Object) -> bool {
+        match self.reach {
+            Reach::Lookups(picks) => picks(object),
+            Reach::Own | Reach::Input => false,
+        }
     }
 
     /// A rule that checks all objects of one environment together.
@@ -223,7 +278,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Set(Arc::new(check)),
-            reads_input: true,
+            reach: Reach::Input,
         }
     }
 
@@ -231,7 +286,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Load,
-            reads_input: false,
+            reach: Reach::Own,
         }
     }
 

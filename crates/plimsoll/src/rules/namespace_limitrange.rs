@@ -48,6 +48,7 @@ spec:
         },
         check,
     )
+    .within_environment()
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -88,6 +88,7 @@ spec:
         },
         check,
     )
+    .within_environment()
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

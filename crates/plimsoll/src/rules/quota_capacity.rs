@@ -114,6 +114,7 @@ spec:
         },
         check,
     )
+    .within_environment()
 }
 
 /// The compute resources a quota can limit.

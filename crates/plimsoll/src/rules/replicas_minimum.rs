@@ -48,6 +48,7 @@ spec:
         },
         check,
     )
+    .within_environment()
 }
 
 /// The kinds the rule checks.

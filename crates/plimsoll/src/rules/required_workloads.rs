@@ -53,6 +53,7 @@ metadata:
         },
         check,
     )
+    .within_environment()
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

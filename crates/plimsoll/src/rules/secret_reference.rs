@@ -43,6 +43,7 @@ such as kube-webhook-certgen)."
         },
         check,
     )
+    .within_environment()
 }
 
 /// The name of the Secret an object provides, if it provides one.

@@ -43,6 +43,7 @@ the sync fail."
         },
         check,
     )
+    .within_environment()
 }
 
 fn wave_of(object: &Object) -> i64 {

@@ -1,0 +1,370 @@
+//! Runs that check one environment at a time.
+//!
+//! When every enabled set rule declares what it looks up outside its own
+//! environment ([`Rule::looking_up`]), a run needs no more than one
+//! environment's objects in memory at once. The document rules run as in a
+//! streaming run, batch by batch, which also tells where each environment's
+//! objects are. The set rules then run environment by environment, on the
+//! files that hold its objects, read a second time, and on copies of the
+//! objects they look up, kept from the first read.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::{
+    classify_files, Batching, CheckError, Classified, Engine, InputLimits, Report, ReportBuilder,
+    Waiting,
+};
+use crate::discover::{discover, Candidate, Input};
+use crate::environment::EnvId;
+use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
+use crate::model::{Artifact, FileId, Object, ObjectId};
+use crate::policy::admission::names_param_kind;
+
+/// What the first read of a partitioned run learns: where each
+/// environment's objects are, and the objects looked up across
+/// environments.
+pub(super) struct Plan {
+    /// Every file of the run, to read again.
+    candidates: Vec<Candidate>,
+    /// By the file's position in the run.
+    files: Vec<FilePlan>,
+    /// Copies of the objects some set rule looks up, in run order; their
+    /// `file` is the position of their file in the run.
+    looked_up: Vec<Object>,
+    /// The environments of the input's namespaces, once every file is read.
+    labelled: HashMap<String, EnvId>,
+    /// Whether a ValidatingAdmissionPolicy of the input takes parameters,
+    /// which may be objects of any kind.
+    takes_params: bool,
+}
+
+/// What one file holds.
+#[derive(Debug, Clone, Default)]
+struct FilePlan {
+    /// The environments of its objects.
+    environments: Vec<Option<EnvId>>,
+    /// The environments of its release artifacts. A file with one is read
+    /// for every environment: rules see every artifact of the run.
+    artifacts: Vec<Option<EnvId>>,
+}
+
+impl Plan {
+    fn new(candidates: Vec<Candidate>) -> Plan {
+        Plan {
+            files: vec![FilePlan::default(); candidates.len()],
+            candidates,
+            looked_up: Vec::new(),
+            labelled: HashMap::new(),
+            takes_params: false,
+        }
+    }
+
+    /// Learns from one batch; the batch's first file is the run's
+    /// `first_file`. Objects without an environment yet are placed by
+    /// [`Plan::place_waiting`].
+    pub(super) fn note_batch(
+        &mut self,
+        engine: &Engine,
+        first_file: usize,
+        objects: &[Object],
+        artifacts: &[Artifact],
+    ) {
+        for object in objects {
+            let run_file = first_file + object.file.0;
+            if object.environment.is_some() {
+                self.place(run_file, object.environment);
+            }
+            self.takes_params |= names_param_kind(object);
+            if engine.looks_up(object) {
+                self.looked_up.push(Object {
+                    file: FileId(run_file),
+                    ..object.clone()
+                });
+            }
+        }
+        for artifact in artifacts {
+            if let Some(file) = self.files.get_mut(first_file + artifact.file.0) {
+                add_once(&mut file.artifacts, artifact.environment);
+            }
+        }
+    }
+
+    /// Places the objects that waited for the input's Namespaces, once
+    /// `labelled` knows them all.
+    pub(super) fn place_waiting(
+        &mut self,
+        engine: &Engine,
+        waiting: &Waiting,
+        labelled: HashMap<String, EnvId>,
+    ) {
+        for object in &waiting.objects {
+            if let Some(&run_file) = waiting.run_files.get(object.file.0) {
+                self.place(run_file, object.environment);
+            }
+        }
+        for object in &mut self.looked_up {
+            if object.environment.is_none() {
+                object.environment = engine.namespace_environment(object, &labelled);
+            }
+        }
+        self.labelled = labelled;
+    }
+
+    fn place(&mut self, run_file: usize, environment: Option<EnvId>) {
+        if let Some(file) = self.files.get_mut(run_file) {
+            add_once(&mut file.environments, environment);
+        }
+    }
+
+    /// Every environment with objects or release artifacts, in the order
+    /// an in-memory run checks them.
+    fn environments(&self) -> BTreeSet<Option<EnvId>> {
+        self.files
+            .iter()
+            .flat_map(|file| file.environments.iter().chain(&file.artifacts))
+            .copied()
+            .collect()
+    }
+}
+
+fn add_once(environments: &mut Vec<Option<EnvId>>, environment: Option<EnvId>) {
+    if !environments.contains(&environment) {
+        environments.push(environment);
+    }
+}
+
+impl Engine {
+    /// Checks the input's documents as they load, then its environments one
+    /// at a time (see the module documentation).
+    pub(super) fn run_partitioned(
+        &self,
+        inputs: &[Input],
+        threads: usize,
+        batching: Batching,
+    ) -> Result<Report, CheckError> {
+        let candidates = discover(inputs, &self.filter, threads)?;
+        if candidates.is_empty() {
+            return Err(CheckError::NoInput);
+        }
+        let mut plan = Plan::new(candidates.clone());
+        let mut report = self.stream(candidates, batching, Some(&mut plan))?;
+        if plan.takes_params {
+            return self.run_in_memory(inputs, threads);
+        }
+        for environment in plan.environments() {
+            self.check_environment(&plan, environment, &mut report);
+        }
+        Ok(report.build())
+    }
+
+    /// Whether an enabled set rule looks `object` up across environments.
+    fn looks_up(&self, object: &Object) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| rule.looks_up(object) && self.policies.contains_key(rule.id()))
+    }
+
+    /// Runs the set rules on one environment: its files are read again,
+    /// with the release artifacts, and the looked-up objects of other files
+    /// join them in run order.
+    fn check_environment(
+        &self,
+        plan: &Plan,
+        environment: Option<EnvId>,
+        report: &mut ReportBuilder,
+    ) {
+        let reread: Vec<bool> = plan
+            .files
+            .iter()
+            .map(|file| file.environments.contains(&environment) || !file.artifacts.is_empty())
+            .collect();
+        let mut needed = reread.clone();
+        for object in &plan.looked_up {
+            if let Some(needed) = needed.get_mut(object.file.0) {
+                *needed = true;
+            }
+        }
+        let run_files: Vec<usize> = needed
+            .iter()
+            .enumerate()
+            .filter_map(|(at, needed)| needed.then_some(at))
+            .collect();
+        let slots: Vec<Slot> = run_files
+            .iter()
+            .filter_map(|&at| {
+                let candidate = plan.candidates.get(at)?;
+                Some(if reread.get(at).copied().unwrap_or(false) {
+                    Slot::Unread(candidate.clone())
+                } else {
+                    Slot::Loaded(empty_file(candidate.display.clone()))
+                })
+            })
+            .collect();
+        // The first read already enforced the input's limits.
+        let budget = Budget::new(InputLimits {
+            max_documents: usize::MAX,
+            max_input_bytes: u64::MAX,
+        });
+        let mut files = load_slots(slots, &self.limits, &budget, &LoadTally::new(None, 0));
+        let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
+        let path_environments = self.path_environments(&file_paths);
+        let (classified, _) = classify_files(&mut files, &path_environments);
+        let texts: Vec<Option<Arc<str>>> = files.into_iter().map(|file| file.text).collect();
+        let Classified {
+            objects: read,
+            artifacts,
+            ..
+        } = classified;
+
+        let mut objects = Vec::with_capacity(read.len());
+        let mut read = read.into_iter().peekable();
+        let mut looked_up = plan.looked_up.iter().peekable();
+        for (at, &run_file) in run_files.iter().enumerate() {
+            while looked_up
+                .next_if(|object| object.file.0 < run_file)
+                .is_some()
+            {}
+            if reread.get(run_file).copied().unwrap_or(false) {
+                let from_path = path_environments.get(at).copied().flatten();
+                while let Some(mut object) = read.next_if(|object| object.file.0 == at) {
+                    object.environment =
+                        from_path.or_else(|| self.namespace_environment(&object, &plan.labelled));
+                    objects.push(object);
+                }
+            } else {
+                while let Some(object) = looked_up.next_if(|object| object.file.0 == run_file) {
+                    objects.push(Object {
+                        file: FileId(at),
+                        ..object.clone()
+                    });
+                }
+            }
+        }
+        for (at, object) in objects.iter_mut().enumerate() {
+            object.id = ObjectId(at);
+        }
+        let violations = self.run_set_rules(
+            &objects,
+            &artifacts,
+            (&file_paths, &texts),
+            Some(environment),
+        );
+        let pending = violations.into_pending(&objects, &artifacts);
+        report.add_pending(self, pending, &objects, &file_paths, &texts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::engine::EngineOptions;
+
+    fn testdata() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+    }
+
+    /// Checks `inputs` in memory, and partitioned with one file per batch;
+    /// the two reports must be the same, snippets included. Returns how
+    /// many findings they have, or `None` when the config has a rule that
+    /// needs the whole input.
+    fn assert_partitioned_agrees(
+        config: Config,
+        environment: Option<&str>,
+        inputs: &[Input],
+    ) -> Option<usize> {
+        let options = EngineOptions {
+            environment: environment.map(str::to_owned),
+            jobs: Some(2),
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(config, options).unwrap();
+        if !engine.partitions() {
+            return None;
+        }
+        let whole = engine
+            .in_pool(|threads| engine.run_in_memory(inputs, threads))
+            .unwrap();
+        let one_file_at_a_time = Batching {
+            bytes: 1,
+            chunk_files: 1,
+        };
+        let partitioned = engine
+            .in_pool(|threads| engine.run_partitioned(inputs, threads, one_file_at_a_time))
+            .unwrap();
+        assert_eq!(format!("{whole:#?}"), format!("{partitioned:#?}"));
+        Some(whole.findings.len())
+    }
+
+    fn fixture_configs() -> Vec<PathBuf> {
+        let mut configs = Vec::new();
+        let mut folders = vec![testdata()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path
+                    .file_name()
+                    .is_some_and(|name| name == ".plimsoll.yaml")
+                {
+                    configs.push(path);
+                }
+            }
+        }
+        configs.sort();
+        configs
+    }
+
+    #[test]
+    fn every_builtin_rule_runs_per_environment() {
+        let engine = Engine::new(Config::default(), EngineOptions::default()).unwrap();
+        assert!(engine.partitions());
+        assert!(!engine.streams());
+    }
+
+    #[test]
+    fn partitioned_reports_what_a_run_in_memory_reports() {
+        let everything = [Input::Path(testdata())];
+        let found = assert_partitioned_agrees(Config::default(), None, &everything);
+        assert!(found > Some(100), "{found:?}");
+        let found = assert_partitioned_agrees(Config::default(), Some("prod"), &everything);
+        assert!(found > Some(100), "{found:?}");
+    }
+
+    #[test]
+    fn partitioned_agrees_under_each_fixture_config() {
+        let configs = fixture_configs();
+        assert!(configs.len() >= 10, "{configs:?}");
+        let (mut compared, mut with_findings) = (0, 0);
+        for path in configs {
+            let config = Config::load(&path).unwrap();
+            let root = path.parent().unwrap().to_path_buf();
+            let everything = [Input::Path(root.clone()), Input::Path(testdata())];
+            for inputs in [&[Input::Path(root)][..], &everything[..]] {
+                if let Some(found) = assert_partitioned_agrees(config.clone(), None, inputs) {
+                    compared += 1;
+                    with_findings += usize::from(found > 0);
+                }
+            }
+        }
+        assert!(compared >= 60, "{compared}");
+        assert!(with_findings >= 30, "{with_findings}");
+    }
+
+    #[test]
+    fn partitioned_agrees_on_texts_in_memory() {
+        let folder = testdata().join("rules/schema/fail-crd-in-input");
+        let inputs: Vec<Input> = ["backup.yaml", "crd.yaml"]
+            .iter()
+            .map(|name| Input::Text {
+                name: (*name).to_owned(),
+                text: std::fs::read_to_string(folder.join(name)).unwrap(),
+            })
+            .collect();
+        assert!(assert_partitioned_agrees(Config::default(), None, &inputs) > Some(0));
+    }
+}

@@ -12,14 +12,15 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::{
-    classify_files, Batching, CheckError, Classified, Engine, InputLimits, Report, ReportBuilder,
-    Waiting,
+    classify_files, Batching, CheckError, Classified, Engine, InputLimits, Pending, Report,
+    ReportBuilder, Waiting,
 };
 use crate::discover::{discover, Candidate, Input};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
 use crate::model::{Artifact, FileId, Object, ObjectId};
 use crate::policy::admission::names_param_kind;
+use crate::source::TextRange;
 
 /// What the first read of a partitioned run learns: where each
 /// environment's objects are, and the objects looked up across
@@ -152,8 +153,9 @@ impl Engine {
         if plan.takes_params {
             return self.run_in_memory(inputs, threads);
         }
+        let mut gone = BTreeSet::new();
         for environment in plan.environments() {
-            self.check_environment(&plan, environment, &mut report);
+            self.check_environment(&plan, environment, &mut report, &mut gone);
         }
         Ok(report.build())
     }
@@ -167,12 +169,14 @@ impl Engine {
 
     /// Runs the set rules on one environment: its files are read again,
     /// with the release artifacts, and the looked-up objects of other files
-    /// join them in run order.
+    /// join them in run order. A file that can no longer be read is
+    /// reported, once: `gone` holds those already reported.
     fn check_environment(
         &self,
         plan: &Plan,
         environment: Option<EnvId>,
         report: &mut ReportBuilder,
+        gone: &mut BTreeSet<usize>,
     ) {
         let reread: Vec<bool> = plan
             .files
@@ -209,6 +213,22 @@ impl Engine {
         let mut files = load_slots(slots, &self.limits, &budget, &LoadTally::new(None, 0));
         let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
         let path_environments = self.path_environments(&file_paths);
+        let mut pending = Vec::new();
+        for ((at, file), run_file) in files.iter_mut().enumerate().zip(&run_files) {
+            // The first read of the file succeeded, or it would not be here.
+            if let Some(note) = file.note.take() {
+                if gone.insert(*run_file) {
+                    let message = format!(
+                        "the file changed during the run, and its cross-object rules did not run: {}",
+                        note.message
+                    );
+                    let mut item =
+                        Pending::load(note.rule, FileId(at), 0, TextRange::default(), message);
+                    item.environment = path_environments.get(at).copied().flatten();
+                    pending.push(item);
+                }
+            }
+        }
         let (classified, _) = classify_files(&mut files, &path_environments);
         let texts: Vec<Option<Arc<str>>> = files.into_iter().map(|file| file.text).collect();
         let Classified {
@@ -250,7 +270,7 @@ impl Engine {
             (&file_paths, &texts),
             Some(environment),
         );
-        let pending = violations.into_pending(&objects, &artifacts);
+        pending.extend(violations.into_pending(&objects, &artifacts));
         report.add_pending(self, pending, &objects, &file_paths, &texts);
     }
 }
@@ -366,5 +386,51 @@ mod tests {
             })
             .collect();
         assert!(assert_partitioned_agrees(Config::default(), None, &inputs) > Some(0));
+    }
+
+    #[test]
+    fn a_file_gone_before_its_second_read_is_reported_once() {
+        let folder = tempfile::tempdir().unwrap();
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\n";
+        for environment in ["dev", "prod"] {
+            let path = folder.path().join("envs").join(environment);
+            std::fs::create_dir_all(&path).unwrap();
+            std::fs::write(path.join("shop.yaml"), deployment).unwrap();
+        }
+        // A Helm values file is read for every environment.
+        std::fs::write(
+            folder.path().join("envs/prod/values-prod.yaml"),
+            "image: {}\n",
+        )
+        .unwrap();
+        let engine = Engine::new(Config::default(), EngineOptions::default()).unwrap();
+        let candidates = discover(&[Input::Path(folder.path().into())], &engine.filter, 1).unwrap();
+        let mut plan = Plan::new(candidates.clone());
+        let mut report = engine
+            .stream(candidates, super::super::BATCHING, Some(&mut plan))
+            .unwrap();
+        std::fs::remove_file(folder.path().join("envs/prod/shop.yaml")).unwrap();
+        std::fs::remove_file(folder.path().join("envs/prod/values-prod.yaml")).unwrap();
+        let mut gone = BTreeSet::new();
+        for environment in plan.environments() {
+            engine.check_environment(&plan, environment, &mut report, &mut gone);
+        }
+        let report = report.build();
+        let changed: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|finding| finding.message.contains("changed during the run"))
+            .map(|finding| finding.file.as_str())
+            .collect();
+        assert_eq!(changed.len(), 2, "{changed:?}");
+        assert!(changed.iter().any(|file| file.ends_with("prod/shop.yaml")));
+        assert!(changed
+            .iter()
+            .any(|file| file.ends_with("values-prod.yaml")));
+        assert!(report
+            .findings
+            .iter()
+            .all(|finding| !finding.file.ends_with("dev/shop.yaml")
+                || !finding.message.contains("changed during the run")));
     }
 }

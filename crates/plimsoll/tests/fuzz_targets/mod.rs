@@ -14,8 +14,10 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plimsoll::finding::Severity;
 use plimsoll::model::duration::{format_go_duration, parse_go_duration};
 use plimsoll::model::{ImageRef, Quantity, Unit};
+use plimsoll::rules::{Category, Rule, RuleMeta};
 use plimsoll::yaml::{parse_stream, Limits};
 use plimsoll::{Config, Engine, EngineOptions, Input};
 
@@ -105,11 +107,36 @@ pub fn config(data: &[u8]) {
     drop(Engine::new(config, options));
 }
 
+/// An engine with every built-in rule and one more, which reads the whole
+/// input and never reports: it keeps every object in memory at once.
+fn engine_holding_the_input() -> Engine {
+    let meta = RuleMeta {
+        id: Cow::Borrowed("holds-the-input"),
+        category: Category::Custom,
+        default_severity: Severity::Info,
+        summary: Cow::Borrowed("never reports"),
+        rationale: Cow::Borrowed(""),
+        fix: Cow::Borrowed(""),
+        bad: Cow::Borrowed(""),
+        good: Cow::Borrowed(""),
+    };
+    let mut rules = plimsoll::rules::builtin();
+    rules.push(Rule::document(meta, |_, _| {}).reading_input());
+    let options = EngineOptions {
+        jobs: Some(1),
+        ..EngineOptions::default()
+    };
+    Engine::with_rules(Config::default(), options, rules).unwrap_or_else(|error| panic!("{error}"))
+}
+
 /// The full check of one in-memory file with every built-in rule, schemas
-/// included, placed in the `prod` environment by its path. The same file is
-/// then checked with only the rules that look at one object at a time, a
-/// run that streams: its findings must be the full run's findings of those
-/// rules.
+/// included, placed in the `prod` environment by its path. Two more checks
+/// of the same file must agree with it:
+/// - with only the rules that look at one object at a time, a run that
+///   streams: its findings must be the full run's findings of those rules;
+/// - with a rule that reads the whole input as well, a run that keeps every
+///   object in memory, where the full run checks one environment at a time:
+///   its findings must be the full run's.
 pub fn check(data: &[u8]) {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     static STREAMING: OnceLock<(Engine, Vec<String>)> = OnceLock::new();
@@ -160,6 +187,17 @@ pub fn check(data: &[u8]) {
         format!("{expected:#?}"),
         format!("{found:#?}"),
         "a streaming check found something else than the full check"
+    );
+    static IN_MEMORY: OnceLock<Engine> = OnceLock::new();
+    let in_memory = IN_MEMORY.get_or_init(engine_holding_the_input);
+    let held = match in_memory.check(&[input()]) {
+        Ok(report) => report,
+        Err(error) => panic!("one in-memory file must always be checked: {error}"),
+    };
+    assert_eq!(
+        format!("{:#?}", report.findings),
+        format!("{:#?}", held.findings),
+        "a check one environment at a time found something else than one in memory"
     );
     for finding in &report.findings {
         assert_eq!(finding.file, name);

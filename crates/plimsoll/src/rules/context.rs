@@ -37,11 +37,17 @@ pub struct SetContext<'a> {
     pub environment: Option<&'a Environment>,
     /// The objects, indexed.
     pub index: &'a ObjectIndex<'a>,
-    /// Every object of the run, whatever its environment: for references
-    /// that cross environments (Flux `dependsOn`, a ClusterSecretStore kept
-    /// outside the environment directories, a ServiceAccount in a shared
-    /// file). Report only on objects of [`SetContext::index`], or a finding
-    /// repeats once per environment.
+    /// Objects of the run whatever their environment, in run order: for
+    /// references that cross environments (Flux `dependsOn`, a
+    /// ClusterSecretStore kept outside the environment directories, a
+    /// ServiceAccount in a shared file). Report only on objects of
+    /// [`SetContext::index`], or a finding repeats once per environment.
+    ///
+    /// For a rule marked with
+    /// [`Rule::looking_up`](crate::rules::Rule::looking_up), a run may hold
+    /// only this environment's objects, the objects the enabled rules look
+    /// up, and every object of the files that hold either; otherwise it is
+    /// every object of the run.
     pub all: &'a ObjectIndex<'a>,
     /// The environment graph.
     pub environments: &'a Environments,

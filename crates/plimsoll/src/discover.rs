@@ -6,7 +6,7 @@
 //! `exclude` globs are never read as manifests.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -46,8 +46,9 @@ pub(crate) struct Candidate {
 #[derive(Debug, Clone)]
 pub(crate) enum Origin {
     File(PathBuf),
-    Text(String),
-    Bytes(Vec<u8>),
+    // Shared: a run that reads its files twice keeps them to read again.
+    Text(Arc<str>),
+    Bytes(Arc<[u8]>),
     /// Listing failed (a symlink loop, a directory that vanished).
     Unlistable(String),
 }
@@ -158,11 +159,11 @@ pub(crate) fn discover(
         match input {
             Input::Text { name, text } => candidates.push(Candidate {
                 display: name.clone(),
-                origin: Origin::Text(text.clone()),
+                origin: Origin::Text(Arc::from(text.as_str())),
             }),
             Input::Bytes { name, bytes } => candidates.push(Candidate {
                 display: name.clone(),
-                origin: Origin::Bytes(bytes.clone()),
+                origin: Origin::Bytes(Arc::from(bytes.as_slice())),
             }),
             Input::Path(path) => match std::fs::metadata(path) {
                 Ok(metadata) if metadata.is_dir() => walk(path, filter, threads, &mut candidates),

@@ -99,17 +99,27 @@ pub struct Finding {
 
 impl Finding {
     /// The order of the report: file, line, column, rule, then the rest so
-    /// that the order is total and output is byte-identical across runs.
+    /// that the order is total and output is byte-identical across runs
+    /// (only findings equal in every field compare equal).
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
-            &self.file,
-            self.span.start.line,
-            self.span.start.column,
-            &self.rule,
-            &self.message,
-            self.document,
-            &self.path,
-            &self.resource,
+            (
+                &self.file,
+                self.span.start.line,
+                self.span.start.column,
+                &self.rule,
+                &self.message,
+                self.document,
+                &self.path,
+                &self.resource,
+            ),
+            (
+                self.span,
+                self.severity,
+                &self.help,
+                &self.source,
+                &self.environment,
+            ),
         )
     }
 }

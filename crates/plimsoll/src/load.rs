@@ -205,9 +205,9 @@ pub(crate) fn load_picked(
     candidates
         .into_par_iter()
         .map(|candidate| {
-            let text = match &candidate.origin {
+            let text: Arc<str> = match &candidate.origin {
                 Origin::File(path) => match read_text(path) {
-                    Ok(text) if picked(&text) => text,
+                    Ok(text) if picked(&text) => Arc::from(text),
                     // Unreadable files are reported when read in their turn.
                     _ => return Slot::Unread(candidate),
                 },
@@ -240,12 +240,12 @@ fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
         // The run will stop with an error; reading more only costs memory.
         return file;
     }
-    let text = match candidate.origin {
+    let text: Arc<str> = match candidate.origin {
         Origin::Text(text) => text,
-        Origin::Bytes(bytes) => match decode(bytes) {
-            Ok(text) => text,
-            Err(message) => {
-                file.note = Some(unreadable(message));
+        Origin::Bytes(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(text) => Arc::from(text),
+            Err(error) => {
+                file.note = Some(unreadable(not_utf8(&error)));
                 return file;
             }
         },
@@ -254,7 +254,7 @@ fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
             return file;
         }
         Origin::File(path) => match read_text(&path) {
-            Ok(text) => text,
+            Ok(text) => Arc::from(text),
             Err(message) => {
                 file.note = Some(unreadable(message));
                 return file;
@@ -265,7 +265,7 @@ fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
 }
 
 /// Recognises and parses the text of a file.
-fn load_text(mut file: LoadedFile, text: String, limits: &Limits, budget: &Budget) -> LoadedFile {
+fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Budget) -> LoadedFile {
     if text
         .as_bytes()
         .iter()
@@ -281,7 +281,7 @@ fn load_text(mut file: LoadedFile, text: String, limits: &Limits, budget: &Budge
     let has_template_syntax = text.contains("{{");
     if has_template_syntax && is_under_templates(&file.display) && has_helm_actions(&text) {
         file.note = Some(template_note());
-        file.text = Some(Arc::from(text));
+        file.text = Some(text);
         return file;
     }
     if budget.exceeded() {
@@ -298,7 +298,7 @@ fn load_text(mut file: LoadedFile, text: String, limits: &Limits, budget: &Budge
     } else {
         file.documents = documents;
     }
-    file.text = Some(Arc::from(text));
+    file.text = Some(text);
     file
 }
 
@@ -401,12 +401,14 @@ fn read_opened(path: &std::path::Path) -> Result<String, String> {
 }
 
 fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(bytes).map_err(|error| {
-        format!(
-            "the file is not UTF-8 (invalid byte at offset {})",
-            error.utf8_error().valid_up_to()
-        )
-    })
+    String::from_utf8(bytes).map_err(|error| not_utf8(&error.utf8_error()))
+}
+
+fn not_utf8(error: &std::str::Utf8Error) -> String {
+    format!(
+        "the file is not UTF-8 (invalid byte at offset {})",
+        error.valid_up_to()
+    )
 }
 
 /// The id of the rule a parse problem belongs to.

@@ -1,12 +1,13 @@
 //! Runs that check one environment at a time.
 //!
 //! When every enabled set rule declares what it looks up outside its own
-//! environment ([`Rule::looking_up`]), a run needs no more than one
-//! environment's objects in memory at once. The document rules run as in a
-//! streaming run, batch by batch, which also tells where each environment's
-//! objects are. The set rules then run environment by environment, on the
-//! files that hold its objects, read a second time, and on copies of the
-//! objects they look up, kept from the first read.
+//! environment ([`Rule::looking_up`](crate::rules::Rule::looking_up)), a
+//! run needs no more than one environment's objects in memory at once. The
+//! document rules run as in a streaming run, batch by batch, which also
+//! tells where each environment's objects are. The set rules then run
+//! environment by environment, on the files that hold its objects, read a
+//! second time, and on copies of the objects they look up, kept from the
+//! first read.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -279,12 +280,24 @@ impl Engine {
 mod tests {
     use std::path::{Path, PathBuf};
 
+    use std::borrow::Cow;
+
     use super::*;
     use crate::config::Config;
     use crate::engine::EngineOptions;
+    use crate::finding::Severity;
+    use crate::rules::{Category, Rule, RuleMeta};
 
     fn testdata() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+    }
+
+    /// An engine as the command line makes it: the built-in rules and the
+    /// config's policies, with the rule for admission policies of the input.
+    fn engine(config: Config, options: EngineOptions) -> Engine {
+        let mut rules = crate::rules::builtin();
+        rules.extend(crate::policy::load(&config).unwrap().rules);
+        Engine::with_rules(config, options, rules).unwrap()
     }
 
     /// Checks `inputs` in memory, and partitioned with one file per batch;
@@ -301,7 +314,7 @@ mod tests {
             jobs: Some(2),
             ..EngineOptions::default()
         };
-        let engine = Engine::new(config, options).unwrap();
+        let engine = engine(config, options);
         if !engine.partitions() {
             return None;
         }
@@ -341,9 +354,41 @@ mod tests {
 
     #[test]
     fn every_builtin_rule_runs_per_environment() {
-        let engine = Engine::new(Config::default(), EngineOptions::default()).unwrap();
+        let engine = engine(Config::default(), EngineOptions::default());
         assert!(engine.partitions());
         assert!(!engine.streams());
+    }
+
+    #[test]
+    fn a_rule_that_reads_the_whole_input_keeps_it() {
+        let meta = |id: &'static str| RuleMeta {
+            id: Cow::Borrowed(id),
+            category: Category::Custom,
+            default_severity: Severity::Info,
+            summary: Cow::Borrowed(""),
+            rationale: Cow::Borrowed(""),
+            fix: Cow::Borrowed(""),
+            bad: Cow::Borrowed(""),
+            good: Cow::Borrowed(""),
+        };
+        let partitions = |extra: Rule| {
+            let mut rules = crate::rules::builtin();
+            rules.push(extra);
+            Engine::with_rules(Config::default(), EngineOptions::default(), rules)
+                .unwrap()
+                .partitions()
+        };
+        assert!(!partitions(Rule::set(meta("undeclared"), |_, _| {})));
+        assert!(!partitions(
+            Rule::document(meta("reading"), |_, _| {}).reading_input()
+        ));
+        assert!(!partitions(
+            Rule::document(meta("looking"), |_, _| {}).looking_up(|_| true)
+        ));
+        assert!(partitions(
+            Rule::set(meta("declared"), |_, _| {}).within_environment()
+        ));
+        assert!(partitions(Rule::document(meta("own"), |_, _| {})));
     }
 
     #[test]
@@ -386,6 +431,37 @@ mod tests {
             })
             .collect();
         assert!(assert_partitioned_agrees(Config::default(), None, &inputs) > Some(0));
+    }
+
+    #[test]
+    fn a_policy_with_parameters_in_another_environment_finds_them() {
+        // The parameter is a ConfigMap of dev; the policy, with no
+        // environment, binds it for a Deployment of prod.
+        let case = testdata().join("policies/cases/vap-params");
+        let text = |name: &str| std::fs::read_to_string(case.join(name)).unwrap();
+        let fail = text("fail.yaml");
+        let (params, deployment) = fail.split_once("---\n").unwrap();
+        let inputs = [
+            ("envs/dev/params.yaml", params.to_owned()),
+            ("shared/policy.yaml", text("policies/vap.yaml")),
+            ("envs/prod/app.yaml", deployment.to_owned()),
+        ]
+        .map(|(name, text)| Input::Text {
+            name: name.to_owned(),
+            text,
+        });
+        assert!(assert_partitioned_agrees(Config::default(), None, &inputs) > Some(0));
+        let report = engine(Config::default(), EngineOptions::default())
+            .check(&inputs)
+            .unwrap();
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|finding| finding.message.contains("exceed the ceiling of 5")),
+            "{:#?}",
+            report.findings
+        );
     }
 
     #[test]

@@ -225,7 +225,8 @@ impl Rule {
     /// Declares that a set rule reads, from [`SetContext::all`], only the
     /// objects `picks` chooses, besides those of its own environment and of
     /// the files that hold them. A set rule that does not declare this sees
-    /// every object of the input there.
+    /// every object of the input there. (On a document rule it acts as
+    /// [`Rule::reading_input`].)
     ///
     /// A run whose set rules all declare it needs one environment's objects
     /// in memory at a time, plus the picked ones: it checks the objects of

@@ -107,8 +107,25 @@ pub fn config(data: &[u8]) {
     drop(Engine::new(config, options));
 }
 
-/// An engine with every built-in rule and one more, which reads the whole
-/// input and never reports: it keeps every object in memory at once.
+/// An engine as the command line makes it with no config: every built-in
+/// rule, and the one that evaluates the input's admission policies; plus
+/// `extra`.
+fn engine_with(select: Vec<String>, extra: Option<Rule>) -> Engine {
+    let config = Config::default();
+    let mut rules = plimsoll::rules::builtin();
+    let policies = plimsoll::policy::load(&config).unwrap_or_else(|error| panic!("{error}"));
+    rules.extend(policies.rules);
+    rules.extend(extra);
+    let options = EngineOptions {
+        jobs: Some(1),
+        select,
+        ..EngineOptions::default()
+    };
+    Engine::with_rules(config, options, rules).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// [`engine_with`] one more rule, which reads the whole input and never
+/// reports: it keeps every object in memory at once.
 fn engine_holding_the_input() -> Engine {
     let meta = RuleMeta {
         id: Cow::Borrowed("holds-the-input"),
@@ -120,17 +137,14 @@ fn engine_holding_the_input() -> Engine {
         bad: Cow::Borrowed(""),
         good: Cow::Borrowed(""),
     };
-    let mut rules = plimsoll::rules::builtin();
-    rules.push(Rule::document(meta, |_, _| {}).reading_input());
-    let options = EngineOptions {
-        jobs: Some(1),
-        ..EngineOptions::default()
-    };
-    Engine::with_rules(Config::default(), options, rules).unwrap_or_else(|error| panic!("{error}"))
+    engine_with(
+        Vec::new(),
+        Some(Rule::document(meta, |_, _| {}).reading_input()),
+    )
 }
 
 /// The full check of one in-memory file with every built-in rule, schemas
-/// included, placed in the `prod` environment by its path. Two more checks
+/// included (an engine as [`engine_with`] makes it), placed in the `prod` environment by its path. Two more checks
 /// of the same file must agree with it:
 /// - with only the rules that look at one object at a time, a run that
 ///   streams: its findings must be the full run's findings of those rules;
@@ -140,13 +154,7 @@ fn engine_holding_the_input() -> Engine {
 pub fn check(data: &[u8]) {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     static STREAMING: OnceLock<(Engine, Vec<String>)> = OnceLock::new();
-    let engine = ENGINE.get_or_init(|| {
-        let options = EngineOptions {
-            jobs: Some(1),
-            ..EngineOptions::default()
-        };
-        Engine::new(Config::default(), options).unwrap_or_else(|error| panic!("{error}"))
-    });
+    let engine = ENGINE.get_or_init(|| engine_with(Vec::new(), None));
     let name = "envs/prod/fuzz.yaml";
     let lines = line_count(&text(data));
     let input = || Input::Bytes {
@@ -164,14 +172,7 @@ pub fn check(data: &[u8]) {
             .filter(|rule| !rule.reads_input())
             .map(|rule| rule.id().to_owned())
             .collect();
-        let options = EngineOptions {
-            jobs: Some(1),
-            select: selected.clone(),
-            ..EngineOptions::default()
-        };
-        let engine =
-            Engine::new(Config::default(), options).unwrap_or_else(|error| panic!("{error}"));
-        (engine, selected)
+        (engine_with(selected.clone(), None), selected)
     });
     let streamed = match streaming.check(&[input()]) {
         Ok(report) => report,

@@ -12,11 +12,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::{
     classify_files, Batching, CheckError, Classified, Engine, InputLimits, Pending, Report,
     ReportBuilder, Waiting,
 };
-use crate::discover::{discover, Candidate, Input};
+use crate::discover::{discover, Candidate, Input, Origin};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
 use crate::model::{Artifact, FileId, Object, ObjectId};
@@ -130,6 +132,19 @@ impl Plan {
     }
 }
 
+/// The size of the input, as its files' metadata gives it.
+fn input_bytes(candidates: &[Candidate]) -> u64 {
+    candidates
+        .par_iter()
+        .map(|candidate| match &candidate.origin {
+            Origin::File(path) => std::fs::metadata(path).map_or(0, |metadata| metadata.len()),
+            Origin::Text(text) => text.len() as u64,
+            Origin::Bytes(bytes) => bytes.len() as u64,
+            Origin::Unlistable(_) => 0,
+        })
+        .sum()
+}
+
 fn add_once(environments: &mut Vec<Option<EnvId>>, environment: Option<EnvId>) {
     if !environments.contains(&environment) {
         environments.push(environment);
@@ -148,6 +163,9 @@ impl Engine {
         let candidates = discover(inputs, &self.filter, threads)?;
         if candidates.is_empty() {
             return Err(CheckError::NoInput);
+        }
+        if input_bytes(&candidates) < self.input_limits.hold_whole_below_bytes {
+            return self.run_in_memory(inputs, threads);
         }
         let mut plan = Plan::new(candidates.clone());
         let mut report = self.stream(candidates, batching, Some(&mut plan))?;
@@ -210,6 +228,7 @@ impl Engine {
         let budget = Budget::new(InputLimits {
             max_documents: usize::MAX,
             max_input_bytes: u64::MAX,
+            ..self.input_limits
         });
         let mut files = load_slots(slots, &self.limits, &budget, &LoadTally::new(None, 0));
         let file_paths: Vec<String> = files.iter().map(|file| file.display.clone()).collect();
@@ -312,6 +331,7 @@ mod tests {
         let options = EngineOptions {
             environment: environment.map(str::to_owned),
             jobs: Some(2),
+            input_limits: split_always(),
             ..EngineOptions::default()
         };
         let engine = engine(config, options);
@@ -330,6 +350,15 @@ mod tests {
             .unwrap();
         assert_eq!(format!("{whole:#?}"), format!("{partitioned:#?}"));
         Some(whole.findings.len())
+    }
+
+    /// Limits under which any input, however small, is split by
+    /// environment.
+    fn split_always() -> InputLimits {
+        InputLimits {
+            hold_whole_below_bytes: 0,
+            ..InputLimits::default()
+        }
     }
 
     fn fixture_configs() -> Vec<PathBuf> {
@@ -389,6 +418,22 @@ mod tests {
             Rule::set(meta("declared"), |_, _| {}).within_environment()
         ));
         assert!(partitions(Rule::document(meta("own"), |_, _| {})));
+    }
+
+    #[test]
+    fn the_size_of_the_input_decides_whether_it_is_held_whole() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("a.yaml"), "kind: Foo\n").unwrap();
+        let filter = crate::discover::PathFilter::new(&Config::default(), &[]).unwrap();
+        let inputs = [
+            Input::Path(folder.path().into()),
+            Input::Text {
+                name: "b.yaml".to_owned(),
+                text: "kind: Bar\n".to_owned(),
+            },
+        ];
+        let candidates = discover(&inputs, &filter, 1).unwrap();
+        assert_eq!(input_bytes(&candidates), 20);
     }
 
     #[test]
@@ -479,7 +524,11 @@ mod tests {
             "image: {}\n",
         )
         .unwrap();
-        let engine = Engine::new(Config::default(), EngineOptions::default()).unwrap();
+        let options = EngineOptions {
+            input_limits: split_always(),
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(Config::default(), options).unwrap();
         let candidates = discover(&[Input::Path(folder.path().into())], &engine.filter, 1).unwrap();
         let mut plan = Plan::new(candidates.clone());
         let mut report = engine

@@ -19,7 +19,7 @@ use plimsoll::model::duration::{format_go_duration, parse_go_duration};
 use plimsoll::model::{ImageRef, Quantity, Unit};
 use plimsoll::rules::{Category, Rule, RuleMeta};
 use plimsoll::yaml::{parse_stream, Limits};
-use plimsoll::{Config, Engine, EngineOptions, Input};
+use plimsoll::{Config, Engine, EngineOptions, Input, InputLimits};
 
 /// A fuzz target: it panics when plimsoll fails on the input.
 pub type Target = fn(&[u8]);
@@ -119,6 +119,12 @@ fn engine_with(select: Vec<String>, extra: Option<Rule>) -> Engine {
     let options = EngineOptions {
         jobs: Some(1),
         select,
+        // However small the input, split it by environment when the rules
+        // allow it.
+        input_limits: InputLimits {
+            hold_whole_below_bytes: 0,
+            ..InputLimits::default()
+        },
         ..EngineOptions::default()
     };
     Engine::with_rules(config, options, rules).unwrap_or_else(|error| panic!("{error}"))

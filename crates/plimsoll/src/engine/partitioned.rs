@@ -38,8 +38,8 @@ pub(super) struct Plan {
     looked_up: Vec<Object>,
     /// The environments of the input's namespaces, once every file is read.
     labelled: HashMap<String, EnvId>,
-    /// Whether a ValidatingAdmissionPolicy of the input takes parameters,
-    /// which may be objects of any kind.
+    /// Whether a looked-up ValidatingAdmissionPolicy of the input takes
+    /// parameters, which may be objects of any kind.
     takes_params: bool,
 }
 
@@ -79,8 +79,8 @@ impl Plan {
             if object.environment.is_some() {
                 self.place(run_file, object.environment);
             }
-            self.takes_params |= names_param_kind(object);
             if engine.looks_up(object) {
+                self.takes_params |= names_param_kind(object);
                 self.looked_up.push(Object {
                     file: FileId(run_file),
                     ..object.clone()

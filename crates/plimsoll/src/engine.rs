@@ -1684,8 +1684,43 @@ mod streaming_tests {
 
     use super::*;
 
-    fn testdata() -> PathBuf {
+    pub(super) fn testdata() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+    }
+
+    /// Every `.plimsoll.yaml` under `testdata/`, in path order.
+    pub(super) fn fixture_configs() -> Vec<PathBuf> {
+        let mut configs = Vec::new();
+        let mut folders = vec![testdata()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path
+                    .file_name()
+                    .is_some_and(|name| name == ".plimsoll.yaml")
+                {
+                    configs.push(path);
+                }
+            }
+        }
+        configs.sort();
+        assert!(configs.len() >= 10, "{configs:?}");
+        configs
+    }
+
+    /// Two texts in memory: a custom resource, then the CRD that validates
+    /// it.
+    pub(super) fn resource_before_its_crd() -> Vec<Input> {
+        let folder = testdata().join("rules/schema/fail-crd-in-input");
+        ["backup.yaml", "crd.yaml"]
+            .iter()
+            .map(|name| Input::Text {
+                name: (*name).to_owned(),
+                text: std::fs::read_to_string(folder.join(name)).unwrap(),
+            })
+            .collect()
     }
 
     /// The rules a streaming run can have: all but those that read the
@@ -1741,22 +1776,7 @@ mod streaming_tests {
 
     #[test]
     fn streaming_agrees_under_each_fixture_config() {
-        let mut configs = Vec::new();
-        let mut folders = vec![testdata()];
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    folders.push(path);
-                } else if path
-                    .file_name()
-                    .is_some_and(|name| name == ".plimsoll.yaml")
-                {
-                    configs.push(path);
-                }
-            }
-        }
-        assert!(configs.len() >= 10, "{configs:?}");
+        let configs = fixture_configs();
         let mut with_findings = 0;
         for path in configs {
             let config = Config::load(&path).unwrap();
@@ -1770,15 +1790,7 @@ mod streaming_tests {
 
     #[test]
     fn streaming_agrees_on_texts_in_memory() {
-        // The custom resource comes before the CRD that validates it.
-        let folder = testdata().join("rules/schema/fail-crd-in-input");
-        let inputs: Vec<Input> = ["backup.yaml", "crd.yaml"]
-            .iter()
-            .map(|name| Input::Text {
-                name: (*name).to_owned(),
-                text: std::fs::read_to_string(folder.join(name)).unwrap(),
-            })
-            .collect();
+        let inputs = resource_before_its_crd();
         assert!(assert_streaming_agrees(Config::default(), None, &inputs) > 0);
     }
 

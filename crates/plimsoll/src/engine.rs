@@ -1735,9 +1735,8 @@ mod streaming_tests {
             .collect()
     }
 
-    /// Checks `inputs` in memory, and streaming one file per batch; the two
-    /// reports must be the same, snippets included. Returns how many findings
-    /// they have.
+    /// [`assert_agrees_with_whole`] for a streaming run, with the rules it
+    /// can have.
     fn assert_streaming_agrees(
         config: Config,
         environment: Option<&str>,
@@ -1751,6 +1750,16 @@ mod streaming_tests {
         };
         let engine = Engine::new(config, options).unwrap();
         assert!(engine.streams());
+        assert_agrees_with_whole(&engine, inputs, Engine::run_streaming)
+    }
+
+    /// A run that checks `inputs`, cut into batches as told.
+    pub(super) type Run = fn(&Engine, &[Input], usize, Batching) -> Result<Report, CheckError>;
+
+    /// Checks `inputs` in memory, and with `run` one file per batch; the two
+    /// reports must be the same, snippets included. Returns how many
+    /// findings they have.
+    pub(super) fn assert_agrees_with_whole(engine: &Engine, inputs: &[Input], run: Run) -> usize {
         let whole = engine
             .in_pool(|threads| engine.run_in_memory(inputs, threads))
             .unwrap();
@@ -1758,10 +1767,10 @@ mod streaming_tests {
             bytes: 1,
             chunk_files: 1,
         };
-        let streamed = engine
-            .in_pool(|threads| engine.run_streaming(inputs, threads, one_file_at_a_time))
+        let other = engine
+            .in_pool(|threads| run(engine, inputs, threads, one_file_at_a_time))
             .unwrap();
-        assert_eq!(format!("{whole:#?}"), format!("{streamed:#?}"));
+        assert_eq!(format!("{whole:#?}"), format!("{other:#?}"));
         whole.findings.len()
     }
 

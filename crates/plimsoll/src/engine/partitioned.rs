@@ -301,7 +301,9 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
-    use crate::engine::streaming_tests::{fixture_configs, resource_before_its_crd, testdata};
+    use crate::engine::streaming_tests::{
+        assert_agrees_with_whole, fixture_configs, resource_before_its_crd, testdata,
+    };
     use crate::engine::EngineOptions;
     use crate::finding::Severity;
     use crate::rules::{Category, Rule, RuleMeta};
@@ -314,10 +316,9 @@ mod tests {
         Engine::with_rules(config, options, rules).unwrap()
     }
 
-    /// Checks `inputs` in memory, and partitioned with one file per batch;
-    /// the two reports must be the same, snippets included. Returns how
-    /// many findings they have, or `None` when the config has a rule that
-    /// needs the whole input.
+    /// [`assert_agrees_with_whole`] for a run split by environment, however
+    /// small `inputs` are; `None` when the config has a rule that needs the
+    /// whole input.
     fn assert_partitioned_agrees(
         config: Config,
         environment: Option<&str>,
@@ -333,18 +334,11 @@ mod tests {
         if !engine.partitions() {
             return None;
         }
-        let whole = engine
-            .in_pool(|threads| engine.run_in_memory(inputs, threads))
-            .unwrap();
-        let one_file_at_a_time = Batching {
-            bytes: 1,
-            chunk_files: 1,
-        };
-        let partitioned = engine
-            .in_pool(|threads| engine.run_partitioned(inputs, threads, one_file_at_a_time))
-            .unwrap();
-        assert_eq!(format!("{whole:#?}"), format!("{partitioned:#?}"));
-        Some(whole.findings.len())
+        Some(assert_agrees_with_whole(
+            &engine,
+            inputs,
+            Engine::run_partitioned,
+        ))
     }
 
     /// Limits under which any input, however small, is split by

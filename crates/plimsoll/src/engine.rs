@@ -508,10 +508,7 @@ impl Engine {
         threads: usize,
         batching: Batching,
     ) -> Result<Report, CheckError> {
-        let candidates = discover(inputs, &self.filter, threads)?;
-        if candidates.is_empty() {
-            return Err(CheckError::NoInput);
-        }
+        let candidates = self.discover(inputs, threads)?;
         Ok(self.stream(candidates, batching, None)?.build())
     }
 
@@ -639,10 +636,7 @@ impl Engine {
     /// Discovers, loads and classifies the inputs: objects with their
     /// environments, release artifacts, and the load findings.
     pub(crate) fn load_model(&self, inputs: &[Input], threads: usize) -> Result<Model, CheckError> {
-        let candidates = discover(inputs, &self.filter, threads)?;
-        if candidates.is_empty() {
-            return Err(CheckError::NoInput);
-        }
+        let candidates = self.discover(inputs, threads)?;
         let budget = Budget::new(self.input_limits);
         let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
         let slots = candidates.into_iter().map(Slot::Unread).collect();
@@ -667,6 +661,15 @@ impl Engine {
             texts,
             documents,
         })
+    }
+
+    /// The files to read; none at all is an error.
+    fn discover(&self, inputs: &[Input], threads: usize) -> Result<Vec<Candidate>, CheckError> {
+        let candidates = discover(inputs, &self.filter, threads)?;
+        if candidates.is_empty() {
+            return Err(CheckError::NoInput);
+        }
+        Ok(candidates)
     }
 
     /// Runs `f` on the engine's worker pool.

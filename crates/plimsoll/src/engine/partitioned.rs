@@ -18,7 +18,7 @@ use super::{
     classify_files, Batching, CheckError, Classified, Engine, InputLimits, Pending, Report,
     ReportBuilder, Waiting,
 };
-use crate::discover::{discover, Candidate, Input, Origin};
+use crate::discover::{Candidate, Input, Origin};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
 use crate::model::{Artifact, FileId, Object, ObjectId};
@@ -160,10 +160,7 @@ impl Engine {
         threads: usize,
         batching: Batching,
     ) -> Result<Report, CheckError> {
-        let candidates = discover(inputs, &self.filter, threads)?;
-        if candidates.is_empty() {
-            return Err(CheckError::NoInput);
-        }
+        let candidates = self.discover(inputs, threads)?;
         if input_bytes(&candidates) < self.input_limits.hold_whole_below_bytes {
             return self.run_in_memory(inputs, threads);
         }
@@ -301,6 +298,7 @@ mod tests {
 
     use super::*;
     use crate::config::Config;
+    use crate::discover::discover;
     use crate::engine::streaming_tests::{
         assert_agrees_with_whole, fixture_configs, resource_before_its_crd, testdata,
     };

@@ -473,7 +473,13 @@ impl Engine {
 
     /// Loads the whole input, then runs the rules over it.
     fn run_in_memory(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
-        let mut model = self.load_model(inputs, threads)?;
+        let candidates = self.discover(inputs, threads)?;
+        self.check_in_memory(candidates)
+    }
+
+    /// [`Engine::run_in_memory`] on files already discovered.
+    fn check_in_memory(&self, candidates: Vec<Candidate>) -> Result<Report, CheckError> {
+        let mut model = self.load_candidates(candidates)?;
         // Run-wide pre-pass: the CRDs of the input validate its custom
         // resources, whatever file or order they come in.
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
@@ -637,6 +643,11 @@ impl Engine {
     /// environments, release artifacts, and the load findings.
     pub(crate) fn load_model(&self, inputs: &[Input], threads: usize) -> Result<Model, CheckError> {
         let candidates = self.discover(inputs, threads)?;
+        self.load_candidates(candidates)
+    }
+
+    /// [`Engine::load_model`] on files already discovered.
+    fn load_candidates(&self, candidates: Vec<Candidate>) -> Result<Model, CheckError> {
         let budget = Budget::new(self.input_limits);
         let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
         let slots = candidates.into_iter().map(Slot::Unread).collect();

@@ -162,12 +162,12 @@ impl Engine {
     ) -> Result<Report, CheckError> {
         let candidates = self.discover(inputs, threads)?;
         if input_bytes(&candidates) < self.input_limits.hold_whole_below_bytes {
-            return self.run_in_memory(inputs, threads);
+            return self.check_in_memory(candidates);
         }
         let mut plan = Plan::new(candidates.clone());
         let mut report = self.stream(candidates, batching, Some(&mut plan))?;
         if plan.takes_params {
-            return self.run_in_memory(inputs, threads);
+            return self.check_in_memory(plan.candidates);
         }
         let mut gone = BTreeSet::new();
         for environment in plan.environments() {

@@ -11,6 +11,13 @@ use std::sync::{Arc, Mutex};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::{Config, ConfigError};
+use crate::load::FileKind;
+
+mod kustomize;
+mod recognise;
+
+use kustomize::Role;
+use recognise::{is_plainly_not_kubernetes, ChartRoots};
 
 /// One input of a run.
 #[derive(Debug, Clone)]
@@ -41,6 +48,19 @@ pub(crate) struct Candidate {
     /// The path as the user will see it.
     pub display: String,
     pub origin: Origin,
+    /// What the file holds, by its name or by what a kustomization says.
+    pub kind: FileKind,
+}
+
+impl Candidate {
+    fn new(display: String, origin: Origin) -> Candidate {
+        let kind = FileKind::of(&display);
+        Candidate {
+            display,
+            origin,
+            kind,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -157,32 +177,52 @@ pub(crate) fn discover(
     let mut candidates = Vec::new();
     for input in inputs {
         match input {
-            Input::Text { name, text } => candidates.push(Candidate {
-                display: name.clone(),
-                origin: Origin::Text(Arc::from(text.as_str())),
-            }),
-            Input::Bytes { name, bytes } => candidates.push(Candidate {
-                display: name.clone(),
-                origin: Origin::Bytes(Arc::from(bytes.as_slice())),
-            }),
+            Input::Text { name, text } => candidates.push(Candidate::new(
+                name.clone(),
+                Origin::Text(Arc::from(text.as_str())),
+            )),
+            // Bytes come from a pipe: a rendered stream, where every
+            // document is meant as a manifest.
+            Input::Bytes { name, bytes } => {
+                let mut candidate =
+                    Candidate::new(name.clone(), Origin::Bytes(Arc::from(bytes.as_slice())));
+                if candidate.kind == FileKind::Manifests {
+                    candidate.kind = FileKind::Resources;
+                }
+                candidates.push(candidate);
+            }
             Input::Path(path) => match std::fs::metadata(path) {
                 Ok(metadata) if metadata.is_dir() => walk(path, filter, threads, &mut candidates),
-                Ok(_) => candidates.push(Candidate {
-                    display: normalize(path),
-                    origin: Origin::File(path.clone()),
-                }),
+                Ok(_) => candidates.push(Candidate::new(
+                    normalize(path),
+                    Origin::File(path.clone()),
+                )),
                 // A dangling symlink or a symlink loop exists but cannot be
                 // followed: that is a finding on the file, not a usage error.
-                Err(error) if path.symlink_metadata().is_ok() => candidates.push(Candidate {
-                    display: normalize(path),
-                    origin: Origin::Unlistable(error.to_string()),
-                }),
+                Err(error) if path.symlink_metadata().is_ok() => candidates.push(Candidate::new(
+                    normalize(path),
+                    Origin::Unlistable(error.to_string()),
+                )),
                 Err(_) => return Err(MissingPath { path: path.clone() }),
             },
         }
     }
     candidates.sort_by(|a, b| a.display.cmp(&b.display));
     candidates.dedup_by(|a, b| a.display == b.display);
+    let roles = kustomize::roles(&candidates);
+    let charts = ChartRoots::of(&candidates);
+    candidates.retain_mut(|candidate| match roles.get(candidate.display.as_str()) {
+        Some(Role::Data) => false,
+        Some(Role::Resource) => {
+            candidate.kind = FileKind::Resources;
+            true
+        }
+        Some(Role::Patch) => {
+            candidate.kind = FileKind::Patch;
+            true
+        }
+        None => !is_plainly_not_kubernetes(&candidate.display) && !charts.hides(candidate),
+    });
     Ok(candidates)
 }
 
@@ -208,18 +248,12 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
                     if !is_file || !is_manifest_extension(path) || filter.excludes(path) {
                         return ignore::WalkState::Continue;
                     }
-                    Candidate {
-                        display: normalize(path),
-                        origin: Origin::File(path.to_path_buf()),
-                    }
+                    Candidate::new(normalize(path), Origin::File(path.to_path_buf()))
                 }
                 Err(error) => {
                     let display =
                         error_path(&error).map_or_else(|| normalize(root), |path| normalize(&path));
-                    Candidate {
-                        display,
-                        origin: Origin::Unlistable(error.to_string()),
-                    }
+                    Candidate::new(display, Origin::Unlistable(error.to_string()))
                 }
             };
             if let Ok(mut found) = found.lock() {

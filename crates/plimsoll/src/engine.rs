@@ -1197,7 +1197,7 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
         let Slot::Loaded(file) = slot else {
             continue;
         };
-        if file.kind != FileKind::Manifests {
+        if !file.kind.holds_manifests() {
             continue;
         }
         for document in &file.documents {
@@ -1538,10 +1538,11 @@ fn classify_file(
     }
     let raw_documents = std::mem::take(&mut file.documents);
     let kind = match file.kind {
-        FileKind::Manifests => Holds::Objects,
+        FileKind::Manifests => Holds::Objects { expected: false },
+        FileKind::Resources => Holds::Objects { expected: true },
         FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
         FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
-        FileKind::HelmChart | FileKind::Kustomization => Holds::Nothing,
+        FileKind::HelmChart | FileKind::Kustomization | FileKind::Patch => Holds::Nothing,
     };
     let mut non_empty = 0;
     for document in raw_documents {
@@ -1556,7 +1557,9 @@ fn classify_file(
 /// What a file's documents become.
 #[derive(Debug, Clone, Copy)]
 enum Holds {
-    Objects,
+    /// Objects; when not `expected`, a document that does not try to be a
+    /// manifest is some other tool's YAML, skipped without a finding.
+    Objects { expected: bool },
     Artifact(ArtifactKind),
     Nothing,
 }
@@ -1587,7 +1590,10 @@ fn classify_document(
         return;
     };
     let artifact_kind = match holds {
-        Holds::Objects => None,
+        Holds::Objects { expected: false } if !manifest_shape::tries_to_be_a_manifest(&root) => {
+            return
+        }
+        Holds::Objects { .. } => None,
         Holds::Artifact(kind) => Some(kind),
         Holds::Nothing => return,
     };

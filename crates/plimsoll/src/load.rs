@@ -23,12 +23,21 @@ pub(crate) const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// How many leading bytes are looked at to tell a binary file.
 const BINARY_SNIFF_BYTES: usize = 8192;
 
-/// What a file is, by its name.
+/// What a file is: by its name, or by what a kustomization says of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
-    /// Kubernetes manifests (the default).
+    /// YAML or JSON that may hold manifests (the default): a document with
+    /// none of `apiVersion`, `kind` and `metadata` is not trying to be one,
+    /// and is skipped without a finding.
     Manifests,
-    /// Helm values (`values.yaml`, `values-prod.yaml`).
+    /// Where manifests are expected — a file a kustomization names as a
+    /// resource, a rendered stream (stdin): every document must be one.
+    Resources,
+    /// A Kustomize patch (`patches`, `patchesStrategicMerge`,
+    /// `patchesJson6902`): part of an object, never a whole one.
+    Patch,
+    /// Helm values (`values.yaml`, `values-prod.yaml`, `prod-values.yaml`,
+    /// `values/prod.yaml`).
     HelmValues,
     /// `Chart.yaml`.
     HelmChart,
@@ -41,7 +50,9 @@ pub enum FileKind {
 impl FileKind {
     /// Recognises a file by its name.
     pub fn of(path: &str) -> FileKind {
-        let name = path.rsplit('/').next().unwrap_or(path);
+        let mut segments = path.rsplit('/');
+        let name = segments.next().unwrap_or(path);
+        let in_values_directory = segments.next() == Some("values");
         let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
         if name == "component-tags.json" {
             FileKind::ComponentTags
@@ -49,15 +60,20 @@ impl FileKind {
             FileKind::HelmChart
         } else if matches!(stem, "kustomization" | "Kustomization") {
             FileKind::Kustomization
-        } else if stem == "values"
-            || stem.starts_with("values-")
-            || stem.starts_with("values.")
-            || stem.starts_with("values_")
+        } else if in_values_directory
+            || stem
+                .split(['-', '_', '.'])
+                .any(|token| token.eq_ignore_ascii_case("values"))
         {
             FileKind::HelmValues
         } else {
             FileKind::Manifests
         }
+    }
+
+    /// Whether the file's documents become objects.
+    pub(crate) fn holds_manifests(self) -> bool {
+        matches!(self, FileKind::Manifests | FileKind::Resources)
     }
 }
 
@@ -217,16 +233,16 @@ pub(crate) fn load_picked(
                 }
                 _ => return Slot::Unread(candidate),
             };
-            let file = empty_file(candidate.display);
+            let file = empty_file(candidate.display, candidate.kind);
             Slot::Loaded(load_text(file, text, limits, budget))
         })
         .collect()
 }
 
 /// A file with nothing in it yet.
-pub(crate) fn empty_file(display: String) -> LoadedFile {
+pub(crate) fn empty_file(display: String, kind: FileKind) -> LoadedFile {
     LoadedFile {
-        kind: FileKind::of(&display),
+        kind,
         display,
         text: None,
         documents: Vec::new(),
@@ -235,7 +251,7 @@ pub(crate) fn empty_file(display: String) -> LoadedFile {
 }
 
 fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
-    let mut file = empty_file(candidate.display);
+    let mut file = empty_file(candidate.display, candidate.kind);
     if budget.exceeded() {
         // The run will stop with an error; reading more only costs memory.
         return file;
@@ -452,5 +468,8 @@ mod tests {
         );
         assert_eq!(FileKind::of("envs/prod/deploy.yaml"), FileKind::Manifests);
         assert_eq!(FileKind::of("valuesets.yaml"), FileKind::Manifests);
+        assert_eq!(FileKind::of("helm/prod-values.yaml"), FileKind::HelmValues);
+        assert_eq!(FileKind::of("apps/values/prod.yaml"), FileKind::HelmValues);
+        assert_eq!(FileKind::of("values.prod.yaml"), FileKind::HelmValues);
     }
 }

@@ -18,7 +18,7 @@ use super::{
     classify_files, Batching, CheckError, Classified, Engine, InputLimits, Pending, Report,
     ReportBuilder, Waiting,
 };
-use crate::discover::{Candidate, Input, Origin};
+use crate::discover::{Candidate, Origin};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
 use crate::model::{Artifact, FileId, Object, ObjectId};
@@ -154,13 +154,23 @@ fn add_once(environments: &mut Vec<Option<EnvId>>, environment: Option<EnvId>) {
 impl Engine {
     /// Checks the input's documents as they load, then its environments one
     /// at a time (see the module documentation).
+    #[cfg(test)]
     pub(super) fn run_partitioned(
         &self,
-        inputs: &[Input],
+        inputs: &[crate::discover::Input],
         threads: usize,
         batching: Batching,
     ) -> Result<Report, CheckError> {
         let candidates = self.discover(inputs, threads)?;
+        self.check_partitioned(candidates, batching)
+    }
+
+    /// [`Engine::run_partitioned`] on files already discovered.
+    pub(super) fn check_partitioned(
+        &self,
+        candidates: Vec<Candidate>,
+        batching: Batching,
+    ) -> Result<Report, CheckError> {
         if input_bytes(&candidates) < self.input_limits.hold_whole_below_bytes {
             return self.check_in_memory(candidates);
         }
@@ -217,7 +227,7 @@ impl Engine {
                 Some(if reread.get(at).copied().unwrap_or(false) {
                     Slot::Unread(candidate.clone())
                 } else {
-                    Slot::Loaded(empty_file(candidate.display.clone()))
+                    Slot::Loaded(empty_file(candidate.display.clone(), candidate.kind))
                 })
             })
             .collect();

@@ -1,11 +1,15 @@
 //! `manifest-shape`: a manifest lacks `apiVersion`, `kind` or a name, or is
 //! not a mapping.
 //!
-//! Checked by the loader for every document of every file read as
-//! manifests, and for every item of a `List`. Files recognised by name
-//! (`values*.yaml`, `Chart.yaml`, `kustomization.yaml`,
-//! `component-tags.json`) are not manifests; other YAML that is not meant as
-//! manifests is kept out with `exclude:` globs or `.plimsollignore`.
+//! Checked by the loader where manifests are expected: every document of a
+//! file a kustomization names as a resource and of a rendered stream
+//! (stdin, `--kustomize`, `--helm`), every item of a `List`, and elsewhere
+//! every document that tries to be a manifest — it has `apiVersion`,
+//! `kind` or `metadata` — and fails. Other YAML (a compose file, CI
+//! settings, a JSON 6902 patch array) is not a manifest and is skipped
+//! without a finding, as are files recognised by name (`values*.yaml`,
+//! `Chart.yaml`, `kustomization.yaml`, `component-tags.json`,
+//! `package.json`, …).
 
 use super::{Category, Rule, RuleMeta};
 use crate::finding::Severity;
@@ -26,6 +30,14 @@ and every other check is blind to it."
         bad: "apiVersion: v1\nmetadata:\n  name: app-config\ndata:\n  LOG_LEVEL: info\n".into(),
         good: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata:\n  LOG_LEVEL: info\n".into(),
     })
+}
+
+/// Whether a document outside the places manifests are expected means to
+/// be one: a mapping with `apiVersion`, `kind` or `metadata`.
+pub(crate) fn tries_to_be_a_manifest(node: &Node) -> bool {
+    ["apiVersion", "kind", "metadata"]
+        .iter()
+        .any(|field| node.get(field).is_some())
 }
 
 /// The shape problems of a document: (JSON pointer to point at, message).

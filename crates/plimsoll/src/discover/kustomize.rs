@@ -1,0 +1,266 @@
+//! The Kustomize graph: what each kustomization says of the files it names.
+//!
+//! A repository that uses Kustomize is read the way `kustomize build` reads
+//! it. Files named under `resources`, `bases`, `components` and `crds` are
+//! manifests; files named as patches are parts of objects, never whole
+//! ones; files named by generators, `configurations`, `openapi`,
+//! `replacements`, `helmCharts` values and transformer configs are data.
+//! Kustomizations are small, so they are read here, ahead of the load.
+
+use std::collections::HashMap;
+
+use super::{Candidate, Origin};
+use crate::load::FileKind;
+use crate::yaml::{parse_stream, Limits, Node};
+
+/// What a kustomization makes of a file it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Role {
+    /// Data for a generator or a transformer: not read at all.
+    Data,
+    /// A patch: checked as a patch.
+    Patch,
+    /// A resource: every document must be a manifest. Wins over the other
+    /// roles when two kustomizations disagree.
+    Resource,
+}
+
+/// The role of every file that some kustomization among `candidates`
+/// names, by display path.
+pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
+    let mut roles: HashMap<String, Role> = HashMap::new();
+    for candidate in candidates {
+        if candidate.kind != FileKind::Kustomization {
+            continue;
+        }
+        let Some(text) = text_of(&candidate.origin) else {
+            continue;
+        };
+        let directory = candidate
+            .display
+            .rsplit_once('/')
+            .map_or("", |(directory, _)| directory);
+        for document in parse_stream(&text, &Limits::default()) {
+            let Some(root) = document.root else {
+                continue;
+            };
+            for (reference, role) in named_files(&root) {
+                let Some(path) = join(directory, reference) else {
+                    continue;
+                };
+                roles
+                    .entry(path)
+                    .and_modify(|seen| *seen = (*seen).max(role))
+                    .or_insert(role);
+            }
+        }
+    }
+    roles
+}
+
+fn text_of(origin: &Origin) -> Option<String> {
+    match origin {
+        Origin::File(path) => std::fs::read_to_string(path).ok(),
+        Origin::Text(text) => Some(text.to_string()),
+        Origin::Bytes(bytes) => std::str::from_utf8(bytes).ok().map(str::to_owned),
+        Origin::Unlistable(_) => None,
+    }
+}
+
+/// The files a kustomization names, with what it makes of each.
+fn named_files(kustomization: &Node) -> Vec<(&str, Role)> {
+    let mut named = Vec::new();
+    for key in ["resources", "bases", "components", "crds"] {
+        named.extend(strings(kustomization.get(key)).map(|path| (path, Role::Resource)));
+    }
+    named.extend(
+        strings(kustomization.get("patchesStrategicMerge"))
+            // An inline patch is a YAML document in a string.
+            .filter(|entry| !entry.contains('\n'))
+            .map(|path| (path, Role::Patch)),
+    );
+    for key in ["patches", "patchesJson6902"] {
+        named.extend(items(kustomization.get(key)).filter_map(|item| {
+            let path = item.get("path")?.as_str()?;
+            Some((path, Role::Patch))
+        }));
+    }
+    for generator in ["configMapGenerator", "secretGenerator"] {
+        for item in items(kustomization.get(generator)) {
+            for key in ["files", "envs"] {
+                named.extend(
+                    strings(item.get(key))
+                        // `key=path` names the data key and the file.
+                        .map(|entry| entry.rsplit_once('=').map_or(entry, |(_, path)| path))
+                        .map(|path| (path, Role::Data)),
+                );
+            }
+            if let Some(path) = item.get("env").and_then(Node::as_str) {
+                named.push((path, Role::Data));
+            }
+        }
+    }
+    for key in ["configurations", "transformers", "generators", "validators"] {
+        named.extend(
+            strings(kustomization.get(key))
+                .filter(|entry| !entry.contains('\n'))
+                .map(|path| (path, Role::Data)),
+        );
+    }
+    if let Some(path) = kustomization
+        .get("openapi")
+        .and_then(|openapi| openapi.get("path"))
+        .and_then(Node::as_str)
+    {
+        named.push((path, Role::Data));
+    }
+    named.extend(items(kustomization.get("replacements")).filter_map(|item| {
+        let path = item.get("path")?.as_str()?;
+        Some((path, Role::Data))
+    }));
+    for chart in items(kustomization.get("helmCharts")) {
+        if let Some(path) = chart.get("valuesFile").and_then(Node::as_str) {
+            named.push((path, Role::Data));
+        }
+        named.extend(strings(chart.get("additionalValuesFiles")).map(|path| (path, Role::Data)));
+    }
+    named
+}
+
+/// The string items of a sequence.
+fn strings(node: Option<&Node>) -> impl Iterator<Item = &str> {
+    items(node).filter_map(Node::as_str)
+}
+
+/// The items of a sequence (none when it is not one).
+fn items(node: Option<&Node>) -> impl Iterator<Item = &Node> {
+    node.and_then(Node::as_seq).unwrap_or_default().iter()
+}
+
+/// `reference` resolved against the kustomization's directory, lexically
+/// (`overlays/prod` + `../../base/app.yaml` → `base/app.yaml`); `None` for
+/// remote references and paths that climb above the walked tree.
+fn join(directory: &str, reference: &str) -> Option<String> {
+    let reference = reference.trim();
+    let remote = reference.contains("://")
+        || reference.starts_with("github.com/")
+        || reference.starts_with("git@")
+        || reference.contains("?ref=");
+    if remote || reference.is_empty() {
+        return None;
+    }
+    let mut segments: Vec<&str> = if reference.starts_with('/') {
+        Vec::new()
+    } else {
+        directory.split('/').filter(|s| !s.is_empty()).collect()
+    };
+    // An absolute directory keeps its leading `/`.
+    let absolute = directory.starts_with('/') || reference.starts_with('/');
+    for segment in reference.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                // `..` beyond the start of a relative display path leaves
+                // the walked tree: nothing there to classify.
+                segments.pop()?;
+            }
+            segment => segments.push(segment),
+        }
+    }
+    let joined = segments.join("/");
+    Some(if absolute { format!("/{joined}") } else { joined })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(display: &str, text: &str) -> Candidate {
+        Candidate::new(display.to_owned(), Origin::Text(text.into()))
+    }
+
+    #[test]
+    fn paths_are_joined_lexically() {
+        assert_eq!(
+            join("overlays/prod", "../../base/app.yaml").as_deref(),
+            Some("base/app.yaml")
+        );
+        assert_eq!(join("a", "./b/c.yaml").as_deref(), Some("a/b/c.yaml"));
+        assert_eq!(join("", "x.yaml").as_deref(), Some("x.yaml"));
+        assert_eq!(join("/repo/a", "../b.yaml").as_deref(), Some("/repo/b.yaml"));
+        assert_eq!(join("a", "../../b.yaml"), None);
+        assert_eq!(
+            join("a", "https://github.com/org/repo//base?ref=v1"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_kustomization_gives_its_files_their_roles() {
+        let kustomization = "\
+resources: [deployment.yaml, ../base]
+patchesStrategicMerge:
+  - replicas.yaml
+  - |-
+    apiVersion: apps/v1
+    kind: Deployment
+patches:
+  - path: probes.yaml
+  - patch: |-
+      - op: remove
+patchesJson6902:
+  - target: {kind: Deployment, name: api}
+    path: json-patch.yaml
+configMapGenerator:
+  - name: settings
+    files: [app.properties, nginx=conf/nginx.conf]
+    envs: [settings.env]
+secretGenerator:
+  - name: creds
+    env: creds.env
+configurations: [name-reference.yaml]
+replacements:
+  - path: replacement.yaml
+openapi:
+  path: schema.json
+helmCharts:
+  - name: app
+    valuesFile: chart-values.yaml
+";
+        let candidates = vec![candidate("overlays/prod/kustomization.yaml", kustomization)];
+        let roles = roles(&candidates);
+        let role = |path: &str| roles.get(path).copied();
+        assert_eq!(role("overlays/prod/deployment.yaml"), Some(Role::Resource));
+        assert_eq!(role("overlays/prod/replicas.yaml"), Some(Role::Patch));
+        assert_eq!(role("overlays/prod/probes.yaml"), Some(Role::Patch));
+        assert_eq!(role("overlays/prod/json-patch.yaml"), Some(Role::Patch));
+        for data in [
+            "app.properties",
+            "conf/nginx.conf",
+            "settings.env",
+            "creds.env",
+            "name-reference.yaml",
+            "replacement.yaml",
+            "schema.json",
+            "chart-values.yaml",
+        ] {
+            assert_eq!(role(&format!("overlays/prod/{data}")), Some(Role::Data), "{data}");
+        }
+        assert_eq!(roles.len(), 13);
+    }
+
+    #[test]
+    fn a_resource_of_one_kustomization_stays_one_when_another_patches_it() {
+        let candidates = vec![
+            candidate("base/kustomization.yaml", "resources: [app.yaml]\n"),
+            candidate(
+                "overlays/dev/kustomization.yaml",
+                "resources: [../../base]\npatches: [{path: ../../base/app.yaml}]\n",
+            ),
+        ];
+        assert_eq!(
+            roles(&candidates).get("base/app.yaml"),
+            Some(&Role::Resource)
+        );
+    }
+}

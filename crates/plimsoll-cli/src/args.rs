@@ -107,6 +107,13 @@ pub struct CheckArgs {
     /// The file name to report stdin under (and to resolve its environment).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Check the given files alone. By default, when every path is a file
+    /// inside a repository (the pre-commit case), the rest of the
+    /// repository (the config file's directory, else the Git root) is read
+    /// as context for the cross-object rules, and only the given files are
+    /// reported on.
+    #[arg(long)]
+    pub no_context: bool,
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

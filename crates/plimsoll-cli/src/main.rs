@@ -152,8 +152,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let rules = all_rules(&config, args.quiet)?;
     let engine = Engine::with_rules(config, options, rules).map_err(|error| error.to_string())?;
-    let inputs = inputs(&args)?;
-    let checked = engine.check(&inputs);
+    let checked = match context_root(&args, engine.config()) {
+        Some(root) => engine.check_in_context(&args.paths, &root),
+        None => engine.check(&inputs(&args)?),
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -176,6 +178,26 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     std::mem::forget(engine);
     std::mem::forget(report);
     code
+}
+
+/// The human report's last line: which config the run used, and what
+/// staying without one means.
+fn config_in_use(engine: &Engine) -> String {
+    match &engine.config().path {
+        Some(path) => format!("Config: {}", path.display()),
+        None => {
+            let conventions: Vec<&str> = engine
+                .rules()
+                .iter()
+                .filter(|rule| rule.is_convention())
+                .map(|rule| rule.id())
+                .collect();
+            format!(
+                "No .plimsoll.yaml: conventions off ({}); `plimsoll init` to set them.",
+                conventions.join(", ")
+            )
+        }
+    }
 }
 
 /// How a report is written, and the threshold for exit code 1.
@@ -206,7 +228,13 @@ fn emit(report: &Report, engine: &Engine, how: &Emit<'_>) -> Result<ExitCode, St
                 quiet: how.quiet,
             },
             &mut out,
-        ),
+        )
+        .and_then(|()| {
+            if how.quiet {
+                return Ok(());
+            }
+            writeln!(out, "{}", config_in_use(engine))
+        }),
         Format::Json => json::render(report, &mut out),
         Format::Sarif => sarif::render(report, engine.rules(), &mut out),
         Format::Junit => junit::render(report, &mut out),
@@ -313,6 +341,44 @@ fn apply_baseline(args: &CheckArgs, engine: &Engine, report: &mut Report) -> Res
     Ok(())
 }
 
+/// The repository to read as context when every path given is a file
+/// (SPEC section 2): the config file's directory, else the Git root above
+/// the working directory. `None` for directories, stdin, rendered input and
+/// `--no-context`.
+fn context_root(args: &CheckArgs, config: &Config) -> Option<PathBuf> {
+    let only_files = !args.paths.is_empty()
+        && args
+            .paths
+            .iter()
+            .all(|path| path.as_os_str() != "-" && path.is_file());
+    if args.no_context || !only_files || !args.kustomize.is_empty() || args.helm.is_some() {
+        return None;
+    }
+    let cwd = std::env::current_dir().ok()?;
+    let root = match &config.path {
+        Some(config_path) => std::path::absolute(config_path.parent()?).ok()?,
+        None => cwd.ancestors().find(|dir| dir.join(".git").exists())?.to_path_buf(),
+    };
+    Some(relative_to(&root, &cwd))
+}
+
+/// `path` relative to the directory `base` where one lies under the other
+/// (`..`, `envs`), so that the files of a walk are named as the user names
+/// them; else `path` itself.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    if let Ok(below) = path.strip_prefix(base) {
+        return if below.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            below.to_path_buf()
+        };
+    }
+    match base.strip_prefix(path) {
+        Ok(above) => std::iter::repeat_n("..", above.components().count()).collect(),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
 fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
     let rendered = rendered_inputs(args)?;
     let paths = if args.paths.is_empty() && rendered.is_empty() {
@@ -368,17 +434,18 @@ install one, or render yourself and pipe the output: `kustomize build DIR | plim
                     .to_owned()
             })?;
         let text = render_tool::run(&invocation, "--kustomize")?;
-        inputs.push(Input::Text {
+        // Bytes: a rendered stream, where every document must be a manifest.
+        inputs.push(Input::Bytes {
             name: render_tool::attribution(&dir.to_string_lossy()),
-            text,
+            bytes: text.into_bytes(),
         });
     }
     if let Some(chart) = &args.helm {
         let invocation = render_tool::helm_invocation(chart, &args.helm_values, &args.helm_set);
         let text = render_tool::run(&invocation, "--helm")?;
-        inputs.push(Input::Text {
+        inputs.push(Input::Bytes {
             name: render_tool::attribution(chart),
-            text,
+            bytes: text.into_bytes(),
         });
     }
     Ok(inputs)

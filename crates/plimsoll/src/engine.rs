@@ -27,6 +27,7 @@ use crate::source::{LineIndex, Position, Span, TextRange};
 use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
 
+mod context;
 mod partitioned;
 
 use partitioned::Plan;
@@ -329,14 +330,18 @@ impl Engine {
         for rule in &rules {
             let id = rule.id();
             let setting = config.rules.get(id);
-            let selected = options.select.is_empty() || options.select.iter().any(|s| s == id);
+            let named = options.select.iter().any(|s| s == id);
+            let selected = options.select.is_empty() || named;
+            // Without a config file nobody chose a convention to enforce.
+            let unchosen_convention = rule.is_convention() && config.path.is_none() && !named;
             let ignored = options.ignore.iter().any(|s| s == id);
             let configured_off = setting.is_some_and(|setting| !setting.enabled);
             let digest_off = id == "image-digest"
                 && config.images.require_digest == RequireDigest::Everywhere(false);
             let schema_off =
                 options.no_schema && (id == rules::schema::ID || id == rules::schema_missing::ID);
-            if !selected || ignored || configured_off || digest_off || schema_off {
+            if !selected || ignored || configured_off || digest_off || schema_off || unchosen_convention
+            {
                 continue;
             }
             let environments = match setting.filter(|setting| !setting.environments.is_empty()) {
@@ -444,12 +449,18 @@ impl Engine {
     }
 
     fn run(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
+        let candidates = self.discover(inputs, threads)?;
+        self.run_candidates(candidates)
+    }
+
+    /// Checks files already discovered, by the run path the rules allow.
+    fn run_candidates(&self, candidates: Vec<Candidate>) -> Result<Report, CheckError> {
         if self.streams() {
-            self.run_streaming(inputs, threads, BATCHING)
+            Ok(self.stream(candidates, BATCHING, None)?.build())
         } else if self.partitions() {
-            self.run_partitioned(inputs, threads, BATCHING)
+            self.check_partitioned(candidates, BATCHING)
         } else {
-            self.run_in_memory(inputs, threads)
+            self.check_in_memory(candidates)
         }
     }
 
@@ -472,6 +483,7 @@ impl Engine {
     }
 
     /// Loads the whole input, then runs the rules over it.
+    #[cfg(test)]
     fn run_in_memory(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
         let candidates = self.discover(inputs, threads)?;
         self.check_in_memory(candidates)
@@ -508,6 +520,7 @@ impl Engine {
     /// loaded first), and the environment of an object that neither `--env`
     /// nor its path places (such objects wait until every Namespace has been
     /// seen).
+    #[cfg(test)]
     fn run_streaming(
         &self,
         inputs: &[Input],
@@ -616,8 +629,7 @@ impl Engine {
             artifacts,
         } = classified;
         for object in &objects {
-            let from_path = path_environments.get(object.file.0).copied().flatten();
-            namespaces.add(self, object, from_path);
+            namespaces.add(self, object);
         }
         if let Some(plan) = plan {
             plan.note_batch(self, first_file, &objects, &artifacts);
@@ -741,8 +753,7 @@ impl Engine {
     fn resolve_environments(&self, objects: &mut [Object], path_environments: &[Option<EnvId>]) {
         let mut namespaces = NamespaceEnvironments::default();
         for object in objects.iter() {
-            let from_path = path_environments.get(object.file.0).copied().flatten();
-            namespaces.add(self, object, from_path);
+            namespaces.add(self, object);
         }
         let labelled = namespaces.labelled();
         for object in objects.iter_mut() {
@@ -1121,19 +1132,18 @@ struct BatchContext<'a> {
 }
 
 /// What the input's Namespace objects say about environments (step 3 of
-/// SPEC section 3), gathered object by object.
+/// SPEC section 3), gathered object by object. A Namespace's own path does
+/// not place the objects of that namespace in other files: a Namespace file
+/// under `overlays/dev/` says nothing of a chart rendered elsewhere.
 #[derive(Default)]
 struct NamespaceEnvironments {
     /// Namespaces whose environment label names an environment (the last
     /// such Namespace object wins).
     labelled: HashMap<String, EnvId>,
-    /// Namespaces that a path places; `None` when copies of one sit in the
-    /// paths of different environments.
-    placed: HashMap<String, Option<EnvId>>,
 }
 
 impl NamespaceEnvironments {
-    fn add(&mut self, engine: &Engine, object: &Object, from_path: Option<EnvId>) {
+    fn add(&mut self, engine: &Engine, object: &Object) {
         if !object.identity.is("", "Namespace") {
             return;
         }
@@ -1147,34 +1157,15 @@ impl NamespaceEnvironments {
                     .lookup(value)
                     .or_else(|| engine.environments.named_in(value))
             });
-        let name = &object.identity.name;
         if let Some(environment) = labelled {
-            self.labelled.insert(name.clone(), environment);
-        }
-        if let Some(environment) = from_path {
-            self.placed
-                .entry(name.clone())
-                .and_modify(|seen| {
-                    if *seen != Some(environment) {
-                        *seen = None;
-                    }
-                })
-                .or_insert(Some(environment));
+            self.labelled
+                .insert(object.identity.name.clone(), environment);
         }
     }
 
-    /// Namespace name → environment: by label, else by path. A Namespace
-    /// that only its path places (`environments/dev/namespace.yaml`) places
-    /// the objects of that namespace found elsewhere (a rendered chart),
-    /// unless copies of it sit in the paths of different environments.
+    /// Namespace name → environment, by label.
     fn labelled(self) -> HashMap<String, EnvId> {
-        let mut labelled = self.labelled;
-        for (name, environment) in self.placed {
-            if let Some(environment) = environment {
-                labelled.entry(name).or_insert(environment);
-            }
-        }
-        labelled
+        self.labelled
     }
 }
 

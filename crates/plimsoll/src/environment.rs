@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::config::{Config, ConfigError, EnvironmentConfig};
+use crate::rules::naming_convention::DEFAULT_RESOURCE_PATTERN;
 
 /// Index of an environment in the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,26 +26,25 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// Whether a token of `text` is this environment's name or an alias.
-    pub fn is_named_in(&self, text: &str) -> bool {
-        tokens(text).any(|token| {
-            token.eq_ignore_ascii_case(&self.name)
-                || self
-                    .config
-                    .aliases
-                    .iter()
-                    .any(|alias| token.eq_ignore_ascii_case(alias))
-        })
+    /// Whether `word` is, as a whole, this environment's name or an alias
+    /// (case-insensitive).
+    pub fn is_called(&self, word: &str) -> bool {
+        word.eq_ignore_ascii_case(&self.name)
+            || self
+                .config
+                .aliases
+                .iter()
+                .any(|alias| word.eq_ignore_ascii_case(alias))
     }
 
-    /// The directory of `path` that names this environment, nearest the
-    /// file first (`clusters/eu/prod/api.yaml` → `clusters/eu/prod`): the
-    /// root of one deployment of the environment.
+    /// The directory of `path` that names this environment as a whole
+    /// segment, nearest the file first (`clusters/eu/prod/api.yaml` →
+    /// `clusters/eu/prod`): the root of one deployment of the environment.
     pub fn root_in<'p>(&self, path: &'p str) -> Option<&'p str> {
         let directory = path.rsplit_once('/')?.0;
         let mut end = directory.len();
         for segment in directory.rsplit('/') {
-            if self.is_named_in(segment) {
+            if self.is_called(segment) {
                 return directory.get(..end);
             }
             end = end.saturating_sub(segment.len() + 1);
@@ -63,6 +63,54 @@ pub struct Environments {
     path_globs: Vec<(EnvId, GlobSet)>,
     /// `environments[].namespaces`.
     by_namespace: HashMap<String, EnvId>,
+    /// Where an object's name writes its environment (`naming.resource`).
+    resource_names: Place,
+    /// Where a namespace's name writes its environment (`naming.namespace`,
+    /// else the last token).
+    namespace_names: Place,
+}
+
+/// Which kind of text an environment is looked for in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// An object's name: at the place `naming.resource` gives `{env}`.
+    ResourceName,
+    /// A namespace's name: at the place `naming.namespace` gives `{env}`,
+    /// else the last token.
+    NamespaceName,
+    /// Any free text (a label value, an image tag): any token.
+    Anywhere,
+}
+
+/// Where a name writes its environment, by the naming pattern that builds
+/// it: `{service}-{env}` puts it last, `{env}-{service}` first, and a
+/// pattern without `{env}` nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The n-th token from the start.
+    FromStart(usize),
+    /// The n-th token from the end (0: the last).
+    FromEnd(usize),
+    /// The names do not write the environment.
+    Nowhere,
+}
+
+impl Place {
+    /// The place a naming pattern gives `{env}`. Counted from the start
+    /// when only fixed words come before it, else from the end: a
+    /// placeholder such as `{service}` may span several tokens.
+    pub fn of_pattern(pattern: &str) -> Place {
+        let pieces: Vec<&str> = tokens(pattern).collect();
+        let Some(at) = pieces.iter().position(|piece| *piece == "{env}") else {
+            return Place::Nowhere;
+        };
+        let before = pieces.get(..at).unwrap_or_default();
+        if before.iter().all(|piece| !piece.starts_with('{')) {
+            Place::FromStart(at)
+        } else {
+            Place::FromEnd(pieces.len() - at - 1)
+        }
+    }
 }
 
 /// The graph used when the config has no `environments`.
@@ -128,11 +176,25 @@ impl Environments {
                 promotes_to,
             });
         }
+        let resource_names = Place::of_pattern(
+            config
+                .naming
+                .resource
+                .as_deref()
+                .unwrap_or(DEFAULT_RESOURCE_PATTERN),
+        );
+        let namespace_names = config
+            .naming
+            .namespace
+            .as_deref()
+            .map_or(Place::FromEnd(0), Place::of_pattern);
         Ok(Environments {
             list,
             by_name,
             path_globs,
             by_namespace,
+            resource_names,
+            namespace_names,
         })
     }
 
@@ -152,13 +214,63 @@ impl Environments {
     }
 
     /// The environment named by a token of `text` (split on `-`, `_`, `.`
-    /// and `/`): `production-db` names prod, `reproduce` names nothing.
+    /// and `/`): `production-db` names prod, `reproduce` names nothing, and
+    /// neither does a qualified token (`non-prod`, `pre-prod`).
     pub fn named_in(&self, text: &str) -> Option<EnvId> {
-        tokens(text).find_map(|token| self.lookup(token))
+        self.written_in(text, Written::Anywhere).map(|(id, _)| id)
+    }
+
+    /// The environment an object's name writes at the place
+    /// `naming.resource` puts it (`api-gateway-staging` → staging, but
+    /// `dev-team` names none under `{service}-{env}`).
+    pub fn named_by_resource(&self, name: &str) -> Option<EnvId> {
+        self.written_in(name, Written::ResourceName).map(|(id, _)| id)
+    }
+
+    /// The environment a namespace's name writes at the place
+    /// `naming.namespace` puts it, else its last token.
+    pub fn named_by_namespace(&self, namespace: &str) -> Option<EnvId> {
+        self.written_in(namespace, Written::NamespaceName)
+            .map(|(id, _)| id)
+    }
+
+    /// The environment `text` names where `written` says to look, with the
+    /// token that names it.
+    pub fn written_in<'t>(&self, text: &'t str, written: Written) -> Option<(EnvId, &'t str)> {
+        let tokens: Vec<&str> = tokens(text).collect();
+        let place = match written {
+            Written::ResourceName => self.resource_names,
+            Written::NamespaceName => self.namespace_names,
+            Written::Anywhere => {
+                return (0..tokens.len()).find_map(|at| self.named_at_token(&tokens, at));
+            }
+        };
+        let at = match place {
+            Place::FromStart(at) => at,
+            Place::FromEnd(back) => tokens.len().checked_sub(back + 1)?,
+            Place::Nowhere => return None,
+        };
+        self.named_at_token(&tokens, at)
+    }
+
+    /// The environment the token at `at` names, unless the token before
+    /// qualifies it (`non-prod`, `pre-prod`, `not-prod`).
+    fn named_at_token<'t>(&self, tokens: &[&'t str], at: usize) -> Option<(EnvId, &'t str)> {
+        let qualified = at
+            .checked_sub(1)
+            .and_then(|before| tokens.get(before))
+            .is_some_and(|before| QUALIFIERS.iter().any(|q| before.eq_ignore_ascii_case(q)));
+        if qualified {
+            return None;
+        }
+        let token = tokens.get(at)?;
+        Some((self.lookup(token)?, token))
     }
 
     /// Step 2 of the resolution: `environments[].paths`, else a directory
-    /// (nearest first) or the file stem naming an environment.
+    /// segment that is an environment's name or alias as a whole (nearest
+    /// the file first), else a file stem that is one or names one as Helm
+    /// values do (`values-prod`, `prod-values`, `values.prod`).
     pub fn for_path(&self, path: &str) -> Option<EnvId> {
         let path = path.strip_prefix("./").unwrap_or(path);
         if let Some((id, _)) = self.path_globs.iter().find(|(_, set)| set.is_match(path)) {
@@ -172,13 +284,23 @@ impl Environments {
         segments
             .iter()
             .rev()
-            .find_map(|segment| self.named_in(segment))
-            .or_else(|| self.named_in(stem))
+            .find_map(|segment| self.lookup(segment))
+            .or_else(|| self.for_stem(stem))
+    }
+
+    fn for_stem(&self, stem: &str) -> Option<EnvId> {
+        let named = stem
+            .strip_prefix("values-")
+            .or_else(|| stem.strip_prefix("values."))
+            .or_else(|| stem.strip_suffix("-values"))
+            .unwrap_or(stem);
+        self.lookup(named)
     }
 
     /// Step 3 of the resolution for one namespace: the config's
     /// `namespaces`, else the Namespace object's environment label (looked up
-    /// in `labelled`), else a name ending in `-<env>`.
+    /// in `labelled`), else its name at the place `naming.namespace` puts
+    /// the environment (the last token by default: `shop-prod`).
     pub fn for_namespace(
         &self,
         namespace: &str,
@@ -188,12 +310,12 @@ impl Environments {
             .get(namespace)
             .or_else(|| labelled.get(namespace))
             .copied()
-            .or_else(|| {
-                let (_, last) = namespace.rsplit_once('-')?;
-                self.lookup(last)
-            })
+            .or_else(|| self.named_by_namespace(namespace))
     }
 }
+
+/// Words that, before an environment's name, say "not that environment".
+const QUALIFIERS: &[&str] = &["non", "pre", "not"];
 
 fn tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split(['-', '_', '.', '/'])

@@ -71,17 +71,17 @@ pub(crate) fn annotation_pointer(key: &str) -> String {
 }
 
 /// The environment a delivery object deploys to: its own (path, namespace),
-/// else an environment named by a token of its name, else of its target
-/// namespace (`spec.targetNamespace`, `spec.destination.namespace`).
+/// else the environment its name writes (at the place `naming.resource`
+/// gives it), else the one its target namespace's name writes (`spec.targetNamespace`, `spec.destination.namespace`).
 pub(crate) fn delivery_environment(object: &Object, environments: &Environments) -> Option<EnvId> {
     object
         .environment
-        .or_else(|| environments.named_in(&object.identity.name))
+        .or_else(|| environments.named_by_resource(&object.identity.name))
         .or_else(|| {
             ["/spec/targetNamespace", "/spec/destination/namespace"]
                 .iter()
                 .filter_map(|pointer| object.node.pointer(pointer).and_then(Node::as_str))
-                .find_map(|namespace| environments.named_in(namespace))
+                .find_map(|namespace| environments.named_by_namespace(namespace))
         })
 }
 

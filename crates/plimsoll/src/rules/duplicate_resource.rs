@@ -6,8 +6,11 @@
 //!
 //! What "applied together" means: when a directory names the environment
 //! (`clusters/eu/prod/…`), objects are compared within that directory, so two
-//! clusters of one environment may hold the same object; otherwise across
-//! the whole environment. Objects with no environment are compared within
+//! clusters of one environment may hold the same object. When only the
+//! namespace gives the environment, objects are compared within one
+//! directory: two Kustomize overlays or two rendered streams of one
+//! environment are often alternatives (`production` and `production-fwi`),
+//! not one deployment. Objects with no environment are compared within
 //! their own file only: nothing says which files are applied together, and
 //! repositories are full of alternative examples that reuse a name.
 
@@ -40,7 +43,8 @@ Deployments are the same object."
 /// Where two objects count as applied together.
 #[derive(PartialEq, Eq, Hash)]
 enum Scope<'a> {
-    /// The environment's directory (`""`: the whole environment).
+    /// The directory that names the environment, or the object's own
+    /// directory when none does.
     Root(&'a str),
     /// One file.
     File(FileId),
@@ -53,7 +57,11 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let identity = &object.identity;
         let path = context.file_path(object.file);
         let scope = match context.environment {
-            Some(environment) => Scope::Root(environment.root_in(path).unwrap_or("")),
+            Some(environment) => Scope::Root(
+                environment
+                    .root_in(path)
+                    .unwrap_or_else(|| path.rsplit_once('/').map_or("", |(directory, _)| directory)),
+            ),
             None => Scope::File(object.file),
         };
         let key = (

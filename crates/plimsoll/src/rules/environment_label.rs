@@ -30,6 +30,7 @@ environment label. A prod namespace without it escapes the prod policies; one la
         },
         check,
     )
+    .convention()
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

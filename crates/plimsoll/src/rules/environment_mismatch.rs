@@ -2,17 +2,22 @@
 //! environment in its name, namespace, environment label or an image tag.
 //!
 //! Names are matched by token (split on `-`, `_`, `.`, `/`), never by
-//! substring, and every alias counts: under `envs/prod/`,
-//! `api-gateway-staging`, namespace `shop-stage`, label
-//! `environment: development` and image `api:1.4.0-staging` are reported,
-//! `reproduce` and `api:1.4.0` are not. Delivery objects (Argo CD
+//! substring, and every alias counts, but only where an environment is
+//! written: an object's name at the place `naming.resource` gives `{env}`
+//! (the last token for `{service}-{env}`), a namespace's at the place
+//! `naming.namespace` gives it (else its last token), any token of a label
+//! value or image tag. A token qualified by `non`, `pre` or `not`
+//! (`non-prod`) names nothing. Under `envs/prod/`, `api-gateway-staging`,
+//! namespace `shop-stage`, label `environment: development` and image
+//! `api:1.4.0-staging` are reported; `reproduce`, a ServiceAccount
+//! `dev-team`, namespace `payments-preprod` and `api:1.4.0` are not. Delivery objects (Argo CD
 //! Applications and AppProjects, Flux kinds) are skipped: a Flux
 //! Kustomization of one cluster legitimately names the environments it
 //! deploys or depends on. Kustomize transformer configs (`apiVersion:
 //! builtin`) are not cluster objects and are skipped too.
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
-use crate::environment::{is_environment_label, Environment, Environments};
+use crate::environment::{is_environment_label, Environment, Environments, Written};
 use crate::finding::Severity;
 use crate::model::{containers, is_build_config, is_delivery, ImageRef};
 use crate::yaml::pointer_of;
@@ -38,21 +43,19 @@ becomes `api-gateway-prod`), or move the file to the environment it belongs to."
     )
 }
 
-/// The other environment a token of `text` names, with the token.
+/// The other environment `text` names where `written` says to look, with
+/// the token that names it.
 fn other_named<'t>(
     text: &'t str,
+    written: Written,
     environment: &Environment,
     environments: &'t Environments,
 ) -> Option<(&'t str, &'t Environment)> {
-    text.split(['-', '_', '.', '/'])
-        .filter(|token| !token.is_empty())
-        .find_map(|token| {
-            let id = environments.lookup(token)?;
-            (id != environment.id)
-                .then(|| environments.get(id))
-                .flatten()
-                .map(|other| (token, other))
-        })
+    let (id, token) = environments.written_in(text, written)?;
+    (id != environment.id)
+        .then(|| environments.get(id))
+        .flatten()
+        .map(|other| (token, other))
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
@@ -81,7 +84,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         );
     };
     if object.node.get_path(&["metadata", "name"]).is_some() {
-        if let Some((token, other)) = other_named(&object.identity.name, environment, environments)
+        if let Some((token, other)) = other_named(
+            &object.identity.name,
+            Written::ResourceName,
+            environment,
+            environments,
+        )
         {
             report(
                 "/metadata/name".into(),
@@ -92,7 +100,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         }
     }
     if let Some(namespace) = &object.identity.namespace {
-        if let Some((token, other)) = other_named(namespace, environment, environments) {
+        if let Some((token, other)) = other_named(namespace, Written::NamespaceName, environment, environments) {
             report(
                 "/metadata/namespace".into(),
                 format!("namespace {namespace}"),
@@ -106,7 +114,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         if !is_environment_label(key, configured) {
             continue;
         }
-        if let Some((token, other)) = other_named(value, environment, environments) {
+        if let Some((token, other)) = other_named(value, Written::Anywhere, environment, environments) {
             report(
                 pointer_of(["metadata", "labels", key]),
                 format!("label `{key}`"),
@@ -122,7 +130,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(tag) = ImageRef::parse(image).and_then(|reference| reference.tag) else {
             continue;
         };
-        if let Some((token, other)) = other_named(tag, environment, environments) {
+        if let Some((token, other)) = other_named(tag, Written::Anywhere, environment, environments) {
             report(
                 container.pointer("image"),
                 format!("the tag of image {image}"),

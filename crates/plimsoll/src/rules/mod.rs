@@ -41,7 +41,7 @@ mod migration_hook;
 mod namespace_limitrange;
 mod namespace_network_policy;
 mod namespace_quota;
-mod naming_convention;
+pub(crate) mod naming_convention;
 mod network_policy_dns;
 mod plaintext_secret;
 mod pod_security;
@@ -184,6 +184,9 @@ pub struct Rule {
     pub check: Check,
     /// What the rule reads besides what it checks.
     reach: Reach,
+    /// Whether the rule encodes one organisation's conventions (see
+    /// [`Rule::convention`]).
+    convention: bool,
 }
 
 /// What a rule reads besides the object (document rule) or the objects of
@@ -209,7 +212,23 @@ impl Rule {
             meta,
             check: Check::Document(Arc::new(check)),
             reach: Reach::Own,
+            convention: false,
         }
+    }
+
+    /// Marks a rule that encodes one organisation's conventions (a naming
+    /// pattern, a label, a list of services) rather than what the cluster
+    /// needs: it stays off in a repository without a config file, unless
+    /// selected by name, since nobody chose the convention it would enforce.
+    #[must_use]
+    pub fn convention(mut self) -> Rule {
+        self.convention = true;
+        self
+    }
+
+    /// Whether the rule is [`Rule::convention`].
+    pub fn is_convention(&self) -> bool {
+        self.convention
     }
 
     /// Marks a document rule that looks up other objects of the input
@@ -280,6 +299,7 @@ impl Rule {
             meta,
             check: Check::Set(Arc::new(check)),
             reach: Reach::Input,
+            convention: false,
         }
     }
 
@@ -288,6 +308,7 @@ impl Rule {
             meta,
             check: Check::Load,
             reach: Reach::Own,
+            convention: false,
         }
     }
 

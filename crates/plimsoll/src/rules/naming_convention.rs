@@ -73,6 +73,7 @@ fits too, and so does a component after the environment (`api-gateway-prod-db`).
         },
         check,
     )
+    .convention()
 }
 
 /// A piece of a naming pattern.

@@ -54,6 +54,7 @@ metadata:
         check,
     )
     .within_environment()
+    .convention()
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -107,6 +107,11 @@ pub struct CheckArgs {
     /// The file name to report stdin under (and to resolve its environment).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Print the environment of every object of the input and what placed
+    /// it there (a directory, a file name, the namespace), instead of
+    /// checking.
+    #[arg(long)]
+    pub explain_env: bool,
     /// Check the given files alone. By default, when every path is a file
     /// inside a repository (the pre-commit case), the rest of the
     /// repository (the config file's directory, else the Git root) is read

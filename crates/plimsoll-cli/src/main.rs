@@ -152,6 +152,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let rules = all_rules(&config, args.quiet)?;
     let engine = Engine::with_rules(config, options, rules).map_err(|error| error.to_string())?;
+    if args.explain_env {
+        return explain_environments(&engine, &inputs(&args)?);
+    }
     let checked = match context_root(&args, engine.config()) {
         Some(root) => engine.check_in_context(&args.paths, &root),
         None => engine.check(&inputs(&args)?),
@@ -178,6 +181,30 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     std::mem::forget(engine);
     std::mem::forget(report);
     code
+}
+
+/// `check --explain-env`: one line per object, its environment and why.
+fn explain_environments(engine: &Engine, inputs: &[Input]) -> Result<ExitCode, String> {
+    let choices = engine
+        .explain_environments(inputs)
+        .map_err(|error| error.to_string())?;
+    let mut out = io::stdout().lock();
+    for choice in choices {
+        let line = match (&choice.environment, &choice.placement) {
+            (Some(environment), Some(placement)) => format!(
+                "{}: {} is in {environment} (by {placement})",
+                choice.file, choice.resource
+            ),
+            _ => format!(
+                "{}: {} is in no environment (neither its path nor its namespace names one)",
+                choice.file, choice.resource
+            ),
+        };
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The human report's last line: which config the run used, and what
@@ -357,7 +384,10 @@ fn context_root(args: &CheckArgs, config: &Config) -> Option<PathBuf> {
     let cwd = std::env::current_dir().ok()?;
     let root = match &config.path {
         Some(config_path) => std::path::absolute(config_path.parent()?).ok()?,
-        None => cwd.ancestors().find(|dir| dir.join(".git").exists())?.to_path_buf(),
+        None => cwd
+            .ancestors()
+            .find(|dir| dir.join(".git").exists())?
+            .to_path_buf(),
     };
     Some(relative_to(&root, &cwd))
 }

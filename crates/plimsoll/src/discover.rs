@@ -193,10 +193,9 @@ pub(crate) fn discover(
             }
             Input::Path(path) => match std::fs::metadata(path) {
                 Ok(metadata) if metadata.is_dir() => walk(path, filter, threads, &mut candidates),
-                Ok(_) => candidates.push(Candidate::new(
-                    normalize(path),
-                    Origin::File(path.clone()),
-                )),
+                Ok(_) => {
+                    candidates.push(Candidate::new(normalize(path), Origin::File(path.clone())))
+                }
                 // A dangling symlink or a symlink loop exists but cannot be
                 // followed: that is a finding on the file, not a usage error.
                 Err(error) if path.symlink_metadata().is_ok() => candidates.push(Candidate::new(

@@ -28,7 +28,10 @@ use crate::suppress::{annotation_suppresses, Directives};
 use crate::yaml::{Limits, Node, RawDocument, Value};
 
 mod context;
+mod explain;
 mod partitioned;
+
+pub use explain::EnvironmentChoice;
 
 use partitioned::Plan;
 
@@ -340,7 +343,12 @@ impl Engine {
                 && config.images.require_digest == RequireDigest::Everywhere(false);
             let schema_off =
                 options.no_schema && (id == rules::schema::ID || id == rules::schema_missing::ID);
-            if !selected || ignored || configured_off || digest_off || schema_off || unchosen_convention
+            if !selected
+                || ignored
+                || configured_off
+                || digest_off
+                || schema_off
+                || unchosen_convention
             {
                 continue;
             }
@@ -927,6 +935,16 @@ struct ReportBuilder {
     files: Vec<CheckedFile>,
     snippets: Snippets,
     documents: usize,
+    /// Findings reported once per run (see [`Violation::once_per`]), by
+    /// rule and key: the first so far, its line's text, and how many.
+    once: HashMap<(String, String), OnceFinding>,
+}
+
+/// The finding that stands for all of a rule's findings with one key.
+struct OnceFinding {
+    first: Finding,
+    line_text: Option<Box<str>>,
+    count: usize,
 }
 
 impl ReportBuilder {
@@ -1003,7 +1021,8 @@ impl ReportBuilder {
                 .or(item.severity)
                 .unwrap_or(policy.default_severity);
             let file = file_paths.get(item.file.0).cloned().unwrap_or_default();
-            if suppressed_by.is_none() {
+            let once_per = item.once_per;
+            if suppressed_by.is_none() && once_per.is_none() {
                 self.summary.count(severity);
                 if let Some(line_text) = line_text {
                     self.snippets.add(&file, span.start.line, line_text);
@@ -1025,16 +1044,59 @@ impl ReportBuilder {
                     .map(|environment| environment.name.clone()),
                 path: item.path.filter(|path| !path.is_empty()),
             };
-            match suppressed_by {
-                Some(by) => self.suppressed.push(SuppressedFinding { finding, by }),
-                None => findings.push(finding),
+            match (suppressed_by, once_per) {
+                (Some(by), _) => self.suppressed.push(SuppressedFinding { finding, by }),
+                (None, Some(key)) => self.add_once(key, finding, line_text),
+                (None, None) => findings.push(finding),
             }
         }
         findings.shrink_to_fit();
         self.findings.push(findings);
     }
 
-    fn build(self) -> Report {
+    /// Counts a finding reported once per run; the first in report order
+    /// stands for the others.
+    fn add_once(&mut self, key: String, finding: Finding, line_text: Option<&str>) {
+        let entry = self.once.entry((finding.rule.to_string(), key));
+        match entry {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(OnceFinding {
+                    first: finding,
+                    line_text: line_text.map(Box::from),
+                    count: 1,
+                });
+            }
+            std::collections::hash_map::Entry::Occupied(mut occupied) => {
+                let once = occupied.get_mut();
+                once.count += 1;
+                if finding.sort_key() < once.first.sort_key() {
+                    once.first = finding;
+                    once.line_text = line_text.map(Box::from);
+                }
+            }
+        }
+    }
+
+    fn build(mut self) -> Report {
+        let once = std::mem::take(&mut self.once);
+        let mut batch = Vec::with_capacity(once.len());
+        for OnceFinding {
+            mut first,
+            line_text,
+            count,
+        } in once.into_values()
+        {
+            if count > 1 {
+                first.message = format!("{} (and {} more like it)", first.message, count - 1);
+            }
+            self.summary.count(first.severity);
+            if let Some(line_text) = line_text {
+                self.snippets
+                    .add(&first.file, first.span.start.line, &line_text);
+            }
+            batch.push(first);
+        }
+        self.findings.push(batch);
         let ReportBuilder {
             findings: batches,
             mut suppressed,
@@ -1042,6 +1104,7 @@ impl ReportBuilder {
             mut files,
             snippets,
             documents,
+            once: _,
         } = self;
         // One exact allocation, the batches freed as they move in: a vector
         // grown finding by finding would need up to three times the room
@@ -1247,6 +1310,8 @@ pub(crate) struct Pending {
     pub(crate) environment: Option<EnvId>,
     path: Option<String>,
     object: Option<ObjectId>,
+    /// Reported once per run with the others of its rule and key.
+    once_per: Option<String>,
 }
 
 impl Pending {
@@ -1271,6 +1336,7 @@ impl Pending {
             environment: None,
             path: None,
             object: None,
+            once_per: None,
         }
     }
 
@@ -1304,6 +1370,7 @@ impl Pending {
             environment: object.environment,
             path: pointer.map(|pointer| format!("{}{pointer}", object.pointer_prefix)),
             object: Some(object.id),
+            once_per: violation.once_per,
         }
     }
 }
@@ -1328,6 +1395,7 @@ impl Pending {
             path: Some(violation.pointer),
             object: None,
             reporter: None,
+            once_per: None,
         }
     }
 
@@ -1348,6 +1416,7 @@ impl Pending {
             path: None,
             object: None,
             reporter: None,
+            once_per: None,
         }
     }
 
@@ -1524,6 +1593,7 @@ fn classify_file(
     if let Some(note) = file.note.take() {
         let mut item = Pending::load(note.rule, file_id, 0, TextRange::default(), note.message);
         item.help = note.help;
+        item.once_per = note.once_per;
         item.environment = environment;
         classified.pending.push(item);
     }
@@ -1550,7 +1620,9 @@ fn classify_file(
 enum Holds {
     /// Objects; when not `expected`, a document that does not try to be a
     /// manifest is some other tool's YAML, skipped without a finding.
-    Objects { expected: bool },
+    Objects {
+        expected: bool,
+    },
     Artifact(ArtifactKind),
     Nothing,
 }

@@ -224,7 +224,8 @@ impl Environments {
     /// `naming.resource` puts it (`api-gateway-staging` → staging, but
     /// `dev-team` names none under `{service}-{env}`).
     pub fn named_by_resource(&self, name: &str) -> Option<EnvId> {
-        self.written_in(name, Written::ResourceName).map(|(id, _)| id)
+        self.written_in(name, Written::ResourceName)
+            .map(|(id, _)| id)
     }
 
     /// The environment a namespace's name writes at the place
@@ -272,29 +273,33 @@ impl Environments {
     /// the file first), else a file stem that is one or names one as Helm
     /// values do (`values-prod`, `prod-values`, `values.prod`).
     pub fn for_path(&self, path: &str) -> Option<EnvId> {
+        self.placed_by_path(path).map(|(id, _)| id)
+    }
+
+    /// [`Environments::for_path`], with what placed the path.
+    pub fn placed_by_path(&self, path: &str) -> Option<(EnvId, Placement)> {
         let path = path.strip_prefix("./").unwrap_or(path);
         if let Some((id, _)) = self.path_globs.iter().find(|(_, set)| set.is_match(path)) {
-            return Some(*id);
+            return Some((*id, Placement::PathGlob));
         }
         let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let file_name = segments.pop()?;
         let stem = file_name
             .rsplit_once('.')
             .map_or(file_name, |(stem, _)| stem);
-        segments
+        if let Some((id, segment)) = segments
             .iter()
             .rev()
-            .find_map(|segment| self.lookup(segment))
-            .or_else(|| self.for_stem(stem))
-    }
-
-    fn for_stem(&self, stem: &str) -> Option<EnvId> {
+            .find_map(|segment| Some((self.lookup(segment)?, segment)))
+        {
+            return Some((id, Placement::Directory((*segment).to_owned())));
+        }
         let named = stem
             .strip_prefix("values-")
             .or_else(|| stem.strip_prefix("values."))
             .or_else(|| stem.strip_suffix("-values"))
             .unwrap_or(stem);
-        self.lookup(named)
+        Some((self.lookup(named)?, Placement::FileStem(stem.to_owned())))
     }
 
     /// Step 3 of the resolution for one namespace: the config's
@@ -306,11 +311,72 @@ impl Environments {
         namespace: &str,
         labelled: &HashMap<String, EnvId>,
     ) -> Option<EnvId> {
-        self.by_namespace
-            .get(namespace)
-            .or_else(|| labelled.get(namespace))
-            .copied()
-            .or_else(|| self.named_by_namespace(namespace))
+        self.placed_by_namespace(namespace, labelled)
+            .map(|(id, _)| id)
+    }
+
+    /// [`Environments::for_namespace`], with what placed the namespace.
+    pub fn placed_by_namespace(
+        &self,
+        namespace: &str,
+        labelled: &HashMap<String, EnvId>,
+    ) -> Option<(EnvId, Placement)> {
+        let placement = |how: fn(String) -> Placement| how(namespace.to_owned());
+        if let Some(id) = self.by_namespace.get(namespace) {
+            return Some((*id, placement(Placement::ListedNamespace)));
+        }
+        if let Some(id) = labelled.get(namespace) {
+            return Some((*id, placement(Placement::NamespaceLabel)));
+        }
+        let id = self.named_by_namespace(namespace)?;
+        Some((id, placement(Placement::NamespaceName)))
+    }
+}
+
+/// What placed a document in its environment (SPEC section 3), for
+/// `plimsoll check --explain-env`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// `--env`.
+    Forced,
+    /// An `environments[].paths` glob.
+    PathGlob,
+    /// A directory segment that is the environment's name or an alias.
+    Directory(String),
+    /// The file stem (`prod`, `values-prod`).
+    FileStem(String),
+    /// The namespace, listed in `environments[].namespaces`.
+    ListedNamespace(String),
+    /// The namespace's Namespace object, by its environment label.
+    NamespaceLabel(String),
+    /// The namespace's name, at the place `naming.namespace` puts the
+    /// environment.
+    NamespaceName(String),
+}
+
+impl std::fmt::Display for Placement {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Placement::Forced => write!(formatter, "--env"),
+            Placement::PathGlob => write!(formatter, "a glob of environments[].paths"),
+            Placement::Directory(segment) => write!(formatter, "directory `{segment}/`"),
+            Placement::FileStem(stem) => write!(formatter, "file name `{stem}`"),
+            Placement::ListedNamespace(namespace) => {
+                write!(
+                    formatter,
+                    "namespace {namespace}, listed in environments[].namespaces"
+                )
+            }
+            Placement::NamespaceLabel(namespace) => {
+                write!(
+                    formatter,
+                    "namespace {namespace}, by its Namespace's environment label"
+                )
+            }
+            Placement::NamespaceName(namespace) => {
+                write!(formatter, "namespace {namespace}, by its name")
+            }
+        }
     }
 }
 

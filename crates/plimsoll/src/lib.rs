@@ -61,7 +61,10 @@ pub mod yaml;
 
 pub use config::{Config, ConfigError};
 pub use discover::{Input, MissingPath};
-pub use engine::{CheckError, Engine, EngineError, EngineOptions, InputLimits, Progress, Report};
+pub use engine::{
+    CheckError, Engine, EngineError, EngineOptions, EnvironmentChoice, InputLimits, Progress,
+    Report,
+};
 pub use finding::{
     CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };

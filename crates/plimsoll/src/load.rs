@@ -83,6 +83,8 @@ pub(crate) struct FileNote {
     pub rule: &'static str,
     pub message: String,
     pub help: Option<String>,
+    /// Reported once per run for all the notes with this key.
+    pub once_per: Option<String>,
 }
 
 /// A file after loading.
@@ -296,7 +298,7 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
     budget.spend_bytes(text.len());
     let has_template_syntax = text.contains("{{");
     if has_template_syntax && is_under_templates(&file.display) && has_helm_actions(&text) {
-        file.note = Some(template_note());
+        file.note = Some(template_note(&file.display));
         file.text = Some(text);
         return file;
     }
@@ -310,7 +312,7 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         .flat_map(|document| &document.problems)
         .any(|problem| problem.kind == ProblemKind::Syntax);
     if has_template_syntax && syntax_error {
-        file.note = Some(template_note());
+        file.note = Some(template_note(&file.display));
     } else {
         file.documents = documents;
     }
@@ -323,16 +325,24 @@ fn unreadable(message: String) -> FileNote {
         rule: input_read::ID,
         message,
         help: Some("make the file readable UTF-8 text, or exclude it".to_owned()),
+        once_per: None,
     }
 }
 
-fn template_note() -> FileNote {
+/// The note on an unrendered template: one per chart (the directory above
+/// `templates/`), naming how many templates it stands for.
+fn template_note(display: &str) -> FileNote {
+    let chart = display.rsplit_once("/templates/").map_or_else(
+        || display.rsplit_once('/').map_or("", |(dir, _)| dir),
+        |(chart, _)| chart,
+    );
     FileNote {
         rule: unrendered_template::ID,
         message: "skipped: this is an unrendered Helm template".to_owned(),
         help: Some(
             "check the rendered output instead: helm template CHART | plimsoll check -".to_owned(),
         ),
+        once_per: Some(chart.to_owned()),
     }
 }
 

@@ -246,14 +246,25 @@ fn a_missing_path_is_a_usage_error() {
 }
 
 #[test]
-fn non_mapping_documents_are_manifest_shape_findings() {
+fn non_mapping_documents_in_a_repository_are_not_manifests() {
     let (dir, _) = with_bad_file("scalar.yaml", b"just a string\n---\n- a\n- list\n");
     let report = check_dir(dir.path());
+    assert!(rules_of(&report).is_empty());
+}
+
+#[test]
+fn non_mapping_documents_of_a_rendered_stream_are_manifest_shape_findings() {
+    let report = engine()
+        .check(&[Input::Bytes {
+            name: "-".into(),
+            bytes: b"just a string\n---\n- a\n- list\n".to_vec(),
+        }])
+        .unwrap();
     assert_eq!(
         rules_of(&report),
         [
-            ("scalar.yaml".into(), "manifest-shape".into()),
-            ("scalar.yaml".into(), "manifest-shape".into())
+            ("-".into(), "manifest-shape".into()),
+            ("-".into(), "manifest-shape".into())
         ]
     );
 }

@@ -45,9 +45,7 @@ fn each_repository_gives_exactly_its_expected_findings() {
     assert!(repositories.len() >= 3);
     for repository in repositories {
         let engine = Engine::new(Config::default(), EngineOptions::default()).unwrap();
-        let report = engine
-            .check(&[Input::Path(repository.clone())])
-            .unwrap();
+        let report = engine.check(&[Input::Path(repository.clone())]).unwrap();
         let prefix = format!("{}/", repository.display());
         let found: BTreeSet<(String, String, u32)> = report
             .findings
@@ -85,7 +83,11 @@ fn a_changed_file_is_checked_with_its_repository_as_context() {
     let alone = engine.check(&[Input::Path(namespace.clone())]).unwrap();
     assert_eq!(
         rules(&alone),
-        ["namespace-limitrange", "namespace-network-policy", "namespace-quota"]
+        [
+            "namespace-limitrange",
+            "namespace-network-policy",
+            "namespace-quota"
+        ]
     );
 
     let in_context = engine

@@ -168,7 +168,11 @@ fn join(directory: &str, reference: &str) -> Option<String> {
         }
     }
     let joined = segments.join("/");
-    Some(if absolute { format!("/{joined}") } else { joined })
+    Some(if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    })
 }
 
 #[cfg(test)]
@@ -187,12 +191,12 @@ mod tests {
         );
         assert_eq!(join("a", "./b/c.yaml").as_deref(), Some("a/b/c.yaml"));
         assert_eq!(join("", "x.yaml").as_deref(), Some("x.yaml"));
-        assert_eq!(join("/repo/a", "../b.yaml").as_deref(), Some("/repo/b.yaml"));
-        assert_eq!(join("a", "../../b.yaml"), None);
         assert_eq!(
-            join("a", "https://github.com/org/repo//base?ref=v1"),
-            None
+            join("/repo/a", "../b.yaml").as_deref(),
+            Some("/repo/b.yaml")
         );
+        assert_eq!(join("a", "../../b.yaml"), None);
+        assert_eq!(join("a", "https://github.com/org/repo//base?ref=v1"), None);
     }
 
     #[test]
@@ -244,7 +248,11 @@ helmCharts:
             "schema.json",
             "chart-values.yaml",
         ] {
-            assert_eq!(role(&format!("overlays/prod/{data}")), Some(Role::Data), "{data}");
+            assert_eq!(
+                role(&format!("overlays/prod/{data}")),
+                Some(Role::Data),
+                "{data}"
+            );
         }
         assert_eq!(roles.len(), 13);
     }

@@ -102,7 +102,11 @@ mod tests {
         ] {
             assert!(is_plainly_not_kubernetes(name), "{name}");
         }
-        for name in ["envs/prod/deployment.yaml", "compose-app.yaml", "app/packages.json"] {
+        for name in [
+            "envs/prod/deployment.yaml",
+            "compose-app.yaml",
+            "app/packages.json",
+        ] {
             assert!(!is_plainly_not_kubernetes(name), "{name}");
         }
     }

@@ -22,7 +22,8 @@ impl Engine {
     ) -> Result<Report, CheckError> {
         self.in_pool(|threads| {
             let wanted: HashSet<PathBuf> = changed.iter().map(|path| real_path(path)).collect();
-            let mut candidates = discover(&[Input::Path(context.to_path_buf())], &self.filter, threads)?;
+            let mut candidates =
+                discover(&[Input::Path(context.to_path_buf())], &self.filter, threads)?;
             let walked: HashSet<PathBuf> = candidates
                 .iter()
                 .map(|candidate| real_path(Path::new(&candidate.display)))

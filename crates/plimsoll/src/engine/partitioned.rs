@@ -309,6 +309,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::discover::discover;
+    use crate::discover::Input;
     use crate::engine::streaming_tests::{
         assert_agrees_with_whole, fixture_configs, resource_before_its_crd, testdata,
     };

@@ -220,6 +220,11 @@ pub struct Violation {
     /// (a ValidatingAdmissionPolicy found in the input reports under its
     /// name); configured like the reporting rule.
     pub rule: Option<Cow<'static, str>>,
+    /// Reported once per run for every violation of the rule with this key
+    /// (a note that would repeat per document, such as "no schema for this
+    /// kind"): the first, in report order, stands for the others and says
+    /// how many there were.
+    pub once_per: Option<String>,
 }
 
 impl Violation {
@@ -250,6 +255,7 @@ impl Violation {
             help: None,
             severity: None,
             rule: None,
+            once_per: None,
         }
     }
 
@@ -264,6 +270,14 @@ impl Violation {
     #[must_use]
     pub fn with_rule(mut self, rule: impl Into<Cow<'static, str>>) -> Violation {
         self.rule = Some(rule.into());
+        self
+    }
+
+    /// Reports one finding per run for all the rule's violations with this
+    /// key (see [`Violation::once_per`]).
+    #[must_use]
+    pub fn once_per(mut self, key: impl Into<String>) -> Violation {
+        self.once_per = Some(key.into());
         self
     }
 

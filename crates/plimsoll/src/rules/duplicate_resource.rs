@@ -56,14 +56,13 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     for object in context.index.all() {
         let identity = &object.identity;
         let path = context.file_path(object.file);
-        let scope = match context.environment {
-            Some(environment) => Scope::Root(
-                environment
-                    .root_in(path)
-                    .unwrap_or_else(|| path.rsplit_once('/').map_or("", |(directory, _)| directory)),
-            ),
-            None => Scope::File(object.file),
-        };
+        let scope =
+            match context.environment {
+                Some(environment) => Scope::Root(environment.root_in(path).unwrap_or_else(|| {
+                    path.rsplit_once('/').map_or("", |(directory, _)| directory)
+                })),
+                None => Scope::File(object.file),
+            };
         let key = (
             identity.group.as_str(),
             identity.kind.as_str(),

@@ -89,8 +89,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             Written::ResourceName,
             environment,
             environments,
-        )
-        {
+        ) {
             report(
                 "/metadata/name".into(),
                 format!("name {}", object.identity.name),
@@ -100,7 +99,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         }
     }
     if let Some(namespace) = &object.identity.namespace {
-        if let Some((token, other)) = other_named(namespace, Written::NamespaceName, environment, environments) {
+        if let Some((token, other)) =
+            other_named(namespace, Written::NamespaceName, environment, environments)
+        {
             report(
                 "/metadata/namespace".into(),
                 format!("namespace {namespace}"),
@@ -114,7 +115,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         if !is_environment_label(key, configured) {
             continue;
         }
-        if let Some((token, other)) = other_named(value, Written::Anywhere, environment, environments) {
+        if let Some((token, other)) =
+            other_named(value, Written::Anywhere, environment, environments)
+        {
             report(
                 pointer_of(["metadata", "labels", key]),
                 format!("label `{key}`"),
@@ -130,7 +133,8 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(tag) = ImageRef::parse(image).and_then(|reference| reference.tag) else {
             continue;
         };
-        if let Some((token, other)) = other_named(tag, Written::Anywhere, environment, environments) {
+        if let Some((token, other)) = other_named(tag, Written::Anywhere, environment, environments)
+        {
             report(
                 container.pointer("image"),
                 format!("the tag of image {image}"),

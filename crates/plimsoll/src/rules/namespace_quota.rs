@@ -1,8 +1,10 @@
 //! `namespace-quota`: a Namespace has no ResourceQuota in the input.
 //!
 //! Runs per environment over every file of it, so a Namespace in
-//! `infra/environments/dev/namespace.yaml` and a ResourceQuota in a rendered
-//! chart elsewhere meet. A ResourceQuota belongs to a Namespace when its
+//! `infra/environments/dev/namespace.yaml` and a ResourceQuota of its
+//! namespace elsewhere in dev meet; a ResourceQuota that nothing places in
+//! an environment (a rendered chart in a folder that names none) counts for
+//! the Namespace of every environment. A ResourceQuota belongs to a Namespace when its
 //! `metadata.namespace` is the Namespace's name and it is applied with it:
 //! when the environment is rendered into several directories
 //! (`clusters/eu/prod`, `clusters/us/prod`), each directory's Namespace
@@ -58,7 +60,14 @@ spec:
         },
         check,
     )
-    .within_environment()
+    .looking_up(is_unplaced_guard)
+}
+
+/// The objects the namespace guard rules look up outside their
+/// environment: a ResourceQuota or LimitRange that nothing places.
+pub(crate) fn is_unplaced_guard(object: &Object) -> bool {
+    object.environment.is_none()
+        && (object.identity.is("", "ResourceQuota") || object.identity.is("", "LimitRange"))
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
@@ -87,11 +96,25 @@ pub(crate) fn require_per_namespace(
     kind: &str,
     help: impl Fn(&str) -> String,
 ) {
+    // A guard that nothing places (a rendered chart's, in a folder that
+    // names no environment) may be the one applied with the Namespace.
+    let unplaced = context
+        .environment
+        .is_some()
+        .then(|| {
+            context
+                .all
+                .of_kind(kind)
+                .filter(|object| object.environment.is_none())
+        })
+        .into_iter()
+        .flatten();
     let candidates = deployment::ByDeployment::new(
         context,
         context
             .index
             .of_kind(kind)
+            .chain(unplaced)
             .filter(|object| object.identity.is("", kind)),
     );
     for namespace in guarded_namespaces(context) {

@@ -6,6 +6,10 @@
 //! not JSON, a CRD whose schema does not compile) is reported here too, with
 //! the reason.
 //!
+//! Reported once per apiVersion and kind of the run, at the first object in
+//! report order, with how many more there are: the note says the same of
+//! every object of the kind.
+//!
 //! Decision: objects whose apiVersion/kind was removed from Kubernetes
 //! (`extensions/v1beta1` Deployment under 1.37) are reported here as well as
 //! by `deprecated-api`: this rule says "not validated", that one says why
@@ -52,7 +56,8 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                     identity.api_version, identity.kind
                 ),
             )
-            .with_help("keep its CustomResourceDefinition in the input, or add its schema with --schema-location"),
+            .with_help("keep its CustomResourceDefinition in the input, or add its schema with --schema-location")
+            .once_per(format!("{} {}", identity.api_version, identity.kind)),
         ),
         Lookup::Unusable { origin, reason } => sink.push(
             Violation::at_value(

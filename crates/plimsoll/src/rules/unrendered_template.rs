@@ -2,7 +2,9 @@
 //!
 //! Files under a `templates/` directory that contain `{{`, and files that
 //! contain `{{` and do not parse, are Go templates, not manifests: they are
-//! skipped with one note instead of a cascade of YAML errors.
+//! skipped instead of reported as a cascade of YAML errors, with one note
+//! per chart (the directory above `templates/`) saying how many of its
+//! templates were skipped.
 
 use super::{Category, Rule, RuleMeta};
 use crate::finding::Severity;

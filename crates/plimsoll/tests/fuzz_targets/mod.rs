@@ -175,7 +175,7 @@ pub fn check(data: &[u8]) {
         let selected: Vec<String> = engine
             .rules()
             .iter()
-            .filter(|rule| !rule.reads_input())
+            .filter(|rule| !rule.reads_input() && engine.is_enabled(rule.id()))
             .map(|rule| rule.id().to_owned())
             .collect();
         (engine_with(selected.clone(), None), selected)

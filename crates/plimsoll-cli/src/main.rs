@@ -578,6 +578,25 @@ fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The starter config for the repository at `root`: an `exclude:` glob
+/// whose folder the repository does not have is left commented out, so
+/// that every path the config names exists.
+fn starter_config(root: &Path) -> String {
+    let mut config = String::with_capacity(STARTER_CONFIG.len());
+    for line in STARTER_CONFIG.lines() {
+        let missing_folder = line
+            .strip_prefix("exclude: [\"")
+            .and_then(|glob| glob.split('/').next())
+            .is_some_and(|folder| !root.join(folder).is_dir());
+        if missing_folder {
+            config.push_str("# ");
+        }
+        config.push_str(line);
+        config.push('\n');
+    }
+    config
+}
+
 fn init(force: bool) -> Result<ExitCode, String> {
     let path = Path::new(CONFIG_FILE_NAME);
     if path.exists() && !force {
@@ -585,8 +604,22 @@ fn init(force: bool) -> Result<ExitCode, String> {
             "{CONFIG_FILE_NAME} already exists (use --force to overwrite it)"
         ));
     }
-    std::fs::write(path, STARTER_CONFIG)
+    std::fs::write(path, starter_config(Path::new(".")))
         .map_err(|error| format!("cannot write {CONFIG_FILE_NAME}: {error}"))?;
     eprintln!("wrote {CONFIG_FILE_NAME}");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    #[test]
+    fn the_starter_config_names_only_folders_the_repository_has() {
+        let repository = tempfile::tempdir().unwrap();
+        let config = super::starter_config(repository.path());
+        assert!(config.contains("\n# exclude: [\"charts/**/templates/**\"]"));
+        std::fs::create_dir(repository.path().join("charts")).unwrap();
+        let config = super::starter_config(repository.path());
+        assert!(config.contains("\nexclude: [\"charts/**/templates/**\"]"));
+    }
 }

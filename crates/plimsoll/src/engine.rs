@@ -1657,6 +1657,11 @@ fn classify_document(
             return
         }
         Holds::Objects { .. } => None,
+        Holds::Artifact(ArtifactKind::HelmValues)
+            if manifest_shape::is_manifest_despite_its_name(&root) =>
+        {
+            None
+        }
         Holds::Artifact(kind) => Some(kind),
         Holds::Nothing => return,
     };

@@ -26,8 +26,6 @@ pub(crate) fn is_plainly_not_kubernetes(display: &str) -> bool {
             | "renovate.json5"
             | "mkdocs.yml"
             | "mkdocs.yaml"
-            | "azure.yaml"
-            | "azure.yml"
     ) || stem.starts_with("tsconfig")
         || stem.starts_with("docker-compose")
         || stem == "compose"

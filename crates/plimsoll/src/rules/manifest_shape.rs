@@ -5,7 +5,7 @@
 //! file a kustomization names as a resource and of a rendered stream
 //! (stdin, `--kustomize`, `--helm`), every item of a `List`, and elsewhere
 //! every document that tries to be a manifest — it has `apiVersion`,
-//! `kind` or `metadata` — and fails. Other YAML (a compose file, CI
+//! `kind`, or a `metadata` with a name — and fails. Other YAML (a compose file, CI
 //! settings, a JSON 6902 patch array) is not a manifest and is skipped
 //! without a finding, as are files recognised by name (`values*.yaml`,
 //! `Chart.yaml`, `kustomization.yaml`, `component-tags.json`,
@@ -33,11 +33,25 @@ and every other check is blind to it."
 }
 
 /// Whether a document outside the places manifests are expected means to
-/// be one: a mapping with `apiVersion`, `kind` or `metadata`.
+/// be one: a mapping with `apiVersion` or `kind`, or with a `metadata` that
+/// names something. (Other tools' files have a `metadata` of their own,
+/// such as an azd `azure.yaml`'s `metadata: {template: …}`.)
 pub(crate) fn tries_to_be_a_manifest(node: &Node) -> bool {
-    ["apiVersion", "kind", "metadata"]
-        .iter()
-        .any(|field| node.get(field).is_some())
+    let names = |metadata: &Node| {
+        ["name", "generateName"]
+            .iter()
+            .any(|field| metadata.get(field).is_some())
+    };
+    node.get("apiVersion").is_some()
+        || node.get("kind").is_some()
+        || node.get("metadata").is_some_and(names)
+}
+
+/// Whether a document of a file named like Helm values is a manifest all
+/// the same (`podinfo-values.yaml` holding a HelmRelease): values never
+/// have both `apiVersion` and `kind` at the top.
+pub(crate) fn is_manifest_despite_its_name(node: &Node) -> bool {
+    node.get("apiVersion").is_some() && node.get("kind").is_some()
 }
 
 /// The shape problems of a document: (JSON pointer to point at, message).

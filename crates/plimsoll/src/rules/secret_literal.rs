@@ -3,16 +3,28 @@
 //! Two checks, over container `env` values (all container lists), container
 //! `command`/`args` items, and ConfigMap `data` values:
 //!
-//! - **by name**: the key is, or ends in, a secret word — `SECRET`,
-//!   `PASSWORD`, `PASSWD`, `TOKEN`, `API_KEY`/`APIKEY`, `PRIVATE_KEY`,
-//!   `SECRET_KEY`, `CREDENTIALS` — where words are split on `_`, `-`, `.`
-//!   and camelCase (`dbPassword` ends in PASSWORD; `TOKEN_TTL` ends in TTL
-//!   and `CACHE_KEY_PREFIX` in PREFIX, so neither is secret). The value is
-//!   fine when it is empty, a number, a boolean, a placeholder (`${VAR}`,
-//!   `$(VAR)`, `{{ … }}`, `<…>`, or an upper-case identifier such as
-//!   `INSERT_TOKEN_HERE`, `API_KEY_VAL` or `SECRET`, as example manifests
-//!   use) or an absolute file path (`/run/secrets/db`, the path of a
-//!   mounted secret).
+//! - **by name**: the key holds a secret word as a token — `SECRET`,
+//!   `PASSWORD`, `PASSWD`, `PASS`, `PWD`, `TOKEN`, `API_KEY`/`APIKEY`,
+//!   `PRIVATE_KEY`, `CREDENTIALS` — where words are split on `_`, `-`, `.`
+//!   and camelCase, and only words that still name the secret (`KEY`,
+//!   `ACCESS`, `BASE`, `VALUE`, a number) follow it: `AWS_SECRET_ACCESS_KEY`,
+//!   `RABBITMQ_DEFAULT_PASS`, `MYSQL_PWD`, `dbPassword`, and a password word
+//!   glued to a prefix (`PGPASSWORD`). Any other word after it makes the key
+//!   a setting about the secret (`TOKEN_TTL`, `PASSWORD_POLICY`,
+//!   `PASSWORD_FILE`, `SECRET_NAME`, `SECRET_KEY_REF`); `PUBLIC_KEY` and
+//!   `CACHE_KEY_PREFIX` hold no secret word. The value is fine when it is
+//!   empty, a number, a boolean, a redaction (`***`), templated anywhere
+//!   (`${VAR}`, `$(VAR)`, `{{ … }}`), a placeholder (`<…>`, or an
+//!   upper-case identifier such as `INSERT_TOKEN_HERE`, `REPLACE_ME` or
+//!   `SECRET`, as example manifests use) or an absolute file path
+//!   (`/run/secrets/db`, the path of a mounted secret). `changeme` is a
+//!   finding: a default password that gets deployed is a password.
+//! - **by flag**: a command-line flag named like a secret gets a literal,
+//!   in its own `command`/`args` item or inside a shell script item:
+//!   `--password VALUE`, `--token=VALUE`, `-password=VALUE`. A value that
+//!   the shell or Kubernetes expands (`$(DB_PASSWORD)`, `"$TOKEN"`) is fine;
+//!   single-letter flags (`-p`) are left alone, as they mean a port or a
+//!   path as often as a password.
 //! - **by shape**, whatever the key: a URL with `user:password@` (a
 //!   placeholder password is fine), a PEM private key block, a JSON Web
 //!   Token (`eyJ….eyJ….…`), or a cloud access key: AWS (`AKIA`/`ASIA` + 16),
@@ -402,15 +414,13 @@ fn finding_for(key: &str, value: &str) -> Option<String> {
     (!harmless(value)).then(|| format!("is named like a secret ({word}) and holds a literal value"))
 }
 
-/// The name of a command-line flag that takes a secret (`--password`,
-/// `--oidc-client-secret`, `-token`), without its dashes. Single-letter
+/// Whether a command-line flag takes a secret (`--password`,
+/// `--oidc-client-secret`, `-token`). Single-letter
 /// flags (`-p`) are left alone: they mean a port or a path as often as a
 /// password.
-fn secret_flag(token: &str) -> Option<&str> {
-    let name = token
-        .strip_prefix("--")
-        .or_else(|| token.strip_prefix('-'))?;
-    (name.chars().count() > 1 && secret_word(name).is_some()).then_some(name)
+fn is_secret_flag(token: &str) -> bool {
+    let name = token.strip_prefix("--").or_else(|| token.strip_prefix('-'));
+    name.is_some_and(|name| name.chars().count() > 1 && secret_word(name).is_some())
 }
 
 /// Whether a flag's value is not a literal credential: what [`harmless`]
@@ -442,16 +452,13 @@ fn flag_literals(items: &[&str]) -> Vec<(usize, String)> {
                     ),
                 },
             };
-            let Some(name) = secret_flag(flag) else {
-                continue;
-            };
             let Some(value) = value else {
                 continue;
             };
-            if value.starts_with('-') || harmless_flag_value(value) {
+            if !is_secret_flag(flag) || value.starts_with('-') || harmless_flag_value(value) {
                 continue;
             }
-            let flag = format!("--{name}");
+            let flag = flag.to_owned();
             if !found.contains(&(value_item, flag.clone())) {
                 found.push((value_item, flag));
             }
@@ -573,7 +580,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_secret_by_their_last_word() {
+    fn keys_hold_secret_words_as_tokens() {
         for key in [
             "DB_PASSWORD",
             "PASSWORD",
@@ -586,6 +593,14 @@ mod tests {
             "DJANGO_SECRET_KEY",
             "GOOGLE_CREDENTIALS",
             "smtp.passwd",
+            "AWS_SECRET_ACCESS_KEY",
+            "RABBITMQ_DEFAULT_PASS",
+            "MYSQL_PWD",
+            "DB_PASS",
+            "PGPASSWORD",
+            "SECRET_KEY_BASE",
+            "password2",
+            "API_TOKEN_1",
         ] {
             assert!(secret_word(key).is_some(), "{key}");
         }
@@ -598,9 +613,26 @@ mod tests {
             "TOKENIZER",
             "LOG_LEVEL",
             "PUBLIC_KEY",
+            "PASSWORD_POLICY",
+            "PASSWORD_MIN_LENGTH",
+            "SECRET_KEY_REF",
+            "TOKEN_URL",
+            "BYPASS",
+            "PASS_THROUGH",
+            "AWS_ACCESS_KEY_ID",
+            "COMPASS",
         ] {
             assert!(secret_word(key).is_none(), "{key}");
         }
+        assert_eq!(
+            secret_word("AWS_SECRET_ACCESS_KEY").as_deref(),
+            Some("SECRET_ACCESS_KEY")
+        );
+        assert_eq!(
+            secret_word("MINIO_SECRET_KEY").as_deref(),
+            Some("SECRET_KEY")
+        );
+        assert_eq!(secret_word("PGPASSWORD").as_deref(), Some("PASSWORD"));
     }
 
     #[test]
@@ -665,5 +697,35 @@ mod tests {
         assert!(credential_shape("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").is_some());
         assert!(credential_shape("DefaultEndpointsProtocol=https;AccountName=x;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==").is_some());
         assert!(credential_shape("--port=8080").is_none());
+    }
+
+    #[test]
+    fn literal_values_of_secret_flags_are_found() {
+        let found = |items: &[&str]| flag_literals(items);
+        assert_eq!(
+            found(&["--password", "hunter2"]),
+            vec![(1, "--password".to_owned())]
+        );
+        assert_eq!(found(&["--token=abc123"]), vec![(0, "--token".to_owned())]);
+        assert_eq!(
+            found(&["mysql --password=abc -h db"]),
+            vec![(0, "--password".to_owned())]
+        );
+        assert_eq!(
+            found(&["-client-secret", "abc"]),
+            vec![(1, "-client-secret".to_owned())]
+        );
+        for items in [
+            &["--password", "$(DB_PASSWORD)"][..],
+            &["--password=\"$DB_PASSWORD\""],
+            &["--token", "--verbose"],
+            &["--password"],
+            &["--password-file=/run/secrets/db"],
+            &["-p", "5432"],
+            &["--token-ttl=1h"],
+            &["--password="],
+        ] {
+            assert!(found(items).is_empty(), "{items:?}");
+        }
     }
 }

@@ -426,7 +426,7 @@ fn is_secret_flag(token: &str) -> bool {
 /// Whether a flag's value is not a literal credential: what [`harmless`]
 /// lets through, or a shell expansion (`"$DB_PASSWORD"`, `$(cat …)`).
 fn harmless_flag_value(value: &str) -> bool {
-    let value = value.trim_matches(|c| c == '"' || c == '\'');
+    let value = value.trim_matches(['"', '\'']);
     harmless(value) || value.contains('$') || value.contains('`')
 }
 
@@ -438,7 +438,7 @@ fn flag_literals(items: &[&str]) -> Vec<(usize, String)> {
     for (at, item) in items.iter().enumerate() {
         let tokens: Vec<&str> = item.split_whitespace().collect();
         for (position, token) in tokens.iter().enumerate() {
-            let token = token.trim_start_matches(|c| c == '"' || c == '\'');
+            let token = token.trim_start_matches(['"', '\'']);
             let (flag, value, value_item) = match token.split_once('=') {
                 Some((flag, value)) => (flag, Some(value), at),
                 None => match tokens.get(position + 1) {

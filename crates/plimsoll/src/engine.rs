@@ -975,6 +975,7 @@ impl ReportBuilder {
     ) {
         let mut directives: HashMap<FileId, Directives> = HashMap::new();
         let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
+        let mut secret_masks = crate::render::mask::SecretMasks::new(objects);
         let mut findings = Vec::with_capacity(pending.len());
         for item in pending {
             // A finding reported under another id is configured by the rule
@@ -997,7 +998,7 @@ impl ReportBuilder {
                     let span = index.span(text, item.span);
                     let line_text = index
                         .line_range(text, span.start.line)
-                        .and_then(|range| text.get(range));
+                        .and_then(|range| Some((range.start, text.get(range)?)));
                     (span, line_text)
                 }
                 None => (Span::point(Position::START), None),
@@ -1024,8 +1025,10 @@ impl ReportBuilder {
             let once_per = item.once_per;
             if suppressed_by.is_none() && once_per.is_none() {
                 self.summary.count(severity);
-                if let Some(line_text) = line_text {
-                    self.snippets.add(&file, span.start.line, line_text);
+                if let (Some(text), Some((line_start, line_text))) = (text.as_deref(), line_text) {
+                    // No output may show a secret value (SPEC section 5).
+                    let line_text = secret_masks.mask(item.file, text, line_start, line_text);
+                    self.snippets.add(&file, span.start.line, &line_text);
                 }
             }
             let finding = Finding {

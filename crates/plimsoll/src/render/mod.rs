@@ -11,5 +11,6 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub(crate) mod mask;
 pub mod matrix;
 pub mod sarif;

@@ -55,7 +55,7 @@ mod required_workloads;
 pub(crate) mod schema;
 pub(crate) mod schema_missing;
 mod sealed_secret;
-mod secret_literal;
+pub(crate) mod secret_literal;
 mod secret_reference;
 mod selector_mismatch;
 mod sync_policy;

@@ -3,16 +3,28 @@
 //! Two checks, over container `env` values (all container lists), container
 //! `command`/`args` items, and ConfigMap `data` values:
 //!
-//! - **by name**: the key is, or ends in, a secret word — `SECRET`,
-//!   `PASSWORD`, `PASSWD`, `TOKEN`, `API_KEY`/`APIKEY`, `PRIVATE_KEY`,
-//!   `SECRET_KEY`, `CREDENTIALS` — where words are split on `_`, `-`, `.`
-//!   and camelCase (`dbPassword` ends in PASSWORD; `TOKEN_TTL` ends in TTL
-//!   and `CACHE_KEY_PREFIX` in PREFIX, so neither is secret). The value is
-//!   fine when it is empty, a number, a boolean, a placeholder (`${VAR}`,
-//!   `$(VAR)`, `{{ … }}`, `<…>`, or an upper-case identifier such as
-//!   `INSERT_TOKEN_HERE`, `API_KEY_VAL` or `SECRET`, as example manifests
-//!   use) or an absolute file path (`/run/secrets/db`, the path of a
-//!   mounted secret).
+//! - **by name**: the key holds a secret word as a token — `SECRET`,
+//!   `PASSWORD`, `PASSWD`, `PASS`, `PWD`, `TOKEN`, `API_KEY`/`APIKEY`,
+//!   `PRIVATE_KEY`, `CREDENTIALS` — where words are split on `_`, `-`, `.`
+//!   and camelCase, and only words that still name the secret (`KEY`,
+//!   `ACCESS`, `BASE`, `VALUE`, a number) follow it: `AWS_SECRET_ACCESS_KEY`,
+//!   `RABBITMQ_DEFAULT_PASS`, `MYSQL_PWD`, `dbPassword`, and a password word
+//!   glued to a prefix (`PGPASSWORD`). Any other word after it makes the key
+//!   a setting about the secret (`TOKEN_TTL`, `PASSWORD_POLICY`,
+//!   `PASSWORD_FILE`, `SECRET_NAME`, `SECRET_KEY_REF`); `PUBLIC_KEY` and
+//!   `CACHE_KEY_PREFIX` hold no secret word. The value is fine when it is
+//!   empty, a number, a boolean, a redaction (`***`), templated anywhere
+//!   (`${VAR}`, `$(VAR)`, `{{ … }}`), a placeholder (`<…>`, or an
+//!   upper-case identifier such as `INSERT_TOKEN_HERE`, `REPLACE_ME` or
+//!   `SECRET`, as example manifests use) or an absolute file path
+//!   (`/run/secrets/db`, the path of a mounted secret). `changeme` is a
+//!   finding: a default password that gets deployed is a password.
+//! - **by flag**: a command-line flag named like a secret gets a literal,
+//!   in its own `command`/`args` item or inside a shell script item:
+//!   `--password VALUE`, `--token=VALUE`, `-password=VALUE`. A value that
+//!   the shell or Kubernetes expands (`$(DB_PASSWORD)`, `"$TOKEN"`) is fine;
+//!   single-letter flags (`-p`) are left alone, as they mean a port or a
+//!   path as often as a password.
 //! - **by shape**, whatever the key: a URL with `user:password@` (a
 //!   placeholder password is fine), a PEM private key block, a JSON Web
 //!   Token (`eyJ….eyJ….…`), or a cloud access key: AWS (`AKIA`/`ASIA` + 16),
@@ -26,6 +38,8 @@
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::containers;
+use crate::model::Object;
+use crate::source::TextRange;
 use crate::yaml::{pointer_of, Node, Value};
 
 pub(crate) fn rule() -> Rule {
@@ -76,26 +90,66 @@ fn words(key: &str) -> Vec<String> {
     out
 }
 
-/// The secret word a key ends in.
-pub(crate) fn secret_word(key: &str) -> Option<&'static str> {
+/// The secret words, as the key words they are made of.
+const SECRET_WORDS: &[(&str, &[&str])] = &[
+    ("SECRET", &["SECRET"]),
+    ("PASSWORD", &["PASSWORD"]),
+    ("PASSWD", &["PASSWD"]),
+    ("PASS", &["PASS"]),
+    ("PWD", &["PWD"]),
+    ("TOKEN", &["TOKEN"]),
+    ("CREDENTIALS", &["CREDENTIALS"]),
+    ("API_KEY", &["APIKEY"]),
+    ("API_KEY", &["API", "KEY"]),
+    ("PRIVATE_KEY", &["PRIVATE", "KEY"]),
+];
+
+/// Words that may follow a secret word in a key that still names the
+/// secret itself: `SECRET_KEY`, `SECRET_ACCESS_KEY`, `SECRET_KEY_BASE`,
+/// `PASSWORD_VALUE`. Any other word makes the key a setting about the
+/// secret (`TOKEN_TTL`, `PASSWORD_POLICY`, `PASSWORD_FILE`, `SECRET_NAME`,
+/// `SECRET_KEY_REF`, `TOKEN_URL`), not the secret.
+const STILL_SECRET: &[&str] = &["KEY", "ACCESS", "BASE", "VALUE"];
+
+/// A key word as it is compared with the secret words: without the digits
+/// that number it (`PASSWORD2`), and a password word glued to a prefix
+/// (`PGPASSWORD`, `ADMINPASSWD`) as the password word itself.
+fn normalized(word: &str) -> &str {
+    let trimmed = word.trim_end_matches(|c: char| c.is_ascii_digit());
+    let word = if trimmed.is_empty() { word } else { trimmed };
+    ["PASSWORD", "PASSWD"]
+        .into_iter()
+        .find(|password| word.ends_with(password))
+        .unwrap_or(word)
+}
+
+/// The secret word a key holds as a token, when only words that still name
+/// the secret (or numbers) follow it, with those words:
+/// `AWS_SECRET_ACCESS_KEY` (SECRET_ACCESS_KEY), `RABBITMQ_DEFAULT_PASS`
+/// (PASS), `dbPassword` (PASSWORD); not `TOKEN_TTL`, `CACHE_KEY_PREFIX`,
+/// `PUBLIC_KEY` or `PASSWORD_POLICY`.
+pub(crate) fn secret_word(key: &str) -> Option<String> {
     let words = words(key);
-    let last = words.last()?.as_str();
-    let before = words
-        .len()
-        .checked_sub(2)
-        .and_then(|at| words.get(at))
-        .map(String::as_str);
-    match (before, last) {
-        (_, "SECRET") => Some("SECRET"),
-        (_, "PASSWORD") => Some("PASSWORD"),
-        (_, "PASSWD") => Some("PASSWD"),
-        (_, "TOKEN") => Some("TOKEN"),
-        (_, "CREDENTIALS") => Some("CREDENTIALS"),
-        (_, "APIKEY") | (Some("API"), "KEY") => Some("API_KEY"),
-        (Some("PRIVATE"), "KEY") => Some("PRIVATE_KEY"),
-        (Some("SECRET"), "KEY") => Some("SECRET_KEY"),
-        _ => None,
-    }
+    let words: Vec<&str> = words.iter().map(|word| normalized(word)).collect();
+    (0..words.len()).find_map(|at| {
+        let rest = words.get(at..).unwrap_or_default();
+        SECRET_WORDS.iter().find_map(|(name, parts)| {
+            let after = rest.strip_prefix(*parts)?;
+            let numbered = |word: &&str| word.chars().all(|c| c.is_ascii_digit());
+            if !after
+                .iter()
+                .all(|word| STILL_SECRET.contains(word) || numbered(word))
+            {
+                return None;
+            }
+            let mut label = (*name).to_owned();
+            for word in after.iter().filter(|word| !numbered(word)) {
+                label.push('_');
+                label.push_str(word);
+            }
+            Some(label)
+        })
+    })
 }
 
 /// Whether a value under a secret-named key is not a credential.
@@ -108,7 +162,14 @@ fn harmless(value: &str) -> bool {
             "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "none"
         )
         || is_placeholder(value)
+        || is_templated(value)
         || (value.starts_with('/') && !value.contains(char::is_whitespace))
+}
+
+/// A value filled in elsewhere: a `${VAR}`/`$(VAR)` expansion or a
+/// template expression anywhere in it.
+fn is_templated(value: &str) -> bool {
+    value.contains("${") || value.contains("$(") || value.contains("{{")
 }
 
 fn is_placeholder(value: &str) -> bool {
@@ -117,6 +178,7 @@ fn is_placeholder(value: &str) -> bool {
         || (value.starts_with("$(") && value.ends_with(')'))
         || (value.starts_with("{{") && value.ends_with("}}"))
         || (value.starts_with('<') && value.ends_with('>'))
+        || value.chars().all(|c| c == '*' || c == 'x' || c == 'X')
         || (value.starts_with('$')
             && value.len() > 1
             && value
@@ -352,9 +414,73 @@ fn finding_for(key: &str, value: &str) -> Option<String> {
     (!harmless(value)).then(|| format!("is named like a secret ({word}) and holds a literal value"))
 }
 
-fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
-    let object = context.object;
-    let help = "move the value to a SealedSecret or ExternalSecret, reference it with secretKeyRef, and rotate it";
+/// Whether a command-line flag takes a secret (`--password`,
+/// `--oidc-client-secret`, `-token`). Single-letter
+/// flags (`-p`) are left alone: they mean a port or a path as often as a
+/// password.
+fn is_secret_flag(token: &str) -> bool {
+    let name = token.strip_prefix("--").or_else(|| token.strip_prefix('-'));
+    name.is_some_and(|name| name.chars().count() > 1 && secret_word(name).is_some())
+}
+
+/// Whether a flag's value is not a literal credential: what [`harmless`]
+/// lets through, or a shell expansion (`"$DB_PASSWORD"`, `$(cat …)`).
+fn harmless_flag_value(value: &str) -> bool {
+    let value = value.trim_matches(['"', '\'']);
+    harmless(value) || value.contains('$') || value.contains('`')
+}
+
+/// The command-line items that pass a literal to a secret flag, with the
+/// flag: `--password VALUE` (the value in the same item, or the next one)
+/// and `--token=VALUE`, also inside a shell script item (`sh -c "…"`).
+fn flag_literals(items: &[&str]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (at, item) in items.iter().enumerate() {
+        let tokens: Vec<&str> = item.split_whitespace().collect();
+        for (position, token) in tokens.iter().enumerate() {
+            let token = token.trim_start_matches(['"', '\'']);
+            let (flag, value, value_item) = match token.split_once('=') {
+                Some((flag, value)) => (flag, Some(value), at),
+                None => match tokens.get(position + 1) {
+                    Some(next) => (token, Some(*next), at),
+                    None => (
+                        token,
+                        items
+                            .get(at + 1)
+                            .and_then(|next| next.split_whitespace().next()),
+                        at + 1,
+                    ),
+                },
+            };
+            let Some(value) = value else {
+                continue;
+            };
+            if !is_secret_flag(flag) || value.starts_with('-') || harmless_flag_value(value) {
+                continue;
+            }
+            let flag = flag.to_owned();
+            if !found.contains(&(value_item, flag.clone())) {
+                found.push((value_item, flag));
+            }
+        }
+    }
+    found
+}
+
+/// A credential written in an object: where its value is and what to say.
+pub(crate) struct Credential {
+    /// JSON pointer of the value in the object.
+    pointer: String,
+    /// The value's text in the file.
+    pub(crate) span: TextRange,
+    /// The message, which names the key but never the value.
+    message: String,
+}
+
+/// The credentials written in plain text in an object's env values,
+/// container command lines and ConfigMap values.
+pub(crate) fn credentials(object: &Object) -> Vec<Credential> {
+    let mut found = Vec::new();
     if object.identity.is("", "ConfigMap") {
         for entry in object
             .node
@@ -366,17 +492,14 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 continue;
             };
             if let Some(why) = finding_for(&entry.key, value) {
-                sink.push(
-                    Violation::at_value(
-                        object,
-                        pointer_of(["data", entry.key.as_str()]),
-                        format!("ConfigMap key {} {why}", entry.key),
-                    )
-                    .with_help(help),
-                );
+                found.push(Credential {
+                    pointer: pointer_of(["data", entry.key.as_str()]),
+                    span: entry.value.span,
+                    message: format!("ConfigMap key {} {why}", entry.key),
+                });
             }
         }
-        return;
+        return found;
     }
     for container in containers(object) {
         let name = container.name();
@@ -390,47 +513,65 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         {
             let (Some(key), Some(value)) = (
                 variable.get("name").and_then(Node::as_str),
-                variable.get("value").and_then(Node::as_str),
+                variable.get("value"),
             ) else {
                 continue;
             };
-            if let Some(why) = finding_for(key, value) {
-                sink.push(
-                    Violation::at_value(
-                        object,
-                        container.pointer(&format!("env/{at}/value")),
-                        format!("env {key} of container {name} {why}"),
-                    )
-                    .with_help(help),
-                );
+            let Some(text) = value.as_str() else {
+                continue;
+            };
+            if let Some(why) = finding_for(key, text) {
+                found.push(Credential {
+                    pointer: container.pointer(&format!("env/{at}/value")),
+                    span: value.span,
+                    message: format!("env {key} of container {name} {why}"),
+                });
             }
         }
         for list in ["command", "args"] {
-            for (at, item) in container
+            let nodes = container
                 .node
                 .get(list)
                 .and_then(Node::as_seq)
-                .unwrap_or_default()
+                .unwrap_or_default();
+            let texts: Vec<&str> = nodes
                 .iter()
-                .enumerate()
-            {
-                let Some(text) = item.as_str() else {
-                    continue;
-                };
+                .map(|node| node.as_str().unwrap_or_default())
+                .collect();
+            let mut flagged: Vec<(usize, String)> = Vec::new();
+            for (at, text) in texts.iter().enumerate() {
                 if let Some(shape) = credential_shape(text) {
-                    sink.push(
-                        Violation::at_value(
-                            object,
-                            container.pointer(&format!("{list}/{at}")),
-                            format!(
-                                "{list} item {at} of container {name} holds {shape} in plain text"
-                            ),
-                        )
-                        .with_help(help),
-                    );
+                    flagged.push((at, format!("holds {shape} in plain text")));
                 }
             }
+            for (at, flag) in flag_literals(&texts) {
+                if !flagged.iter().any(|(other, _)| *other == at) {
+                    flagged.push((at, format!("passes a literal value to {flag}")));
+                }
+            }
+            flagged.sort();
+            for (at, why) in flagged {
+                let Some(node) = nodes.get(at) else {
+                    continue;
+                };
+                found.push(Credential {
+                    pointer: container.pointer(&format!("{list}/{at}")),
+                    span: node.span,
+                    message: format!("{list} item {at} of container {name} {why}"),
+                });
+            }
         }
+    }
+    found
+}
+
+fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
+    let object = context.object;
+    let help = "move the value to a SealedSecret or ExternalSecret, reference it with secretKeyRef, and rotate it";
+    for credential in credentials(object) {
+        sink.push(
+            Violation::at_value(object, credential.pointer, credential.message).with_help(help),
+        );
     }
 }
 
@@ -439,7 +580,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_secret_by_their_last_word() {
+    fn keys_hold_secret_words_as_tokens() {
         for key in [
             "DB_PASSWORD",
             "PASSWORD",
@@ -452,6 +593,14 @@ mod tests {
             "DJANGO_SECRET_KEY",
             "GOOGLE_CREDENTIALS",
             "smtp.passwd",
+            "AWS_SECRET_ACCESS_KEY",
+            "RABBITMQ_DEFAULT_PASS",
+            "MYSQL_PWD",
+            "DB_PASS",
+            "PGPASSWORD",
+            "SECRET_KEY_BASE",
+            "password2",
+            "API_TOKEN_1",
         ] {
             assert!(secret_word(key).is_some(), "{key}");
         }
@@ -464,9 +613,26 @@ mod tests {
             "TOKENIZER",
             "LOG_LEVEL",
             "PUBLIC_KEY",
+            "PASSWORD_POLICY",
+            "PASSWORD_MIN_LENGTH",
+            "SECRET_KEY_REF",
+            "TOKEN_URL",
+            "BYPASS",
+            "PASS_THROUGH",
+            "AWS_ACCESS_KEY_ID",
+            "COMPASS",
         ] {
             assert!(secret_word(key).is_none(), "{key}");
         }
+        assert_eq!(
+            secret_word("AWS_SECRET_ACCESS_KEY").as_deref(),
+            Some("SECRET_ACCESS_KEY")
+        );
+        assert_eq!(
+            secret_word("MINIO_SECRET_KEY").as_deref(),
+            Some("SECRET_KEY")
+        );
+        assert_eq!(secret_word("PGPASSWORD").as_deref(), Some("PASSWORD"));
     }
 
     #[test]
@@ -531,5 +697,35 @@ mod tests {
         assert!(credential_shape("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").is_some());
         assert!(credential_shape("DefaultEndpointsProtocol=https;AccountName=x;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==").is_some());
         assert!(credential_shape("--port=8080").is_none());
+    }
+
+    #[test]
+    fn literal_values_of_secret_flags_are_found() {
+        let found = |items: &[&str]| flag_literals(items);
+        assert_eq!(
+            found(&["--password", "hunter2"]),
+            vec![(1, "--password".to_owned())]
+        );
+        assert_eq!(found(&["--token=abc123"]), vec![(0, "--token".to_owned())]);
+        assert_eq!(
+            found(&["mysql --password=abc -h db"]),
+            vec![(0, "--password".to_owned())]
+        );
+        assert_eq!(
+            found(&["-client-secret", "abc"]),
+            vec![(1, "-client-secret".to_owned())]
+        );
+        for items in [
+            &["--password", "$(DB_PASSWORD)"][..],
+            &["--password=\"$DB_PASSWORD\""],
+            &["--token", "--verbose"],
+            &["--password"],
+            &["--password-file=/run/secrets/db"],
+            &["-p", "5432"],
+            &["--token-ttl=1h"],
+            &["--password="],
+        ] {
+            assert!(found(items).is_empty(), "{items:?}");
+        }
     }
 }

@@ -17,10 +17,11 @@ use crate::finding::{
 use crate::load::{
     load_picked, load_slots, problem_rule, Budget, FileKind, LoadTally, LoadedFile, Slot,
 };
+use crate::model::kustomization::generated_secrets;
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{
-    self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
-    Sink, Target, Violation,
+    self, manifest_shape, secret_literal, ArtifactViolation, Check, DocumentContext, ObjectIndex,
+    Rule, SetContext, Sink, Target, Violation,
 };
 use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{LineIndex, Position, Span, TextRange};
@@ -1027,7 +1028,11 @@ impl ReportBuilder {
                 self.summary.count(severity);
                 if let (Some(text), Some((line_start, line_text))) = (text.as_deref(), line_text) {
                     // No output may show a secret value (SPEC section 5).
-                    let line_text = secret_masks.mask(item.file, text, line_start, line_text);
+                    let line_text = if item.masks_its_span {
+                        crate::render::mask::mask_line(text, line_start, line_text, &[item.span])
+                    } else {
+                        secret_masks.mask(item.file, text, line_start, line_text)
+                    };
                     self.snippets.add(&file, span.start.line, &line_text);
                 }
             }
@@ -1049,7 +1054,7 @@ impl ReportBuilder {
             };
             match (suppressed_by, once_per) {
                 (Some(by), _) => self.suppressed.push(SuppressedFinding { finding, by }),
-                (None, Some(key)) => self.add_once(key, finding, line_text),
+                (None, Some(key)) => self.add_once(key, finding, line_text.map(|(_, line)| line)),
                 (None, None) => findings.push(finding),
             }
         }
@@ -1315,6 +1320,8 @@ pub(crate) struct Pending {
     object: Option<ObjectId>,
     /// Reported once per run with the others of its rule and key.
     once_per: Option<String>,
+    /// The span is itself a secret value, masked in every snippet.
+    masks_its_span: bool,
 }
 
 impl Pending {
@@ -1340,6 +1347,7 @@ impl Pending {
             path: None,
             object: None,
             once_per: None,
+            masks_its_span: false,
         }
     }
 
@@ -1374,6 +1382,7 @@ impl Pending {
             path: pointer.map(|pointer| format!("{}{pointer}", object.pointer_prefix)),
             object: Some(object.id),
             once_per: violation.once_per,
+            masks_its_span: false,
         }
     }
 }
@@ -1399,6 +1408,7 @@ impl Pending {
             object: None,
             reporter: None,
             once_per: None,
+            masks_its_span: false,
         }
     }
 
@@ -1420,6 +1430,7 @@ impl Pending {
             object: None,
             reporter: None,
             once_per: None,
+            masks_its_span: false,
         }
     }
 
@@ -1606,7 +1617,8 @@ fn classify_file(
         FileKind::Resources => Holds::Objects { expected: true },
         FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
         FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
-        FileKind::HelmChart | FileKind::Kustomization | FileKind::Patch => Holds::Nothing,
+        FileKind::Kustomization => Holds::Kustomization,
+        FileKind::HelmChart | FileKind::Patch => Holds::Nothing,
     };
     let mut non_empty = 0;
     for document in raw_documents {
@@ -1627,6 +1639,8 @@ enum Holds {
         expected: bool,
     },
     Artifact(ArtifactKind),
+    /// A kustomization: its committed plaintext secrets are findings.
+    Kustomization,
     Nothing,
 }
 
@@ -1666,6 +1680,25 @@ fn classify_document(
             None
         }
         Holds::Artifact(kind) => Some(kind),
+        Holds::Kustomization => {
+            for secret in generated_secrets(&root) {
+                let mut item = Pending::load(
+                    secret_literal::ID,
+                    file_id,
+                    document.index,
+                    secret.span,
+                    secret.message,
+                );
+                item.help = Some(
+                    "generate the Secret from a SealedSecret or ExternalSecret instead of values in Git"
+                        .to_owned(),
+                );
+                item.environment = environment;
+                item.masks_its_span = secret.is_value;
+                classified.pending.push(item);
+            }
+            return;
+        }
         Holds::Nothing => return,
     };
     if let Some(kind) = artifact_kind {

@@ -5,6 +5,7 @@ pub mod artifact;
 pub mod duration;
 pub mod image;
 pub mod kinds;
+pub mod kustomization;
 pub mod network_policy;
 pub mod object;
 pub mod quantity;

@@ -1,5 +1,9 @@
 //! `secret-literal`: a credential written in plain text in a manifest.
 //!
+//! A kustomization's `secretGenerator` `literals` and env files are
+//! committed plaintext secrets too; the loader reports them under this id,
+//! at the entry of the kustomization (see `model::kustomization`).
+//!
 //! Two checks, over container `env` values (all container lists), container
 //! `command`/`args` items, and ConfigMap `data` values:
 //!
@@ -42,10 +46,12 @@ use crate::model::Object;
 use crate::source::TextRange;
 use crate::yaml::{pointer_of, Node, Value};
 
+pub(crate) const ID: &str = "secret-literal";
+
 pub(crate) fn rule() -> Rule {
     Rule::document(
         RuleMeta {
-            id: "secret-literal".into(),
+            id: ID.into(),
             category: Category::Secrets,
             default_severity: Severity::Error,
             summary: "a credential sits in plain text in an env value, ConfigMap value or container argument".into(),

@@ -22,7 +22,7 @@
 //!   namespaces; a `podSelector` alone stays in the policy's own namespace.
 
 use super::object::Object;
-use super::selector::{label_selector_matches, Requirement, Selector};
+use super::selector::{label_selector_matches, Selector};
 use crate::yaml::Node;
 
 /// The label the API server puts on every namespace.
@@ -193,18 +193,9 @@ pub fn peer_may_reach_cluster_dns(peer: &Node) -> bool {
         selector
             .requirements
             .iter()
-            .filter(|requirement| requirement_key(requirement) == NAMESPACE_NAME_LABEL)
-            .all(|requirement| Selector { requirements: vec![requirement.clone()] }.matches(&labels))
+            .filter(|requirement| requirement.key() == NAMESPACE_NAME_LABEL)
+            .all(|requirement| requirement.matches(&labels))
     })
-}
-
-fn requirement_key(requirement: &Requirement) -> &str {
-    match requirement {
-        Requirement::In(key, _)
-        | Requirement::NotIn(key, _)
-        | Requirement::Exists(key)
-        | Requirement::DoesNotExist(key) => key,
-    }
 }
 
 #[cfg(test)]

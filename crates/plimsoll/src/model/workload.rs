@@ -105,6 +105,28 @@ impl Container<'_> {
         self.node.get("name").and_then(Node::as_str).unwrap_or("")
     }
 
+    /// How messages name the container: `container api`; one without a
+    /// `name` (a fragment, a patch, an invalid manifest) by its 1-based
+    /// position in its list, `container #2`, or `container #1 of
+    /// initContainers` outside `containers`.
+    pub fn describe(&self) -> String {
+        match self.node.get("name").and_then(Node::as_str) {
+            Some(name) if !name.is_empty() => format!("container {name}"),
+            _ if self.list == "containers" => format!("container #{}", self.index + 1),
+            _ => format!("container #{} of {}", self.index + 1, self.list),
+        }
+    }
+
+    /// The JSON pointer a finding about the whole container points at: its
+    /// `name`, or the list item itself when it has none.
+    pub fn anchor(&self) -> String {
+        if self.node.get("name").is_some() {
+            self.pointer("name")
+        } else {
+            format!("{}/{}/{}", self.pod_spec_pointer, self.list, self.index)
+        }
+    }
+
     /// The JSON pointer of a field of this container (`"image"` →
     /// `/spec/template/spec/containers/0/image`).
     pub fn pointer(&self, field: &str) -> String {

@@ -96,7 +96,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         .and_then(|c| c.get("runAsUser"))
         .and_then(Node::as_i64);
     for container in containers(object) {
-        let name = container.name();
+        let container_name = container.describe();
         let security = container.node.get("securityContext");
         let field = |key: &str| security.and_then(|context| context.get(key));
         let pointer = |key: &str| container.pointer(&format!("securityContext/{key}"));
@@ -105,7 +105,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 Violation::at_value(
                     object,
                     pointer("privileged"),
-                    format!("container {name} is privileged"),
+                    format!("{container_name} is privileged"),
                 )
                 .with_help("remove `privileged: true`; grant the one capability it needs instead"),
             );
@@ -115,7 +115,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 Violation::at_value(
                     object,
                     pointer("allowPrivilegeEscalation"),
-                    format!("container {name} does not set allowPrivilegeEscalation: false"),
+                    format!("{container_name} does not set allowPrivilegeEscalation: false"),
                 )
                 .with_help(
                     "set `securityContext.allowPrivilegeEscalation: false` on the container",
@@ -137,7 +137,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 Violation::at_value(
                     object,
                     at,
-                    format!("container {name} runs as root (runAsUser: 0)"),
+                    format!("{container_name} runs as root (runAsUser: 0)"),
                 )
                 .with_help("run as a non-zero user and set `runAsNonRoot: true`"),
             );
@@ -146,7 +146,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 Violation::at_value(
                     object,
                     pointer("runAsNonRoot"),
-                    format!("container {name} may run as root (neither runAsNonRoot: true nor a non-zero runAsUser)"),
+                    format!("{container_name} may run as root (neither runAsNonRoot: true nor a non-zero runAsUser)"),
                 )
                 .with_help(
                     "set `runAsNonRoot: true` on the container or in the pod's securityContext",
@@ -168,7 +168,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                     Violation::at_value(
                         object,
                         pointer(&format!("capabilities/add/{at}")),
-                        format!("container {name} adds capability {text}"),
+                        format!("{container_name} adds capability {text}"),
                     )
                     .with_help(
                         "drop it; only NET_BIND_SERVICE may be added under the restricted standard",

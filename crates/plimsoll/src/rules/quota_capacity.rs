@@ -668,15 +668,15 @@ fn report_missing(
         let target = if container.container.node.get("resources").is_some() {
             container.container.pointer("resources")
         } else {
-            container.container.pointer("name")
+            container.container.anchor()
         };
         sink.push(
             Violation::at_value(
                 workload,
                 target,
                 format!(
-                    "container {} sets no {} and no LimitRange default applies, but ResourceQuota {} of namespace {namespace} limits {}: Kubernetes rejects the pod",
-                    container.container.name(),
+                    "{} sets no {} and no LimitRange default applies, but ResourceQuota {} of namespace {namespace} limits {}: Kubernetes rejects the pod",
+                    container.container.describe(),
                     names.join(", "),
                     quota.identity.name,
                     if names.len() == 1 { "it" } else { "them" }
@@ -707,10 +707,10 @@ fn check_limit_range(
                         } else if container.container.node.get("resources").is_some() {
                             container.container.pointer("resources")
                         } else {
-                            container.container.pointer("name")
+                            container.container.anchor()
                         }
                     };
-                    let who = format!("container {}", container.container.name());
+                    let who = container.container.describe();
                     for section in [Section::Requests, Section::Limits] {
                         let amounts = section.of(&container.effective);
                         bounds(

@@ -278,6 +278,8 @@ mod tests {
         assert!(rule("ports: [{port: 53}]"));
         assert!(rule("to: []"));
         assert!(!rule("to: [{podSelector: {}}]"));
-        assert!(rule("to: [{podSelector: {}}, {ipBlock: {cidr: 0.0.0.0/0}}]"));
+        assert!(rule(
+            "to: [{podSelector: {}}, {ipBlock: {cidr: 0.0.0.0/0}}]"
+        ));
     }
 }

@@ -36,16 +36,19 @@ const RUNTIME_LABELS: &[(&str, &[&str])] = &[
     ("batch.kubernetes.io/job-name", &["Job", "CronJob"]),
     ("controller-uid", &["Job", "CronJob"]),
     ("batch.kubernetes.io/controller-uid", &["Job", "CronJob"]),
-    ("batch.kubernetes.io/job-completion-index", &["Job", "CronJob"]),
+    (
+        "batch.kubernetes.io/job-completion-index",
+        &["Job", "CronJob"],
+    ),
 ];
 
 /// Whether Kubernetes gives the pods of this workload the label `key` at
 /// run time (whatever its template says).
 pub fn gets_runtime_label(workload: &Object, key: &str) -> bool {
     is_workload(workload)
-        && RUNTIME_LABELS.iter().any(|(label, kinds)| {
-            *label == key && kinds.contains(&workload.identity.kind.as_str())
-        })
+        && RUNTIME_LABELS
+            .iter()
+            .any(|(label, kinds)| *label == key && kinds.contains(&workload.identity.kind.as_str()))
 }
 
 /// Whether `key` is a label Kubernetes sets on some pods at run time.

@@ -205,9 +205,11 @@ impl<'a> Pods<'a> {
             .requirements
             .iter()
             .find_map(|requirement| match requirement {
-                Requirement::In(key, values) if values.len() == 1 && !is_runtime_label(key) => values
-                    .first()
-                    .map(|value| self.by_label.get(&(key.as_str(), value.as_str()))),
+                Requirement::In(key, values) if values.len() == 1 && !is_runtime_label(key) => {
+                    values
+                        .first()
+                        .map(|value| self.by_label.get(&(key.as_str(), value.as_str())))
+                }
                 _ => None,
             });
         match narrowed {

@@ -111,18 +111,27 @@ fn depends_on(object: &Object) -> Vec<(&str, Option<&str>)> {
         .collect()
 }
 
-/// Whether some Kustomization depends on one of another environment.
+/// Whether some Kustomization depends on one of another environment: every
+/// Kustomization its `dependsOn` entry can mean is of another environment
+/// (per-cluster copies `flux-system/infra` in `clusters/staging/` and
+/// `clusters/prod/` each depend on their own).
 fn chains_environments(all: &[(&Object, Option<EnvId>)]) -> bool {
     all.iter().any(|(object, environment)| {
         let Some(environment) = environment else {
             return false;
         };
         depends_on(object).iter().any(|(name, namespace)| {
-            all.iter().any(|(other, other_environment)| {
-                other.identity.name == *name
-                    && other.identity.namespace.as_deref() == *namespace
-                    && other_environment.is_some_and(|other| other != *environment)
-            })
+            let mut targets = all
+                .iter()
+                .filter(|(other, _)| {
+                    other.identity.name == *name
+                        && other.identity.namespace.as_deref() == *namespace
+                })
+                .peekable();
+            targets.peek().is_some()
+                && targets.all(|(_, other_environment)| {
+                    other_environment.is_some_and(|other| other != *environment)
+                })
         })
     })
 }

@@ -41,11 +41,14 @@ pub fn is_autoscaler(object: &Object) -> bool {
     object.identity.is("autoscaling", "HorizontalPodAutoscaler")
 }
 
+/// HPAs with their namespace, in input order.
+type NamespacedHpas<'a> = Vec<(Option<&'a str>, &'a Object)>;
+
 /// The HPAs of a set of objects, by the workload they target.
 #[derive(Debug, Default)]
 pub struct Autoscalers<'a> {
-    /// By target kind and name, with the HPA's namespace; in input order.
-    by_target: HashMap<(&'a str, &'a str), Vec<(Option<&'a str>, &'a Object)>>,
+    /// By target kind and name.
+    by_target: HashMap<(&'a str, &'a str), NamespacedHpas<'a>>,
 }
 
 impl<'a> Autoscalers<'a> {

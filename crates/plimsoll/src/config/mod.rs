@@ -41,6 +41,8 @@ pub struct Config {
     pub secrets: Secrets,
     /// NetworkPolicy expectations.
     pub network_policy: NetworkPolicyConfig,
+    /// The Pod Security Standard `pod-security` holds pods to.
+    pub pod_security: PodSecurityLevel,
     /// Services that every environment with workloads must run.
     pub required_workloads: Vec<String>,
     /// Database migration jobs.
@@ -116,6 +118,18 @@ pub struct SyncSettings {
     pub interval: Option<String>,
     /// Reconciliation timeout (a Go duration).
     pub timeout: Option<String>,
+}
+
+/// A level of the Kubernetes Pod Security Standards (`podSecurity:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PodSecurityLevel {
+    /// Blocks the known privilege escalations (host namespaces, privileged,
+    /// hostPath, dangerous capabilities, …).
+    Baseline,
+    /// Baseline plus current hardening practice (non-root, no privilege
+    /// escalation, seccomp, `drop: [ALL]`, restricted volume types).
+    #[default]
+    Restricted,
 }
 
 /// How an environment is synced.

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::{
     Codeowners, Config, ConfigError, EnvironmentConfig, Images, Migrations, Naming,
-    NetworkPolicyConfig, PullSecret, Replicas, RequireDigest, ResourceAmounts, ResourceFloor,
-    RuleSetting, Secrets, SyncMode, SyncSettings,
+    NetworkPolicyConfig, PodSecurityLevel, PullSecret, Replicas, RequireDigest, ResourceAmounts,
+    ResourceFloor, RuleSetting, Secrets, SyncMode, SyncSettings,
 };
 use crate::finding::Severity;
 use crate::source::{SourceLines, Span, TextRange};
@@ -25,6 +25,7 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
             "images",
             "secrets",
             "networkPolicy",
+            "podSecurity",
             "requiredWorkloads",
             "migrations",
             "codeowners",
@@ -271,6 +272,19 @@ pub(super) fn parse_config(text: &str, file: &Path) -> Result<Config, ConfigErro
             "images" => config.images = images(&reader, value)?,
             "secrets" => config.secrets = secrets(&reader, value)?,
             "networkPolicy" => config.network_policy = network_policy(&reader, value)?,
+            "podSecurity" => {
+                config.pod_security = match reader.string(value, key)?.as_str() {
+                    "baseline" => PodSecurityLevel::Baseline,
+                    "restricted" => PodSecurityLevel::Restricted,
+                    other => {
+                        return Err(reader.error(
+                            value.span,
+                            key,
+                            format!("expected `baseline` or `restricted`, got \"{other}\""),
+                        ))
+                    }
+                }
+            }
             "requiredWorkloads" => config.required_workloads = reader.strings(value, key)?,
             "migrations" => config.migrations = migrations(&reader, value)?,
             "codeowners" => config.codeowners = codeowners(&reader, value)?,

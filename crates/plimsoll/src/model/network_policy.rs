@@ -15,9 +15,14 @@
 //!   API server sets on every namespace, plus the labels of the Namespace
 //!   object when it is in the input); an empty `namespaceSelector` selects
 //!   every namespace. `ipBlock: 0.0.0.0/0` (or `::/0`) reaches anywhere.
+//! - The cluster DNS runs in `kube-system` (`openshift-dns` on OpenShift)
+//!   and answers on a Service IP. A peer may reach it when it is an
+//!   `ipBlock` (the input does not say which addresses the DNS Service
+//!   has), or a `namespaceSelector` that can select one of those
+//!   namespaces; a `podSelector` alone stays in the policy's own namespace.
 
 use super::object::Object;
-use super::selector::label_selector_matches;
+use super::selector::{label_selector_matches, Selector};
 use crate::yaml::Node;
 
 /// The label the API server puts on every namespace.
@@ -157,6 +162,42 @@ pub fn peer_reaches_namespace(
     }
 }
 
+/// The namespaces the cluster DNS runs in: Kubernetes' `kube-system` and
+/// OpenShift's `openshift-dns`.
+pub const DNS_NAMESPACES: [&str; 2] = ["kube-system", "openshift-dns"];
+
+/// Whether an egress rule's peers may include the cluster DNS: the rule
+/// has no `to` (every peer), or one of its peers is an `ipBlock` or a
+/// `namespaceSelector` that can select a DNS namespace.
+pub fn rule_may_reach_cluster_dns(rule: &Node) -> bool {
+    rule_peers(rule, "to").is_none_or(|peers| peers.iter().any(peer_may_reach_cluster_dns))
+}
+
+/// Whether a peer may be the cluster DNS (see the module docs). Only the
+/// `kubernetes.io/metadata.name` label of a namespace is known for sure:
+/// requirements on other labels may hold for `kube-system` (clusters label
+/// it as they please), so they never rule it out; a selector that does not
+/// parse is given the benefit of the doubt here (`schema` reports it).
+pub fn peer_may_reach_cluster_dns(peer: &Node) -> bool {
+    if peer.get("ipBlock").is_some() {
+        return true;
+    }
+    let Some(namespaces) = peer.get("namespaceSelector") else {
+        return false;
+    };
+    let Ok(selector) = Selector::from_label_selector(namespaces) else {
+        return true;
+    };
+    DNS_NAMESPACES.iter().any(|namespace| {
+        let labels = [(NAMESPACE_NAME_LABEL, *namespace)];
+        selector
+            .requirements
+            .iter()
+            .filter(|requirement| requirement.key() == NAMESPACE_NAME_LABEL)
+            .all(|requirement| requirement.matches(&labels))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +254,32 @@ mod tests {
         ));
         assert!(peer_is_anywhere(&node("ipBlock: {cidr: 0.0.0.0/0}")));
         assert!(peer_is_anywhere(&node("namespaceSelector: {}")));
+    }
+
+    #[test]
+    fn peers_may_reach_the_cluster_dns() {
+        let may = |text: &str| peer_may_reach_cluster_dns(&node(text));
+        assert!(may("ipBlock: {cidr: 10.96.0.10/32}"));
+        assert!(may("namespaceSelector: {}"));
+        assert!(may(
+            "namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}"
+        ));
+        assert!(may(
+            "namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: openshift-dns}}"
+        ));
+        assert!(may("namespaceSelector: {matchLabels: {name: kube-system}}"));
+        assert!(!may(
+            "namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}"
+        ));
+        assert!(!may("namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: NotIn, values: [kube-system, openshift-dns]}]}"));
+        assert!(!may("podSelector: {}"));
+        assert!(!may("podSelector: {matchLabels: {k8s-app: kube-dns}}"));
+        let rule = |text: &str| rule_may_reach_cluster_dns(&node(text));
+        assert!(rule("ports: [{port: 53}]"));
+        assert!(rule("to: []"));
+        assert!(!rule("to: [{podSelector: {}}]"));
+        assert!(rule(
+            "to: [{podSelector: {}}, {ipBlock: {cidr: 0.0.0.0/0}}]"
+        ));
     }
 }

@@ -5,7 +5,9 @@
 //!   Rollouts run `spec.replicas` pods (1 when absent, as Kubernetes
 //!   defaults it), unless an HPA in the same namespace names them in
 //!   `scaleTargetRef` (by kind and name): then between its `minReplicas`
-//!   (default 1) and `maxReplicas`.
+//!   (default 1) and `maxReplicas`. An HPA or workload without
+//!   `metadata.namespace` (a rendered chart installed with `-n`) pairs with
+//!   one of any namespace.
 //! - A Pod is one pod; a DaemonSet at least one (one per node: the node
 //!   count is not in the repository, so one is the safe lower bound).
 //! - A Job runs `parallelism` pods at once (default 1), never more than its
@@ -39,10 +41,14 @@ pub fn is_autoscaler(object: &Object) -> bool {
     object.identity.is("autoscaling", "HorizontalPodAutoscaler")
 }
 
+/// HPAs with their namespace, in input order.
+type NamespacedHpas<'a> = Vec<(Option<&'a str>, &'a Object)>;
+
 /// The HPAs of a set of objects, by the workload they target.
 #[derive(Debug, Default)]
 pub struct Autoscalers<'a> {
-    by_target: HashMap<(Option<&'a str>, &'a str, &'a str), &'a Object>,
+    /// By target kind and name.
+    by_target: HashMap<(&'a str, &'a str), NamespacedHpas<'a>>,
 }
 
 impl<'a> Autoscalers<'a> {
@@ -55,23 +61,31 @@ impl<'a> Autoscalers<'a> {
             let name = target.and_then(|t| t.get("name")).and_then(Node::as_str);
             if let (Some(kind), Some(name)) = (kind, name) {
                 by_target
-                    .entry((hpa.identity.namespace.as_deref(), kind, name))
-                    .or_insert(hpa);
+                    .entry((kind, name))
+                    .or_insert_with(Vec::new)
+                    .push((hpa.identity.namespace.as_deref(), hpa));
             }
         }
         Autoscalers { by_target }
     }
 
-    /// The HPA that scales `workload`, if any.
+    /// The HPA that scales `workload`, if any: the first of its namespace,
+    /// else the first where either has no namespace.
     pub fn for_workload(&self, workload: &Object) -> Option<&'a Object> {
         let identity = &workload.identity;
-        self.by_target
-            .get(&(
-                identity.namespace.as_deref(),
-                identity.kind.as_str(),
-                identity.name.as_str(),
-            ))
-            .copied()
+        let namespace = identity.namespace.as_deref();
+        let candidates = self
+            .by_target
+            .get(&(identity.kind.as_str(), identity.name.as_str()))?;
+        candidates
+            .iter()
+            .find(|(hpa_namespace, _)| *hpa_namespace == namespace)
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .find(|(hpa_namespace, _)| hpa_namespace.is_none() || namespace.is_none())
+            })
+            .map(|(_, hpa)| *hpa)
     }
 }
 

@@ -29,7 +29,18 @@ pub enum Requirement {
 }
 
 impl Requirement {
-    fn matches(&self, labels: &[(&str, &str)]) -> bool {
+    /// The label the requirement is about.
+    pub fn key(&self) -> &str {
+        match self {
+            Requirement::In(key, _)
+            | Requirement::NotIn(key, _)
+            | Requirement::Exists(key)
+            | Requirement::DoesNotExist(key) => key,
+        }
+    }
+
+    /// Whether the labels satisfy this requirement.
+    pub fn matches(&self, labels: &[(&str, &str)]) -> bool {
         let value_of = |key: &str| {
             labels
                 .iter()

@@ -21,6 +21,50 @@ const POD_SPEC_POINTERS: &[(&str, &str, &str)] = &[
     ("extensions", "ReplicaSet", "/spec/template/spec"),
 ];
 
+/// Labels Kubernetes puts on pods at run time, with the workload kinds
+/// whose pods get them (`apps.kubernetes.io/pod-index` only on StatefulSet
+/// pods, `job-name` only on Job pods, …). A selector may name them: a
+/// Service for one StatefulSet replica selects `statefulset.kubernetes.io/pod-name`.
+const RUNTIME_LABELS: &[(&str, &[&str])] = &[
+    ("statefulset.kubernetes.io/pod-name", &["StatefulSet"]),
+    ("apps.kubernetes.io/pod-index", &["StatefulSet"]),
+    ("controller-revision-hash", &["StatefulSet", "DaemonSet"]),
+    ("pod-template-generation", &["DaemonSet"]),
+    ("pod-template-hash", &["Deployment", "ReplicaSet"]),
+    ("rollouts-pod-template-hash", &["Rollout"]),
+    ("job-name", &["Job", "CronJob"]),
+    ("batch.kubernetes.io/job-name", &["Job", "CronJob"]),
+    ("controller-uid", &["Job", "CronJob"]),
+    ("batch.kubernetes.io/controller-uid", &["Job", "CronJob"]),
+    (
+        "batch.kubernetes.io/job-completion-index",
+        &["Job", "CronJob"],
+    ),
+];
+
+/// Whether Kubernetes gives the pods of this workload the label `key` at
+/// run time (whatever its template says).
+pub fn gets_runtime_label(workload: &Object, key: &str) -> bool {
+    is_workload(workload)
+        && RUNTIME_LABELS
+            .iter()
+            .any(|(label, kinds)| *label == key && kinds.contains(&workload.identity.kind.as_str()))
+}
+
+/// Whether `key` is a label Kubernetes sets on some pods at run time.
+pub fn is_runtime_label(key: &str) -> bool {
+    RUNTIME_LABELS.iter().any(|(label, _)| *label == key)
+}
+
+/// The JSON pointer of a workload's pod labels (`/metadata/labels` of a
+/// Pod, `…/template/metadata/labels` of the others), whether or not the
+/// template has a `spec`.
+pub fn pod_labels_pointer(object: &Object) -> Option<String> {
+    let spec = pod_spec_pointer(object)?;
+    let template = spec.strip_suffix("/spec").unwrap_or("");
+    Some(format!("{template}/metadata/labels"))
+}
+
 /// The container lists of a pod spec.
 pub const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
 
@@ -62,6 +106,28 @@ impl Container<'_> {
     /// `name`, or `""`.
     pub fn name(&self) -> &str {
         self.node.get("name").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// How messages name the container: `container api`; one without a
+    /// `name` (a fragment, a patch, an invalid manifest) by its 1-based
+    /// position in its list, `container #2`, or `container #1 of
+    /// initContainers` outside `containers`.
+    pub fn describe(&self) -> String {
+        match self.node.get("name").and_then(Node::as_str) {
+            Some(name) if !name.is_empty() => format!("container {name}"),
+            _ if self.list == "containers" => format!("container #{}", self.index + 1),
+            _ => format!("container #{} of {}", self.index + 1, self.list),
+        }
+    }
+
+    /// The JSON pointer a finding about the whole container points at: its
+    /// `name`, or the list item itself when it has none.
+    pub fn anchor(&self) -> String {
+        if self.node.get("name").is_some() {
+            self.pointer("name")
+        } else {
+            format!("{}/{}/{}", self.pod_spec_pointer, self.list, self.index)
+        }
     }
 
     /// The JSON pointer of a field of this container (`"image"` →

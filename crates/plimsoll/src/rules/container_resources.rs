@@ -8,7 +8,8 @@
 //! missing request, and a LimitRange of the namespace (anywhere in the
 //! environment's files) supplies `default` and `defaultRequest` — see
 //! `model::resources`. One finding per container lists everything it
-//! lacks, at its `resources` (or its name when it has none). The floor
+//! lacks, at its `resources` (else its `name`, else the container item;
+//! a container without a name is called by its position, `container #2`). The floor
 //! (`environments[].resources.requests|limits.cpu|memory`) is compared to
 //! the admitted value. A quantity that does not parse (`1 core`, `512MB`)
 //! is an error finding at the value, whatever the rule's severity: the API
@@ -31,7 +32,9 @@ pub(crate) fn rule() -> Rule {
             summary: "a container lacks cpu/memory requests or limits, or is below the environment's resources floor".into(),
             rationale: "The scheduler places pods by their requests: a container without them lands on full \
 nodes and is the first evicted under pressure. Without limits one container can starve its neighbours of \
-CPU or take a node's memory. Both are also what a ResourceQuota counts."
+CPU or take a node's memory. Both are also what a ResourceQuota counts. What the API server fills in counts \
+as set: a limit alone counts as the request (Kubernetes copies it there), and a LimitRange of the namespace \
+supplies its `default` and `defaultRequest`."
                 .into(),
             fix: "Set `resources.requests` and `resources.limits` for cpu and memory on every container (or give \
 the namespace a LimitRange with `default` and `defaultRequest`), at least the environment's \
@@ -132,18 +135,21 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 })
                 .map(|(section, resource)| format!("{section}.{resource}"))
                 .collect();
-            let name = container.container.name();
             if !missing.is_empty() {
                 let target = if container.container.node.get("resources").is_some() {
                     resources_pointer.clone()
                 } else {
-                    container.container.pointer("name")
+                    container.container.anchor()
                 };
                 sink.push(
                     Violation::at_value(
                         workload,
                         target,
-                        format!("container {name} has no {}", missing.join(", ")),
+                        format!(
+                            "{} has no {}",
+                            container.container.describe(),
+                            missing.join(", ")
+                        ),
                     )
                     .with_help("set resources.requests and resources.limits for cpu and memory"),
                 );
@@ -201,8 +207,8 @@ fn check_floor(
                     workload,
                     pointer,
                     format!(
-                        "container {} {section} {resource} {}, below the {environment} floor of {}",
-                        container.container.name(),
+                        "{} {section} {resource} {}, below the {environment} floor of {}",
+                        container.container.describe(),
                         value.display(unit),
                         minimum.display(unit)
                     ),

@@ -22,12 +22,27 @@
 //! rule is not checked for Services and PodDisruptionBudgets.
 //! Services without a selector (endpoints managed by hand) and
 //! `ExternalName` Services select nothing on purpose and are skipped.
+//!
+//! A pod template's labels count whatever else the template lacks (a
+//! Deployment patch with labels but no `spec` still makes those pods).
+//! Labels Kubernetes sets at run time match the pods that would get them,
+//! whatever their value: `statefulset.kubernetes.io/pod-name`,
+//! `apps.kubernetes.io/pod-index` and `controller-revision-hash` on
+//! StatefulSet pods (the last also DaemonSet pods, with
+//! `pod-template-generation`), `pod-template-hash` on Deployment and
+//! ReplicaSet pods (`rollouts-pod-template-hash` on Argo Rollouts),
+//! `job-name`, `controller-uid`, `batch.kubernetes.io/job-name`,
+//! `batch.kubernetes.io/controller-uid` and
+//! `batch.kubernetes.io/job-completion-index` on Job pods (and a CronJob's).
+//! Their values are not compared: they are pod names and hashes the input
+//! does not hold.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::{is_workload, label_pairs, pod_spec, Object, Requirement, Selector};
+use crate::model::workload::{gets_runtime_label, is_runtime_label, pod_labels_pointer};
+use crate::model::{is_workload, label_pairs, Object, Requirement, Selector};
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
@@ -40,7 +55,11 @@ pub(crate) fn rule() -> Rule {
             rationale: "A Service whose selector matches no pod has no endpoints: clients get connection \
 refused, and nothing fails at deploy time. An HPA or PodDisruptionBudget aimed at nothing silently protects \
 nothing, and an Ingress backend without its Service answers 503. These are usually a rename done in one file only. References resolve across every file of the environment, \
-in the same namespace. To stay quiet on partial input (one file in a pre-commit hook), a reference is judged only \
+in the same namespace. A pod template's labels count even when the template has no `spec` (a patch), and labels \
+Kubernetes sets at run time (`statefulset.kubernetes.io/pod-name`, `apps.kubernetes.io/pod-index`, \
+`controller-revision-hash`, `pod-template-hash`, `job-name`, `batch.kubernetes.io/job-name`, `controller-uid`, …) \
+match the pods of the workloads that get them (pod-name and pod-index: StatefulSets; pod-template-hash: \
+Deployments and ReplicaSets; job-name and controller-uid: Jobs), whatever their value. To stay quiet on partial input (one file in a pre-commit hook), a reference is judged only \
 when the input holds objects of the kind it points at for that namespace; selectors are not judged in a \
 namespace whose pods an operator makes from a custom resource (Prometheus, Alertmanager, …). Objects without \
 an environment are judged when their own directory holds such objects."
@@ -102,17 +121,25 @@ fn same_namespace(a: &Object, b: &Object) -> bool {
     }
 }
 
-/// The labels of a workload's pods.
+/// The labels of a workload's pods, whether or not its template has a
+/// `spec`.
 fn template_labels(object: &Object) -> Vec<(&str, &str)> {
-    let pointer = match pod_spec(object) {
-        Some(("/spec", _)) => "/metadata/labels",
-        Some((spec, _)) => {
-            let template = spec.trim_end_matches("/spec");
-            return label_pairs(object.node.pointer(&format!("{template}/metadata/labels")));
+    pod_labels_pointer(object)
+        .map(|pointer| label_pairs(object.node.pointer(&pointer)))
+        .unwrap_or_default()
+}
+
+/// Whether a workload's pods satisfy a selector, counting the labels
+/// Kubernetes gives them at run time (present, with a value the input
+/// cannot know).
+fn selects_pods_of(selector: &Selector, workload: &Object, labels: &[(&str, &str)]) -> bool {
+    selector.requirements.iter().all(|requirement| {
+        if gets_runtime_label(workload, requirement.key()) {
+            !matches!(requirement, Requirement::DoesNotExist(_))
+        } else {
+            requirement.matches(labels)
         }
-        None => return Vec::new(),
-    };
-    label_pairs(object.node.pointer(pointer))
+    })
 }
 
 /// Pod templates of one environment, indexed so that each selector is
@@ -169,16 +196,20 @@ impl<'a> Pods<'a> {
     fn selects_something(&self, object: &Object, selector: &Selector) -> bool {
         let matches = |at: &usize| {
             self.workloads.get(*at).is_some_and(|(workload, labels)| {
-                same_namespace(object, workload) && selector.matches(labels)
+                same_namespace(object, workload) && selects_pods_of(selector, workload, labels)
             })
         };
+        // Narrow by a label the template must carry (a run-time label is
+        // in no template).
         let narrowed = selector
             .requirements
             .iter()
             .find_map(|requirement| match requirement {
-                Requirement::In(key, values) if values.len() == 1 => values
-                    .first()
-                    .map(|value| self.by_label.get(&(key.as_str(), value.as_str()))),
+                Requirement::In(key, values) if values.len() == 1 && !is_runtime_label(key) => {
+                    values
+                        .first()
+                        .map(|value| self.by_label.get(&(key.as_str(), value.as_str())))
+                }
                 _ => None,
             });
         match narrowed {

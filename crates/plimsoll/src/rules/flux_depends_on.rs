@@ -10,11 +10,24 @@
 //! (`myapp-staging` ↔ `myapp-dev`), else the only one. With several
 //! predecessors (fan-in: `uat1|uat2|uat3 → staging`), depending on one of
 //! them is enough. Nothing is reported when no predecessor Kustomization is
-//! in the input. Only Kustomizations that sit together are compared (the
-//! same environment from their path or namespace, usually none): those in
+//! in the input.
+//!
+//! `dependsOn` reaches only Kustomizations of the same cluster, so only two
+//! that run in one cluster are compared. They do when
+//! - they sit in the same directory, or the same environment from their
+//!   path (usually none: `clusters/main/`);
+//! - their namespaces are their environments' own (`dev`, `staging`,
+//!   `prod`, or a namespace the config or a `-<env>` suffix gives the
+//!   environment): one cluster with a namespace per environment, as a
+//!   branch-per-environment setup has even under `clusters/<env>/`;
+//! - any Kustomization of the input depends on one of another environment:
+//!   the repository chains its environments in one cluster.
+//!
+//! They do not otherwise: Kustomizations in `flux-system` under
 //! per-environment directories such as `clusters/staging/` and
-//! `clusters/production/` run in different clusters, where `dependsOn`
-//! cannot reach.
+//! `clusters/production/` run in different clusters.
+
+use std::collections::HashMap;
 
 use super::delivery::{delivery_environment, is_flux_kustomization};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
@@ -32,7 +45,11 @@ pub(crate) fn rule() -> Rule {
             summary: "a Flux Kustomization of environment E does not dependsOn the Kustomization of E's predecessor".into(),
             rationale: "`dependsOn` makes Flux wait until the previous environment is ready before it applies \
 the next one: staging waits for a healthy dev, prod for a healthy staging. Without it, a broken change \
-reconciles everywhere at once."
+reconciles everywhere at once. `dependsOn` only reaches the same cluster, so two Kustomizations are compared \
+when they run in one: they sit in the same directory, their namespaces are their environments' own (`dev`, \
+`staging`, `prod`, as in a branch-per-environment setup even under `clusters/<env>/`), or some Kustomization of \
+the input already depends on another environment's. Kustomizations in `flux-system` under per-environment \
+cluster directories are not compared."
                 .into(),
             fix: "Add `dependsOn: [{name: <predecessor Kustomization>}]` to the Kustomization's spec."
                 .into(),
@@ -53,6 +70,72 @@ fn base_name(name: &str, environments: &Environments) -> String {
         .join("-")
 }
 
+/// `a/b/` of `a/b/file.yaml` (empty at the top).
+fn directory(path: &str) -> &str {
+    path.rfind('/')
+        .map_or("", |slash| path.get(..=slash).unwrap_or(""))
+}
+
+/// Whether a Kustomization's namespace is its environment's own.
+fn in_own_namespace(object: &Object, environment: EnvId, environments: &Environments) -> bool {
+    object
+        .identity
+        .namespace
+        .as_deref()
+        .is_some_and(|namespace| {
+            environments
+                .lookup(namespace)
+                .or_else(|| environments.for_namespace(namespace, &HashMap::new()))
+                == Some(environment)
+        })
+}
+
+/// The `dependsOn` entries of a Kustomization: (name, namespace, defaulting
+/// to its own).
+fn depends_on(object: &Object) -> Vec<(&str, Option<&str>)> {
+    let own_namespace = object.identity.namespace.as_deref();
+    object
+        .node
+        .pointer("/spec/dependsOn")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|item| {
+            Some((
+                item.get("name")?.as_str()?,
+                item.get("namespace")
+                    .and_then(Node::as_str)
+                    .or(own_namespace),
+            ))
+        })
+        .collect()
+}
+
+/// Whether some Kustomization depends on one of another environment: every
+/// Kustomization its `dependsOn` entry can mean is of another environment
+/// (per-cluster copies `flux-system/infra` in `clusters/staging/` and
+/// `clusters/prod/` each depend on their own).
+fn chains_environments(all: &[(&Object, Option<EnvId>)]) -> bool {
+    all.iter().any(|(object, environment)| {
+        let Some(environment) = environment else {
+            return false;
+        };
+        depends_on(object).iter().any(|(name, namespace)| {
+            let mut targets = all
+                .iter()
+                .filter(|(other, _)| {
+                    other.identity.name == *name
+                        && other.identity.namespace.as_deref() == *namespace
+                })
+                .peekable();
+            targets.peek().is_some()
+                && targets.all(|(_, other_environment)| {
+                    other_environment.is_some_and(|other| other != *environment)
+                })
+        })
+    })
+}
+
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let environments = context.environments;
     let all: Vec<(&Object, Option<EnvId>)> = context
@@ -61,6 +144,14 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         .filter(|object| is_flux_kustomization(object))
         .map(|object| (object, delivery_environment(object, environments)))
         .collect();
+    let chained = chains_environments(&all);
+    let one_cluster = |a: &Object, a_env: EnvId, b: &Object, b_env: EnvId| {
+        a.environment == b.environment
+            || chained
+            || directory(context.file_path(a.file)) == directory(context.file_path(b.file))
+            || (in_own_namespace(a, a_env, environments)
+                && in_own_namespace(b, b_env, environments))
+    };
     for kustomization in context
         .index
         .of_kind("Kustomization")
@@ -79,7 +170,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 .iter()
                 .filter(|(object, environment)| {
                     *environment == Some(predecessor.id)
-                        && object.environment == kustomization.environment
+                        && one_cluster(kustomization, here, object, predecessor.id)
                 })
                 .map(|(object, _)| *object)
                 .collect();
@@ -101,24 +192,11 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             continue;
         }
         let own_namespace = kustomization.identity.namespace.as_deref();
-        let depends: Vec<(&str, Option<&str>)> = kustomization
-            .node
-            .pointer("/spec/dependsOn")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|item| {
-                Some((
-                    item.get("name")?.as_str()?,
-                    item.get("namespace").and_then(Node::as_str),
-                ))
-            })
-            .collect();
+        let depends = depends_on(kustomization);
         let satisfied = expected.iter().any(|(wanted, _)| {
             depends.iter().any(|(name, namespace)| {
                 *name == wanted.identity.name
-                    && namespace.or(own_namespace)
-                        == wanted.identity.namespace.as_deref().or(own_namespace)
+                    && *namespace == wanted.identity.namespace.as_deref().or(own_namespace)
             })
         });
         if satisfied {

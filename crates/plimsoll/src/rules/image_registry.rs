@@ -86,8 +86,8 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                     object,
                     container.pointer("image"),
                     format!(
-                        "image {image} of container {} is not from an allowed registry ({})",
-                        container.name(),
+                        "image {image} of {} is not from an allowed registry ({})",
+                        container.describe(),
                         allowed.join(", ")
                     ),
                 )

@@ -14,11 +14,17 @@
 //! the policy file's grandparent directory (a kustomize component next to
 //! its base), since nothing else says they are applied together; namespaced
 //! ones when they are in the same deployment of the environment (see
-//! `rules::deployment`). To any
-//! destination and over either protocol counts here (`namespace-network-policy`
-//! is the strict rule for the default policy: UDP and TCP, to kube-system).
-//! Port ranges (`endPort`) and CoreDNS' named ports count; a rule without
-//! ports allows every port.
+//! `rules::deployment`). Either protocol counts here
+//! (`namespace-network-policy` is the strict rule for the default policy:
+//! UDP and TCP, to kube-system). Port ranges (`endPort`) and CoreDNS' named
+//! ports count; a rule without ports allows every port.
+//!
+//! The port must be open towards a peer that can be the cluster DNS: a rule
+//! with no `to`, an `ipBlock`, or a `namespaceSelector` that can select
+//! `kube-system` (or OpenShift's `openshift-dns`). A rule whose only peers
+//! are `podSelector`s without `namespaceSelector` reaches pods of the
+//! policy's own namespace, never the DNS: a default policy that lets pods
+//! reach each other on every port does not let them resolve names.
 //!
 //! The finding points at the `egress` of the restricting policy (its
 //! `policyTypes` when it has no egress rules at all).
@@ -27,7 +33,9 @@ use std::collections::HashMap;
 
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::network_policy::{policy_types, rule_allows_port, selector_is_empty, Protocol};
+use crate::model::network_policy::{
+    policy_types, rule_allows_port, rule_may_reach_cluster_dns, selector_is_empty, Protocol,
+};
 use crate::model::workload::pod_spec_pointer;
 use crate::model::{label_selector_matches, Object, ObjectId};
 use crate::yaml::Node;
@@ -38,9 +46,12 @@ pub(crate) fn rule() -> Rule {
             id: "network-policy-dns".into(),
             category: Category::Namespaces,
             default_severity: Severity::Warning,
-            summary: "a namespace's policies restrict egress but none allows port 53 (either protocol)".into(),
+            summary: "a namespace's policies restrict egress but none allows port 53 (either protocol) to a peer that can be the cluster DNS".into(),
             rationale: "A policy that restricts egress blocks DNS unless something allows it: every lookup then \
-times out, and the pods fail in ways that look like application bugs (slow starts, `no such host`)."
+times out, and the pods fail in ways that look like application bugs (slow starts, `no such host`). \
+Port 53 must be open towards the DNS: a rule with no `to`, an `ipBlock`, or a `namespaceSelector` that can select \
+kube-system counts; a rule whose only peers are `podSelector`s reaches pods of the policy's own namespace, never \
+the cluster DNS, even when it allows every port."
                 .into(),
             fix: "Allow egress on UDP and TCP port 53 for the same pods, to kube-system \
 (`namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}`), in this policy or in a \
@@ -262,7 +273,8 @@ fn pod_labels(workload: &Object) -> Option<Vec<(&str, &str)>> {
     (!labels.is_empty()).then_some(labels)
 }
 
-/// Whether some egress rule of the policy allows port 53 over UDP or TCP.
+/// Whether some egress rule of the policy allows port 53 over UDP or TCP
+/// to a peer that can be the cluster DNS.
 fn allows_dns(policy: &Object) -> bool {
     policy
         .node
@@ -271,7 +283,8 @@ fn allows_dns(policy: &Object) -> bool {
         .unwrap_or_default()
         .iter()
         .any(|rule| {
-            rule_allows_port(rule, Protocol::Udp, 53) || rule_allows_port(rule, Protocol::Tcp, 53)
+            (rule_allows_port(rule, Protocol::Udp, 53) || rule_allows_port(rule, Protocol::Tcp, 53))
+                && rule_may_reach_cluster_dns(rule)
         })
 }
 

@@ -67,16 +67,11 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             [one] => format!("no {one}"),
             _ => "neither readinessProbe nor livenessProbe".to_owned(),
         };
-        let pointer = if container.node.get("name").is_some() {
-            container.pointer("name")
-        } else {
-            container.pointer("")
-        };
         sink.push(
             Violation::at_value(
                 object,
-                pointer.trim_end_matches('/').to_owned(),
-                format!("container {} has {what}", container.name()),
+                container.anchor(),
+                format!("{} has {what}", container.describe()),
             )
             .with_help(format!("add {} to the container", missing.join(" and "))),
         );

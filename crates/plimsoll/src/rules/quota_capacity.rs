@@ -30,6 +30,18 @@
 //!   (`priorityClassName`, operators `In`, `NotIn`, `Exists`,
 //!   `DoesNotExist`); a quota with another scope is skipped.
 //!
+//! A quota is compared with its deployment unit only, since nothing in a
+//! repository without the Kustomize graph says which other files are
+//! applied with it: the file that holds it, when that file also holds
+//! workloads of its namespace (one rendered stream: `kustomize build`,
+//! `helm template`); else the directory that holds it and every directory
+//! below (a Kustomize base or overlay, a cluster's directory keep their
+//! quota next to or above what they deploy). Copies of one object in the
+//! unit (the same group, kind, namespace and name from two folders) count
+//! once, at the first copy. This misses a quota applied by an overlay to
+//! workloads of a sibling base, but never sums the workloads of unrelated
+//! applications or clusters that share a namespace name.
+//!
 //! Findings: over a hard limit → at that `spec.hard` value, with the sum,
 //! the limit and the largest contributors; a container without a resource
 //! an (unscoped) quota limits, after LimitRange defaults → at the container
@@ -48,7 +60,7 @@ use crate::model::resources::{
 };
 use crate::model::scaling::{peak_pods, Autoscalers};
 use crate::model::workload::pod_spec_pointer;
-use crate::model::{is_workload, Object, Quantity, Unit};
+use crate::model::{is_workload, FileId, Object, Quantity, Unit};
 use crate::yaml::{pointer_of, Node};
 
 pub(crate) fn rule() -> Rule {
@@ -60,7 +72,10 @@ pub(crate) fn rule() -> Rule {
             summary: "the workloads of a namespace request more than its ResourceQuota allows, or a container falls outside its LimitRange".into(),
             rationale: "A quota the workloads do not fit in fails at the worst time: the rollout's new pods, the \
 HPA's scale-up or the nightly Job are refused by the API server while the old pods keep running, and the \
-deployment hangs. The sum is known from the repository, so it can be checked before merging."
+deployment hangs. The sum is known from the repository, so it can be checked before merging. The sum covers \
+one deployment unit: the quota's own file when it also holds workloads (a rendered stream), else the \
+directory holding the quota and everything below it; each object (group, kind, namespace, name) counts once. \
+The message names the unit and the largest contributors, the help how many objects were counted."
                 .into(),
             fix: "Raise the ResourceQuota's `spec.hard` value, or lower replicas, HPA `maxReplicas` or container \
 resources. For a LimitRange finding, bring the container within `min`/`max`/`maxLimitRequestRatio`."
@@ -460,11 +475,24 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 });
             }
             for (quota, scopes) in &quotas_here {
+                let unit = DeploymentUnit::of(context, quota, &here);
+                let mut identities = HashSet::new();
+                let members: Vec<&Object> = here
+                    .iter()
+                    .copied()
+                    .filter(|object| unit.holds(context, object))
+                    .filter(|object| identities.insert(identity_key(object)))
+                    .collect();
                 let counted: Vec<&Usage<'_>> = usages
                     .iter()
                     .filter(|usage| usage.facts.in_scopes(scopes))
+                    .filter(|usage| {
+                        members
+                            .iter()
+                            .any(|member| std::ptr::eq(*member, usage.workload))
+                    })
                     .collect();
-                check_quota(namespace, quota, &here, &counted, &mut found);
+                check_quota(namespace, quota, &unit, &members, &counted, &mut found);
             }
         }
     }
@@ -481,6 +509,59 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             sink.push(violation);
         }
     }
+}
+
+/// The objects a ResourceQuota is summed against (see the module docs).
+enum DeploymentUnit<'p> {
+    /// A rendered stream: the quota's own file.
+    File(FileId, &'p str),
+    /// The quota's directory (with its trailing slash; empty at the top)
+    /// and every directory below.
+    Directory(&'p str),
+}
+
+impl<'p> DeploymentUnit<'p> {
+    fn of(context: &'p SetContext<'_>, quota: &Object, namespace_members: &[&Object]) -> Self {
+        let path = context.file_path(quota.file);
+        let rendered = namespace_members
+            .iter()
+            .any(|member| member.file == quota.file && is_workload(member));
+        if rendered {
+            return DeploymentUnit::File(quota.file, path);
+        }
+        let directory = path
+            .rfind('/')
+            .map_or("", |slash| path.get(..=slash).unwrap_or(""));
+        DeploymentUnit::Directory(directory)
+    }
+
+    fn holds(&self, context: &SetContext<'_>, object: &Object) -> bool {
+        match self {
+            DeploymentUnit::File(file, _) => object.file == *file,
+            DeploymentUnit::Directory(directory) => {
+                context.file_path(object.file).starts_with(directory)
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            DeploymentUnit::File(_, path) => format!("in {path}"),
+            DeploymentUnit::Directory("") => "in the input".to_owned(),
+            DeploymentUnit::Directory(directory) => format!("under {directory}"),
+        }
+    }
+}
+
+/// Group, kind, namespace and name: copies of one object share it.
+fn identity_key(object: &Object) -> (&str, &str, Option<&str>, &str) {
+    let identity = &object.identity;
+    (
+        identity.group.as_str(),
+        identity.kind.as_str(),
+        identity.namespace.as_deref(),
+        identity.name.as_str(),
+    )
 }
 
 fn hard_entries(quota: &Object) -> &[crate::yaml::Entry] {
@@ -504,6 +585,7 @@ fn report_malformed(object: &Object, malformed: &[Malformed], sink: &mut Sink) {
 fn check_quota(
     namespace: &str,
     quota: &Object,
+    deployment_unit: &DeploymentUnit<'_>,
     members: &[&Object],
     usages: &[&Usage<'_>],
     sink: &mut Sink,
@@ -592,23 +674,40 @@ fn check_quota(
         if total <= hard {
             continue;
         }
+        let place = deployment_unit.describe();
         let what = match limited {
             Limited::Compute(..) => format!(
-                "the workloads of namespace {namespace} need {} {}",
+                "the workloads of namespace {namespace} {place} need {} {}",
                 entry.key,
                 total.display(unit)
             ),
             Limited::Pods => format!(
-                "the workloads of namespace {namespace} run up to {} pods",
+                "the workloads of namespace {namespace} {place} run up to {} pods",
                 total.display(unit)
             ),
             Limited::Count(..) | Limited::LoadBalancers => {
                 format!(
-                    "namespace {namespace} holds {} {}",
+                    "namespace {namespace} {place} holds {} {}",
                     total.display(unit),
                     entry.key
                 )
             }
+        };
+        let counted = match limited {
+            Limited::Compute(..) | Limited::Pods => format!(
+                "{} workload{}",
+                usages.len(),
+                if usages.len() == 1 { "" } else { "s" }
+            ),
+            Limited::Count(..) | Limited::LoadBalancers => format!(
+                "{} object{}",
+                total.display(unit),
+                if total == Quantity::from_units(1) {
+                    ""
+                } else {
+                    "s"
+                }
+            ),
         };
         let mut message = format!(
             "{what}, over the {} of ResourceQuota {}",
@@ -632,7 +731,7 @@ fn check_quota(
         }
         sink.push(
             Violation::at_value(quota, pointer, message).with_help(format!(
-                "raise {} to at least {}, or lower replicas, HPA maxReplicas or container resources",
+                "raise {} to at least {}, or lower replicas, HPA maxReplicas or container resources (counted {counted} {place}, each object once)",
                 entry.key,
                 total.display(unit)
             )),
@@ -668,15 +767,15 @@ fn report_missing(
         let target = if container.container.node.get("resources").is_some() {
             container.container.pointer("resources")
         } else {
-            container.container.pointer("name")
+            container.container.anchor()
         };
         sink.push(
             Violation::at_value(
                 workload,
                 target,
                 format!(
-                    "container {} sets no {} and no LimitRange default applies, but ResourceQuota {} of namespace {namespace} limits {}: Kubernetes rejects the pod",
-                    container.container.name(),
+                    "{} sets no {} and no LimitRange default applies, but ResourceQuota {} of namespace {namespace} limits {}: Kubernetes rejects the pod",
+                    container.container.describe(),
                     names.join(", "),
                     quota.identity.name,
                     if names.len() == 1 { "it" } else { "them" }
@@ -707,10 +806,10 @@ fn check_limit_range(
                         } else if container.container.node.get("resources").is_some() {
                             container.container.pointer("resources")
                         } else {
-                            container.container.pointer("name")
+                            container.container.anchor()
                         }
                     };
-                    let who = format!("container {}", container.container.name());
+                    let who = container.container.describe();
                     for section in [Section::Requests, Section::Limits] {
                         let amounts = section.of(&container.effective);
                         bounds(

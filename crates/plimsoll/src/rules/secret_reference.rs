@@ -156,7 +156,7 @@ fn uses(object: &Object) -> Vec<Use<'_>> {
         }
     }
     for container in containers(object) {
-        let name = container.name();
+        let container_name = container.describe();
         for (at, variable) in container
             .node
             .get("env")
@@ -173,7 +173,7 @@ fn uses(object: &Object) -> Vec<Use<'_>> {
                 found.push((
                     container.pointer(&format!("env/{at}/valueFrom/secretKeyRef/name")),
                     reference.get("name"),
-                    format!("env {variable_name} of container {name}"),
+                    format!("env {variable_name} of {container_name}"),
                 ));
             }
         }
@@ -189,7 +189,7 @@ fn uses(object: &Object) -> Vec<Use<'_>> {
                 found.push((
                     container.pointer(&format!("envFrom/{at}/secretRef/name")),
                     reference.get("name"),
-                    format!("envFrom of container {name}"),
+                    format!("envFrom of {container_name}"),
                 ));
             }
         }

@@ -153,16 +153,22 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let rules = all_rules(&config, args.quiet)?;
     let engine = Engine::with_rules(config, options, rules).map_err(|error| error.to_string())?;
     if args.explain_env {
-        return explain_environments(&engine, &inputs(&args)?);
+        return explain_environments(&engine, &inputs(&args)?.0);
     }
+    let mut overlays = Vec::new();
     let checked = match context_root(&args, engine.config()) {
         Some(root) => engine.check_in_context(&args.paths, &root),
-        None => engine.check(&inputs(&args)?),
+        None => {
+            let (inputs, rendered) = inputs(&args)?;
+            overlays = rendered;
+            engine.check(&inputs)
+        }
     };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let mut report = checked.map_err(|error| error.to_string())?;
+    attach_to_origins(&mut report, &overlays);
     apply_baseline(&args, &engine, &mut report)?;
     let code = emit(
         &report,
@@ -409,8 +415,8 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
     }
 }
 
-fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
-    let rendered = rendered_inputs(args)?;
+fn inputs(args: &CheckArgs) -> Result<(Vec<Input>, Vec<RenderedOverlay>), String> {
+    let (rendered, overlays) = rendered_inputs(args)?;
     let paths = if args.paths.is_empty() && rendered.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -445,28 +451,58 @@ fn inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
         }
     }
     inputs.extend(rendered);
-    Ok(inputs)
+    Ok((inputs, overlays))
+}
+
+/// A `--kustomize` overlay rendered with origin annotations, kept until
+/// its findings have moved to the files its objects came from.
+struct RenderedOverlay {
+    name: String,
+    text: String,
+    wrapper: render_tool::OriginWrapper,
 }
 
 /// The output of `--kustomize` and `--helm`, each as one in-memory file
-/// named by the directory or chart.
-fn rendered_inputs(args: &CheckArgs) -> Result<Vec<Input>, String> {
+/// named by the directory or chart; the overlays rendered with origins.
+fn rendered_inputs(args: &CheckArgs) -> Result<(Vec<Input>, Vec<RenderedOverlay>), String> {
     let mut inputs = Vec::new();
+    let mut overlays = Vec::new();
     let path_variable = std::env::var_os("PATH");
     for dir in &args.kustomize {
         if !dir.is_dir() {
             return Err(format!("--kustomize: {} is not a directory", dir.display()));
         }
-        let invocation = render_tool::kustomize_invocation(dir, path_variable.as_deref())
-            .ok_or_else(|| {
-                "--kustomize: neither `kustomize` nor `kubectl` is installed (or on PATH); \
+        let missing = || {
+            "--kustomize: neither `kustomize` nor `kubectl` is installed (or on PATH); \
 install one, or render yourself and pipe the output: `kustomize build DIR | plimsoll check -`"
-                    .to_owned()
-            })?;
-        let text = render_tool::run(&invocation, "--kustomize")?;
+                .to_owned()
+        };
+        let name = render_tool::attribution(&dir.to_string_lossy());
+        // With origins where the renderer can give them; else plainly.
+        let with_origins = render_tool::OriginWrapper::new(dir).and_then(|wrapper| {
+            let invocation =
+                render_tool::kustomize_invocation(wrapper.folder(), path_variable.as_deref())?;
+            let text = render_tool::run(&invocation, "--kustomize").ok()?;
+            Some((text, wrapper))
+        });
+        let text = match with_origins {
+            Some((text, wrapper)) => {
+                overlays.push(RenderedOverlay {
+                    name: name.clone(),
+                    text: text.clone(),
+                    wrapper,
+                });
+                text
+            }
+            None => {
+                let invocation = render_tool::kustomize_invocation(dir, path_variable.as_deref())
+                    .ok_or_else(missing)?;
+                render_tool::run(&invocation, "--kustomize")?
+            }
+        };
         // Bytes: a rendered stream, where every document must be a manifest.
         inputs.push(Input::Bytes {
-            name: render_tool::attribution(&dir.to_string_lossy()),
+            name,
             bytes: text.into_bytes(),
         });
     }
@@ -478,7 +514,29 @@ install one, or render yourself and pipe the output: `kustomize build DIR | plim
             bytes: text.into_bytes(),
         });
     }
-    Ok(inputs)
+    Ok((inputs, overlays))
+}
+
+/// Moves each rendered overlay's findings to the files its objects came
+/// from, named as the user would name them.
+fn attach_to_origins(report: &mut Report, overlays: &[RenderedOverlay]) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for overlay in overlays {
+        plimsoll::origins::attach_to_origins(
+            report,
+            &overlay.name,
+            &overlay.text,
+            |origin| {
+                let file = overlay.wrapper.resolve(origin)?;
+                Some(
+                    relative_to(&file, &cwd)
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                )
+            },
+            |file| std::fs::read_to_string(file).ok(),
+        );
+    }
 }
 
 /// Where a report goes: the `--output` file, else stdout; buffered.

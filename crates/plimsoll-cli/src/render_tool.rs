@@ -115,6 +115,71 @@ yourself and pipe the output: `... | plimsoll check -`",
     })
 }
 
+/// A Kustomize overlay rendered with origin annotations: a temporary
+/// kustomization that includes the overlay and asks for
+/// `buildMetadata: [originAnnotations]`, so that each object says which
+/// file it came from. The folder is removed when this is dropped.
+pub struct OriginWrapper {
+    folder: PathBuf,
+}
+
+impl OriginWrapper {
+    /// Writes the wrapper kustomization for `overlay` (a directory).
+    pub fn new(overlay: &Path) -> Option<OriginWrapper> {
+        let overlay = std::fs::canonicalize(overlay).ok()?;
+        let folder = std::env::temp_dir().join(format!(
+            "plimsoll-kustomize-{}-{}",
+            std::process::id(),
+            overlay.to_string_lossy().len()
+        ));
+        std::fs::create_dir_all(&folder).ok()?;
+        let folder = std::fs::canonicalize(&folder).ok()?;
+        // Kustomize takes no absolute resource paths.
+        let relative = relative_path(&folder, &overlay);
+        let kustomization = format!(
+            "resources:\n  - {}\nbuildMetadata: [originAnnotations]\n",
+            relative.to_string_lossy()
+        );
+        let wrapper = OriginWrapper { folder };
+        std::fs::write(wrapper.folder.join("kustomization.yaml"), kustomization).ok()?;
+        Some(wrapper)
+    }
+
+    /// The folder to render instead of the overlay.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// The file an origin annotation's path names (relative to the
+    /// wrapper), if it exists.
+    pub fn resolve(&self, origin: &str) -> Option<PathBuf> {
+        std::fs::canonicalize(self.folder.join(origin)).ok()
+    }
+}
+
+impl Drop for OriginWrapper {
+    fn drop(&mut self) {
+        // A leftover folder in the temporary directory is harmless.
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// The path from the directory `from` to `to` (both absolute), with `..`
+/// where it climbs.
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for component in to.iter().skip(common) {
+        path.push(component.as_os_str());
+    }
+    path
+}
+
 /// The name the rendered output is reported under: the path as given, with
 /// `/` separators and no trailing slash.
 pub fn attribution(given: &str) -> String {
@@ -132,6 +197,21 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
     use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        assert_eq!(
+            relative_path(
+                Path::new("/tmp/wrap"),
+                Path::new("/work/repo/overlays/prod")
+            ),
+            PathBuf::from("../../work/repo/overlays/prod")
+        );
+        assert_eq!(
+            relative_path(Path::new("/work/repo"), Path::new("/work/repo/base")),
+            PathBuf::from("base")
+        );
+    }
 
     fn fake_path(programs: &[&str]) -> (tempfile::TempDir, OsString) {
         let dir = tempfile::tempdir().unwrap();

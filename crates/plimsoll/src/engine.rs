@@ -1618,7 +1618,8 @@ fn classify_file(
         FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
         FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
         FileKind::Kustomization => Holds::Kustomization,
-        FileKind::HelmChart | FileKind::Patch => Holds::Nothing,
+        FileKind::Patch => Holds::Patch,
+        FileKind::HelmChart => Holds::Nothing,
     };
     let mut non_empty = 0;
     for document in raw_documents {
@@ -1641,6 +1642,9 @@ enum Holds {
     Artifact(ArtifactKind),
     /// A kustomization: its committed plaintext secrets are findings.
     Kustomization,
+    /// A Kustomize patch: part of an object, never a whole one; a JSON 6902
+    /// patch is checked for its shape.
+    Patch,
     Nothing,
 }
 
@@ -1695,6 +1699,15 @@ fn classify_document(
                 );
                 item.environment = environment;
                 item.masks_its_span = secret.is_value;
+                classified.pending.push(item);
+            }
+            return;
+        }
+        Holds::Patch => {
+            for (span, message) in manifest_shape::json6902_problems(&root) {
+                let mut item =
+                    Pending::load(manifest_shape::ID, file_id, document.index, span, message);
+                item.environment = environment;
                 classified.pending.push(item);
             }
             return;

@@ -50,6 +50,7 @@ pub mod environment;
 pub mod finding;
 mod load;
 pub mod model;
+pub mod origins;
 pub mod policy;
 pub mod promotion;
 pub mod render;

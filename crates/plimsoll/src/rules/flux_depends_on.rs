@@ -23,6 +23,10 @@
 //! - any Kustomization of the input depends on one of another environment:
 //!   the repository chains its environments in one cluster.
 //!
+//! A Kustomization with `spec.kubeConfig` applies to the remote cluster its
+//! kubeconfig names (a hub deploying to spokes): it runs in one cluster
+//! with another only when both name the same kubeconfig.
+//!
 //! They do not otherwise: Kustomizations in `flux-system` under
 //! per-environment directories such as `clusters/staging/` and
 //! `clusters/production/` run in different clusters.
@@ -136,6 +140,15 @@ fn chains_environments(all: &[(&Object, Option<EnvId>)]) -> bool {
     })
 }
 
+/// The Secret holding the kubeconfig of the remote cluster a Kustomization
+/// applies to (`spec.kubeConfig.secretRef.name`), if it applies to one.
+fn remote_cluster(kustomization: &Object) -> Option<&str> {
+    kustomization
+        .node
+        .get_path(&["spec", "kubeConfig", "secretRef", "name"])
+        .and_then(Node::as_str)
+}
+
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let environments = context.environments;
     let all: Vec<(&Object, Option<EnvId>)> = context
@@ -146,6 +159,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         .collect();
     let chained = chains_environments(&all);
     let one_cluster = |a: &Object, a_env: EnvId, b: &Object, b_env: EnvId| {
+        let (a_target, b_target) = (remote_cluster(a), remote_cluster(b));
+        if a_target.is_some() || b_target.is_some() {
+            return a_target == b_target;
+        }
         a.environment == b.environment
             || chained
             || directory(context.file_path(a.file)) == directory(context.file_path(b.file))

@@ -13,6 +13,7 @@
 
 use super::{Category, Rule, RuleMeta};
 use crate::finding::Severity;
+use crate::source::TextRange;
 use crate::yaml::{Node, Value};
 
 pub(crate) const ID: &str = "manifest-shape";
@@ -117,4 +118,77 @@ fn article(type_name: &str) -> String {
         "array" | "object" | "integer" => format!("an {type_name}"),
         _ => format!("a {type_name}"),
     }
+}
+
+/// The shape problems of a JSON 6902 patch (a kustomization's
+/// `patchesJson6902` or a `patches` entry written as a list of operations):
+/// each operation is a mapping with a known `op`, a `path` that is a JSON
+/// pointer, a `value` where the op takes one and a `from` where it moves or
+/// copies. Returns where each problem is and what it is.
+pub(crate) fn json6902_problems(patch: &Node) -> Vec<(TextRange, String)> {
+    let Some(operations) = patch.as_seq() else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for (at, operation) in operations.iter().enumerate() {
+        let number = at + 1;
+        if operation.as_map().is_none() {
+            problems.push((
+                operation.span,
+                format!("patch operation #{number} must be a mapping with `op` and `path`"),
+            ));
+            continue;
+        }
+        let op = operation.get("op").and_then(Node::as_str);
+        let needs = match op {
+            Some("add" | "replace" | "test") => Some("value"),
+            Some("move" | "copy") => Some("from"),
+            Some("remove") => None,
+            Some(other) => {
+                let span = operation.get("op").map_or(operation.span, |node| node.span);
+                problems.push((
+                    span,
+                    format!(
+                        "patch operation #{number} has op `{other}`; expected add, remove, replace, move, copy or test"
+                    ),
+                ));
+                continue;
+            }
+            None => {
+                problems.push((
+                    operation.span,
+                    format!("patch operation #{number} has no `op`"),
+                ));
+                continue;
+            }
+        };
+        match operation.get("path") {
+            Some(path)
+                if path
+                    .as_str()
+                    .is_some_and(|p| p.is_empty() || p.starts_with('/')) => {}
+            Some(path) => problems.push((
+                path.span,
+                format!(
+                    "patch operation #{number}: `path` must be a JSON pointer (`/spec/replicas`)"
+                ),
+            )),
+            None => problems.push((
+                operation.span,
+                format!("patch operation #{number} has no `path`"),
+            )),
+        }
+        if let Some(field) = needs {
+            if operation.get(field).is_none() {
+                problems.push((
+                    operation.span,
+                    format!(
+                        "patch operation #{number} (`{}`) needs `{field}`",
+                        op.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+    problems
 }

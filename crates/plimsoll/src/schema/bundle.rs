@@ -1,4 +1,4 @@
-//! The schemas built into the binary: Kubernetes 1.29–1.37 and the CRDs our
+//! The schemas built into the binary: Kubernetes 1.23–1.37 and the CRDs our
 //! users run, gzip-compressed (see `schemas/kubernetes/SOURCES.md` and
 //! `schemas/crds/SOURCES.md` for where they come from and how to rebuild
 //! them). Nothing is decompressed until a document needs it.
@@ -9,6 +9,30 @@ use flate2::read::GzDecoder;
 
 /// The bundled Kubernetes minor versions (all `1.x`), oldest first.
 const KUBERNETES: &[(u32, &[u8])] = &[
+    (
+        23,
+        include_bytes!("../../../../schemas/kubernetes/v1.23.json.gz"),
+    ),
+    (
+        24,
+        include_bytes!("../../../../schemas/kubernetes/v1.24.json.gz"),
+    ),
+    (
+        25,
+        include_bytes!("../../../../schemas/kubernetes/v1.25.json.gz"),
+    ),
+    (
+        26,
+        include_bytes!("../../../../schemas/kubernetes/v1.26.json.gz"),
+    ),
+    (
+        27,
+        include_bytes!("../../../../schemas/kubernetes/v1.27.json.gz"),
+    ),
+    (
+        28,
+        include_bytes!("../../../../schemas/kubernetes/v1.28.json.gz"),
+    ),
     (
         29,
         include_bytes!("../../../../schemas/kubernetes/v1.29.json.gz"),

@@ -7,8 +7,10 @@ use std::io::Read;
 
 use flate2::read::GzDecoder;
 
-/// The bundled Kubernetes minor versions (all `1.x`), oldest first.
-const KUBERNETES: &[(u32, &[u8])] = &[
+/// The bundled Kubernetes minor versions (all `1.x`), oldest first. A
+/// `static`, not a `const`: each use of a `const` copies its data into the
+/// binary.
+static KUBERNETES: &[(u32, &[u8])] = &[
     (
         23,
         include_bytes!("../../../../schemas/kubernetes/v1.23.json.gz"),
@@ -72,7 +74,7 @@ const KUBERNETES: &[(u32, &[u8])] = &[
 ];
 
 /// The bundled CRD schemas: `{"<group>/<version>/<kind lowercase>": schema}`.
-const CRDS: &[u8] = include_bytes!("../../../../schemas/crds/crds.json.gz");
+static CRDS: &[u8] = include_bytes!("../../../../schemas/crds/crds.json.gz");
 
 /// The bundled Kubernetes versions as `(1, minor)`, oldest first.
 pub fn kubernetes_versions() -> impl Iterator<Item = (u32, u32)> {
@@ -126,7 +128,7 @@ mod tests {
             let bundle = inflate(bytes).unwrap();
             assert_eq!(bundle["kubernetesVersion"], format!("1.{minor}"));
             let kinds = bundle["kinds"].as_object().unwrap();
-            assert!(kinds.len() > 250, "1.{minor}: {} kinds", kinds.len());
+            assert!(kinds.len() > 220, "1.{minor}: {} kinds", kinds.len());
             for (gvk, definition) in kinds {
                 let name = definition.as_str().unwrap();
                 assert!(bundle["$defs"].get(name).is_some(), "1.{minor}: {gvk}");
@@ -134,6 +136,14 @@ mod tests {
             assert!(kinds.contains_key("apps/v1/Deployment"));
         }
         let crds = inflate(CRDS).unwrap();
-        assert!(crds.get("bitnami.com/v1alpha1/sealedsecret").is_some());
+        for kind in [
+            "bitnami.com/v1alpha1/sealedsecret",
+            "argoproj.io/v1alpha1/applicationset",
+            "operators.coreos.com/v1alpha1/subscription",
+            "route.openshift.io/v1/route",
+            "tekton.dev/v1/pipeline",
+        ] {
+            assert!(crds.get(kind).is_some(), "{kind}");
+        }
     }
 }

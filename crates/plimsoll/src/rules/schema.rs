@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
-use crate::schema::Lookup;
+use crate::schema::{prune_nulls, Lookup};
 use crate::yaml::push_pointer;
 
 pub(crate) const ID: &str = "schema";
@@ -59,13 +59,17 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let Lookup::Found(schema) = context.schemas.lookup(&object.identity) else {
         return;
     };
-    let instance = object.node.to_json();
+    let original = object.node.to_json();
+    let mut instance = original.clone();
+    if let Some(structural) = &schema.structural {
+        prune_nulls(&mut instance, structural);
+    }
     if schema.validator.is_valid(&instance) {
         return;
     }
     let mut problems = Vec::new();
     for error in schema.validator.iter_errors(&instance) {
-        describe(&error, &instance, &mut problems);
+        describe(&error, &instance, &original, &mut problems);
     }
     let total = problems.len();
     let help = format!("checked against {}", schema.origin);
@@ -100,7 +104,9 @@ struct Problem {
     message: String,
 }
 
-fn describe(error: &ValidationError<'_>, root: &Value, out: &mut Vec<Problem>) {
+/// `root` is the object as validated, `original` as written (they differ
+/// by the `null`s a CRD schema prunes).
+fn describe(error: &ValidationError<'_>, root: &Value, original: &Value, out: &mut Vec<Problem>) {
     let pointer = error.instance_path().as_str().to_owned();
     let path = dotted(root, &pointer);
     let instance = error.instance();
@@ -128,11 +134,24 @@ fn describe(error: &ValidationError<'_>, root: &Value, out: &mut Vec<Problem>) {
                 .map_or_else(|| property.to_string(), str::to_owned);
             let mut child = pointer.clone();
             push_pointer(&mut child, &field);
-            out.push(Problem {
-                message: format!("missing required field {}", dotted(root, &child)),
-                pointer: pointer.clone(),
-                at_key: true,
-            });
+            let path = dotted(root, &child);
+            if original.pointer(&child).is_some_and(Value::is_null) {
+                // The API server drops a null of a field that is not
+                // nullable, then finds the required field missing.
+                out.push(Problem {
+                    message: format!(
+                        "missing required field {path}: its null is dropped, as the field is not nullable"
+                    ),
+                    pointer: child,
+                    at_key: true,
+                });
+            } else {
+                out.push(Problem {
+                    message: format!("missing required field {path}"),
+                    pointer: pointer.clone(),
+                    at_key: true,
+                });
+            }
         }
         ValidationErrorKind::Type { kind } => {
             let expected: Vec<&str> = match kind {
@@ -147,7 +166,7 @@ fn describe(error: &ValidationError<'_>, root: &Value, out: &mut Vec<Problem>) {
                 .into_iter()
                 .flatten()
                 .filter(|option| !option.is_null())
-                .map(|option| option.to_string())
+                .map(|option| capped(&option.to_string(), 40))
                 .collect();
             let shown = if listed.len() > 8 {
                 let first: Vec<&str> = listed.iter().take(8).map(String::as_str).collect();
@@ -161,17 +180,24 @@ fn describe(error: &ValidationError<'_>, root: &Value, out: &mut Vec<Problem>) {
             )));
         }
         ValidationErrorKind::Constant { expected_value } => out.push(at(format!(
-            "{path}: expected {expected_value}, got {}",
+            "{path}: expected {}, got {}",
+            capped(&expected_value.to_string(), 60),
             show(instance)
         ))),
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
-            alternatives(context, &pointer, &path, instance, root, out);
+            alternatives(context, &pointer, &path, instance, root, original, out);
         }
         ValidationErrorKind::OneOfMultipleValid { .. } => out.push(at(format!(
             "{path}: {} matches more than one of the allowed forms",
             show(instance)
         ))),
-        _ => out.push(at(format!("{path}: {error}"))),
+        // The error's own text quotes the whole value (an object can run
+        // to pages): name the value's type and the constraint instead.
+        other => out.push(at(format!(
+            "{path}: {} {}",
+            show(instance),
+            constraint(other)
+        ))),
     }
 }
 
@@ -182,6 +208,7 @@ fn alternatives(
     path: &str,
     instance: &Value,
     root: &Value,
+    original: &Value,
     out: &mut Vec<Problem>,
 ) {
     let mut types: Vec<&str> = Vec::new();
@@ -216,7 +243,7 @@ fn alternatives(
     match closest {
         Some(errors) => {
             for error in errors {
-                describe(error, root, out);
+                describe(error, root, original, out);
             }
         }
         None => out.push(Problem {
@@ -227,6 +254,103 @@ fn alternatives(
                 show(instance)
             ),
         }),
+    }
+}
+
+/// What a value broke, without the value: "has more than 3 fields
+/// (maxProperties)".
+fn constraint(kind: &ValidationErrorKind) -> String {
+    use ValidationErrorKind as Kind;
+    match kind {
+        Kind::AdditionalItems { limit } => format!(
+            "has more than {} (additionalItems)",
+            counted(u64::try_from(*limit).unwrap_or(u64::MAX), "item")
+        ),
+        Kind::Contains => "has no item that the `contains` schema accepts".to_owned(),
+        Kind::ContentEncoding { content_encoding } => {
+            format!(
+                "is not valid {} (contentEncoding)",
+                capped(content_encoding, 40)
+            )
+        }
+        Kind::ContentMediaType { content_media_type } => {
+            format!(
+                "is not valid {} (contentMediaType)",
+                capped(content_media_type, 40)
+            )
+        }
+        Kind::Custom { keyword, message } => {
+            format!("fails {}: {}", capped(keyword, 40), capped(message, 120))
+        }
+        Kind::ExclusiveMaximum { limit } => format!("must be less than {limit} (exclusiveMaximum)"),
+        Kind::ExclusiveMinimum { limit } => {
+            format!("must be greater than {limit} (exclusiveMinimum)")
+        }
+        Kind::FalseSchema => "is not allowed here".to_owned(),
+        Kind::Format { format } => format!("is not a valid {} (format)", capped(format, 40)),
+        Kind::MaxItems { limit } => format!("has more than {} (maxItems)", counted(*limit, "item")),
+        Kind::Maximum { limit } => format!("must be at most {limit} (maximum)"),
+        Kind::MaxLength { limit } => format!(
+            "is longer than {} (maxLength)",
+            counted(*limit, "character")
+        ),
+        Kind::MaxProperties { limit } => {
+            format!("has more than {} (maxProperties)", counted(*limit, "field"))
+        }
+        Kind::MinItems { limit } => {
+            format!("has fewer than {} (minItems)", counted(*limit, "item"))
+        }
+        Kind::Minimum { limit } => format!("must be at least {limit} (minimum)"),
+        Kind::MinLength { limit } => format!(
+            "is shorter than {} (minLength)",
+            counted(*limit, "character")
+        ),
+        Kind::MinProperties { limit } => format!(
+            "has fewer than {} (minProperties)",
+            counted(*limit, "field")
+        ),
+        Kind::MultipleOf { multiple_of } => {
+            format!("must be a multiple of {multiple_of} (multipleOf)")
+        }
+        Kind::Not { .. } => "has a form the schema forbids (not)".to_owned(),
+        Kind::Pattern { pattern } => {
+            format!("does not match the pattern {}", capped(pattern, 80))
+        }
+        Kind::PropertyNames { error } => {
+            format!(
+                "has a field name that {} (propertyNames)",
+                constraint(error.kind())
+            )
+        }
+        Kind::UniqueItems => "has duplicate items (uniqueItems)".to_owned(),
+        Kind::UnevaluatedItems { .. } => "has items no schema allows (unevaluatedItems)".to_owned(),
+        Kind::BacktrackLimitExceeded { .. } | Kind::RegexEngineFailure { .. } => {
+            "could not be checked: the schema's pattern is too costly to match".to_owned()
+        }
+        Kind::Referencing(error) => {
+            format!("could not be checked: {}", capped(&error.to_string(), 120))
+        }
+        _ => "does not match the schema".to_owned(),
+    }
+}
+
+/// "1 field", "3 fields".
+fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// At most `limit` characters of a text, with an ellipsis when cut.
+fn capped(text: &str, limit: usize) -> String {
+    let mut chars = text.chars();
+    let short: String = chars.by_ref().take(limit).collect();
+    if chars.next().is_some() {
+        format!("{short}…")
+    } else {
+        short
     }
 }
 
@@ -254,11 +378,7 @@ fn show(value: &Value) -> String {
         Value::Bool(flag) => format!("boolean {flag}"),
         Value::Number(number) if number.is_i64() || number.is_u64() => format!("integer {number}"),
         Value::Number(number) => format!("number {number}"),
-        Value::String(text) => {
-            let short: String = text.chars().take(60).collect();
-            let ellipsis = if short.len() < text.len() { "…" } else { "" };
-            format!("string {:?}", format!("{short}{ellipsis}"))
-        }
+        Value::String(text) => format!("string {:?}", capped(text, 60)),
         Value::Array(_) => "array".to_owned(),
         Value::Object(_) => "object".to_owned(),
     }

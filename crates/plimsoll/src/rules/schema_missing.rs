@@ -59,7 +59,14 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             .with_help("keep its CustomResourceDefinition in the input, or add its schema with --schema-location")
             .once_per(format!("{} {}", identity.api_version, identity.kind)),
         ),
-        Lookup::Unusable { origin, reason } => sink.push(
+        Lookup::Unusable { origin, reason } => {
+            // A compile error can quote a whole schema: keep its start.
+            let mut chars = reason.chars();
+            let mut reason: String = chars.by_ref().take(200).collect();
+            if chars.next().is_some() {
+                reason.push('…');
+            }
+            sink.push(
             Violation::at_value(
                 object,
                 "/kind",
@@ -69,6 +76,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 ),
             )
             .with_help("fix the schema, or remove it from --schema-location"),
-        ),
+            )
+        }
     }
 }

@@ -1,14 +1,18 @@
-//! CustomResourceDefinitions found in the input: their `openAPIV3Schema`
-//! turned into JSON Schema, so the custom resources of the same run are
-//! validated by the exact schema the run deploys.
+//! CustomResourceDefinitions found in the input, and the CRD schemas of the
+//! catalogue: their `openAPIV3Schema` turned into JSON Schema, so custom
+//! resources are judged as the API server judges them.
 //!
 //! Both `apiextensions.k8s.io/v1` (`spec.versions[].schema.openAPIV3Schema`)
 //! and `v1beta1` (`spec.validation.openAPIV3Schema` for every version, or
 //! per-version schemas) are read. The conversion follows what the API
 //! server does with a structural schema:
-//! - `null` is accepted for every field: where `nullable: true` it is a
-//!   value, elsewhere the API server prunes it (and applies the default)
-//!   rather than rejecting the object;
+//! - a `null` for a field that is not `nullable` is dropped before
+//!   validation ([`prune_nulls`], run on the object), as the API server
+//!   prunes it; so it passes where the field is optional and is a missing
+//!   field where it is required. Elsewhere (`nullable: true`, list items)
+//!   `null` is accepted;
+//! - a field with a `default` is not `required`: the API server fills it in
+//!   before it validates;
 //! - `x-kubernetes-int-or-string: true` allows an integer or a string;
 //! - unknown fields are errors (the API server's strict field validation)
 //!   wherever the schema lists `properties`, unless
@@ -16,8 +20,14 @@
 //!   otherwise; branches of `allOf`/`anyOf`/`oneOf`/`not` are left open, as
 //!   they only add constraints;
 //! - `apiVersion`, `kind` and `metadata` are always allowed at the root, and
-//!   `metadata` is not checked against the CRD (the API server validates it
-//!   as ObjectMeta whatever the CRD says).
+//!   `metadata` is checked as ObjectMeta whatever the CRD says (the API
+//!   server does; see [`SchemaCatalog::object_meta`](super::SchemaCatalog)).
+//!
+//! The catalogue's schemas (datree's CRDs-catalog layout, for the bundled
+//! CRDs and CRD-like `--schema-location` files) are the same
+//! `openAPIV3Schema`s with `additionalProperties: false` added next to
+//! every `properties`; [`from_catalog`] takes it out again, so that
+//! `x-kubernetes-preserve-unknown-fields` keeps its meaning.
 
 use serde_json::{Map, Value};
 
@@ -39,7 +49,8 @@ pub(crate) fn may_define_crd(text: &str) -> bool {
             .any(|after| after.starts_with(['x', 'u', 'U', '\n', '\r']))
 }
 
-/// The schemas one CRD defines: ((group, version, kind), JSON Schema).
+/// The schemas one CRD defines: ((group, version, kind), its structural
+/// `openAPIV3Schema`, as written; [`to_json_schema`] converts it).
 pub(crate) fn schemas_of(object: &Object) -> Vec<((String, String, String), Value)> {
     if !object
         .identity
@@ -85,35 +96,106 @@ pub(crate) fn schemas_of(object: &Object) -> Vec<((String, String, String), Valu
             let schema = schema?;
             Some((
                 (group.to_owned(), version.to_owned(), kind.to_owned()),
-                convert_root(&schema.to_json()),
+                schema.to_json(),
             ))
         })
         .collect()
 }
 
-fn convert_root(schema: &Value) -> Value {
-    let mut root = convert(schema, true);
+/// The JSON Schema of a structural schema, with the root `metadata` checked
+/// against `object_meta` (a definition map holding the Kubernetes
+/// [`OBJECT_META`] and what it refers to), or only as an object without it.
+pub(crate) fn to_json_schema(
+    structural: &Value,
+    object_meta: Option<&Map<String, Value>>,
+) -> Value {
+    let mut root = convert(structural, true);
     if let Value::Object(map) = &mut root {
         map.insert(
             "$schema".to_owned(),
             Value::from("http://json-schema.org/draft-04/schema#"),
         );
+        let metadata = match object_meta {
+            Some(definitions) => {
+                map.insert("$defs".to_owned(), Value::Object(definitions.clone()));
+                serde_json::json!({ "$ref": format!("#/$defs/{OBJECT_META}") })
+            }
+            None => serde_json::json!({ "type": "object" }),
+        };
         let properties = map
             .entry("properties")
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(properties) = properties {
-            for (field, kind) in [
-                ("apiVersion", "string"),
-                ("kind", "string"),
-                ("metadata", "object"),
-            ] {
-                if field == "metadata" || !properties.contains_key(field) {
+            for (field, kind) in [("apiVersion", "string"), ("kind", "string")] {
+                if !properties.contains_key(field) {
                     properties.insert(field.to_owned(), serde_json::json!({ "type": kind }));
                 }
             }
+            properties.insert("metadata".to_owned(), metadata);
         }
     }
     root
+}
+
+/// The definition name of ObjectMeta in the Kubernetes bundles.
+pub(crate) const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+/// A catalogue schema back to the CRD's structural schema: the
+/// `additionalProperties: false` that the catalogue adds next to every
+/// `properties` goes (a structural schema cannot have both, so none of
+/// them comes from the CRD).
+pub(crate) fn from_catalog(schema: &Value) -> Value {
+    match schema {
+        Value::Object(source) => {
+            let added = source.contains_key("properties")
+                && source.get("additionalProperties") == Some(&Value::Bool(false));
+            source
+                .iter()
+                .filter(|(key, _)| !(added && key.as_str() == "additionalProperties"))
+                .map(|(key, value)| (key.clone(), from_catalog(value)))
+                .collect::<Map<String, Value>>()
+                .into()
+        }
+        Value::Array(items) => Value::Array(items.iter().map(from_catalog).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Drops the `null`s that the API server prunes before it validates: the
+/// value of a field (listed in `properties`, or under `additionalProperties`)
+/// whose schema is not `nullable`. Nulls in lists are kept, as there.
+pub(crate) fn prune_nulls(value: &mut Value, structural: &Value) {
+    match value {
+        Value::Object(fields) => {
+            let properties = structural.get("properties").and_then(Value::as_object);
+            let additional = structural
+                .get("additionalProperties")
+                .filter(|schema| schema.is_object());
+            let schema_of = |name: &str| {
+                properties
+                    .and_then(|properties| properties.get(name))
+                    .or(additional)
+            };
+            fields.retain(|name, field| {
+                let nullable = schema_of(name)
+                    .map(|schema| schema.get("nullable").and_then(Value::as_bool) == Some(true));
+                !(field.is_null() && nullable == Some(false))
+            });
+            for (name, field) in fields.iter_mut() {
+                if let Some(schema) = schema_of(name) {
+                    prune_nulls(field, schema);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(schema) = structural.get("items").filter(|schema| schema.is_object()) {
+                for item in items {
+                    prune_nulls(item, schema);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Converts one schema node; `strict` is false inside combinator branches.
@@ -149,11 +231,34 @@ fn convert(schema: &Value, strict: bool) -> Value {
                 other => other.clone(),
             },
             "not" => convert(value, false),
+            // The API server fills in a defaulted field before it validates.
+            "required" => match value {
+                Value::Array(names) => Value::Array(
+                    names
+                        .iter()
+                        .filter(|name| {
+                            let defaulted = name.as_str().and_then(|name| {
+                                source.get("properties")?.get(name)?.get("default")
+                            });
+                            defaulted.is_none()
+                        })
+                        .cloned()
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
             // Documentation and server-side settings: nothing to check.
             "description" | "default" | "example" | "externalDocs" | "format" => continue,
             _ => value.clone(),
         };
         out.insert(key.clone(), converted);
+    }
+    if out
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(Vec::is_empty)
+    {
+        out.remove("required");
     }
     let flag = |name: &str| source.get(name).and_then(Value::as_bool) == Some(true);
     if flag("x-kubernetes-int-or-string") {
@@ -165,8 +270,8 @@ fn convert(schema: &Value, strict: bool) -> Value {
             );
         }
     }
-    // `null` passes everywhere: allowed where `nullable: true`, and pruned
-    // (then defaulted) by the API server where not, instead of rejected.
+    // `null` passes the schema everywhere: allowed where `nullable: true`,
+    // pruned from the object beforehand where not (`prune_nulls`).
     if let Some(Value::String(kind)) = out.get("type").cloned() {
         out.insert("type".to_owned(), serde_json::json!([kind, "null"]));
     }
@@ -230,7 +335,7 @@ mod tests {
                 }
             }
         });
-        let converted = convert_root(&schema);
+        let converted = to_json_schema(&schema, None);
         assert_eq!(converted["additionalProperties"], false);
         assert_eq!(converted["type"], json!(["object", "null"]));
         assert_eq!(
@@ -252,5 +357,56 @@ mod tests {
             .get("additionalProperties")
             .is_none());
         assert!(spec["oneOf"][0].get("additionalProperties").is_none());
+    }
+
+    #[test]
+    fn defaulted_fields_are_not_required_and_nulls_are_pruned() {
+        let structural = json!({
+            "type": "object",
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "required": ["mode", "size"],
+                    "properties": {
+                        "mode": {"type": "string", "default": "auto"},
+                        "size": {"type": "integer"},
+                        "note": {"type": "string"},
+                        "hint": {"type": "string", "nullable": true},
+                        "tags": {"type": "array", "items": {"type": "string"}}
+                    }
+                }
+            }
+        });
+        let converted = to_json_schema(&structural, None);
+        assert_eq!(converted["properties"]["spec"]["required"], json!(["size"]));
+        let mut object = json!({"spec": {"mode": null, "size": null, "note": null,
+                                         "hint": null, "tags": [null]}});
+        prune_nulls(&mut object, &structural);
+        assert_eq!(object, json!({"spec": {"hint": null, "tags": [null]}}));
+    }
+
+    #[test]
+    fn catalogue_schemas_lose_the_added_closed_objects() {
+        let catalogue = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                "template": {"type": "object", "x-kubernetes-preserve-unknown-fields": true,
+                             "additionalProperties": false,
+                             "properties": {"name": {"type": "string"}}}
+            }
+        });
+        let structural = from_catalog(&catalogue);
+        assert!(structural.get("additionalProperties").is_none());
+        assert_eq!(
+            structural["properties"]["labels"]["additionalProperties"],
+            json!({"type": "string"})
+        );
+        let converted = to_json_schema(&structural, None);
+        assert!(converted["properties"]["template"]
+            .get("additionalProperties")
+            .is_none());
+        assert_eq!(converted["additionalProperties"], false);
     }
 }

@@ -34,7 +34,7 @@ use crate::config::parse_kubernetes_version;
 use crate::model::{Identity, Object};
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
-pub(crate) use crd::may_define_crd;
+pub(crate) use crd::{may_define_crd, prune_nulls};
 use location::{Fill, Location, Template};
 
 /// A compiled schema and where it came from.
@@ -42,6 +42,9 @@ pub(crate) struct Schema {
     pub(crate) validator: Validator,
     /// For messages: "the Kubernetes 1.37 schema", "schemas/x.json", …
     pub(crate) origin: String,
+    /// For a CRD schema, the structural schema whose non-nullable `null`s
+    /// are dropped from an object before it is validated ([`prune_nulls`]).
+    pub(crate) structural: Option<Value>,
 }
 
 /// The answer to "which schema validates this object?".
@@ -68,6 +71,80 @@ pub(crate) fn resolve_version(requested: Option<&str>) -> Result<(u32, u32), Str
         Some(text) => parse_kubernetes_version(text).ok_or_else(|| {
             format!("Kubernetes version `{text}`: expected a version such as 1.31 or 1.31.0")
         }),
+    }
+}
+
+/// Where Kubernetes serves its built-in kinds, from the newest bundle:
+/// kind → its group/versions, and the set of built-in groups.
+struct BuiltInKinds {
+    homes: HashMap<String, Vec<String>>,
+    groups: std::collections::HashSet<String>,
+}
+
+fn built_in_kinds() -> Option<&'static BuiltInKinds> {
+    static KINDS: OnceLock<Option<BuiltInKinds>> = OnceLock::new();
+    KINDS
+        .get_or_init(|| {
+            #[derive(serde::Deserialize)]
+            struct KindsOnly {
+                kinds: HashMap<String, String>,
+            }
+            let bytes = bundle::kubernetes_bundle(newest_kubernetes_version())?;
+            let text = bundle::inflate_text(bytes).ok()?;
+            let parsed: KindsOnly = serde_json::from_slice(&text).ok()?;
+            let mut homes: HashMap<String, Vec<String>> = HashMap::new();
+            let mut groups = std::collections::HashSet::new();
+            // DeleteOptions, WatchEvent, … are listed under every group,
+            // including removed ones such as `extensions`: not resources.
+            let resources = parsed
+                .kinds
+                .iter()
+                .filter(|(_, definition)| {
+                    !definition.starts_with("io.k8s.apimachinery.pkg.apis.meta.")
+                })
+                .map(|(gvk, _)| gvk);
+            for gvk in resources {
+                let mut parts = gvk.splitn(3, '/');
+                let (Some(group), Some(version), Some(kind)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                let api_version = if group.is_empty() {
+                    version.to_owned()
+                } else {
+                    format!("{group}/{version}")
+                };
+                homes.entry(kind.to_owned()).or_default().push(api_version);
+                groups.insert(group.to_owned());
+            }
+            for versions in homes.values_mut() {
+                versions.sort();
+            }
+            Some(BuiltInKinds { homes, groups })
+        })
+        .as_ref()
+}
+
+/// For a built-in kind under a built-in group that does not serve it
+/// (`v1` Deployment), the apiVersions that do ("apps/v1"). `None` when the
+/// group serves the kind, when the kind is not built in, or when the group
+/// is not a built-in one (a CRD may reuse a built-in kind's name in its own
+/// group; a removed group such as `extensions` is `deprecated-api`'s).
+pub(crate) fn built_in_home(api_version: &str, kind: &str) -> Option<String> {
+    let table = built_in_kinds()?;
+    let group = api_version.split_once('/').map_or("", |(group, _)| group);
+    if !table.groups.contains(group) {
+        return None;
+    }
+    let homes = table.homes.get(kind)?;
+    let served_here = homes
+        .iter()
+        .any(|home| home.split_once('/').map_or("", |(group, _)| group) == group);
+    if served_here {
+        None
+    } else {
+        Some(homes.join(", "))
     }
 }
 
@@ -136,6 +213,7 @@ pub(crate) struct SchemaCatalog {
     bundled: Option<&'static [u8]>,
     kubernetes: OnceLock<Result<Kubernetes, String>>,
     crds: OnceLock<Result<HashMap<String, Box<RawValue>>, String>>,
+    object_meta: OnceLock<Option<Map<String, Value>>>,
     templates: Vec<Template>,
     files: Vec<PathBuf>,
     cache: RwLock<HashMap<CacheKey, Arc<OnceLock<Lookup>>>>,
@@ -176,6 +254,7 @@ impl SchemaCatalog {
             bundled,
             kubernetes: OnceLock::new(),
             crds: OnceLock::new(),
+            object_meta: OnceLock::new(),
             templates,
             files,
             cache: RwLock::new(HashMap::new()),
@@ -219,7 +298,7 @@ impl SchemaCatalog {
         for template in &self.templates {
             let path = template.fill(&fill);
             if path.is_file() {
-                return compile_file(&path, None);
+                return self.compile_file(&path, None);
             }
         }
         if let Some(found) = self.bundled_kubernetes(api_version, kind) {
@@ -229,7 +308,7 @@ impl SchemaCatalog {
             return found;
         }
         for path in &self.files {
-            let found = compile_file(path, Some(kind));
+            let found = self.compile_file(path, Some(kind));
             if !matches!(found, Lookup::Missing) {
                 return found;
             }
@@ -261,7 +340,7 @@ impl SchemaCatalog {
         };
         let definition = kubernetes.kinds.get(&gvk)?;
         Some(match kubernetes.standalone(definition) {
-            Ok(schema) => compile_with(&schema, origin, None, Draft::Draft202012),
+            Ok(schema) => compile_with(&schema, origin, None, Draft::Draft202012, None),
             Err(reason) => Lookup::Unusable { origin, reason },
         })
     }
@@ -284,13 +363,93 @@ impl SchemaCatalog {
             }
         };
         Some(match serde_json::from_str::<Value>(raw.get()) {
-            Ok(schema) => compile(&schema, origin, None),
+            Ok(schema) => self.compile_crd(crd::from_catalog(&schema), origin, None),
             Err(error) => Lookup::Unusable {
                 origin,
                 reason: error.to_string(),
             },
         })
     }
+
+    /// The ObjectMeta definition (and those it refers to) of the chosen
+    /// Kubernetes version's bundle, else of the newest: every kind's
+    /// `metadata` is checked against it, as the API server does, whatever a
+    /// CRD says of `metadata` (usually only `type: object`).
+    pub(crate) fn object_meta(&self) -> Option<&Map<String, Value>> {
+        self.object_meta
+            .get_or_init(|| {
+                let standalone = match self.bundled {
+                    Some(bytes) => self
+                        .kubernetes
+                        .get_or_init(|| load_kubernetes(bytes, self.version))
+                        .as_ref()
+                        .ok()?
+                        .standalone(crd::OBJECT_META),
+                    None => {
+                        let newest = newest_kubernetes_version();
+                        load_kubernetes(bundle::kubernetes_bundle(newest)?, newest)
+                            .ok()?
+                            .standalone(crd::OBJECT_META)
+                    }
+                };
+                match standalone.ok()? {
+                    Value::Object(mut root) => match root.remove("$defs") {
+                        Some(Value::Object(definitions)) => Some(definitions),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            })
+            .as_ref()
+    }
+
+    /// Compiles a CRD's structural schema as the API server applies it.
+    fn compile_crd(&self, structural: Value, origin: String, folder: Option<&Path>) -> Lookup {
+        let schema = crd::to_json_schema(&structural, self.object_meta());
+        compile_with(&schema, origin, folder, Draft::Draft4, Some(structural))
+    }
+
+    /// Reads and compiles a schema file; with `kind`, a file that declares
+    /// another kind is `Missing`. A file in the CRD catalogue's form (no
+    /// `x-kubernetes-group-version-kind`, no `$ref`) is read as a CRD
+    /// schema, as the bundled ones are.
+    fn compile_file(&self, path: &Path, kind: Option<&str>) -> Lookup {
+        let origin = path.display().to_string();
+        let schema: Value = match std::fs::read(path)
+            .map_err(|error| error.to_string())
+            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|error| error.to_string()))
+        {
+            Ok(schema) => schema,
+            Err(reason) => return Lookup::Unusable { origin, reason },
+        };
+        if let Some(kind) = kind {
+            let declared = declared_kinds(&schema);
+            if !declared.is_empty() && !declared.iter().any(|known| known == kind) {
+                return Lookup::Missing;
+            }
+        }
+        if is_catalogue_crd(&schema) {
+            return self.compile_crd(crd::from_catalog(&schema), origin, path.parent());
+        }
+        compile(&schema, origin, path.parent())
+    }
+}
+
+/// Whether a schema file has the form of the CRD catalogue's: an object
+/// schema that is not a Kubernetes definition (those carry
+/// `x-kubernetes-group-version-kind`) and refers to nothing.
+fn is_catalogue_crd(schema: &Value) -> bool {
+    fn refers(schema: &Value) -> bool {
+        match schema {
+            Value::Object(map) => map.contains_key("$ref") || map.values().any(refers),
+            Value::Array(items) => items.iter().any(refers),
+            _ => false,
+        }
+    }
+    schema.get("properties").is_some_and(Value::is_object)
+        && schema.get("x-kubernetes-group-version-kind").is_none()
+        && schema.get("$schema").is_none()
+        && !refers(schema)
 }
 
 fn load_kubernetes(bytes: &[u8], version: (u32, u32)) -> Result<Kubernetes, String> {
@@ -319,10 +478,16 @@ fn compile(schema: &Value, origin: String, folder: Option<&Path>) -> Lookup {
     } else {
         Draft::Draft4
     };
-    compile_with(schema, origin, folder, draft)
+    compile_with(schema, origin, folder, draft, None)
 }
 
-fn compile_with(schema: &Value, origin: String, folder: Option<&Path>, draft: Draft) -> Lookup {
+fn compile_with(
+    schema: &Value,
+    origin: String,
+    folder: Option<&Path>,
+    draft: Draft,
+    structural: Option<Value>,
+) -> Lookup {
     let builder = Registry::new().draft(draft);
     let builder = match folder {
         Some(folder) => builder.retriever(FolderRetriever(folder.to_path_buf())),
@@ -354,7 +519,11 @@ fn compile_with(schema: &Value, origin: String, folder: Option<&Path>, draft: Dr
         .should_validate_formats(false)
         .build(&root);
     match built {
-        Ok(validator) => Lookup::Found(Arc::new(Schema { validator, origin })),
+        Ok(validator) => Lookup::Found(Arc::new(Schema {
+            validator,
+            origin,
+            structural,
+        })),
         Err(error) => Lookup::Unusable {
             origin,
             reason: error.to_string(),
@@ -372,26 +541,6 @@ impl Retrieve for Offline {
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         Err(format!("cannot resolve {} offline", uri.as_str()).into())
     }
-}
-
-/// Reads and compiles a schema file; with `kind`, a file that declares
-/// another kind is `Missing`.
-fn compile_file(path: &Path, kind: Option<&str>) -> Lookup {
-    let origin = path.display().to_string();
-    let schema: Value = match std::fs::read(path)
-        .map_err(|error| error.to_string())
-        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|error| error.to_string()))
-    {
-        Ok(schema) => schema,
-        Err(reason) => return Lookup::Unusable { origin, reason },
-    };
-    if let Some(kind) = kind {
-        let declared = declared_kinds(&schema);
-        if !declared.is_empty() && !declared.iter().any(|known| known == kind) {
-            return Lookup::Missing;
-        }
-    }
-    compile(&schema, origin, path.parent())
 }
 
 /// The kinds a schema says it is for.
@@ -444,6 +593,7 @@ pub(crate) struct RunSchemas {
 
 /// A schema from a CRD of the input, compiled on first use.
 struct InputCrd {
+    /// The structural schema, as the CRD writes it.
     schema: Value,
     origin: String,
     compiled: OnceLock<Lookup>,
@@ -451,7 +601,7 @@ struct InputCrd {
 
 impl RunSchemas {
     /// Collects the CRDs of the input (a cheap pass: schemas are converted
-    /// now, compiled when a custom resource needs them).
+    /// and compiled when a custom resource needs them).
     pub(crate) fn new(catalog: Arc<SchemaCatalog>, objects: &[Object]) -> RunSchemas {
         let mut crds = HashMap::new();
         for object in objects {
@@ -482,7 +632,10 @@ impl RunSchemas {
         if let Some(crd) = self.crds.get(&key) {
             return crd
                 .compiled
-                .get_or_init(|| compile(&crd.schema, crd.origin.clone(), None))
+                .get_or_init(|| {
+                    self.catalog
+                        .compile_crd(crd.schema.clone(), crd.origin.clone(), None)
+                })
                 .clone();
         }
         self.catalog.lookup(&identity.api_version, &identity.kind)
@@ -523,7 +676,8 @@ mod tests {
         assert!(SchemaCatalog::new((1, 20), &[], true)
             .err()
             .unwrap()
-            .contains("bundled: 1.29"));
+            .contains("bundled: 1.23"));
+        assert!(SchemaCatalog::new((1, 24), &[], true).is_ok());
         assert!(SchemaCatalog::new((1, 20), &["schemas/".to_owned()], true).is_ok());
         let deprecations_only = SchemaCatalog::new((1, 20), &[], false).unwrap();
         assert!(matches!(
@@ -531,6 +685,19 @@ mod tests {
             Lookup::Missing
         ));
         assert_eq!(resolve_version(None).unwrap(), (1, 37));
+    }
+
+    #[test]
+    fn built_in_kinds_have_homes() {
+        assert_eq!(
+            built_in_home("v1", "Deployment").as_deref(),
+            Some("apps/v1")
+        );
+        assert_eq!(built_in_home("apps/v1", "Service").as_deref(), Some("v1"));
+        assert_eq!(built_in_home("apps/v1beta1", "Deployment"), None);
+        assert_eq!(built_in_home("example.com/v1", "Deployment"), None);
+        assert_eq!(built_in_home("extensions/v1beta1", "Deployment"), None);
+        assert_eq!(built_in_home("v1", "Widget"), None);
         assert_eq!(resolve_version(Some("1.31.2")).unwrap(), (1, 31));
         assert!(resolve_version(Some("latest")).is_err());
     }

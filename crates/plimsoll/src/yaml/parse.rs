@@ -291,6 +291,26 @@ impl<'a> PositionMapper<'a> {
         self.lines_before + line_number(self.chunk, in_chunk)
     }
 
+    /// The file offset of a `\/` escape in the double-quoted scalar at
+    /// `span`, if it has one.
+    fn slash_escape(&self, span: TextRange) -> Option<u32> {
+        let start = (span.start as usize).checked_sub(self.byte_start)?;
+        let end = (span.end as usize).checked_sub(self.byte_start)?;
+        let bytes = self.chunk.as_bytes().get(start..end)?;
+        let mut at = 0;
+        while let Some(&byte) = bytes.get(at) {
+            if byte == b'\\' {
+                if bytes.get(at + 1) == Some(&b'/') {
+                    return Some(saturating_u32(self.byte_start + start + at));
+                }
+                at += 2;
+            } else {
+                at += 1;
+            }
+        }
+        None
+    }
+
     /// The file offset of the first NUL byte at or after file offset `from`.
     fn first_nul_after(&self, from: u32) -> Option<u32> {
         let from = usize::try_from(from).ok()?.checked_sub(self.byte_start)?;
@@ -439,6 +459,15 @@ impl<'a> Builder<'a> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let span = self.mapper.range(span);
+                if style == ScalarStyle::DoubleQuoted {
+                    if let Some(at) = self.mapper.slash_escape(span) {
+                        return Err(Abort(Problem {
+                            kind: ProblemKind::Syntax,
+                            message: SLASH_ESCAPE.to_owned(),
+                            span: TextRange::point(at),
+                        }));
+                    }
+                }
                 let plain = style == ScalarStyle::Plain;
                 // Copied from &str: the parser's own buffer has growth slack
                 // that a kept tree should not carry.
@@ -745,6 +774,16 @@ fn syntax_problem(mapper: &PositionMapper<'_>, error: &ScanError) -> Problem {
     }
 }
 
+/// kubectl's YAML reader (go-yaml) refuses `\/`, which YAML 1.2 reads as
+/// `/`: the file never reaches the cluster.
+const SLASH_ESCAPE: &str =
+    "found unknown escape character `\\/` (YAML 1.2 allows it, kubectl's YAML reader does not; write `/`)";
+
+/// The parser's complaints about what kubectl's reader accepts in quoted
+/// scalars (see [`requote`]).
+const QUOTED_INDENTATION: &str = "invalid indentation in quoted scalar";
+const UNKNOWN_ESCAPE: &str = "found unknown escape character";
+
 /// How many tabs after a `:` one chunk may have read as spaces (each costs
 /// a parse of the chunk).
 const MAX_TAB_FIXES: usize = 32;
@@ -768,23 +807,97 @@ fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
             explicit_start: chunk.explicit_start,
         };
         let documents = parse_chunk_once(&attempt, limits);
-        let tabs = match documents
+        let fix = match documents
             .last()
             .and_then(|document| document.problems.last())
         {
             Some(problem) if fixes < MAX_TAB_FIXES && problem.message == TAB_AFTER_COLON => {
                 tabs_after_colon(text, chunk.byte_start, problem.span.start)
+                    .map(|tabs| (tabs.clone(), " ".repeat(tabs.len())))
+            }
+            Some(problem)
+                if fixes < MAX_TAB_FIXES
+                    && (problem.message.ends_with(QUOTED_INDENTATION)
+                        || problem.message.ends_with(UNKNOWN_ESCAPE)) =>
+            {
+                requote(text, chunk.byte_start, problem.span.start)
             }
             _ => None,
         };
-        let Some(tabs) = tabs else {
+        let Some((range, replacement)) = fix else {
             return documents;
         };
         let mut fixed = text.to_owned();
-        fixed.replace_range(tabs.clone(), &" ".repeat(tabs.len()));
+        fixed.replace_range(range, &replacement);
         patched = Some(fixed);
         fixes += 1;
     }
+}
+
+/// kubectl's YAML reader (go-yaml) accepts two things in quoted scalars that
+/// YAML 1.2 and the parser refuse: a continuation line indented less than
+/// the block the scalar is in, and `\'` (a `'`) in a double-quoted scalar.
+/// For the quoted scalar that starts at file offset `at`, returns its byte
+/// range in the chunk and the same scalar as the parser accepts it: folded
+/// onto one line as YAML folds it (a line break and the spaces around it
+/// become one space), `\'` written `'`, padded with spaces after the
+/// closing quote to the same length, so nothing after it moves. Scalars
+/// with an empty line or an escaped line break are left alone.
+fn requote(text: &str, byte_start: usize, at: u32) -> Option<(std::ops::Range<usize>, String)> {
+    let start = usize::try_from(at).ok()?.checked_sub(byte_start)?;
+    let rest = text.get(start..)?;
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut chars = rest.char_indices().skip(1).peekable();
+    let end = loop {
+        let (offset, c) = chars.next()?;
+        match c {
+            '\\' if quote == '"' => match chars.next()? {
+                (_, '\'') => line.push('\''),
+                (_, '\n' | '\r') => return None,
+                (_, escaped) => {
+                    line.push('\\');
+                    line.push(escaped);
+                }
+            },
+            '\'' if quote == '\'' && chars.peek().map(|(_, next)| *next) == Some('\'') => {
+                chars.next();
+                line.push_str("''");
+            }
+            c if c == quote => break start + offset + c.len_utf8(),
+            '\r' => {}
+            '\n' => lines.push(std::mem::take(&mut line)),
+            c => line.push(c),
+        }
+    };
+    lines.push(line);
+    let last = lines.len().saturating_sub(1);
+    let mut folded = Vec::with_capacity(lines.len());
+    for (index, line) in lines.iter().enumerate() {
+        let line = if index > 0 {
+            line.trim_start_matches([' ', '\t'])
+        } else {
+            line
+        };
+        let line = if index < last {
+            line.trim_end_matches([' ', '\t'])
+        } else {
+            line
+        };
+        if line.is_empty() && index > 0 && index < last {
+            return None;
+        }
+        folded.push(line);
+    }
+    let mut replacement = format!("{quote}{}{quote}", folded.join(" "));
+    let original = text.get(start..end)?;
+    if replacement == original || replacement.len() > original.len() {
+        return None;
+    }
+    let padding = original.len() - replacement.len();
+    replacement.push_str(&" ".repeat(padding));
+    Some((start..end, replacement))
 }
 
 /// The byte range (in the chunk) of the tabs right before file offset `at`,
@@ -990,6 +1103,28 @@ mod tests {
             assert_eq!((position.line, position.column), (4, 7));
             assert_eq!(text.as_bytes()[problem.span.start as usize], 0);
         }
+    }
+
+    #[test]
+    fn quoted_scalars_read_as_kubectl_reads_them() {
+        let text = "a: \"x\\/y\"\n";
+        let docs = parse(text);
+        assert!(docs[0].root.is_none());
+        assert!(docs[0].problems[0].message.contains("kubectl"));
+        assert_eq!(at(text, docs[0].problems[0].span).column, 6);
+        let text =
+            "data:\n  a: \"one,\ntwo\"\n  b: 'three\n  four' # kept\n  c: \"it\\'s\"\n  d: 1\n";
+        let docs = parse(text);
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+        let root = docs[0].root.as_ref().unwrap();
+        let data = root.get("data").unwrap();
+        assert_eq!(data.get("a").unwrap().as_str(), Some("one, two"));
+        assert_eq!(data.get("b").unwrap().as_str(), Some("three four"));
+        assert_eq!(data.get("c").unwrap().as_str(), Some("it's"));
+        let d = data.get("d").unwrap();
+        assert_eq!(at(text, d.span).line, 7);
+        // An empty line inside stays an error, as the value would change.
+        assert!(!parse("a: \"one\n\ntwo\"\n")[0].problems.is_empty());
     }
 
     #[test]

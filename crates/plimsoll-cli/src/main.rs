@@ -179,6 +179,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             color: args.color,
             quiet: args.quiet,
             fail_on: args.fail_on,
+            names_config: true,
         },
     );
     // The process ends next: freeing the compiled schema validators and
@@ -240,6 +241,8 @@ struct Emit<'a> {
     color: ColorChoice,
     quiet: bool,
     fail_on: FailOn,
+    /// End the human report with the config in use (`check`).
+    names_config: bool,
 }
 
 /// Renders a report (of `check` or `promote`) and chooses the exit code.
@@ -263,7 +266,7 @@ fn emit(report: &Report, engine: &Engine, how: &Emit<'_>) -> Result<ExitCode, St
             &mut out,
         )
         .and_then(|()| {
-            if how.quiet {
+            if how.quiet || !how.names_config {
                 return Ok(());
             }
             writeln!(out, "{}", config_in_use(engine))
@@ -314,6 +317,7 @@ fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
             color: args.color,
             quiet: args.quiet,
             fail_on: args.fail_on,
+            names_config: false,
         },
     )
 }

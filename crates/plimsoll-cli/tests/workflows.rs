@@ -205,8 +205,8 @@ fn a_bad_baseline_is_a_usage_error() {
 }
 
 /// `--kustomize` with the real `kustomize` or `kubectl` (required on CI
-/// machines): findings point at the overlay, whose path names the
-/// environment.
+/// machines): the overlay's path names the environment, and findings point
+/// at the file and line the object came from, the overlay as their source.
 #[test]
 fn kustomize_overlays_are_rendered_and_attributed() {
     let overlays = repo().join("testdata/kustomize/shop/overlays");
@@ -233,11 +233,34 @@ fn kustomize_overlays_are_rendered_and_attributed() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     let finding = &findings[0];
     assert_eq!(finding["rule"], "image-digest");
-    assert_eq!(finding["file"], "staging");
+    assert_eq!(finding["file"], "../base/deployment.yaml");
+    // The base spells the image (with the tag the overlay replaces).
+    assert_eq!(finding["line"], 15);
+    assert_eq!(finding["source"], "staging");
     assert_eq!(finding["environment"], "staging");
     assert_eq!(finding["resource"]["name"], "api-staging");
     assert_eq!(finding["resource"]["namespace"], "shop-staging");
     assert!(finding["message"].as_str().unwrap().contains("1.5.0-rc.1"));
+
+    // SARIF attaches the result to that real file and line.
+    let output = plimsoll()
+        .current_dir(&overlays)
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            "--select",
+            "image-digest",
+            "--kustomize",
+            "staging",
+        ])
+        .output()
+        .unwrap();
+    let sarif = json(&output);
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.ends_with("base/deployment.yaml"), "{uri}");
+    assert_eq!(location["region"]["startLine"], 15);
 }
 
 #[test]

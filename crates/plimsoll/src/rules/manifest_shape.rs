@@ -23,7 +23,7 @@ pub(crate) fn rule() -> Rule {
         id: ID.into(),
         category: Category::Parsing,
         default_severity: Severity::Error,
-        summary: "a manifest lacks apiVersion, kind or metadata.name (or generateName), or is not a mapping".into(),
+        summary: "a manifest lacks apiVersion, kind or metadata.name (or generateName), is not a mapping, or names a built-in kind in a group that does not serve it".into(),
         rationale: "Without apiVersion, kind and a name the API server cannot tell what the object is, \
 and every other check is blind to it."
             .into(),

@@ -524,7 +524,10 @@ install one, or render yourself and pipe the output: `kustomize build DIR | plim
 /// Moves each rendered overlay's findings to the files its objects came
 /// from, named as the user would name them.
 fn attach_to_origins(report: &mut Report, overlays: &[RenderedOverlay]) {
-    let cwd = std::env::current_dir().unwrap_or_default();
+    // Canonical, as the origin files are.
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_default();
     for overlay in overlays {
         plimsoll::origins::attach_to_origins(
             report,
@@ -533,7 +536,7 @@ fn attach_to_origins(report: &mut Report, overlays: &[RenderedOverlay]) {
             |origin| {
                 let file = overlay.wrapper.resolve(origin)?;
                 Some(
-                    relative_to(&file, &cwd)
+                    render_tool::relative_path(&cwd, &file)
                         .to_string_lossy()
                         .replace('\\', "/"),
                 )

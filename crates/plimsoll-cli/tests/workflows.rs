@@ -461,3 +461,121 @@ fn the_pre_commit_package_has_the_cli_dependencies() {
         "copy crates/plimsoll-cli's [dependencies] into the root Cargo.toml"
     );
 }
+
+/// `--explain-env` says which step placed each object, and when none did.
+#[test]
+fn explain_env_says_what_placed_each_object() {
+    let output = plimsoll()
+        .current_dir(repo().join("testdata/repositories/environments"))
+        .args(["check", "--explain-env", "."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains(
+            "variants/non-prod/api.yaml: ConfigMap shop-staging/api-staging is in staging \
+(by namespace shop-staging, by its name)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("overlays/dev/namespace.yaml: Namespace bgd is in dev (by directory `dev/`)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("apps/bgd/settings.yaml: ConfigMap bgd/bgd-prod is in no environment"),
+        "{stdout}"
+    );
+}
+
+/// A first run without a config leaves the conventions off and says so;
+/// a config turns them on.
+#[test]
+fn a_first_run_without_config_is_quiet_about_conventions() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("envs/prod")).unwrap();
+    std::fs::write(
+        dir.path().join("envs/prod/settings.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata: {A: b}\n",
+    )
+    .unwrap();
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with(
+            "No .plimsoll.yaml: conventions off (naming-convention, environment-label, \
+required-workloads); `plimsoll init` to set them.\n"
+        ),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        dir.path().join(".plimsoll.yaml"),
+        "images: {requireDigest: true}\n",
+    )
+    .unwrap();
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("error[naming-convention]"), "{stdout}");
+    assert!(stdout.contains("Config: "), "{stdout}");
+}
+
+/// Files given alone inside a repository are judged with the rest of it:
+/// the Namespace's guards in the next file count. `--no-context` checks the
+/// file alone.
+#[test]
+fn changed_files_are_judged_with_their_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&repo().join("testdata/context/shop"), dir.path());
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let (code, report) = {
+        let output = plimsoll()
+            .current_dir(dir.path())
+            .args(["check", "--format", "json", "namespace.yaml"])
+            .output()
+            .unwrap();
+        (output.status.code(), json(&output))
+    };
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["summary"]["files"], 1);
+
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-context",
+            "namespace.yaml",
+        ])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "namespace-limitrange",
+            "namespace-network-policy",
+            "namespace-quota"
+        ]
+    );
+}

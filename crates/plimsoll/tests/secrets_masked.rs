@@ -23,6 +23,8 @@ const SECRETS: &[&str] = &[
     "string-data-value",
     "flow-string-data",
     "AKIAIOSFODNN7MASKME1",
+    "48151623",
+    "generator-literal-value",
 ];
 
 const MANIFESTS: &str = r#"apiVersion: apps/v1
@@ -79,14 +81,35 @@ apiVersion: v1
 kind: Secret
 metadata: {name: flow, namespace: shop}
 stringData: {token: flow-string-data}
+---
+# A value of the wrong type: the schema finding must not quote it.
+apiVersion: v1
+kind: Secret
+metadata: {name: pin, namespace: shop}
+stringData: {pin: 48151623}
 "#;
+
+/// A kustomization whose secretGenerator holds a literal.
+const KUSTOMIZATION: &str = "\
+resources: [api.yaml]
+secretGenerator:
+  - name: db
+    literals:
+      - DB_PASSWORD=generator-literal-value
+";
 
 fn outputs() -> Vec<(&'static str, String)> {
     let engine = Engine::new(Config::default(), EngineOptions::default()).unwrap();
-    let inputs = [Input::Text {
-        name: "envs/prod/api.yaml".into(),
-        text: MANIFESTS.into(),
-    }];
+    let inputs = [
+        Input::Text {
+            name: "envs/prod/api.yaml".into(),
+            text: MANIFESTS.into(),
+        },
+        Input::Text {
+            name: "envs/prod/kustomization.yaml".into(),
+            text: KUSTOMIZATION.into(),
+        },
+    ];
     let report = engine.check(&inputs).unwrap();
     let mut outputs = Vec::new();
     let mut render = |name: &'static str, write: &dyn Fn(&mut Vec<u8>)| {
@@ -112,6 +135,18 @@ fn outputs() -> Vec<(&'static str, String)> {
 #[test]
 fn no_format_prints_a_secret_value() {
     let outputs = outputs();
+    // The findings about the secrets are there, without their values.
+    let json = &outputs
+        .iter()
+        .find(|(format, _)| *format == "json")
+        .unwrap()
+        .1;
+    for message in [
+        "stringData.pin: expected string, got integer",
+        "secretGenerator db holds the value of `DB_PASSWORD` in plain text",
+    ] {
+        assert!(json.contains(message), "{message} not reported:\n{json}");
+    }
     for (format, text) in &outputs {
         for secret in SECRETS {
             assert!(

@@ -73,7 +73,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     }
     let total = problems.len();
     let help = format!("checked against {}", schema.origin);
-    for problem in problems.into_iter().take(MAX_ERRORS) {
+    let is_secret = object.identity.is("", "Secret");
+    for mut problem in problems.into_iter().take(MAX_ERRORS) {
+        if is_secret && holds_secret_data(&problem.pointer) {
+            // No output may show a secret value (SPEC section 5).
+            problem.message = without_value(&problem.message, instance.pointer(&problem.pointer));
+        }
         let violation = if problem.at_key {
             Violation::at_key(object, problem.pointer, problem.message)
         } else {
@@ -369,6 +374,31 @@ fn type_message(path: &str, expected: &[&str], instance: &Value) -> String {
         names.join(" or "),
         show(instance)
     )
+}
+
+/// Whether a pointer leads into a Secret's `data` or `stringData`.
+fn holds_secret_data(pointer: &str) -> bool {
+    ["/data/", "/stringData/"]
+        .iter()
+        .any(|prefix| pointer.starts_with(prefix))
+}
+
+/// `message` with the value it shows (`integer 12345`) cut to its type
+/// (`integer`).
+fn without_value(message: &str, value: Option<&Value>) -> String {
+    let Some(value) = value else {
+        return message.to_owned();
+    };
+    let type_name = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(number) if number.is_i64() || number.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    message.replace(&show(value), type_name)
 }
 
 /// `string "3"`, `integer 3`, `object`, …

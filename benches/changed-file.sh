@@ -10,10 +10,10 @@ plimsoll=$(realpath "${PLIMSOLL:-target/release/plimsoll}")
 documents=${1:-10000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 benches/gen_corpus.py --out "$work/repo" --files $((documents / 10)) --docs-per-file 10 >/dev/null
+python3 benches/gen_corpus.py --out "$work/repo" --files $((documents / 10)) --docs-per-file 10 >/dev/null 2>&1
 git -C "$work/repo" init -q
 cd "$work/repo"
-changed=$(find . -name '*.yaml' | sort | head -1)
+changed=$(find . -name '*.yaml' | sort | sed -n 1p)
 echo "repository: $documents documents; changed file: $changed"
 run() {
     if command -v hyperfine >/dev/null; then

@@ -24,8 +24,9 @@
 //!   the repository chains its environments in one cluster.
 //!
 //! A Kustomization with `spec.kubeConfig` applies to the remote cluster its
-//! kubeconfig names (a hub deploying to spokes): it runs in one cluster
-//! with another only when both name the same kubeconfig.
+//! kubeconfig Secret names (a hub deploying to spokes; the Secret is in the
+//! Kustomization's namespace): it runs in one cluster with another only
+//! when both name the same Secret.
 //!
 //! They do not otherwise: Kustomizations in `flux-system` under
 //! per-environment directories such as `clusters/staging/` and
@@ -141,12 +142,14 @@ fn chains_environments(all: &[(&Object, Option<EnvId>)]) -> bool {
 }
 
 /// The Secret holding the kubeconfig of the remote cluster a Kustomization
-/// applies to (`spec.kubeConfig.secretRef.name`), if it applies to one.
-fn remote_cluster(kustomization: &Object) -> Option<&str> {
-    kustomization
+/// applies to (`spec.kubeConfig.secretRef.name`, in the Kustomization's own
+/// namespace), if it applies to one.
+fn remote_cluster(kustomization: &Object) -> Option<(Option<&str>, &str)> {
+    let secret = kustomization
         .node
         .get_path(&["spec", "kubeConfig", "secretRef", "name"])
-        .and_then(Node::as_str)
+        .and_then(Node::as_str)?;
+    Some((kustomization.identity.namespace.as_deref(), secret))
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -490,6 +490,15 @@ fn explain_env_says_what_placed_each_object() {
     );
 }
 
+/// The exit code and the human report of plimsoll run in `dir`.
+fn human_in(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = plimsoll().current_dir(dir).args(args).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
 /// A first run without a config leaves the conventions off and says so;
 /// a config turns them on.
 #[test]
@@ -501,13 +510,8 @@ fn a_first_run_without_config_is_quiet_about_conventions() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata: {A: b}\n",
     )
     .unwrap();
-    let output = plimsoll()
-        .current_dir(dir.path())
-        .args(["check", "."])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let (code, stdout) = human_in(dir.path(), &["check", "."]);
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.ends_with(
             "No .plimsoll.yaml: conventions off (naming-convention, environment-label, \
@@ -521,13 +525,8 @@ required-workloads); `plimsoll init` to set them.\n"
         "images: {requireDigest: true}\n",
     )
     .unwrap();
-    let output = plimsoll()
-        .current_dir(dir.path())
-        .args(["check", "."])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let (code, stdout) = human_in(dir.path(), &["check", "."]);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("error[naming-convention]"), "{stdout}");
     assert!(stdout.contains("Config: "), "{stdout}");
 }

@@ -141,7 +141,7 @@ fn matching_document<'d>(
         .copied()
         .find(|root| same_kind(root) && field(root, &["metadata", "name"]).as_deref() == name)
         .or_else(|| roots.iter().copied().find(same_kind))
-        .or_else(|| match roots.as_slice() {
+        .or(match roots.as_slice() {
             [only] => Some(*only),
             _ => None,
         })

@@ -138,10 +138,9 @@ mod tests {
         let crds = inflate(CRDS).unwrap();
         for kind in [
             "bitnami.com/v1alpha1/sealedsecret",
-            "argoproj.io/v1alpha1/applicationset",
-            "operators.coreos.com/v1alpha1/subscription",
-            "route.openshift.io/v1/route",
-            "tekton.dev/v1/pipeline",
+            "argoproj.io/v1alpha1/application",
+            "external-secrets.io/v1/externalsecret",
+            "kustomize.toolkit.fluxcd.io/v1/kustomization",
         ] {
             assert!(crds.get(kind).is_some(), "{kind}");
         }

@@ -168,7 +168,9 @@ fn a_baseline_reports_only_new_findings() {
             .unwrap()
             .contains("frontend.yaml"));
     }
-    // A run on another part of the tree reports nothing stale.
+    // A run on another part of the tree reports nothing stale. (Notes
+    // reported once per run, such as `schema-missing`, are counted over the
+    // input checked, so the subset's notes are its own.)
     let output = plimsoll()
         .current_dir(dir.path())
         .args(["check", "manifests/release", "--format", "json"])
@@ -176,7 +178,10 @@ fn a_baseline_reports_only_new_findings() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(json(&output)["findings"], Value::Array(Vec::new()));
+    let report = json(&output);
+    for finding in report["findings"].as_array().unwrap() {
+        assert_eq!(finding["rule"], "schema-missing", "{finding:#}");
+    }
 }
 
 #[test]

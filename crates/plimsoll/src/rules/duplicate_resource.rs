@@ -13,6 +13,9 @@
 //! not one deployment. Objects with no environment are compared within
 //! their own file only: nothing says which files are applied together, and
 //! repositories are full of alternative examples that reuse a name.
+//! Namespace-less objects of a Config Sync hierarchical repository with
+//! different `configmanagement.gke.io/namespace-selector` annotations land
+//! in different namespaces, and are not duplicates.
 
 use std::collections::HashMap;
 
@@ -40,6 +43,22 @@ Deployments are the same object."
     .within_environment()
 }
 
+/// Config Sync's annotation that applies a namespace-less object of a
+/// hierarchical repository to the namespaces a selector picks: two objects
+/// with different selectors land in different namespaces.
+const NAMESPACE_SELECTOR: &str = "configmanagement.gke.io/namespace-selector";
+
+/// What makes two objects the same one: group, kind, namespace, name,
+/// where they are applied together, and the Config Sync namespace selector.
+type Key<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+    Scope<'a>,
+    Option<&'a str>,
+);
+
 /// Where two objects count as applied together.
 #[derive(PartialEq, Eq, Hash)]
 enum Scope<'a> {
@@ -51,8 +70,7 @@ enum Scope<'a> {
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    let mut first_seen: HashMap<(&str, &str, Option<&str>, &str, Scope<'_>), &Object> =
-        HashMap::new();
+    let mut first_seen: HashMap<Key<'_>, &Object> = HashMap::new();
     for object in context.index.all() {
         let identity = &object.identity;
         let path = context.file_path(object.file);
@@ -69,6 +87,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             identity.namespace.as_deref(),
             identity.name.as_str(),
             scope,
+            object
+                .node
+                .get_path(&["metadata", "annotations", NAMESPACE_SELECTOR])
+                .and_then(crate::yaml::Node::as_str),
         );
         match first_seen.get(&key) {
             None => {

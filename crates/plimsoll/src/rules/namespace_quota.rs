@@ -4,7 +4,9 @@
 //! `infra/environments/dev/namespace.yaml` and a ResourceQuota of its
 //! namespace elsewhere in dev meet; a ResourceQuota that nothing places in
 //! an environment (a rendered chart in a folder that names none) counts for
-//! the Namespace of every environment. A ResourceQuota belongs to a Namespace when its
+//! the Namespace of every environment. In a Config Sync hierarchical
+//! repository, a ResourceQuota without a namespace in a folder of the
+//! `namespaces/` tree is inherited by every Namespace below that folder. A ResourceQuota belongs to a Namespace when its
 //! `metadata.namespace` is the Namespace's name and it is applied with it:
 //! when the environment is rendered into several directories
 //! (`clusters/eu/prod`, `clusters/us/prod`), each directory's Namespace
@@ -63,10 +65,26 @@ spec:
     .looking_up(is_unplaced_guard)
 }
 
+/// The folder of a file in a Config Sync hierarchical repository's
+/// `namespaces/` tree (`…/namespaces/online/quota.yaml` → `…/namespaces/online`):
+/// a namespace-scoped object there without a namespace is copied by Config
+/// Sync into every namespace below that folder.
+fn abstract_namespace_folder(path: &str) -> Option<&str> {
+    let (folder, _) = path.rsplit_once('/')?;
+    let under_namespaces = folder
+        .split('/')
+        .rev()
+        .skip(1)
+        .any(|segment| segment == "namespaces");
+    (under_namespaces || folder.ends_with("/namespaces") || folder == "namespaces")
+        .then_some(folder)
+}
+
 /// The objects the namespace guard rules look up outside their
-/// environment: a ResourceQuota or LimitRange that nothing places.
+/// environment: a ResourceQuota or LimitRange that nothing places, or that
+/// has no namespace (inherited in a Config Sync hierarchy).
 pub(crate) fn is_unplaced_guard(object: &Object) -> bool {
-    object.environment.is_none()
+    (object.environment.is_none() || object.identity.namespace.is_none())
         && (object.identity.is("", "ResourceQuota") || object.identity.is("", "LimitRange"))
 }
 
@@ -117,10 +135,20 @@ pub(crate) fn require_per_namespace(
             .chain(unplaced)
             .filter(|object| object.identity.is("", kind)),
     );
+    let inherited: Vec<&str> = context
+        .all
+        .of_kind(kind)
+        .filter(|object| object.identity.is("", kind) && object.identity.namespace.is_none())
+        .filter_map(|object| abstract_namespace_folder(context.file_path(object.file)))
+        .collect();
     for namespace in guarded_namespaces(context) {
         let name = namespace.identity.name.as_str();
         let root = deployment::root(context, namespace);
-        if candidates.applied_with(name, root).next().is_none() {
+        let namespace_path = context.file_path(namespace.file);
+        let inherits = inherited
+            .iter()
+            .any(|folder| namespace_path.starts_with(&format!("{folder}/")));
+        if !inherits && candidates.applied_with(name, root).next().is_none() {
             sink.push(
                 Violation::at_value(
                     namespace,

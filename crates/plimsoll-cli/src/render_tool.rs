@@ -12,6 +12,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A program to run: its name and arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,10 +128,12 @@ impl OriginWrapper {
     /// Writes the wrapper kustomization for `overlay` (a directory).
     pub fn new(overlay: &Path) -> Option<OriginWrapper> {
         let overlay = std::fs::canonicalize(overlay).ok()?;
+        // One folder per overlay of the run, removed when dropped.
+        static RENDERED: AtomicUsize = AtomicUsize::new(0);
         let folder = std::env::temp_dir().join(format!(
             "plimsoll-kustomize-{}-{}",
             std::process::id(),
-            overlay.to_string_lossy().len()
+            RENDERED.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&folder).ok()?;
         let folder = std::fs::canonicalize(&folder).ok()?;

@@ -779,12 +779,10 @@ impl Engine {
         object: &Object,
         labelled: &HashMap<String, EnvId>,
     ) -> Option<EnvId> {
-        let namespace = if object.identity.is("", "Namespace") {
-            Some(object.identity.name.as_str())
-        } else {
-            object.identity.namespace.as_deref()
-        };
-        namespace.and_then(|namespace| self.environments.for_namespace(namespace, labelled))
+        object
+            .identity
+            .environment_namespace()
+            .and_then(|namespace| self.environments.for_namespace(namespace, labelled))
     }
 
     fn applies(&self, rule: &Rule, environment: Option<EnvId>) -> Option<&RulePolicy> {

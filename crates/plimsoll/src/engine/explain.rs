@@ -44,11 +44,7 @@ impl Engine {
                         .get(object.file.0)
                         .cloned()
                         .unwrap_or_default();
-                    let namespace = if object.identity.is("", "Namespace") {
-                        Some(object.identity.name.as_str())
-                    } else {
-                        object.identity.namespace.as_deref()
-                    };
+                    let namespace = object.identity.environment_namespace();
                     let placed = match self.forced_environment {
                         Some(id) => Some((id, Placement::Forced)),
                         None => self.environments.placed_by_path(&file).or_else(|| {

@@ -32,6 +32,16 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The namespace whose environment is the object's: a Namespace's own
+    /// name, else the namespace the object is in.
+    pub fn environment_namespace(&self) -> Option<&str> {
+        if self.is("", "Namespace") {
+            Some(self.name.as_str())
+        } else {
+            self.namespace.as_deref()
+        }
+    }
+
     /// Reads the identity of a manifest; `None` unless `apiVersion`, `kind`
     /// and a name are non-empty strings.
     pub fn of(node: &Node) -> Option<Identity> {

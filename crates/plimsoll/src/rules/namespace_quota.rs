@@ -71,12 +71,9 @@ spec:
 /// Sync into every namespace below that folder.
 fn abstract_namespace_folder(path: &str) -> Option<&str> {
     let (folder, _) = path.rsplit_once('/')?;
-    let under_namespaces = folder
+    folder
         .split('/')
-        .rev()
-        .skip(1)
-        .any(|segment| segment == "namespaces");
-    (under_namespaces || folder.ends_with("/namespaces") || folder == "namespaces")
+        .any(|segment| segment == "namespaces")
         .then_some(folder)
 }
 

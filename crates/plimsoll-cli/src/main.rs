@@ -458,12 +458,22 @@ fn inputs(args: &CheckArgs) -> Result<(Vec<Input>, Vec<RenderedOverlay>), String
     Ok((inputs, overlays))
 }
 
-/// A `--kustomize` overlay rendered with origin annotations, kept until
-/// its findings have moved to the files its objects came from.
-struct RenderedOverlay {
-    name: String,
-    text: String,
-    wrapper: render_tool::OriginWrapper,
+/// A rendered input kept until its findings have moved to the files its
+/// objects came from.
+enum RenderedOverlay {
+    /// A `--kustomize` overlay rendered with origin annotations.
+    Kustomize {
+        name: String,
+        text: String,
+        wrapper: render_tool::OriginWrapper,
+    },
+    /// A `--helm` chart's output, whose `# Source:` comments name the
+    /// chart's templates.
+    Helm {
+        name: String,
+        text: String,
+        chart: PathBuf,
+    },
 }
 
 /// The output of `--kustomize` and `--helm`, each as one in-memory file
@@ -491,7 +501,7 @@ install one, or render yourself and pipe the output: `kustomize build DIR | plim
         });
         let text = match with_origins {
             Some((text, wrapper)) => {
-                overlays.push(RenderedOverlay {
+                overlays.push(RenderedOverlay::Kustomize {
                     name: name.clone(),
                     text: text.clone(),
                     wrapper,
@@ -513,36 +523,61 @@ install one, or render yourself and pipe the output: `kustomize build DIR | plim
     if let Some(chart) = &args.helm {
         let invocation = render_tool::helm_invocation(chart, &args.helm_values, &args.helm_set);
         let text = render_tool::run(&invocation, "--helm")?;
+        let name = render_tool::attribution(chart);
+        overlays.push(RenderedOverlay::Helm {
+            name: name.clone(),
+            text: text.clone(),
+            chart: PathBuf::from(chart),
+        });
         inputs.push(Input::Bytes {
-            name: render_tool::attribution(chart),
+            name,
             bytes: text.into_bytes(),
         });
     }
     Ok((inputs, overlays))
 }
 
-/// Moves each rendered overlay's findings to the files its objects came
+/// Moves each rendered input's findings to the files its objects came
 /// from, named as the user would name them.
 fn attach_to_origins(report: &mut Report, overlays: &[RenderedOverlay]) {
     // Canonical, as the origin files are.
     let cwd = std::env::current_dir()
         .and_then(std::fs::canonicalize)
         .unwrap_or_default();
+    let read = |file: &str| std::fs::read_to_string(file).ok();
     for overlay in overlays {
-        plimsoll::origins::attach_to_origins(
-            report,
-            &overlay.name,
-            &overlay.text,
-            |origin| {
-                let file = overlay.wrapper.resolve(origin)?;
-                Some(
-                    render_tool::relative_path(&cwd, &file)
-                        .to_string_lossy()
-                        .replace('\\', "/"),
-                )
-            },
-            |file| std::fs::read_to_string(file).ok(),
-        );
+        match overlay {
+            RenderedOverlay::Kustomize {
+                name,
+                text,
+                wrapper,
+            } => plimsoll::origins::attach_to_origins(
+                report,
+                name,
+                text,
+                |origin| {
+                    let file = wrapper.resolve(origin)?;
+                    Some(
+                        render_tool::relative_path(&cwd, &file)
+                            .to_string_lossy()
+                            .replace('\\', "/"),
+                    )
+                },
+                read,
+            ),
+            RenderedOverlay::Helm { name, text, chart } => {
+                plimsoll::origins::attach_to_templates(
+                    report,
+                    name,
+                    text,
+                    |source| {
+                        let file = render_tool::template_file(chart, source)?;
+                        Some(file.to_string_lossy().replace('\\', "/"))
+                    },
+                    read,
+                );
+            }
+        }
     }
 }
 

@@ -195,6 +195,17 @@ pub fn attribution(given: &str) -> String {
     }
 }
 
+/// The file of a chart's template named by Helm's `# Source:` comment:
+/// `shop/templates/deployment.yaml` names `templates/deployment.yaml`
+/// inside the chart directory `chart` (the first segment is the chart's
+/// name, not a folder). `None` when that is not a file, as for a template
+/// of a packed subchart.
+pub fn template_file(chart: &Path, source: &str) -> Option<PathBuf> {
+    let (_, inside) = source.split_once('/')?;
+    let file = chart.join(inside);
+    file.is_file().then_some(file)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]

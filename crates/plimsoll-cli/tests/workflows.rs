@@ -373,6 +373,73 @@ fn helm_charts_are_rendered_with_values_and_sets() {
     assert_eq!(finding["source"], "shop/templates/pod.yaml");
 }
 
+/// The template of the chart in [`helm_findings_point_at_the_templates`]:
+/// the image is written in it, the replica count comes from a value.
+const POD_TEMPLATE: &str = "\
+{{- if .Values.debug }}
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-debug
+spec:
+  containers:
+    - name: shell
+      image: \"busybox:{{ .Values.tag }}\"
+      securityContext:
+        {{- toYaml .Values.securityContext | nindent 8 }}
+{{- end }}
+";
+
+#[cfg(unix)]
+#[test]
+fn helm_findings_point_at_the_templates() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("charts/shop/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("pod.yaml"), POD_TEMPLATE).unwrap();
+    let helm = dir.path().join("helm");
+    std::fs::write(
+        &helm,
+        format!("#!/bin/sh\ncat <<'EOF'\n---\n# Source: shop/templates/pod.yaml\n{POD}EOF\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![dir.path().to_path_buf()];
+    dirs.extend(std::env::split_paths(&inherited));
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .env("PATH", std::env::join_paths(dirs).unwrap())
+        .args(["check", "--format", "json", "--helm", "charts/shop"])
+        .args(["--select", "image-latest,pod-security"])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    let findings = report["findings"].as_array().unwrap();
+    let latest = findings
+        .iter()
+        .find(|finding| finding["rule"] == "image-latest")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    // The template writes the image: the finding is on that line.
+    assert_eq!(latest["file"], "charts/shop/templates/pod.yaml");
+    assert_eq!(latest["line"], 9, "{latest:#}");
+    assert_eq!(latest["source"], "charts/shop");
+    // The pod writes no securityContext of its own (the one below is the
+    // container's): the object's first line in the template.
+    let pod_level = findings
+        .iter()
+        .find(|finding| finding["path"] == "/spec/securityContext/seccompProfile")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(pod_level["line"], 2, "{pod_level:#}");
+    for finding in findings {
+        assert_eq!(
+            finding["file"], "charts/shop/templates/pod.yaml",
+            "{finding:#}"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_failed_helm_render_is_a_usage_error_with_its_stderr() {

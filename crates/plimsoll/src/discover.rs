@@ -187,7 +187,9 @@ pub(crate) fn discover(
                 let mut candidate =
                     Candidate::new(name.clone(), Origin::Bytes(Arc::from(bytes.as_slice())));
                 if candidate.kind == FileKind::Manifests {
-                    candidate.kind = FileKind::Resources;
+                    candidate.kind = FileKind::Resources {
+                        selectors_by_kustomize: false,
+                    };
                 }
                 candidates.push(candidate);
             }
@@ -212,8 +214,10 @@ pub(crate) fn discover(
     let charts = ChartRoots::of(&candidates);
     candidates.retain_mut(|candidate| match roles.get(candidate.display.as_str()) {
         Some(Role::Data) => false,
-        Some(Role::Resource) => {
-            candidate.kind = FileKind::Resources;
+        Some(role @ (Role::Resource | Role::LabelledResource)) => {
+            candidate.kind = FileKind::Resources {
+                selectors_by_kustomize: *role == Role::LabelledResource,
+            };
             true
         }
         Some(Role::Patch) => {

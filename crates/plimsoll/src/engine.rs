@@ -506,6 +506,8 @@ impl Engine {
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
         let refs: Vec<&Object> = model.objects.iter().collect();
         let violations = self.run_document_rules(&refs, &schemas, true);
+        let patch_findings = self.check_patches(&model.patches, &schemas);
+        model.pending.extend(patch_findings);
         let set_violations = self.run_set_rules(
             &model.objects,
             &model.artifacts,
@@ -636,7 +638,9 @@ impl Engine {
             objects,
             pending: mut batch_pending,
             artifacts,
+            patches,
         } = classified;
+        batch_pending.extend(self.check_patches(&patches, schemas));
         for object in &objects {
             namespaces.add(self, object);
         }
@@ -682,12 +686,14 @@ impl Engine {
             mut objects,
             artifacts,
             pending,
+            patches,
         } = classified;
         self.resolve_environments(&mut objects, &path_environments);
         let texts: Vec<Option<Arc<str>>> = files.iter().map(|file| file.text.clone()).collect();
         Ok(Model {
             objects,
             artifacts,
+            patches,
             pending,
             file_paths,
             texts,
@@ -840,6 +846,25 @@ impl Engine {
                 found
             })
             .collect()
+    }
+
+    /// Checks Kustomize strategic-merge patches against their kinds'
+    /// schemas, when the schema rule applies to their environment.
+    fn check_patches(&self, patches: &[Object], schemas: &RunSchemas) -> Vec<Pending> {
+        let Some(rule) = self
+            .rules
+            .iter()
+            .find(|rule| rule.id() == rules::schema::ID)
+        else {
+            return Vec::new();
+        };
+        let violations: Vec<(&Rule, Violation)> = patches
+            .iter()
+            .filter(|patch| self.applies(rule, patch.environment).is_some())
+            .flat_map(|patch| rules::schema::check_patch(patch, schemas))
+            .map(|violation| (rule, violation))
+            .collect();
+        pending_of(violations, patches)
     }
 
     /// Runs the set rules on each environment of `objects` (on `only`, when
@@ -1290,6 +1315,7 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
                     source: None,
                     identity,
                     environment: None,
+                    selector_by_kustomize: false,
                 });
             }
         }
@@ -1497,6 +1523,8 @@ impl SetViolations<'_> {
 pub(crate) struct Model {
     pub objects: Vec<Object>,
     pub artifacts: Vec<Artifact>,
+    /// Kustomize strategic-merge patches (not objects of the run).
+    pub patches: Vec<Object>,
     /// Findings so far (load problems; then rule findings).
     pub pending: Vec<Pending>,
     pub file_paths: Vec<String>,
@@ -1510,6 +1538,9 @@ struct Classified {
     objects: Vec<Object>,
     artifacts: Vec<Artifact>,
     pending: Vec<Pending>,
+    /// Kustomize strategic-merge patches, checked against their kind's
+    /// schema once the run's schemas are known.
+    patches: Vec<Object>,
 }
 
 fn internal_error(
@@ -1590,6 +1621,10 @@ fn classify_files(
             all.artifacts.push(artifact);
         }
         all.pending.extend(classified.pending);
+        for mut patch in classified.patches {
+            patch.id = ObjectId(all.patches.len());
+            all.patches.push(patch);
+        }
     }
     (all, documents)
 }
@@ -1611,8 +1646,16 @@ fn classify_file(
     }
     let raw_documents = std::mem::take(&mut file.documents);
     let kind = match file.kind {
-        FileKind::Manifests => Holds::Objects { expected: false },
-        FileKind::Resources => Holds::Objects { expected: true },
+        FileKind::Manifests => Holds::Objects {
+            expected: false,
+            selectors_by_kustomize: false,
+        },
+        FileKind::Resources {
+            selectors_by_kustomize,
+        } => Holds::Objects {
+            expected: true,
+            selectors_by_kustomize,
+        },
         FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
         FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
         FileKind::Kustomization => Holds::Kustomization,
@@ -1636,6 +1679,9 @@ enum Holds {
     /// manifest is some other tool's YAML, skipped without a finding.
     Objects {
         expected: bool,
+        /// A kustomization that builds the file writes its workloads'
+        /// selectors.
+        selectors_by_kustomize: bool,
     },
     Artifact(ArtifactKind),
     /// A kustomization: its committed plaintext secrets are findings.
@@ -1672,9 +1718,9 @@ fn classify_document(
         return;
     };
     let artifact_kind = match holds {
-        Holds::Objects { expected: false } if !manifest_shape::tries_to_be_a_manifest(&root) => {
-            return
-        }
+        Holds::Objects {
+            expected: false, ..
+        } if !manifest_shape::tries_to_be_a_manifest(&root) => return,
         Holds::Objects { .. } => None,
         Holds::Artifact(ArtifactKind::HelmValues)
             if manifest_shape::is_manifest_despite_its_name(&root) =>
@@ -1708,6 +1754,19 @@ fn classify_document(
                 item.environment = environment;
                 classified.pending.push(item);
             }
+            if let Some(identity) = Identity::of_patch(&root) {
+                classified.patches.push(Object {
+                    id: ObjectId(classified.patches.len()),
+                    file: file_id,
+                    document: document.index,
+                    pointer_prefix: String::new(),
+                    node: root,
+                    source,
+                    identity,
+                    environment,
+                    selector_by_kustomize: false,
+                });
+            }
             return;
         }
         Holds::Nothing => return,
@@ -1723,6 +1782,13 @@ fn classify_document(
         });
         return;
     }
+    let selector_by_kustomize = matches!(
+        holds,
+        Holds::Objects {
+            selectors_by_kustomize: true,
+            ..
+        }
+    );
     let objects = &mut classified.objects;
     let pending = &mut classified.pending;
     let mut place = |node: Node, prefix: String| {
@@ -1737,6 +1803,7 @@ fn classify_document(
                 source: source.clone(),
                 identity,
                 environment,
+                selector_by_kustomize,
             }),
             _ => {
                 // One finding per object, naming everything that is missing.

@@ -32,7 +32,12 @@ pub enum FileKind {
     Manifests,
     /// Where manifests are expected — a file a kustomization names as a
     /// resource, a rendered stream (stdin): every document must be one.
-    Resources,
+    Resources {
+        /// A kustomization that builds the file adds selector labels
+        /// (`commonLabels`): its workloads may leave `spec.selector` to
+        /// Kustomize.
+        selectors_by_kustomize: bool,
+    },
     /// A Kustomize patch (`patches`, `patchesStrategicMerge`,
     /// `patchesJson6902`): part of an object, never a whole one.
     Patch,
@@ -73,7 +78,7 @@ impl FileKind {
 
     /// Whether the file's documents become objects.
     pub(crate) fn holds_manifests(self) -> bool {
-        matches!(self, FileKind::Manifests | FileKind::Resources)
+        matches!(self, FileKind::Manifests | FileKind::Resources { .. })
     }
 }
 

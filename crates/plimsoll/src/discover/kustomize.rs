@@ -7,7 +7,7 @@
 //! `replacements`, `helmCharts` values and transformer configs are data.
 //! Kustomizations are small, so they are read here, ahead of the load.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Candidate, Origin};
 use crate::load::FileKind;
@@ -23,12 +23,19 @@ pub(crate) enum Role {
     /// A resource: every document must be a manifest. Wins over the other
     /// roles when two kustomizations disagree.
     Resource,
+    /// A resource that a kustomization building it labels with selector
+    /// labels (`commonLabels`, `labels` with `includeSelectors: true`):
+    /// Kustomize writes its workloads' selectors.
+    LabelledResource,
 }
 
 /// The role of every file that some kustomization among `candidates`
 /// names, by display path.
 pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
     let mut roles: HashMap<String, Role> = HashMap::new();
+    // Each kustomization's directory: whether it adds selector labels, and
+    // the resources it names (files, or directories of kustomizations).
+    let mut builds: HashMap<String, (bool, Vec<String>)> = HashMap::new();
     for candidate in candidates {
         if candidate.kind != FileKind::Kustomization {
             continue;
@@ -40,14 +47,19 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
             .display
             .rsplit_once('/')
             .map_or("", |(directory, _)| directory);
+        let build = builds.entry(directory.to_owned()).or_default();
         for document in parse_stream(&text, &Limits::default()) {
             let Some(root) = document.root else {
                 continue;
             };
+            build.0 |= adds_selector_labels(&root);
             for (reference, role) in named_files(&root) {
                 let Some(path) = join(directory, reference) else {
                     continue;
                 };
+                if role == Role::Resource {
+                    build.1.push(path.clone());
+                }
                 roles
                     .entry(path)
                     .and_modify(|seen| *seen = (*seen).max(role))
@@ -55,7 +67,50 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
             }
         }
     }
+    for path in selector_labelled(&builds) {
+        if let Some(role) = roles.get_mut(&path) {
+            *role = (*role).max(Role::LabelledResource);
+        }
+    }
     roles
+}
+
+/// Whether a kustomization adds labels to selectors: `commonLabels`, or
+/// `labels` entries with `includeSelectors: true`.
+fn adds_selector_labels(kustomization: &Node) -> bool {
+    let has_pairs = |node: Option<&Node>| {
+        node.and_then(Node::as_map)
+            .is_some_and(|pairs| !pairs.is_empty())
+    };
+    has_pairs(kustomization.get("commonLabels"))
+        || items(kustomization.get("labels")).any(|entry| {
+            entry.get("includeSelectors").and_then(Node::as_bool) == Some(true)
+                && has_pairs(entry.get("pairs"))
+        })
+}
+
+/// The files that a kustomization adding selector labels builds, through
+/// the directories of other kustomizations it names.
+fn selector_labelled(builds: &HashMap<String, (bool, Vec<String>)>) -> HashSet<String> {
+    let mut labelled = HashSet::new();
+    let mut visited = HashSet::new();
+    let mut pending: Vec<&String> = builds
+        .iter()
+        .filter(|(_, (labels, _))| *labels)
+        .flat_map(|(_, (_, resources))| resources)
+        .collect();
+    while let Some(path) = pending.pop() {
+        if !visited.insert(path) {
+            continue;
+        }
+        match builds.get(path) {
+            Some((_, resources)) => pending.extend(resources),
+            None => {
+                labelled.insert(path.clone());
+            }
+        }
+    }
+    labelled
 }
 
 fn text_of(origin: &Origin) -> Option<String> {
@@ -255,6 +310,29 @@ helmCharts:
             );
         }
         assert_eq!(roles.len(), 13);
+    }
+
+    #[test]
+    fn resources_an_overlay_labels_through_its_bases_are_known() {
+        let candidates = vec![
+            candidate("base/kustomization.yaml", "resources: [app.yaml]\n"),
+            candidate(
+                "clusters/east/kustomization.yaml",
+                "resources: [../../base/]\ncommonLabels: {cluster: east}\n",
+            ),
+            candidate("plain/kustomization.yaml", "resources: [job.yaml]\nlabels:\n  - pairs: {team: a}\n"),
+            candidate(
+                "selected/kustomization.yaml",
+                "resources: [cron.yaml]\nlabels:\n  - pairs: {team: a}\n    includeSelectors: true\n",
+            ),
+        ];
+        let roles = roles(&candidates);
+        assert_eq!(roles.get("base/app.yaml"), Some(&Role::LabelledResource));
+        assert_eq!(roles.get("plain/job.yaml"), Some(&Role::Resource));
+        assert_eq!(
+            roles.get("selected/cron.yaml"),
+            Some(&Role::LabelledResource)
+        );
     }
 
     #[test]

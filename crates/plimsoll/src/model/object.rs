@@ -65,6 +65,27 @@ impl Identity {
         })
     }
 
+    /// Who a Kustomize strategic-merge patch patches: its apiVersion and
+    /// kind; its name may be left to the kustomization's `target`.
+    pub fn of_patch(node: &Node) -> Option<Identity> {
+        Identity::of(node).or_else(|| {
+            let api_version = non_empty(node.get("apiVersion"))?;
+            let kind = non_empty(node.get("kind"))?;
+            let (group, version) = match api_version.rsplit_once('/') {
+                Some((group, version)) => (group.to_owned(), version.to_owned()),
+                None => (String::new(), api_version.to_owned()),
+            };
+            Some(Identity {
+                api_version: api_version.to_owned(),
+                group,
+                version,
+                kind: kind.to_owned(),
+                namespace: None,
+                name: String::new(),
+            })
+        })
+    }
+
     /// The reference used in findings.
     pub fn to_ref(&self) -> ResourceRef {
         ResourceRef {
@@ -105,6 +126,9 @@ pub struct Object {
     pub identity: Identity,
     /// Its environment, once resolved.
     pub environment: Option<EnvId>,
+    /// A kustomization that builds its file adds selector labels
+    /// (`commonLabels`): Kustomize writes its selector.
+    pub selector_by_kustomize: bool,
 }
 
 impl Object {

@@ -264,6 +264,7 @@ mod tests {
             node,
             source: None,
             environment: None,
+            selector_by_kustomize: false,
         }
     }
 

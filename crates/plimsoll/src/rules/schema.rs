@@ -16,7 +16,12 @@
 //!   only disagree on the type, the message lists the accepted types; else
 //!   the problems of the closest branch (fewest errors) are reported;
 //! - at most [`MAX_ERRORS`] findings per object, then one that counts the
-//!   rest.
+//!   rest;
+//! - a workload in a file that a kustomization with `commonLabels` (or
+//!   `labels` with `includeSelectors`) builds may leave `spec.selector` out:
+//!   Kustomize writes it;
+//! - a Kustomize strategic-merge patch is checked for unknown fields and
+//!   wrong types only ([`check_patch`]).
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::ValidationError;
@@ -24,7 +29,8 @@ use serde_json::Value;
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
-use crate::schema::{prune_nulls, Lookup};
+use crate::model::Object;
+use crate::schema::{prune_nulls, Lookup, RunSchemas};
 use crate::yaml::push_pointer;
 
 pub(crate) const ID: &str = "schema";
@@ -69,10 +75,95 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     }
     let mut problems = Vec::new();
     for error in schema.validator.iter_errors(&instance) {
+        if object.selector_by_kustomize && is_missing_selector(&error) {
+            continue;
+        }
         describe(&error, &instance, &original, &mut problems);
     }
+    report(
+        object,
+        &instance,
+        problems,
+        format!("checked against {}", schema.origin),
+        sink,
+    );
+}
+
+/// Whether the error is a missing `spec.selector`, which Kustomize writes
+/// from `commonLabels` when the kustomization that builds the object has
+/// them.
+fn is_missing_selector(error: &ValidationError<'_>) -> bool {
+    matches!(error.kind(), ValidationErrorKind::Required { property }
+        if property.as_str() == Some("selector") && error.instance_path().as_str() == "/spec")
+}
+
+/// Checks a Kustomize strategic-merge patch against its kind's schema, as
+/// Kustomize will merge it: a patch is part of an object, so only unknown
+/// fields and values of the wrong type are problems (no `required`, no
+/// bounds or patterns, which the merged object may still meet). Merge
+/// directives (`$patch`, `$setElementOrder/…`, `$retainKeys`, …) and the
+/// `null`s that delete a field are not fields; a patch that deletes its
+/// whole object is not checked.
+pub(crate) fn check_patch(patch: &Object, schemas: &RunSchemas) -> Vec<Violation> {
+    let Lookup::Found(schema) = schemas.lookup(&patch.identity) else {
+        return Vec::new();
+    };
+    let mut instance = patch.node.to_json();
+    if instance.get("$patch").and_then(Value::as_str) == Some("delete") {
+        return Vec::new();
+    }
+    without_merge_directives(&mut instance);
+    if schema.validator.is_valid(&instance) {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    for error in schema.validator.iter_errors(&instance) {
+        if matches!(
+            error.kind(),
+            ValidationErrorKind::AdditionalProperties { .. }
+                | ValidationErrorKind::UnevaluatedProperties { .. }
+                | ValidationErrorKind::Type { .. }
+        ) {
+            describe(&error, &instance, &instance, &mut problems);
+        }
+    }
+    let mut sink = Sink::default();
+    report(
+        patch,
+        &instance,
+        problems,
+        format!(
+            "checked as a strategic-merge patch against {} (unknown fields and types only)",
+            schema.origin
+        ),
+        &mut sink,
+    );
+    sink.into_violations()
+}
+
+/// Drops what a strategic-merge patch writes that is not a field: keys
+/// starting with `$` and `null` values (which delete the field).
+fn without_merge_directives(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|key, field| !key.starts_with('$') && !field.is_null());
+            fields.values_mut().for_each(without_merge_directives);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_merge_directives),
+        _ => {}
+    }
+}
+
+/// Pushes the problems found in `object` (validated as `instance`), at
+/// most [`MAX_ERRORS`] of them and then one that counts the rest.
+fn report(
+    object: &Object,
+    instance: &Value,
+    problems: Vec<Problem>,
+    help: String,
+    sink: &mut Sink,
+) {
     let total = problems.len();
-    let help = format!("checked against {}", schema.origin);
     let is_secret = object.identity.is("", "Secret");
     for mut problem in problems.into_iter().take(MAX_ERRORS) {
         if is_secret && holds_secret_data(&problem.pointer) {

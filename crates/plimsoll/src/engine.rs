@@ -2,7 +2,7 @@
 //! suppress → report.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, OnceLock};
 
@@ -459,17 +459,21 @@ impl Engine {
 
     fn run(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
         let candidates = self.discover(inputs, threads)?;
-        self.run_candidates(candidates)
+        self.run_candidates(candidates, &Reported::default())
     }
 
     /// Checks files already discovered, by the run path the rules allow.
-    fn run_candidates(&self, candidates: Vec<Candidate>) -> Result<Report, CheckError> {
+    fn run_candidates(
+        &self,
+        candidates: Vec<Candidate>,
+        reported: &Reported,
+    ) -> Result<Report, CheckError> {
         if self.streams() {
-            Ok(self.stream(candidates, BATCHING, None)?.build())
+            Ok(self.stream(candidates, BATCHING, None, reported)?.build())
         } else if self.partitions() {
-            self.check_partitioned(candidates, BATCHING)
+            self.check_partitioned(candidates, BATCHING, reported)
         } else {
-            self.check_in_memory(candidates)
+            self.check_in_memory(candidates, reported)
         }
     }
 
@@ -495,18 +499,28 @@ impl Engine {
     #[cfg(test)]
     fn run_in_memory(&self, inputs: &[Input], threads: usize) -> Result<Report, CheckError> {
         let candidates = self.discover(inputs, threads)?;
-        self.check_in_memory(candidates)
+        self.check_in_memory(candidates, &Reported::default())
     }
 
     /// [`Engine::run_in_memory`] on files already discovered.
-    fn check_in_memory(&self, candidates: Vec<Candidate>) -> Result<Report, CheckError> {
+    fn check_in_memory(
+        &self,
+        candidates: Vec<Candidate>,
+        reported: &Reported,
+    ) -> Result<Report, CheckError> {
         let mut model = self.load_candidates(candidates)?;
         // Run-wide pre-pass: the CRDs of the input validate its custom
         // resources, whatever file or order they come in.
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
-        let refs: Vec<&Object> = model.objects.iter().collect();
-        let violations = self.run_document_rules(&refs, &schemas, true);
-        let patch_findings = self.check_patches(&model.patches, &schemas);
+        let all: Vec<&Object> = model.objects.iter().collect();
+        let checked = reported.objects(&all, &model.file_paths);
+        let violations = self.run_document_rules(&checked, &schemas, Some(&all));
+        let patches: Vec<&Object> = model.patches.iter().collect();
+        let patch_findings = self.check_patches(
+            &model.patches,
+            &reported.objects(&patches, &model.file_paths),
+            &schemas,
+        );
         model.pending.extend(patch_findings);
         let set_violations = self.run_set_rules(
             &model.objects,
@@ -539,7 +553,9 @@ impl Engine {
         batching: Batching,
     ) -> Result<Report, CheckError> {
         let candidates = self.discover(inputs, threads)?;
-        Ok(self.stream(candidates, batching, None)?.build())
+        Ok(self
+            .stream(candidates, batching, None, &Reported::default())?
+            .build())
     }
 
     /// The document rules of a streaming run, file batch by file batch;
@@ -549,6 +565,7 @@ impl Engine {
         candidates: Vec<Candidate>,
         batching: Batching,
         mut plan: Option<&mut Plan>,
+        reported: &Reported,
     ) -> Result<ReportBuilder, CheckError> {
         let budget = Budget::new(self.input_limits);
         let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
@@ -590,6 +607,7 @@ impl Engine {
                 waiting: &mut waiting,
                 report: &mut report,
                 plan: plan.as_deref_mut(),
+                reported,
             };
             self.check_batch(batch, context);
             first_file += count;
@@ -602,8 +620,9 @@ impl Engine {
         if let Some(plan) = plan {
             plan.place_waiting(self, &waiting, labelled);
         }
-        let refs: Vec<&Object> = waiting.objects.iter().collect();
-        let violations = self.run_document_rules(&refs, &schemas, false);
+        let waiting_objects: Vec<&Object> = waiting.objects.iter().collect();
+        let checked = reported.objects(&waiting_objects, &waiting.file_paths);
+        let violations = self.run_document_rules(&checked, &schemas, None);
         let pending = pending_of(violations, &waiting.objects);
         report.add_pending(
             self,
@@ -624,6 +643,7 @@ impl Engine {
             waiting,
             report,
             plan,
+            reported,
         } = context;
         let Batch {
             mut files,
@@ -640,7 +660,12 @@ impl Engine {
             artifacts,
             patches,
         } = classified;
-        batch_pending.extend(self.check_patches(&patches, schemas));
+        let patch_refs: Vec<&Object> = patches.iter().collect();
+        batch_pending.extend(self.check_patches(
+            &patches,
+            &reported.objects(&patch_refs, &file_paths),
+            schemas,
+        ));
         for object in &objects {
             namespaces.add(self, object);
         }
@@ -652,7 +677,8 @@ impl Engine {
             .iter()
             .filter(|object| object.environment.is_some())
             .collect();
-        let violations = self.run_document_rules(&placed, schemas, false);
+        let placed = reported.objects(&placed, &file_paths);
+        let violations = self.run_document_rules(&placed, schemas, None);
         batch_pending.extend(pending_of(violations, &objects));
         report.add_pending(self, batch_pending, &objects, &file_paths, &texts);
         let (unplaced, checked): (Vec<Object>, Vec<Object>) = objects
@@ -800,20 +826,16 @@ impl Engine {
     }
 
     /// Runs the document rules on `objects`. Rules marked
-    /// [`Rule::reading_input`] look `objects` up in an index when
-    /// `objects_are_the_input`; the others see an empty index.
+    /// [`Rule::reading_input`] look objects up in an index of `input`, when
+    /// given; the others see an empty index.
     fn run_document_rules<'r>(
         &'r self,
         objects: &[&Object],
         schemas: &RunSchemas,
-        objects_are_the_input: bool,
+        input: Option<&[&Object]>,
     ) -> Vec<(&'r Rule, Violation)> {
         let nothing = ObjectIndex::new(Vec::new());
-        let all = if objects_are_the_input {
-            ObjectIndex::new(objects.to_vec())
-        } else {
-            ObjectIndex::new(Vec::new())
-        };
+        let all = ObjectIndex::new(input.map(<[&Object]>::to_vec).unwrap_or_default());
         objects
             .par_iter()
             .flat_map_iter(|object| {
@@ -850,7 +872,12 @@ impl Engine {
 
     /// Checks Kustomize strategic-merge patches against their kinds'
     /// schemas, when the schema rule applies to their environment.
-    fn check_patches(&self, patches: &[Object], schemas: &RunSchemas) -> Vec<Pending> {
+    fn check_patches(
+        &self,
+        patches: &[Object],
+        checked: &[&Object],
+        schemas: &RunSchemas,
+    ) -> Vec<Pending> {
         let Some(rule) = self
             .rules
             .iter()
@@ -858,7 +885,7 @@ impl Engine {
         else {
             return Vec::new();
         };
-        let violations: Vec<(&Rule, Violation)> = patches
+        let violations: Vec<(&Rule, Violation)> = checked
             .iter()
             .filter(|patch| self.applies(rule, patch.environment).is_some())
             .flat_map(|patch| rules::schema::check_patch(patch, schemas))
@@ -1223,6 +1250,39 @@ struct BatchContext<'a> {
     waiting: &'a mut Waiting,
     report: &'a mut ReportBuilder,
     plan: Option<&'a mut Plan>,
+    reported: &'a Reported,
+}
+
+/// The files a run reports on: every file, or, in a run with repository
+/// context, the changed ones. Document rules run only on the objects of
+/// those files, since a document rule's findings are on the object it
+/// checks; set rules see every object.
+#[derive(Debug, Default)]
+pub(crate) struct Reported {
+    only: Option<HashSet<String>>,
+}
+
+impl Reported {
+    /// Only the files with these display paths.
+    pub(crate) fn only(files: HashSet<String>) -> Reported {
+        Reported { only: Some(files) }
+    }
+
+    /// The objects of reported files; `file_paths` names their files.
+    fn objects<'o>(&self, objects: &[&'o Object], file_paths: &[String]) -> Vec<&'o Object> {
+        let Some(only) = &self.only else {
+            return objects.to_vec();
+        };
+        objects
+            .iter()
+            .copied()
+            .filter(|object| {
+                file_paths
+                    .get(object.file.0)
+                    .is_some_and(|path| only.contains(path))
+            })
+            .collect()
+    }
 }
 
 /// What the input's Namespace objects say about environments (step 3 of

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::{CheckError, Engine, Report};
+use super::{CheckError, Engine, Report, Reported};
 use crate::discover::{discover, Input};
 
 impl Engine {
@@ -38,7 +38,14 @@ impl Engine {
             if candidates.is_empty() {
                 return Err(CheckError::NoInput);
             }
-            let mut report = self.run_candidates(candidates)?;
+            // Document rules run on the changed files only: their findings
+            // on the other files would be dropped.
+            let changed_files: HashSet<String> = candidates
+                .iter()
+                .filter(|candidate| wanted.contains(&real_path(Path::new(&candidate.display))))
+                .map(|candidate| candidate.display.clone())
+                .collect();
+            let mut report = self.run_candidates(candidates, &Reported::only(changed_files))?;
             keep_files(&mut report, &wanted);
             Ok(report)
         })

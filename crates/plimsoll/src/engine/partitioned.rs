@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::{
     classify_files, Batching, CheckError, Classified, Engine, InputLimits, Pending, Report,
-    ReportBuilder, Waiting,
+    ReportBuilder, Reported, Waiting,
 };
 use crate::discover::{Candidate, Origin};
 use crate::environment::EnvId;
@@ -162,7 +162,7 @@ impl Engine {
         batching: Batching,
     ) -> Result<Report, CheckError> {
         let candidates = self.discover(inputs, threads)?;
-        self.check_partitioned(candidates, batching)
+        self.check_partitioned(candidates, batching, &Reported::default())
     }
 
     /// [`Engine::run_partitioned`] on files already discovered.
@@ -170,14 +170,15 @@ impl Engine {
         &self,
         candidates: Vec<Candidate>,
         batching: Batching,
+        reported: &Reported,
     ) -> Result<Report, CheckError> {
         if input_bytes(&candidates) < self.input_limits.hold_whole_below_bytes {
-            return self.check_in_memory(candidates);
+            return self.check_in_memory(candidates, reported);
         }
         let mut plan = Plan::new(candidates.clone());
-        let mut report = self.stream(candidates, batching, Some(&mut plan))?;
+        let mut report = self.stream(candidates, batching, Some(&mut plan), reported)?;
         if plan.takes_params {
-            return self.check_in_memory(plan.candidates);
+            return self.check_in_memory(plan.candidates, reported);
         }
         let mut gone = BTreeSet::new();
         for environment in plan.environments() {
@@ -502,7 +503,12 @@ mod tests {
         let candidates = discover(&[Input::Path(folder.path().into())], &engine.filter, 1).unwrap();
         let mut plan = Plan::new(candidates.clone());
         let mut report = engine
-            .stream(candidates, super::super::BATCHING, Some(&mut plan))
+            .stream(
+                candidates,
+                super::super::BATCHING,
+                Some(&mut plan),
+                &Reported::default(),
+            )
             .unwrap();
         std::fs::remove_file(folder.path().join("envs/prod/shop.yaml")).unwrap();
         std::fs::remove_file(folder.path().join("envs/prod/values-prod.yaml")).unwrap();

@@ -119,6 +119,12 @@ pub struct CheckArgs {
     /// reported on.
     #[arg(long)]
     pub no_context: bool,
+    /// Report only the findings that the tree at this Git revision (a
+    /// commit, tag or branch such as `origin/main`) does not have, matched
+    /// by baseline fingerprint: what a pull request adds. The tree is read
+    /// with `git archive`, without touching the worktree or fetching.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["kustomize", "helm", "explain_env"])]
+    pub new_since: Option<String>,
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

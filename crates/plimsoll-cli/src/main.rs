@@ -5,6 +5,7 @@
 
 mod args;
 mod render_tool;
+mod revision;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,7 +17,9 @@ use plimsoll::baseline::Baseline;
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
 use plimsoll::render::{github, human, json, junit, matrix as matrix_render, sarif};
 use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
-use plimsoll::{Config, Engine, EngineOptions, Input, InputLimits, Progress, Report, Severity};
+use plimsoll::{
+    CheckError, Config, Engine, EngineOptions, Input, InputLimits, Progress, Report, Severity,
+};
 use serde_json::json;
 
 use args::{
@@ -156,8 +159,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         return explain_environments(&engine, &inputs(&args)?.0);
     }
     let mut overlays = Vec::new();
-    let checked = match context_root(&args, engine.config()) {
-        Some(root) => engine.check_in_context(&args.paths, &root),
+    let context = context_root(&args, engine.config());
+    let checked = match &context {
+        Some(root) => engine.check_in_context(&args.paths, root),
         None => {
             let (inputs, rendered) = inputs(&args)?;
             overlays = rendered;
@@ -169,6 +173,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let mut report = checked.map_err(|error| error.to_string())?;
     attach_to_origins(&mut report, &overlays);
+    if let Some(revision) = &args.new_since {
+        leave_out_preexisting(&engine, &args, context.as_deref(), revision, &mut report)?;
+    }
     apply_baseline(&args, &engine, &mut report)?;
     let code = emit(
         &report,
@@ -350,6 +357,47 @@ fn path_inputs(paths: &[PathBuf]) -> Vec<Input> {
     } else {
         paths.iter().cloned().map(Input::Path).collect()
     }
+}
+
+/// `--new-since REF`: checks the tree at REF as the working tree was
+/// checked (same engine, same paths, same context) and leaves out of
+/// `report` the findings it has too, counting them.
+fn leave_out_preexisting(
+    engine: &Engine,
+    args: &CheckArgs,
+    context: Option<&Path>,
+    revision: &str,
+    report: &mut Report,
+) -> Result<(), String> {
+    if args.paths.iter().any(|path| path.as_os_str() == "-") {
+        return Err("--new-since checks paths of the working tree, not stdin".to_owned());
+    }
+    let tree = revision::RevisionTree::export(revision)?;
+    let earlier = tree.within(|| {
+        // Paths new since the revision have no earlier findings.
+        let paths: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .filter(|path| path.exists())
+            .cloned()
+            .collect();
+        if paths.is_empty() && !args.paths.is_empty() {
+            return Ok(None);
+        }
+        let checked = match context {
+            Some(root) => engine.check_in_context(&paths, root),
+            None => engine.check(&path_inputs(&paths)),
+        };
+        match checked {
+            Ok(earlier) => Ok(Some(earlier)),
+            Err(CheckError::NoInput) => Ok(None),
+            Err(error) => Err(format!("--new-since {revision}: {error}")),
+        }
+    })??;
+    if let Some(earlier) = earlier {
+        Baseline::from_report(&earlier).remove_known(report);
+    }
+    Ok(())
 }
 
 /// `--write-baseline` records the findings (which then count as

@@ -650,3 +650,187 @@ fn changed_files_are_judged_with_their_repository() {
         ]
     );
 }
+
+/// Runs git in `dir` with a fixed identity; panics when git fails.
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=plimsoll",
+            "-c",
+            "user.email=plimsoll@example.com",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A repository with two commits: the first has a Pod with a `:latest`
+/// image; the second moves it down two lines and adds a container with an
+/// unpinned image.
+fn two_commits() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("envs/prod/api.yaml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    git(dir.path(), &["init", "-q"]);
+    std::fs::write(&file, POD).unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    let second = format!(
+        "# Two lines of comment move\n# every line down.\n{POD}    - {{name: proxy, image: ghcr.io/acme/proxy:1.0}}\n"
+    );
+    std::fs::write(&file, second).unwrap();
+    git(dir.path(), &["commit", "-q", "-a", "-m", "second"]);
+    dir
+}
+
+#[test]
+fn new_since_reports_only_what_the_revision_did_not_have() {
+    let repo = two_commits();
+    let output = plimsoll()
+        .current_dir(repo.path())
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "image-latest,image-digest",
+        ])
+        .args(["--new-since", "HEAD~1", "envs"])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let findings = report["findings"].as_array().unwrap();
+    // The proxy's image is new; busybox:latest was there before, two lines
+    // higher, and is not counted again.
+    let reported: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap(),
+                finding["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        [(
+            "image-digest",
+            "image ghcr.io/acme/proxy:1.0 is not pinned by digest"
+        )],
+        "{report:#}"
+    );
+    assert_eq!(findings[0]["file"], "envs/prod/api.yaml");
+    assert_eq!(findings[0]["line"], 9);
+    assert_eq!(report["summary"]["preexisting"], 2, "{report:#}");
+
+    // Against the second commit itself nothing is new, and the run passes.
+    let output = plimsoll()
+        .current_dir(repo.path().join("envs"))
+        .args(["check", "--select", "image-latest,image-digest"])
+        .args(["--new-since", "HEAD", "prod/api.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "No problems found in 1 file (1 document); 3 more not new since the base revision."
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn new_since_a_missing_revision_says_what_to_fetch() {
+    let repo = two_commits();
+    let output = plimsoll()
+        .current_dir(repo.path())
+        .args(["check", "--new-since", "origin/main", "envs"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr
+            .contains("--new-since origin/main: no such commit in this repository; fetch it first"),
+        "{stderr}"
+    );
+
+    // A shallow clone that lacks the revision is told to fetch it.
+    let clones = tempfile::tempdir().unwrap();
+    let source = format!("file://{}", repo.path().display());
+    git(
+        clones.path(),
+        &["clone", "-q", "--depth=1", &source, "shallow"],
+    );
+    let shallow = clones.path().join("shallow");
+    let first = std::process::Command::new("git")
+        .current_dir(repo.path())
+        .args(["rev-parse", "HEAD~1"])
+        .output()
+        .unwrap();
+    let first = String::from_utf8(first.stdout).unwrap().trim().to_owned();
+    let output = plimsoll()
+        .current_dir(&shallow)
+        .args(["check", "--new-since", &first, "envs"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("this is a shallow clone: fetch the revision first, e.g. `git fetch --no-tags --depth=1 origin {first}`")),
+        "{stderr}"
+    );
+
+    // Once fetched, the same run works in the shallow clone.
+    git(
+        &shallow,
+        &["fetch", "-q", "--no-tags", "--depth=1", "origin", &first],
+    );
+    let output = plimsoll()
+        .current_dir(&shallow)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "image-latest,image-digest",
+        ])
+        .args(["--new-since", &first, "envs"])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        1,
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["preexisting"], 2, "{report:#}");
+}
+
+#[test]
+fn new_since_counts_every_finding_of_a_file_new_since_the_revision() {
+    let repo = two_commits();
+    std::fs::write(repo.path().join("envs/prod/debug.yaml"), POD).unwrap();
+    let output = plimsoll()
+        .current_dir(repo.path())
+        .args(["check", "--format", "json", "--select", "image-latest"])
+        .args(["--new-since", "HEAD", "envs/prod/debug.yaml"])
+        .output()
+        .unwrap();
+    let report = json(&output);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["file"], "envs/prod/debug.yaml");
+}

@@ -239,6 +239,29 @@ impl Baseline {
         })
     }
 
+    /// Removes from `report` the findings the baseline records (as many of
+    /// each as it counts), adds how many to `summary.preexisting`, and
+    /// recounts: for `check --new-since`, where the baseline is the report
+    /// on the tree at the base revision and only new findings are reported.
+    pub fn remove_known(&self, report: &mut Report) {
+        let mut remaining: BTreeMap<&str, usize> = BTreeMap::new();
+        for entry in &self.entries {
+            *remaining.entry(entry.fingerprint.as_str()).or_default() += entry.count;
+        }
+        let before = report.findings.len();
+        report.findings.retain(
+            |finding| match remaining.get_mut(fingerprint(finding).as_str()) {
+                Some(count) if *count > 0 => {
+                    *count -= 1;
+                    false
+                }
+                _ => true,
+            },
+        );
+        report.summary.preexisting += before - report.findings.len();
+        report.recount();
+    }
+
     /// Moves the findings of `report` that the baseline records to
     /// `report.suppressed`, adds a `baseline-stale` finding for each entry
     /// that matched nothing although the run could have produced it, and

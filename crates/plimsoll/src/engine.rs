@@ -239,6 +239,7 @@ impl Report {
             files: self.summary.files,
             documents: self.summary.documents,
             suppressed: self.suppressed.len(),
+            preexisting: self.summary.preexisting,
             ..Summary::default()
         };
         for finding in &self.findings {

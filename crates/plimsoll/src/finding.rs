@@ -139,6 +139,14 @@ pub struct Summary {
     pub infos: usize,
     /// Findings hidden by suppressions or a baseline.
     pub suppressed: usize,
+    /// Findings left out because the tree at the `--new-since` revision
+    /// had them too (not new).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub preexisting: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 impl Summary {

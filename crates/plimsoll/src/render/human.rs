@@ -172,11 +172,17 @@ pub fn summary_line(summary: &Summary) -> String {
         plural(summary.files, "file"),
         plural(summary.documents, "document")
     );
-    let suppressed = if summary.suppressed > 0 {
+    let mut suppressed = if summary.suppressed > 0 {
         format!("; {} suppressed", summary.suppressed)
     } else {
         String::new()
     };
+    if summary.preexisting > 0 {
+        suppressed.push_str(&format!(
+            "; {} more not new since the base revision",
+            summary.preexisting
+        ));
+    }
     if summary.errors + summary.warnings + summary.infos == 0 {
         format!("No problems found in {scope}{suppressed}.")
     } else {

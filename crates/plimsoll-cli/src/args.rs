@@ -206,6 +206,12 @@ pub struct MatrixArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// Show what changed since this Git revision (a commit, tag or branch
+    /// such as `origin/main`): per service and environment, the image
+    /// before and after, marked "already running in" or "not validated in"
+    /// the environment promoting to it.
+    #[arg(long, value_name = "REF")]
+    pub diff: Option<String>,
 }
 
 /// Formats of the image matrix.

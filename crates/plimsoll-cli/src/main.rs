@@ -15,7 +15,9 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser};
 use plimsoll::baseline::Baseline;
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
-use plimsoll::render::{github, human, json, junit, matrix as matrix_render, sarif};
+use plimsoll::render::{
+    github, human, json, junit, matrix as matrix_render, matrix_diff as matrix_diff_render, sarif,
+};
 use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
 use plimsoll::{
     CheckError, Config, Engine, EngineOptions, Input, InputLimits, Progress, Report, Severity,
@@ -339,6 +341,9 @@ fn matrix(args: &MatrixArgs) -> Result<ExitCode, String> {
     let matrix = engine
         .matrix(&path_inputs(&args.paths))
         .map_err(|error| error.to_string())?;
+    if let Some(revision) = &args.diff {
+        return matrix_diff(args, &engine, &matrix, revision);
+    }
     let mut buffer = Vec::new();
     let written = match args.format {
         MatrixFormat::Human => matrix_render::render_human(&matrix, &mut buffer),
@@ -351,6 +356,48 @@ fn matrix(args: &MatrixArgs) -> Result<ExitCode, String> {
 }
 
 /// Paths as inputs (`.` when none is given).
+/// `matrix --diff REF`: the matrix of the tree at REF, compared with
+/// `after`.
+fn matrix_diff(
+    args: &MatrixArgs,
+    engine: &Engine,
+    after: &plimsoll::promotion::Matrix,
+    revision: &str,
+) -> Result<ExitCode, String> {
+    let tree = revision::RevisionTree::export(revision)?;
+    let before = tree.within(|| {
+        // Paths new since the revision ran nothing there.
+        let paths: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .filter(|path| path.exists())
+            .cloned()
+            .collect();
+        if paths.is_empty() && !args.paths.is_empty() {
+            return Ok(None);
+        }
+        match engine.matrix(&path_inputs(&paths)) {
+            Ok(matrix) => Ok(Some(matrix)),
+            Err(CheckError::NoInput) => Ok(None),
+            Err(error) => Err(format!("--diff {revision}: {error}")),
+        }
+    })??;
+    let before = before.unwrap_or_else(|| plimsoll::promotion::Matrix {
+        environments: Vec::new(),
+        rows: Vec::new(),
+    });
+    let diff = engine.matrix_diff(&before, after);
+    let mut buffer = Vec::new();
+    let written = match args.format {
+        MatrixFormat::Human => matrix_diff_render::render_human(&diff, revision, &mut buffer),
+        MatrixFormat::Json => matrix_diff_render::render_json(&diff, revision, &mut buffer),
+        MatrixFormat::Markdown => matrix_diff_render::render_markdown(&diff, revision, &mut buffer),
+    };
+    written.map_err(|error| format!("cannot render the changes: {error}"))?;
+    write_output(args.output.as_deref(), &buffer)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn path_inputs(paths: &[PathBuf]) -> Vec<Input> {
     if paths.is_empty() {
         vec![Input::Path(PathBuf::from("."))]

@@ -171,3 +171,108 @@ fn the_promotions_guide_shows_current_output() {
         );
     }
 }
+
+/// Copies a directory tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=plimsoll",
+            "-c",
+            "user.email=plimsoll@example.com",
+        ])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// Replaces `old` with `new` in the file at `path`, which must contain it.
+fn replace_in(path: &std::path::Path, old: &str, new: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(old), "{} lacks {old}", path.display());
+    std::fs::write(path, text.replace(old, new)).unwrap();
+}
+
+/// The Argo CD guide example, committed; then prod takes the api image
+/// staging runs, and a web digest staging never ran.
+#[test]
+fn matrix_diff_marks_what_prod_deploys_that_staging_never_ran() {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/examples/argo-config-repo-digests/clean");
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&example, dir.path());
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    let staging_api =
+        "1.7.3@sha256:14c2529eb4498c5d1ffd6915d05bf58a91bdda796af59f41d480d11c099d0479";
+    let prod_web = "sha256:8cce6b5317e9ac54ca00cdf56f0f00ee81185b4da7494dea0ca57bb33e3957bf";
+    let untested_web = "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let manifest = dir.path().join("envs/prod/splattop.yaml");
+    replace_in(
+        &manifest,
+        "1.7.2@sha256:d399067903e5fe9b002728c17a49bb31c57d01405748ecbbd4b7d3564f6e3d8c",
+        staging_api,
+    );
+    replace_in(&manifest, prod_web, untested_web);
+    let values = dir.path().join("helm/splattop/values-prod.yaml");
+    replace_in(&values, "tag: \"1.7.2\"", "tag: \"1.7.3\"");
+    replace_in(
+        &values,
+        "sha256:d399067903e5fe9b002728c17a49bb31c57d01405748ecbbd4b7d3564f6e3d8c",
+        "sha256:14c2529eb4498c5d1ffd6915d05bf58a91bdda796af59f41d480d11c099d0479",
+    );
+    replace_in(&values, prod_web, untested_web);
+
+    let run_in = |args: &[&str]| {
+        let output = Command::cargo_bin("plimsoll")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let human = run_in(&["matrix", "--diff", "HEAD"]);
+    assert!(
+        human.lines().all(|line| line.chars().count() <= 100),
+        "{human}"
+    );
+    insta::assert_snapshot!("matrix_diff_splattop_human", human);
+    let json = run_in(&["matrix", "--diff", "HEAD", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let unvalidated: Vec<&str> = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|change| change["validation"]["status"] == "notValidated")
+        .map(|change| change["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(unvalidated, ["web"]);
+    insta::assert_snapshot!("matrix_diff_splattop_json", json);
+    let markdown = run_in(&["matrix", "--diff", "HEAD", "--format", "markdown"]);
+    insta::assert_snapshot!("matrix_diff_splattop_markdown", markdown);
+}

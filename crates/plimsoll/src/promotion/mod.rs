@@ -8,11 +8,13 @@
 //! `naming.resource`, falling back to the `app.kubernetes.io/name` label (see
 //! [`service`](self) helpers), and by the service key of values files.
 
+mod diff;
 mod matrix;
 mod service;
 
 use std::collections::BTreeMap;
 
+pub use diff::{CellChange, MatrixDiff, Validation};
 pub use matrix::{Matrix, MatrixCell, MatrixImage, MatrixRow};
 
 use crate::discover::Input;
@@ -80,6 +82,13 @@ impl Engine {
                 .collect();
             Ok(matrix::build(self.environments(), &per_environment))
         })
+    }
+
+    /// The changes from the image matrix `before` (of the tree at a base
+    /// revision) to `after` (of the working tree), each judged by the
+    /// promotion graph: did a predecessor run the new images first?
+    pub fn matrix_diff(&self, before: &Matrix, after: &Matrix) -> MatrixDiff {
+        diff::diff(before, after, self.environments())
     }
 
     fn environment_named(

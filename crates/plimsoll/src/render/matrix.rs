@@ -34,7 +34,7 @@ fn cell_text(cell: Option<&MatrixCell>) -> String {
     }
 }
 
-fn fit(text: &str, width: usize) -> String {
+pub(super) fn fit(text: &str, width: usize) -> String {
     let length = text.chars().count();
     if length <= width {
         format!("{text}{}", " ".repeat(width - length))
@@ -192,7 +192,7 @@ pub fn render_markdown(matrix: &Matrix, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('|', "\\|")
 }
 
@@ -205,9 +205,18 @@ struct JsonMatrix<'a> {
 }
 
 #[derive(Serialize)]
-struct Tool {
+pub(super) struct Tool {
     name: &'static str,
     version: &'static str,
+}
+
+impl Tool {
+    pub(super) fn plimsoll() -> Tool {
+        Tool {
+            name: "plimsoll",
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -250,10 +259,7 @@ pub fn render_json(matrix: &Matrix, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     let document = JsonMatrix {
         version: super::json::FORMAT_VERSION,
-        tool: Tool {
-            name: "plimsoll",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::plimsoll(),
         environments: &matrix.environments,
         services,
     };

@@ -13,4 +13,5 @@ pub mod json;
 pub mod junit;
 pub(crate) mod mask;
 pub mod matrix;
+pub mod matrix_diff;
 pub mod sarif;

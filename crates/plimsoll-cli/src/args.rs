@@ -223,6 +223,9 @@ pub enum MatrixFormat {
     Json,
     /// A Markdown table for a pull request comment.
     Markdown,
+    /// A Mermaid flowchart of the promotion path with each environment's
+    /// images (drift and, with `--diff`, unvalidated changes marked).
+    Mermaid,
 }
 
 /// Flags of `plimsoll rules`.

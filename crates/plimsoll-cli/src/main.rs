@@ -16,7 +16,8 @@ use clap::{CommandFactory, Parser};
 use plimsoll::baseline::Baseline;
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
 use plimsoll::render::{
-    github, human, json, junit, matrix as matrix_render, matrix_diff as matrix_diff_render, sarif,
+    github, human, json, junit, matrix as matrix_render, matrix_diff as matrix_diff_render,
+    mermaid, sarif,
 };
 use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
 use plimsoll::{
@@ -349,6 +350,9 @@ fn matrix(args: &MatrixArgs) -> Result<ExitCode, String> {
         MatrixFormat::Human => matrix_render::render_human(&matrix, &mut buffer),
         MatrixFormat::Json => matrix_render::render_json(&matrix, &mut buffer),
         MatrixFormat::Markdown => matrix_render::render_markdown(&matrix, &mut buffer),
+        MatrixFormat::Mermaid => {
+            mermaid::render_mermaid(&matrix, engine.environments(), None, &mut buffer)
+        }
     };
     written.map_err(|error| format!("cannot render the matrix: {error}"))?;
     write_output(args.output.as_deref(), &buffer)?;
@@ -392,6 +396,9 @@ fn matrix_diff(
         MatrixFormat::Human => matrix_diff_render::render_human(&diff, revision, &mut buffer),
         MatrixFormat::Json => matrix_diff_render::render_json(&diff, revision, &mut buffer),
         MatrixFormat::Markdown => matrix_diff_render::render_markdown(&diff, revision, &mut buffer),
+        MatrixFormat::Mermaid => {
+            mermaid::render_mermaid(after, engine.environments(), Some(&diff), &mut buffer)
+        }
     };
     written.map_err(|error| format!("cannot render the changes: {error}"))?;
     write_output(args.output.as_deref(), &buffer)?;

@@ -275,4 +275,45 @@ fn matrix_diff_marks_what_prod_deploys_that_staging_never_ran() {
     insta::assert_snapshot!("matrix_diff_splattop_json", json);
     let markdown = run_in(&["matrix", "--diff", "HEAD", "--format", "markdown"]);
     insta::assert_snapshot!("matrix_diff_splattop_markdown", markdown);
+    let picture = run_in(&["matrix", "--diff", "HEAD", "--format", "mermaid"]);
+    assert!(picture.contains("class env2 unvalidated"), "{picture}");
+    insta::assert_snapshot!("mermaid_diff_splattop", picture);
+}
+
+/// The promotion path of each guide example as a Mermaid picture. CI
+/// parses these snapshots with Mermaid itself (`.ci/mermaid-check.sh`).
+#[test]
+fn mermaid_pictures_of_the_guide_examples() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/examples");
+    let mut pictured = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let example = entry.unwrap().path();
+        for variant in ["clean", "broken"] {
+            let dir = example.join(variant);
+            if !dir.is_dir() {
+                continue;
+            }
+            let output = Command::cargo_bin("plimsoll")
+                .unwrap()
+                .current_dir(&dir)
+                .args(["matrix", "--format", "mermaid"])
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(0));
+            let picture = String::from_utf8(output.stdout).unwrap();
+            assert!(
+                picture.starts_with("```mermaid\nflowchart LR\n"),
+                "{picture}"
+            );
+            assert!(
+                picture.contains(" --> "),
+                "{}: no promotion edge\n{picture}",
+                dir.display()
+            );
+            let name = example.file_name().unwrap().to_string_lossy().into_owned();
+            insta::assert_snapshot!(format!("mermaid_{name}_{variant}"), picture);
+            pictured += 1;
+        }
+    }
+    assert_eq!(pictured, 10);
 }

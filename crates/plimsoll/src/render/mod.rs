@@ -5,7 +5,9 @@
 //! - [`json`]: the stable, versioned JSON report;
 //! - [`sarif`]: SARIF 2.1.0 for code scanning;
 //! - [`junit`]: JUnit XML for CI test reports;
-//! - [`github`]: GitHub Actions workflow commands (annotations).
+//! - [`github`]: GitHub Actions workflow commands (annotations);
+//! - [`matrix`], [`matrix_diff`], [`mermaid`]: the image matrix, the
+//!   changes since a revision, and the promotion path as a picture.
 
 pub mod github;
 pub mod human;
@@ -14,4 +16,5 @@ pub mod junit;
 pub(crate) mod mask;
 pub mod matrix;
 pub mod matrix_diff;
+pub mod mermaid;
 pub mod sarif;

@@ -125,6 +125,17 @@ pub struct CheckArgs {
     /// with `git archive`, without touching the worktree or fetching.
     #[arg(long, value_name = "REF", conflicts_with_all = ["kustomize", "helm", "explain_env"])]
     pub new_since: Option<String>,
+    /// Apply the safe fixes that rules offer (listed by `plimsoll rules`),
+    /// editing only the values involved and keeping comments and layout,
+    /// then check again and report what is left. Never applied to
+    /// stdin, `--kustomize`/`--helm` output or rendered Helm output
+    /// (fix the template).
+    #[arg(long, conflicts_with_all = ["kustomize", "helm", "explain_env"])]
+    pub fix: bool,
+    /// With `--fix`: print the fixes as a unified diff instead of writing
+    /// them; exit 1 when there is any.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
     /// When to use colours.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

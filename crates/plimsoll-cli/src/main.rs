@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod fixing;
 mod render_tool;
 mod revision;
 
@@ -161,25 +162,39 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if args.explain_env {
         return explain_environments(&engine, &inputs(&args)?.0);
     }
-    let mut overlays = Vec::new();
+    if args.fix && args.paths.iter().any(|path| path.as_os_str() == "-") {
+        return Err("--fix edits files; it cannot fix stdin".to_owned());
+    }
     let context = context_root(&args, engine.config());
-    let checked = match &context {
-        Some(root) => engine.check_in_context(&args.paths, root),
-        None => {
-            let (inputs, rendered) = inputs(&args)?;
-            overlays = rendered;
-            engine.check(&inputs)
-        }
-    };
+    let mut report = check_once(&engine, &args, context.as_deref())?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let mut report = checked.map_err(|error| error.to_string())?;
-    attach_to_origins(&mut report, &overlays);
-    if let Some(revision) = &args.new_since {
-        leave_out_preexisting(&engine, &args, context.as_deref(), revision, &mut report)?;
+    if args.fix {
+        let outcome = fixing::plan(&report);
+        if args.dry_run {
+            write_output(
+                args.output.as_deref(),
+                fixing::unified_diff(&outcome).as_bytes(),
+            )?;
+            if !args.quiet {
+                eprintln!("{}", fixing::summary(&outcome, true));
+            }
+            return Ok(if outcome.changed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        fixing::write(&outcome)?;
+        if !args.quiet {
+            eprintln!("{}", fixing::summary(&outcome, false));
+        }
+        if !outcome.changed.is_empty() {
+            // What is left after the fixes.
+            report = check_once(&engine, &args, context.as_deref())?;
+        }
     }
-    apply_baseline(&args, &engine, &mut report)?;
     let code = emit(
         &report,
         &engine,
@@ -198,6 +213,27 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     std::mem::forget(engine);
     std::mem::forget(report);
     code
+}
+
+/// One check of the working tree as the flags ask: rendered input moved
+/// to its origin files, `--new-since` and the baseline applied.
+fn check_once(engine: &Engine, args: &CheckArgs, context: Option<&Path>) -> Result<Report, String> {
+    let mut overlays = Vec::new();
+    let checked = match context {
+        Some(root) => engine.check_in_context(&args.paths, root),
+        None => {
+            let (inputs, rendered) = inputs(args)?;
+            overlays = rendered;
+            engine.check(&inputs)
+        }
+    };
+    let mut report = checked.map_err(|error| error.to_string())?;
+    attach_to_origins(&mut report, &overlays);
+    if let Some(revision) = &args.new_since {
+        leave_out_preexisting(engine, args, context, revision, &mut report)?;
+    }
+    apply_baseline(args, engine, &mut report)?;
+    Ok(report)
 }
 
 /// `check --explain-env`: one line per object, its environment and why.
@@ -739,6 +775,7 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
                         "category": rule.meta.category,
                         "severity": rule.meta.default_severity,
                         "summary": rule.meta.summary,
+                        "fix": rule.autofix,
                     })
                 })
                 .collect();
@@ -755,8 +792,13 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
                 .unwrap_or(0);
             let mut text = String::new();
             for rule in &rules {
+                let fixable = if rule.autofix.is_some() {
+                    " [--fix]"
+                } else {
+                    ""
+                };
                 text.push_str(&format!(
-                    "{:width$}  {:10}  {:7}  {}\n",
+                    "{:width$}  {:10}  {:7}  {}{fixable}\n",
                     rule.meta.id,
                     rule.meta.category.as_str(),
                     rule.meta.default_severity.as_str(),
@@ -776,7 +818,7 @@ fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, String> {
     let Some(rule) = rules.iter().find(|rule| rule.meta.id == id) else {
         return Err(format!("unknown rule `{id}`; `plimsoll rules` lists them"));
     };
-    write_output(None, explain_markdown(&rule.meta).as_bytes())?;
+    write_output(None, explain_markdown(rule).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

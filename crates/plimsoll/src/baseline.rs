@@ -318,6 +318,7 @@ impl Baseline {
                     .map(|resource| format!(" ({resource})"))
                     .unwrap_or_default();
                 stale.push(Finding {
+                    fix: None,
                     rule: baseline_stale::ID.into(),
                     severity,
                     message: format!(

@@ -14,6 +14,7 @@ use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{
     CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
+use crate::fix::Fix;
 use crate::load::{
     load_picked, load_slots, problem_rule, Budget, FileKind, LoadTally, LoadedFile, Slot,
 };
@@ -1102,6 +1103,7 @@ impl ReportBuilder {
                     .and_then(|id| engine.environments.get(id))
                     .map(|environment| environment.name.clone()),
                 path: item.path.filter(|path| !path.is_empty()),
+                fix: item.fix,
             };
             match (suppressed_by, once_per) {
                 (Some(by), _) => self.suppressed.push(SuppressedFinding { finding, by }),
@@ -1407,6 +1409,8 @@ pub(crate) struct Pending {
     once_per: Option<String>,
     /// The span is itself a secret value, masked in every snippet.
     masks_its_span: bool,
+    /// The safe fix the rule offers.
+    fix: Option<Fix>,
 }
 
 impl Pending {
@@ -1433,6 +1437,7 @@ impl Pending {
             object: None,
             once_per: None,
             masks_its_span: false,
+            fix: None,
         }
     }
 
@@ -1468,6 +1473,7 @@ impl Pending {
             object: Some(object.id),
             once_per: violation.once_per,
             masks_its_span: false,
+            fix: violation.fix.map(|fix| fix.under(&object.pointer_prefix)),
         }
     }
 }
@@ -1494,6 +1500,7 @@ impl Pending {
             reporter: None,
             once_per: None,
             masks_its_span: false,
+            fix: None,
         }
     }
 
@@ -1516,6 +1523,7 @@ impl Pending {
             reporter: None,
             once_per: None,
             masks_its_span: false,
+            fix: None,
         }
     }
 

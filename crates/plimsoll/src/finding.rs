@@ -95,6 +95,8 @@ pub struct Finding {
     pub environment: Option<String>,
     /// JSON pointer to the value inside the document.
     pub path: Option<String>,
+    /// The safe fix the rule offers (`check --fix`), if any.
+    pub fix: Option<crate::fix::Fix>,
 }
 
 impl Finding {

@@ -48,6 +48,7 @@ mod discover;
 mod engine;
 pub mod environment;
 pub mod finding;
+pub mod fix;
 mod load;
 pub mod model;
 pub mod origins;

@@ -83,6 +83,7 @@ fn hostile_report() -> Report {
     };
     let file = format!("dir,with:colon/{}.yaml", "x%y");
     let finding = Finding {
+        fix: None,
         rule: "image-latest".into(),
         severity: Severity::Warning,
         message: HOSTILE.into(),

@@ -54,7 +54,7 @@ fn rule_descriptor(rule: &Rule) -> Value {
         "fullDescription": {"text": meta.rationale.trim()},
         "help": {
             "text": format!("{}\n\nHow to fix: {}", meta.rationale.trim(), meta.fix.trim()),
-            "markdown": explain_markdown(meta),
+            "markdown": explain_markdown(rule),
         },
         "helpUri": rule_help_uri(&meta.id),
         "defaultConfiguration": {"level": level(meta.default_severity)},

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use crate::config::Config;
 use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
+use crate::fix::Fix;
 use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId};
 use crate::schema::RunSchemas;
 use crate::source::TextRange;
@@ -225,6 +226,8 @@ pub struct Violation {
     /// kind"): the first, in report order, stands for the others and says
     /// how many there were.
     pub once_per: Option<String>,
+    /// The safe fix offered, if any.
+    pub fix: Option<Fix>,
 }
 
 impl Violation {
@@ -256,6 +259,7 @@ impl Violation {
             severity: None,
             rule: None,
             once_per: None,
+            fix: None,
         }
     }
 
@@ -263,6 +267,14 @@ impl Violation {
     #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Violation {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Offers a safe fix (`check --fix`); its pointers are from the
+    /// object's root.
+    #[must_use]
+    pub fn with_fix(mut self, fix: Fix) -> Violation {
+        self.fix = Some(fix);
         self
     }
 

@@ -10,6 +10,7 @@
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::environment::is_environment_label;
 use crate::finding::Severity;
+use crate::fix::{yaml_string, Fix};
 use crate::yaml::pointer_of;
 
 pub(crate) fn rule() -> Rule {
@@ -31,6 +32,7 @@ environment label. A prod namespace without it escapes the prod policies; one la
         check,
     )
     .convention()
+    .offering_fix("adds the environment label to a Namespace that has none")
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
@@ -78,7 +80,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                     object.identity.name, environment.name
                 ),
             )
-            .with_help(format!("add the label `{key}: {}`", environment.name)),
+            .with_help(format!("add the label `{key}: {}`", environment.name))
+            .with_fix(Fix::set(
+                format!("add the label `{key}: {}`", environment.name),
+                pointer_of(["metadata", "labels", key]),
+                yaml_string(&environment.name),
+            )),
         );
     }
 }

@@ -17,6 +17,7 @@ use super::delivery::{
 };
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
+use crate::fix::Fix;
 
 const ARGO_DELETE: &str = "argocd.argoproj.io/hook-delete-policy";
 const HELM_DELETE: &str = "helm.sh/hook-delete-policy";
@@ -45,6 +46,10 @@ BeforeHookCreation` (or the Helm equivalents `helm.sh/hook: pre-install,pre-upgr
             good: "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: api-migrate\n  annotations:\n    argocd.argoproj.io/hook: PreSync\n    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation\nspec:\n  ttlSecondsAfterFinished: 600\n  backoffLimit: 1\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: ghcr.io/acme/api:1.4.0\n          command: [\"goose\", \"up\"]\n".into(),
         },
         check,
+    )
+    .offering_fix(
+        "adds the missing before-hook-creation delete policy (in the hook flavour the Job uses), \
+`ttlSecondsAfterFinished: 600` and `restartPolicy: Never` to a migration Job",
     )
 }
 
@@ -86,6 +91,13 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             .iter()
             .any(|policy| policy == "before-hook-creation");
     if !before_creation {
+        let helm_flavour =
+            object.annotation(ARGO_HOOK).is_none() && object.annotation(HELM_HOOK).is_some();
+        let (key, policy) = if helm_flavour {
+            (HELM_DELETE, "before-hook-creation")
+        } else {
+            (ARGO_DELETE, "BeforeHookCreation")
+        };
         let pointer = if object.annotation(HELM_DELETE).is_some()
             && object.annotation(ARGO_DELETE).is_none()
         {
@@ -93,14 +105,22 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         } else {
             annotation_pointer(ARGO_DELETE)
         };
-        sink.push(
-            Violation::at_value(
-                object,
-                pointer,
-                format!("migration Job `{name}` has no before-hook-creation delete policy: the next sync fails on the finished Job"),
-            )
-            .with_help("annotate it `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` (or `helm.sh/hook-delete-policy: before-hook-creation`)"),
-        );
+        let mut violation = Violation::at_value(
+            object,
+            pointer,
+            format!("migration Job `{name}` has no before-hook-creation delete policy: the next sync fails on the finished Job"),
+        )
+        .with_help("annotate it `argocd.argoproj.io/hook-delete-policy: BeforeHookCreation` (or `helm.sh/hook-delete-policy: before-hook-creation`)");
+        // Only where no delete policy is written: one that is may hold
+        // others the owner chose.
+        if object.annotation(ARGO_DELETE).is_none() && object.annotation(HELM_DELETE).is_none() {
+            violation = violation.with_fix(Fix::set(
+                format!("annotate it `{key}: {policy}`"),
+                annotation_pointer(key),
+                policy,
+            ));
+        }
+        sink.push(violation);
     }
     if object
         .node
@@ -113,7 +133,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 "/spec/ttlSecondsAfterFinished",
                 format!("migration Job `{name}` has no ttlSecondsAfterFinished: finished Jobs and their pods are never cleaned up"),
             )
-            .with_help("set `spec.ttlSecondsAfterFinished`, e.g. 600"),
+            .with_help("set `spec.ttlSecondsAfterFinished`, e.g. 600")
+            .with_fix(Fix::set(
+                "set `spec.ttlSecondsAfterFinished: 600`",
+                "/spec/ttlSecondsAfterFinished",
+                "600",
+            )),
         );
     }
     let restart = object
@@ -128,7 +153,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 "/spec/template/spec/restartPolicy",
                 format!("migration Job `{name}` has restartPolicy {shown}: a failed migration must not be re-run in place"),
             )
-            .with_help("set `spec.template.spec.restartPolicy: Never`"),
+            .with_help("set `spec.template.spec.restartPolicy: Never`")
+            .with_fix(Fix::set(
+                "set `spec.template.spec.restartPolicy: Never`",
+                "/spec/template/spec/restartPolicy",
+                "Never",
+            )),
         );
     }
     if let Some(limit) = context.config.migrations.max_backoff_limit {

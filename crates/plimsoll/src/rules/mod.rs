@@ -187,6 +187,10 @@ pub struct Rule {
     /// Whether the rule encodes one organisation's conventions (see
     /// [`Rule::convention`]).
     convention: bool,
+    /// What the safe fix it offers for some findings does (`check --fix`):
+    /// "sets `allowPrivilegeEscalation: false` on a container that does
+    /// not set it".
+    pub autofix: Option<&'static str>,
 }
 
 /// What a rule reads besides the object (document rule) or the objects of
@@ -213,6 +217,7 @@ impl Rule {
             check: Check::Document(Arc::new(check)),
             reach: Reach::Own,
             convention: false,
+            autofix: None,
         }
     }
 
@@ -223,6 +228,15 @@ impl Rule {
     #[must_use]
     pub fn convention(mut self) -> Rule {
         self.convention = true;
+        self
+    }
+
+    /// Declares the safe fix the rule offers for some of its findings
+    /// ([`Violation::with_fix`]): `what` completes "`plimsoll check --fix`
+    /// …" in `plimsoll explain` and `plimsoll rules`.
+    #[must_use]
+    pub fn offering_fix(mut self, what: &'static str) -> Rule {
+        self.autofix = Some(what);
         self
     }
 
@@ -300,6 +314,7 @@ impl Rule {
             check: Check::Set(Arc::new(check)),
             reach: Reach::Input,
             convention: false,
+            autofix: None,
         }
     }
 
@@ -309,6 +324,7 @@ impl Rule {
             check: Check::Load,
             reach: Reach::Own,
             convention: false,
+            autofix: None,
         }
     }
 
@@ -386,13 +402,14 @@ pub fn reference_markdown(rules: &[Rule]) -> String {
     }
     for rule in rules {
         out.push('\n');
-        out.push_str(&explain_markdown(&rule.meta));
+        out.push_str(&explain_markdown(rule));
     }
     out
 }
 
 /// One rule's documentation as Markdown (`plimsoll explain RULE`).
-pub fn explain_markdown(meta: &RuleMeta) -> String {
+pub fn explain_markdown(rule: &Rule) -> String {
+    let meta = &rule.meta;
     let mut out = format!(
         "## {}\n\n{}\n\nCategory: {} · default severity: {}\n\n### Why\n\n{}\n\n### How to fix\n\n{}\n",
         meta.id,
@@ -412,6 +429,11 @@ pub fn explain_markdown(meta: &RuleMeta) -> String {
         out.push_str(&format!(
             "\n### Not reported\n\n```yaml\n{}\n```\n",
             meta.good.trim_end()
+        ));
+    }
+    if let Some(fix) = rule.autofix {
+        out.push_str(&format!(
+            "\n### Safe fix\n\n`plimsoll check --fix` {fix}; `--fix --dry-run` shows the change as a diff.\n"
         ));
     }
     out.push_str(&format!(

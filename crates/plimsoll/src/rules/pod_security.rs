@@ -45,6 +45,7 @@
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::config::PodSecurityLevel;
 use crate::finding::Severity;
+use crate::fix::Fix;
 use crate::model::workload::pod_labels_pointer;
 use crate::model::{containers, pod_spec, Container, Object};
 use crate::yaml::Node;
@@ -75,6 +76,9 @@ agents), suppress the finding on it with a reason, or choose `podSecurity: basel
             good: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n  containers:\n    - name: api\n      image: ghcr.io/acme/api:1.4.0\n      securityContext:\n        allowPrivilegeEscalation: false\n        capabilities:\n          drop: [ALL]\n".into(),
         },
         check,
+    )
+    .offering_fix(
+        "sets `allowPrivilegeEscalation: false` in the `securityContext` of a container that leaves it unset",
     )
 }
 
@@ -156,6 +160,16 @@ impl Report<'_, '_> {
     fn push(&mut self, pointer: String, message: String, help: &str) {
         self.sink
             .push(Violation::at_value(self.object, pointer, message).with_help(help));
+    }
+
+    /// A finding whose fix sets the value at `pointer` to `yaml`.
+    fn push_fixable(&mut self, pointer: String, message: String, help: &str, yaml: &str) {
+        let fix = Fix::set(help.trim_matches('`').to_owned(), pointer.clone(), yaml);
+        self.sink.push(
+            Violation::at_value(self.object, pointer, message)
+                .with_help(help)
+                .with_fix(fix),
+        );
     }
 }
 
@@ -453,10 +467,12 @@ fn check_container(
             format!("{who} allows privilege escalation (allowPrivilegeEscalation: true): the restricted standard wants false"),
             "set `allowPrivilegeEscalation: false`",
         ),
-        None => report.push(
+        // Unset: setting it changes nothing the workload asked for.
+        None => report.push_fixable(
             pointer("allowPrivilegeEscalation"),
             format!("{who} does not set allowPrivilegeEscalation: false (Kubernetes defaults it to true): privilege escalation"),
             "set `securityContext.allowPrivilegeEscalation: false` on the container",
+            "false",
         ),
     }
     let drops_all = capabilities

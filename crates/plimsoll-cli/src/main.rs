@@ -155,6 +155,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             max_input_bytes: args.max_input_mb.saturating_mul(1024 * 1024),
             ..InputLimits::default()
         },
+        whole_input: args.fix,
         ..EngineOptions::default()
     };
     let rules = all_rules(&config, args.quiet)?;

@@ -180,6 +180,20 @@ fn environment_label_labels_the_namespaces_that_have_none() {
 }
 
 #[test]
+fn image_digest_pins_only_by_a_digest_the_repository_states() {
+    let removed = round_trip(
+        "image-digest",
+        &["ghcr.io/acme/api:1.4.0", "ghcr.io/acme/worker:0.9.1"],
+    );
+    // api (component-tags.json) and worker (values file, pinned sidecar);
+    // not web (no digest stated) nor cache (two digests stated).
+    assert_eq!(removed.len(), 2, "{removed:#?}");
+    assert!(removed
+        .iter()
+        .all(|finding| finding.contains("api:1.4.0") || finding.contains("worker:0.9.1")));
+}
+
+#[test]
 fn the_clean_guide_examples_stay_byte_identical() {
     let examples = testdata().join("examples");
     let mut checked = 0;

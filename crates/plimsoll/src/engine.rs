@@ -19,7 +19,9 @@ use crate::load::{
     load_picked, load_slots, problem_rule, Budget, FileKind, LoadTally, LoadedFile, Slot,
 };
 use crate::model::kustomization::generated_secrets;
-use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
+use crate::model::{
+    Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId, StatedDigests,
+};
 use crate::rules::{
     self, manifest_shape, secret_literal, ArtifactViolation, Check, DocumentContext, ObjectIndex,
     Rule, SetContext, Sink, Target, Violation,
@@ -87,6 +89,11 @@ pub struct EngineOptions {
     pub skip_files: Vec<std::path::PathBuf>,
     /// Told how many files have loaded, out of how many, as loading goes.
     pub progress: Option<Progress>,
+    /// Hold the whole input at once, whatever its size, so that the fixes
+    /// that depend on all of it are offered (an image pinned by a digest
+    /// stated in another file): what `check --fix` wants. Without it, a
+    /// run that checks its files as they load offers none of those.
+    pub whole_input: bool,
 }
 
 /// Bounds on the size of a run, and how much of it is held in memory.
@@ -283,6 +290,7 @@ pub struct Engine {
     limits: Limits,
     input_limits: InputLimits,
     progress: Option<Progress>,
+    whole_input: bool,
     schemas: Arc<SchemaCatalog>,
     /// The worker threads, started by the first check and kept for the
     /// next ones (an editor or a fuzzer checks many small inputs).
@@ -421,6 +429,7 @@ impl Engine {
             limits: options.limits,
             input_limits: options.input_limits,
             progress: options.progress,
+            whole_input: options.whole_input,
             schemas: Arc::new(schemas),
             pool: OnceLock::new(),
         })
@@ -470,7 +479,9 @@ impl Engine {
         candidates: Vec<Candidate>,
         reported: &Reported,
     ) -> Result<Report, CheckError> {
-        if self.streams() {
+        if self.whole_input {
+            self.check_in_memory(candidates, reported)
+        } else if self.streams() {
             Ok(self.stream(candidates, BATCHING, None, reported)?.build())
         } else if self.partitions() {
             self.check_partitioned(candidates, BATCHING, reported)
@@ -516,7 +527,8 @@ impl Engine {
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &model.objects);
         let all: Vec<&Object> = model.objects.iter().collect();
         let checked = reported.objects(&all, &model.file_paths);
-        let violations = self.run_document_rules(&checked, &schemas, Some(&all));
+        let digests = StatedDigests::new(&model.objects, &model.artifacts);
+        let violations = self.run_document_rules(&checked, &schemas, Some(&all), &digests);
         let patches: Vec<&Object> = model.patches.iter().collect();
         let patch_findings = self.check_patches(
             &model.patches,
@@ -624,7 +636,8 @@ impl Engine {
         }
         let waiting_objects: Vec<&Object> = waiting.objects.iter().collect();
         let checked = reported.objects(&waiting_objects, &waiting.file_paths);
-        let violations = self.run_document_rules(&checked, &schemas, None);
+        let violations =
+            self.run_document_rules(&checked, &schemas, None, &StatedDigests::default());
         let pending = pending_of(violations, &waiting.objects);
         report.add_pending(
             self,
@@ -680,7 +693,7 @@ impl Engine {
             .filter(|object| object.environment.is_some())
             .collect();
         let placed = reported.objects(&placed, &file_paths);
-        let violations = self.run_document_rules(&placed, schemas, None);
+        let violations = self.run_document_rules(&placed, schemas, None, &StatedDigests::default());
         batch_pending.extend(pending_of(violations, &objects));
         report.add_pending(self, batch_pending, &objects, &file_paths, &texts);
         let (unplaced, checked): (Vec<Object>, Vec<Object>) = objects
@@ -835,6 +848,7 @@ impl Engine {
         objects: &[&Object],
         schemas: &RunSchemas,
         input: Option<&[&Object]>,
+        digests: &StatedDigests,
     ) -> Vec<(&'r Rule, Violation)> {
         let nothing = ObjectIndex::new(Vec::new());
         let all = ObjectIndex::new(input.map(<[&Object]>::to_vec).unwrap_or_default());
@@ -856,6 +870,7 @@ impl Engine {
                         environments: &self.environments,
                         config: &self.config,
                         schemas,
+                        digests,
                         all: if rule.reads_input() { &all } else { &nothing },
                     };
                     let mut sink = Sink::default();

@@ -2,6 +2,7 @@
 //! release artifacts.
 
 pub mod artifact;
+pub mod digests;
 pub mod duration;
 pub mod image;
 pub mod kinds;
@@ -15,6 +16,7 @@ pub mod selector;
 pub mod workload;
 
 pub use artifact::{values_images, Artifact, ArtifactId, ArtifactKind, ValuesImage};
+pub use digests::StatedDigests;
 pub use image::{DigestProblem, ImageRef};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};

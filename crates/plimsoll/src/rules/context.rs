@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
 use crate::fix::Fix;
-use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId};
+use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId, StatedDigests};
 use crate::schema::RunSchemas;
 use crate::source::TextRange;
 
@@ -24,6 +24,9 @@ pub struct DocumentContext<'a> {
     pub config: &'a Config,
     /// Schemas: bundled, `--schema-location`, and the CRDs of this run.
     pub(crate) schemas: &'a RunSchemas,
+    /// The digests the input states for image tags (empty when the run
+    /// checks its files as they load, before it has seen them all).
+    pub digests: &'a StatedDigests,
     /// Every object of the run, whatever its environment (to look up the
     /// Namespace of an object, or objects another one refers to), for rules
     /// marked with [`Rule::reading_input`](crate::rules::Rule::reading_input);

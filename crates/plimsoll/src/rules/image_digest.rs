@@ -9,6 +9,7 @@
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::config::RequireDigest;
 use crate::finding::Severity;
+use crate::fix::Fix;
 use crate::model::{containers, ImageRef};
 
 pub(crate) fn rule() -> Rule {
@@ -30,6 +31,11 @@ require digests only there."
             good: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.4.0@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n".into(),
         },
         check,
+    )
+    .offering_fix(
+        "pins an image by digest when the repository itself states the digest of that tag (the same \
+image with a digest elsewhere in the input, a Helm values file, `component-tags.json`), and only when it \
+states exactly one; it never guesses and never asks a registry",
     )
 }
 
@@ -67,14 +73,25 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             continue;
         };
         match (reference.digest, reference.digest_problem()) {
-            (None, _) => sink.push(
-                Violation::at_value(
+            (None, _) => {
+                let stated = reference
+                    .tag
+                    .and_then(|tag| context.digests.of(reference.name, tag));
+                let mut violation = Violation::at_value(
                     object,
-                    pointer,
+                    pointer.clone(),
                     format!("image {image} is not pinned by digest"),
                 )
-                .with_help(format!("pin it: {image}@sha256:<digest>")),
-            ),
+                .with_help(format!("pin it: {image}@sha256:<digest>"));
+                if let Some(digest) = stated {
+                    violation = violation.with_fix(Fix::set(
+                        format!("pin {image} by the digest the repository states for it, {digest}"),
+                        pointer,
+                        format!("{image}@{digest}"),
+                    ));
+                }
+                sink.push(violation);
+            }
             (Some(_), Some(problem)) => sink.push(
                 Violation::at_value(
                     object,

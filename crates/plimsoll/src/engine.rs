@@ -2053,9 +2053,17 @@ mod streaming_tests {
             bytes: 1,
             chunk_files: 1,
         };
+        let mut whole = whole;
         let other = engine
             .in_pool(|threads| run(engine, inputs, threads, one_file_at_a_time))
             .unwrap();
+        // Fixes that depend on the whole input (digest pins) are offered
+        // only by a run that holds it; everything else must agree.
+        for (held, streamed) in whole.findings.iter_mut().zip(&other.findings) {
+            if held.rule == "image-digest" && streamed.fix.is_none() {
+                held.fix = None;
+            }
+        }
         assert_eq!(format!("{whole:#?}"), format!("{other:#?}"));
         whole.findings.len()
     }

@@ -184,12 +184,22 @@ pub fn check(data: &[u8]) {
         Ok(report) => report,
         Err(error) => panic!("one in-memory file must always be checked: {error}"),
     };
+    // A streaming run has not seen every digest the input states when it
+    // checks an image, so it offers no digest pins; the rest must agree.
+    let without_pins = |finding: &plimsoll::Finding| {
+        let mut finding = finding.clone();
+        if finding.rule == "image-digest" {
+            finding.fix = None;
+        }
+        finding
+    };
     let expected: Vec<_> = report
         .findings
         .iter()
         .filter(|finding| selected.iter().any(|id| *id == finding.rule))
+        .map(without_pins)
         .collect();
-    let found: Vec<_> = streamed.findings.iter().collect();
+    let found: Vec<_> = streamed.findings.iter().map(without_pins).collect();
     assert_eq!(
         format!("{expected:#?}"),
         format!("{found:#?}"),

@@ -194,6 +194,17 @@ fn image_digest_pins_only_by_a_digest_the_repository_states() {
 }
 
 #[test]
+fn network_policy_dns_lets_a_default_policy_resolve_names() {
+    let removed = round_trip(
+        "network-policy-dns",
+        &["egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}]"],
+    );
+    // The default policy's, and the api policy's, whose pods the default
+    // policy now lets resolve names.
+    assert_eq!(removed.len(), 2, "{removed:#?}");
+}
+
+#[test]
 fn the_clean_guide_examples_stay_byte_identical() {
     let examples = testdata().join("examples");
     let mut checked = 0;

@@ -128,14 +128,25 @@ fn set_value(text: &str, document: usize, pointer: &str, yaml: &str) -> Result<S
     insert_below(text, node, missing, yaml)
 }
 
-/// Replaces a written scalar with `yaml`, inside its quotes when quoted.
+/// Replaces a written scalar with `yaml`, inside its quotes when quoted; an
+/// empty flow collection (`[]`, `{}`) is replaced whole.
 fn replace_scalar(text: &str, node: &Node, yaml: &str) -> Result<String, FixError> {
+    let range = node.span.byte_range();
+    let is_empty_flow = match &node.value {
+        Value::Map(entries) => entries.is_empty(),
+        Value::Seq(items) => items.is_empty(),
+        _ => false,
+    } && text
+        .get(range.clone())
+        .is_some_and(|written| written.starts_with("[]") || written.starts_with("{}"));
+    if is_empty_flow {
+        return Ok(splice(text, range.start, range.start + 2, yaml));
+    }
     if matches!(node.value, Value::Map(_) | Value::Seq(_)) {
         return Err(FixError::Unsupported(
             "the value to replace is a collection".to_owned(),
         ));
     }
-    let range = node.span.byte_range();
     let spanned = text.get(range.clone()).ok_or(FixError::DocumentGone)?;
     let written = scalar_text(spanned);
     if written.contains('\n') || written.is_empty() {
@@ -358,6 +369,16 @@ spec:
         assert_eq!(
             yaml_string("argocd.argoproj.io/hook"),
             "argocd.argoproj.io/hook"
+        );
+    }
+
+    #[test]
+    fn an_empty_flow_list_is_replaced_whole() {
+        let text = "spec:\n  egress: []   # none yet\n  podSelector: {}\n";
+        let fix = Fix::set("", "/spec/egress", "[{ports: [{port: 53}]}]");
+        assert_eq!(
+            apply(text, 0, &fix).unwrap(),
+            "spec:\n  egress: [{ports: [{port: 53}]}]   # none yet\n  podSelector: {}\n"
         );
     }
 

@@ -33,6 +33,7 @@ use std::collections::HashMap;
 
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
+use crate::fix::Fix;
 use crate::model::network_policy::{
     policy_types, rule_allows_port, rule_may_reach_cluster_dns, selector_is_empty, Protocol,
 };
@@ -98,6 +99,10 @@ spec:
 ".into(),
         },
         check,
+    )
+    .offering_fix(
+        "gives a default NetworkPolicy (`podSelector: {}`) that has no egress rule one that allows UDP \
+and TCP 53 to kube-system",
     )
     .within_environment()
 }
@@ -232,18 +237,47 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             }
             format!("the pods of {names}")
         };
-        sink.push(
-            Violation::at_value(
-                policy,
-                target,
-                format!(
-                    "NetworkPolicy {} restricts egress, but no policy of namespace {namespace} allows {whose} DNS (port 53)",
-                    policy.identity.name
-                ),
-            )
-            .with_help("allow egress on UDP and TCP 53 to kube-system in this policy, or in a policy with `podSelector: {}`"),
-        );
+        let mut violation = Violation::at_value(
+            policy,
+            target,
+            format!(
+                "NetworkPolicy {} restricts egress, but no policy of namespace {namespace} allows {whose} DNS (port 53)",
+                policy.identity.name
+            ),
+        )
+        .with_help("allow egress on UDP and TCP 53 to kube-system in this policy, or in a policy with `podSelector: {}`");
+        if let Some(fix) = dns_egress_fix(policy) {
+            violation = violation.with_fix(fix);
+        }
+        sink.push(violation);
     }
+}
+
+/// The egress rule the fix gives a default policy: UDP and TCP 53 to the
+/// cluster DNS in kube-system (the namespace's name label, set by
+/// Kubernetes since 1.21).
+const DNS_EGRESS: &str = "[{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}], ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}]";
+
+/// The fix for a default policy (one that selects every pod of its
+/// namespace) with no egress rule at all: allow DNS. A policy with egress
+/// rules, or one that selects some pods only, is left to its owner: which
+/// pods may reach what is theirs to say.
+fn dns_egress_fix(policy: &Object) -> Option<Fix> {
+    let selects_all = policy
+        .node
+        .pointer("/spec/podSelector")
+        .is_some_and(|selector| selector.as_map().is_some_and(|entries| entries.is_empty()));
+    let no_egress_rule = match policy.node.pointer("/spec/egress") {
+        None => true,
+        Some(egress) => egress.as_seq().is_some_and(|rules| rules.is_empty()) || egress.is_null(),
+    };
+    (selects_all && no_egress_rule).then(|| {
+        Fix::set(
+            "allow egress on UDP and TCP 53 to kube-system",
+            "/spec/egress",
+            DNS_EGRESS,
+        )
+    })
 }
 
 /// `a/b/` of `a/b/c/file.yaml` (with its slash), or `""`.

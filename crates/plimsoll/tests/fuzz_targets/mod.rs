@@ -211,9 +211,11 @@ pub fn check(data: &[u8]) {
         Ok(report) => report,
         Err(error) => panic!("one in-memory file must always be checked: {error}"),
     };
+    let report_findings: Vec<_> = report.findings.iter().map(without_pins).collect();
+    let held_findings: Vec<_> = held.findings.iter().map(without_pins).collect();
     assert_eq!(
-        format!("{:#?}", report.findings),
-        format!("{:#?}", held.findings),
+        format!("{report_findings:#?}"),
+        format!("{held_findings:#?}"),
         "a check one environment at a time found something else than one in memory"
     );
     for finding in &report.findings {

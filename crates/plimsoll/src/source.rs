@@ -114,6 +114,16 @@ impl LineIndex {
         Some(start..start + trimmed.len())
     }
 
+    /// The 1-based line of byte `offset` (clamped to the text): a binary
+    /// search, without counting the columns [`LineIndex::position`] counts.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let line_index = match self.line_starts.binary_search(&saturating_u32(offset)) {
+            Ok(found) => found,
+            Err(insert_at) => insert_at.saturating_sub(1),
+        };
+        saturating_u32(line_index + 1)
+    }
+
     /// The line/column span of `range`.
     pub fn span(&self, text: &str, range: TextRange) -> Span {
         Span {
@@ -190,6 +200,19 @@ pub(crate) fn saturating_u32(value: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_indexed_line_is_the_counted_line() {
+        let text = "a: 1\n\nné: x\r\nlast";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.line_of(offset) as usize,
+                line_number(text, offset),
+                "{offset}"
+            );
+        }
+    }
 
     #[test]
     fn positions_count_characters_not_bytes() {

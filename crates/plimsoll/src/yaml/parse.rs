@@ -9,6 +9,7 @@
 //! The event parser (`saphyr-parser`) reports positions as character
 //! indexes; they become byte offsets here, cheaply for ASCII documents.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use compact_str::CompactString;
@@ -17,7 +18,7 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use super::scalar::resolve;
 use super::tree::{node_count, Entry, Node, Value};
-use crate::source::{line_number, saturating_u32, TextRange};
+use crate::source::{saturating_u32, LineIndex, TextRange};
 
 /// Bounds that keep hostile input cheap.
 #[derive(Debug, Clone, Copy)]
@@ -227,6 +228,10 @@ struct PositionMapper<'a> {
     /// Byte offset of every [`CHAR_STEP`]th character of the chunk; only for
     /// non-ASCII text (in ASCII, character index and byte offset agree).
     char_offsets: Option<Vec<usize>>,
+    /// The chunk's line starts, built the first time a message names a
+    /// line: counting lines from the chunk's start for each of many
+    /// duplicate keys grew with the square of the chunk.
+    lines: OnceCell<LineIndex>,
 }
 
 /// Characters between two entries of `PositionMapper::char_offsets`.
@@ -247,6 +252,7 @@ impl<'a> PositionMapper<'a> {
             byte_start: chunk.byte_start,
             lines_before: chunk.lines_before,
             char_offsets,
+            lines: OnceCell::new(),
         }
     }
 
@@ -285,10 +291,11 @@ impl<'a> PositionMapper<'a> {
     }
 
     /// The 1-based file line of a byte offset inside the chunk (for
-    /// messages; rare).
+    /// messages).
     fn line_of(&self, offset: u32) -> usize {
         let in_chunk = (offset as usize).saturating_sub(self.byte_start);
-        self.lines_before + line_number(self.chunk, in_chunk)
+        let lines = self.lines.get_or_init(|| LineIndex::new(self.chunk));
+        self.lines_before + lines.line_of(in_chunk) as usize
     }
 
     /// The file offset of a `\/` escape in the double-quoted scalar at

@@ -8,7 +8,10 @@
 
 mod parse;
 mod scalar;
+mod split;
 mod tree;
 
+pub(crate) use parse::Parsed;
 pub use parse::{parse_stream, Limits, Problem, ProblemKind, RawDocument};
+pub(crate) use split::{Empty, Stream};
 pub use tree::{pointer_of, push_pointer, Entry, Located, Node, Value};

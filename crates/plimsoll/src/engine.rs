@@ -26,7 +26,7 @@ use crate::rules::{
 use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{LineIndex, Position, Span, TextRange};
 use crate::suppress::{annotation_suppresses, Directives};
-use crate::yaml::{Limits, Node, RawDocument, Value};
+use crate::yaml::{Limits, Locator, Node, RawDocument, Value};
 
 mod context;
 mod explain;
@@ -1325,11 +1325,17 @@ impl NamespaceEnvironments {
 
 /// The findings of rule violations on `objects`.
 fn pending_of(violations: Vec<(&Rule, Violation)>, objects: &[Object]) -> Vec<Pending> {
+    let mut locator = Locator::default();
     violations
         .into_iter()
         .filter_map(|(rule, violation)| {
             let object = objects.get(violation.object.0)?;
-            Some(Pending::from_violation(rule, violation, object))
+            Some(Pending::from_violation(
+                rule,
+                violation,
+                object,
+                &mut locator,
+            ))
         })
         .collect()
 }
@@ -1435,14 +1441,24 @@ impl Pending {
         }
     }
 
-    fn from_violation(rule: &Rule, violation: Violation, object: &Object) -> Pending {
+    /// The finding of a violation; `locator` resolves its pointer (shared
+    /// by the violations of a batch, so many findings in one large mapping
+    /// do not each scan it).
+    fn from_violation<'o>(
+        rule: &Rule,
+        violation: Violation,
+        object: &'o Object,
+        locator: &mut Locator<'o>,
+    ) -> Pending {
         let (span, pointer) = match &violation.target {
-            Target::Value(pointer) => (object.node.locate(pointer).span, Some(pointer.clone())),
+            Target::Value(pointer) => (
+                locator.locate(&object.node, pointer).span,
+                Some(pointer.clone()),
+            ),
             Target::Key(pointer) => (
-                object
-                    .node
-                    .key_span(pointer)
-                    .unwrap_or_else(|| object.node.locate(pointer).span),
+                locator
+                    .key_span(&object.node, pointer)
+                    .unwrap_or_else(|| locator.locate(&object.node, pointer).span),
                 Some(pointer.clone()),
             ),
             Target::Span(span) => (*span, None),
@@ -1538,7 +1554,7 @@ impl Pending {
                     Some(severity) => violation.with_severity(severity),
                     None => violation,
                 };
-                Pending::from_violation(rule, violation, object)
+                Pending::from_violation(rule, violation, object, &mut Locator::default())
             }
             Place::Artifact(artifact, pointer) => {
                 let mut violation = ArtifactViolation::at_value(artifact, pointer, message);

@@ -211,6 +211,13 @@ pub struct Report {
 struct Snippets(BTreeMap<String, BTreeMap<u32, Box<str>>>);
 
 impl Snippets {
+    /// Whether the line is kept already (the first text kept stays).
+    fn has(&self, file: &str, line: u32) -> bool {
+        self.0
+            .get(file)
+            .is_some_and(|lines| lines.contains_key(&line))
+    }
+
     fn add(&mut self, file: &str, line: u32, text: &str) {
         if let Some(lines) = self.0.get_mut(file) {
             lines.entry(line).or_insert_with(|| text.into());
@@ -1076,8 +1083,12 @@ impl ReportBuilder {
             let once_per = item.once_per;
             if suppressed_by.is_none() && once_per.is_none() {
                 self.summary.count(severity);
-                if let (Some(text), Some((line_start, line_text))) = (text.as_deref(), line_text) {
+                let kept = self.snippets.has(&file, span.start.line);
+                if let (false, Some(text), Some((line_start, line_text))) =
+                    (kept, text.as_deref(), line_text)
+                {
                     // No output may show a secret value (SPEC section 5).
+                    // A line is masked once, however many findings it holds.
                     let line_text = if item.masks_its_span {
                         crate::render::mask::mask_line(text, line_start, line_text, &[item.span])
                     } else {

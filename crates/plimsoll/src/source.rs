@@ -80,19 +80,32 @@ impl TextRange {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// The 0-based lines holding a character beyond ASCII, in order: on the
+    /// others a column is a byte distance, so many findings on one long
+    /// line do not each count its characters.
+    non_ascii_lines: Vec<u32>,
 }
 
 impl LineIndex {
     /// Index the line starts of `text`.
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        let mut non_ascii_lines = Vec::new();
         line_starts.push(0);
         for (offset, byte) in text.bytes().enumerate() {
             if byte == b'\n' {
                 line_starts.push(saturating_u32(offset + 1));
+            } else if !byte.is_ascii() {
+                let line = saturating_u32(line_starts.len() - 1);
+                if non_ascii_lines.last() != Some(&line) {
+                    non_ascii_lines.push(line);
+                }
             }
         }
-        LineIndex { line_starts }
+        LineIndex {
+            line_starts,
+            non_ascii_lines,
+        }
     }
 
     /// Number of lines (a trailing newline does not start a new line of text).
@@ -144,10 +157,17 @@ impl LineIndex {
             Err(insert_at) => insert_at.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
-        let column = text
-            .get(line_start..offset)
-            .map(|prefix| prefix.chars().count())
-            .unwrap_or(0);
+        let is_ascii = self
+            .non_ascii_lines
+            .binary_search(&saturating_u32(line_index))
+            .is_err();
+        let column = if is_ascii {
+            offset.saturating_sub(line_start)
+        } else {
+            text.get(line_start..offset)
+                .map(|prefix| prefix.chars().count())
+                .unwrap_or(0)
+        };
         Position {
             line: saturating_u32(line_index + 1),
             column: saturating_u32(column + 1),
@@ -229,5 +249,15 @@ mod tests {
         );
         assert_eq!(index.line_range(text, 2), Some(5..11));
         assert_eq!(index.line_range(text, 9), None);
+        let text = "ü: 1\nab: é, c\nd: e\n";
+        let index = LineIndex::new(text);
+        let columns: Vec<(u32, u32)> = ["1", "c", "e"]
+            .iter()
+            .map(|needle| {
+                let position = index.position(text, text.find(needle).unwrap());
+                (position.line, position.column)
+            })
+            .collect();
+        assert_eq!(columns, [(1, 4), (2, 8), (3, 4)]);
     }
 }

@@ -8,7 +8,8 @@
 #   [REPEAT=3] [PLIMSOLL=binary] benches/shapes.sh [SHAPE...]   default: every shape
 # Shapes: duplicate-keys namespace-apps empty-documents document-limit
 #         suppressions findings-in-one-document long-line deep-nesting
-#         aliases depends-on-chain sync-waves selectors
+#         secrets-on-one-line aliases depends-on-chain sync-waves selectors
+#         duplicate-resources
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plimsoll=${PLIMSOLL:-target/release/plimsoll}
@@ -136,6 +137,16 @@ elif shape == "selectors":
         docs.append("apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: ns\n"
                     "spec:\n  selector:\n    team: shop\n    app: %s\n  ports:\n    - port: 80\n" % (app, selected))
     write("apps.yaml", "---\n".join(docs))
+elif shape == "secrets-on-one-line":
+    # One flow mapping of n secret-looking literals on a single line: n
+    # findings on one line, each masked in its snippet.
+    write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: long\n  namespace: ns\ndata: {"
+          + ", ".join('password%d: "hunter2-%d"' % (i, i) for i in range(n)) + "}\n")
+elif shape == "duplicate-resources":
+    # One file defining n/2 ConfigMaps twice each.
+    write("cms.yaml", "".join(
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n  namespace: ns\ndata:\n  a: b\n"
+        % (i // 2) for i in range(n)))
 else:
     sys.exit("unknown shape " + shape)
 PY
@@ -154,12 +165,15 @@ declare -A sizes=(
     [depends-on-chain]=10000
     [sync-waves]=10000
     [selectors]=10000
+    [secrets-on-one-line]=50000
+    [duplicate-resources]=20000
 )
 declare -A extra=(
     [document-limit]="--max-documents 1000000"
 )
 order=(duplicate-keys namespace-apps empty-documents document-limit suppressions
-       findings-in-one-document long-line deep-nesting aliases depends-on-chain sync-waves selectors)
+       findings-in-one-document long-line secrets-on-one-line deep-nesting aliases
+       depends-on-chain sync-waves selectors duplicate-resources)
 shapes=("$@")
 [ ${#shapes[@]} -gt 0 ] || shapes=("${order[@]}")
 

@@ -327,3 +327,51 @@ fn many_suppression_comments_each_suppress_their_finding() {
     assert!(report.findings.is_empty());
     assert_eq!(report.suppressed.len(), 200);
 }
+
+#[test]
+fn many_secret_values_on_one_line_are_each_found_and_all_masked() {
+    let values: Vec<String> = (0..300)
+        .map(|at| format!("password{at}: \"hunter2-{at}\""))
+        .collect();
+    let text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: long\n  namespace: ns\ndata: {{{}}}\n",
+        values.join(", ")
+    );
+    let report = check(&["secret-literal"], "cm.yaml", text.clone());
+    let found = of_rule(&report, "secret-literal");
+    assert_eq!(found.len(), 300);
+    for (at, finding) in found.iter().enumerate() {
+        let value = format!("\"hunter2-{at}\"");
+        let column = text.lines().nth(5).unwrap().find(&value).unwrap() + 1;
+        assert_eq!(
+            (finding.span.start.line, finding.span.start.column as usize),
+            (6, column)
+        );
+    }
+    let snippet = report.source_line("cm.yaml", 6).unwrap();
+    assert!(!snippet.contains("hunter2"));
+    assert_eq!(snippet.chars().count(), text.lines().nth(5).unwrap().len());
+}
+
+#[test]
+fn every_copy_of_a_duplicated_object_names_the_first() {
+    let text: String = (0..400)
+        .map(|at| {
+            format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{}\n  namespace: ns\ndata:\n  a: b\n",
+                at / 2
+            )
+        })
+        .collect();
+    let report = check(&["duplicate-resource"], "cms.yaml", text);
+    let found = of_rule(&report, "duplicate-resource");
+    assert_eq!(found.len(), 200);
+    for (at, finding) in found.iter().enumerate() {
+        // Each object takes 8 lines; the first copy's name is on line 5.
+        let first_line = at * 16 + 5;
+        assert_eq!(
+            finding.message,
+            format!("ConfigMap ns/cm-{at} is defined twice; the first is at cms.yaml:{first_line}")
+        );
+    }
+}

@@ -29,7 +29,7 @@ use crate::rules::{
 use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{LineIndex, Position, Span, TextRange};
 use crate::suppress::{annotation_suppresses, Directives};
-use crate::yaml::{Limits, Node, RawDocument, Value};
+use crate::yaml::{Limits, Locator, Node, RawDocument, Value};
 
 mod context;
 mod explain;
@@ -219,6 +219,13 @@ pub struct Report {
 struct Snippets(BTreeMap<String, BTreeMap<u32, Box<str>>>);
 
 impl Snippets {
+    /// Whether the line is kept already (the first text kept stays).
+    fn has(&self, file: &str, line: u32) -> bool {
+        self.0
+            .get(file)
+            .is_some_and(|lines| lines.contains_key(&line))
+    }
+
     fn add(&mut self, file: &str, line: u32, text: &str) {
         if let Some(lines) = self.0.get_mut(file) {
             lines.entry(line).or_insert_with(|| text.into());
@@ -1093,8 +1100,12 @@ impl ReportBuilder {
             let once_per = item.once_per;
             if suppressed_by.is_none() && once_per.is_none() {
                 self.summary.count(severity);
-                if let (Some(text), Some((line_start, line_text))) = (text.as_deref(), line_text) {
+                let kept = self.snippets.has(&file, span.start.line);
+                if let (false, Some(text), Some((line_start, line_text))) =
+                    (kept, text.as_deref(), line_text)
+                {
                     // No output may show a secret value (SPEC section 5).
+                    // A line is masked once, however many findings it holds.
                     let line_text = if item.masks_its_span {
                         crate::render::mask::mask_line(text, line_start, line_text, &[item.span])
                     } else {
@@ -1343,11 +1354,17 @@ impl NamespaceEnvironments {
 
 /// The findings of rule violations on `objects`.
 fn pending_of(violations: Vec<(&Rule, Violation)>, objects: &[Object]) -> Vec<Pending> {
+    let mut locator = Locator::default();
     violations
         .into_iter()
         .filter_map(|(rule, violation)| {
             let object = objects.get(violation.object.0)?;
-            Some(Pending::from_violation(rule, violation, object))
+            Some(Pending::from_violation(
+                rule,
+                violation,
+                object,
+                &mut locator,
+            ))
         })
         .collect()
 }
@@ -1456,14 +1473,24 @@ impl Pending {
         }
     }
 
-    fn from_violation(rule: &Rule, violation: Violation, object: &Object) -> Pending {
+    /// The finding of a violation; `locator` resolves its pointer (shared
+    /// by the violations of a batch, so many findings in one large mapping
+    /// do not each scan it).
+    fn from_violation<'o>(
+        rule: &Rule,
+        violation: Violation,
+        object: &'o Object,
+        locator: &mut Locator<'o>,
+    ) -> Pending {
         let (span, pointer) = match &violation.target {
-            Target::Value(pointer) => (object.node.locate(pointer).span, Some(pointer.clone())),
+            Target::Value(pointer) => (
+                locator.locate(&object.node, pointer).span,
+                Some(pointer.clone()),
+            ),
             Target::Key(pointer) => (
-                object
-                    .node
-                    .key_span(pointer)
-                    .unwrap_or_else(|| object.node.locate(pointer).span),
+                locator
+                    .key_span(&object.node, pointer)
+                    .unwrap_or_else(|| locator.locate(&object.node, pointer).span),
                 Some(pointer.clone()),
             ),
             Target::Span(span) => (*span, None),
@@ -1562,7 +1589,7 @@ impl Pending {
                     Some(severity) => violation.with_severity(severity),
                     None => violation,
                 };
-                Pending::from_violation(rule, violation, object)
+                Pending::from_violation(rule, violation, object, &mut Locator::default())
             }
             Place::Artifact(artifact, pointer) => {
                 let mut violation = ArtifactViolation::at_value(artifact, pointer, message);

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::discover::{Candidate, Origin};
 use crate::engine::{CheckError, InputLimits, Progress};
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
-use crate::yaml::{parse_stream, Limits, ProblemKind, RawDocument};
+use crate::yaml::{Empty, Limits, Parsed, ProblemKind, RawDocument, Stream};
 
 /// Files larger than this are not read (an `input-read` finding says so).
 pub(crate) const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -307,11 +307,16 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         file.text = Some(text);
         return file;
     }
+    // Documents are counted before they are built, so a stream past the
+    // limit stops here; empty ones are counted and never built.
+    let stream = Stream::split(&text, Empty::Count);
+    let counted = stream.min_documents();
+    budget.spend_documents(counted);
     if budget.exceeded() {
         return file;
     }
-    let documents = parse_stream(&text, limits);
-    budget.spend_documents(documents.len());
+    let Parsed { documents, total } = stream.parse(limits);
+    budget.spend_documents(total.saturating_sub(counted));
     let syntax_error = documents
         .iter()
         .flat_map(|document| &document.problems)

@@ -80,19 +80,32 @@ impl TextRange {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// The 0-based lines holding a character beyond ASCII, in order: on the
+    /// others a column is a byte distance, so many findings on one long
+    /// line do not each count its characters.
+    non_ascii_lines: Vec<u32>,
 }
 
 impl LineIndex {
     /// Index the line starts of `text`.
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        let mut non_ascii_lines = Vec::new();
         line_starts.push(0);
         for (offset, byte) in text.bytes().enumerate() {
             if byte == b'\n' {
                 line_starts.push(saturating_u32(offset + 1));
+            } else if !byte.is_ascii() {
+                let line = saturating_u32(line_starts.len() - 1);
+                if non_ascii_lines.last() != Some(&line) {
+                    non_ascii_lines.push(line);
+                }
             }
         }
-        LineIndex { line_starts }
+        LineIndex {
+            line_starts,
+            non_ascii_lines,
+        }
     }
 
     /// Number of lines (a trailing newline does not start a new line of text).
@@ -112,6 +125,16 @@ impl LineIndex {
         let line_text = text.get(start..end)?;
         let trimmed = line_text.trim_end_matches(['\n', '\r']);
         Some(start..start + trimmed.len())
+    }
+
+    /// The 1-based line of byte `offset` (clamped to the text): a binary
+    /// search, without counting the columns [`LineIndex::position`] counts.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        let line_index = match self.line_starts.binary_search(&saturating_u32(offset)) {
+            Ok(found) => found,
+            Err(insert_at) => insert_at.saturating_sub(1),
+        };
+        saturating_u32(line_index + 1)
     }
 
     /// The line/column span of `range`.
@@ -134,10 +157,17 @@ impl LineIndex {
             Err(insert_at) => insert_at.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
-        let column = text
-            .get(line_start..offset)
-            .map(|prefix| prefix.chars().count())
-            .unwrap_or(0);
+        let is_ascii = self
+            .non_ascii_lines
+            .binary_search(&saturating_u32(line_index))
+            .is_err();
+        let column = if is_ascii {
+            offset.saturating_sub(line_start)
+        } else {
+            text.get(line_start..offset)
+                .map(|prefix| prefix.chars().count())
+                .unwrap_or(0)
+        };
         Position {
             line: saturating_u32(line_index + 1),
             column: saturating_u32(column + 1),
@@ -173,14 +203,6 @@ impl<'a> SourceLines<'a> {
     }
 }
 
-/// The 1-based line of byte `offset` in `text`, counting `\n` only (as
-/// [`LineIndex`] does), without building an index: for the rare message that
-/// names a line.
-pub(crate) fn line_number(text: &str, offset: usize) -> usize {
-    let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());
-    before.iter().filter(|byte| **byte == b'\n').count() + 1
-}
-
 /// Converts a size to `u32`, saturating: files beyond 4 GiB are refused
 /// before parsing, so saturation only guards arithmetic.
 pub(crate) fn saturating_u32(value: usize) -> u32 {
@@ -190,6 +212,20 @@ pub(crate) fn saturating_u32(value: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_indexed_line_is_the_counted_line() {
+        let text = "a: 1\n\nné: x\r\nlast";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            let counted = text.as_bytes()[..offset.min(text.len())]
+                .iter()
+                .filter(|byte| **byte == b'\n')
+                .count()
+                + 1;
+            assert_eq!(index.line_of(offset) as usize, counted, "{offset}");
+        }
+    }
 
     #[test]
     fn positions_count_characters_not_bytes() {
@@ -206,5 +242,15 @@ mod tests {
         );
         assert_eq!(index.line_range(text, 2), Some(5..11));
         assert_eq!(index.line_range(text, 9), None);
+        let text = "ü: 1\nab: é, c\nd: e\n";
+        let index = LineIndex::new(text);
+        let columns: Vec<(u32, u32)> = ["1", "c", "e"]
+            .iter()
+            .map(|needle| {
+                let position = index.position(text, text.find(needle).unwrap());
+                (position.line, position.column)
+            })
+            .collect();
+        assert_eq!(columns, [(1, 4), (2, 8), (3, 4)]);
     }
 }

@@ -7,6 +7,7 @@ pub mod duration;
 pub mod image;
 pub mod kinds;
 pub mod kustomization;
+pub(crate) mod label_index;
 pub mod network_policy;
 pub mod object;
 pub mod quantity;

@@ -15,7 +15,7 @@
 use crate::yaml::{Node, Value};
 
 /// One requirement of a selector.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Requirement {
     /// The label is one of the values (`matchLabels` entries are `In` with
     /// one value).
@@ -61,7 +61,7 @@ impl Requirement {
 }
 
 /// A selector: every requirement must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Selector {
     /// The requirements, in the order written.
     pub requirements: Vec<Requirement>,

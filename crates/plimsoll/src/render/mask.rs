@@ -123,11 +123,16 @@ pub(crate) fn mask_line<'t>(
     if hidden.is_empty() {
         return Cow::Borrowed(line);
     }
+    // The hidden parts are in order and apart: walk them with the line
+    // (testing each character against every part grew with the square of
+    // a line holding many secret values).
+    let mut parts = hidden.iter().peekable();
     let masked = line
         .char_indices()
         .map(|(at, ch)| {
             let at = line_start + at;
-            let inside = hidden.iter().any(|(from, to)| *from <= at && at < *to);
+            while parts.next_if(|(_, to)| *to <= at).is_some() {}
+            let inside = parts.peek().is_some_and(|(from, _)| *from <= at);
             if inside {
                 MASK
             } else {

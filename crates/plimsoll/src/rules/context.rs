@@ -10,7 +10,7 @@ use crate::finding::Severity;
 use crate::fix::Fix;
 use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId, StatedDigests};
 use crate::schema::RunSchemas;
-use crate::source::TextRange;
+use crate::source::{LineIndex, TextRange};
 
 /// What a document rule sees: one object.
 pub struct DocumentContext<'a> {
@@ -74,15 +74,17 @@ impl SetContext<'_> {
             .unwrap_or("")
     }
 
-    /// The 1-based line of `range` in its file (for messages that point at
-    /// another object).
-    pub fn line_of(&self, file: FileId, range: TextRange) -> u32 {
-        let text = self
-            .file_texts
-            .get(file.0)
-            .and_then(Option::as_deref)
-            .unwrap_or("");
-        crate::source::saturating_u32(crate::source::line_number(text, range.start as usize))
+    /// The lines of a file, for messages that point at other objects:
+    /// build it once per file and look up every line there, since counting
+    /// lines from the file's start for each message grew with the square
+    /// of a file of many duplicates.
+    pub fn line_index(&self, file: FileId) -> LineIndex {
+        LineIndex::new(
+            self.file_texts
+                .get(file.0)
+                .and_then(Option::as_deref)
+                .unwrap_or(""),
+        )
     }
 }
 

@@ -199,21 +199,26 @@ impl<'a> Pods<'a> {
                 same_namespace(object, workload) && selects_pods_of(selector, workload, labels)
             })
         };
-        // Narrow by a label the template must carry (a run-time label is
-        // in no template).
+        // Narrow by the rarest label the template must carry (a run-time
+        // label is in no template): narrowing by the first one, when every
+        // pod of a namespace shares it, tested each selector against the
+        // whole namespace.
         let narrowed = selector
             .requirements
             .iter()
-            .find_map(|requirement| match requirement {
+            .filter_map(|requirement| match requirement {
                 Requirement::In(key, values) if values.len() == 1 && !is_runtime_label(key) => {
-                    values
-                        .first()
-                        .map(|value| self.by_label.get(&(key.as_str(), value.as_str())))
+                    values.first().map(|value| {
+                        self.by_label
+                            .get(&(key.as_str(), value.as_str()))
+                            .map_or(&[][..], Vec::as_slice)
+                    })
                 }
                 _ => None,
-            });
+            })
+            .min_by_key(|candidates| candidates.len());
         match narrowed {
-            Some(candidates) => candidates.into_iter().flatten().any(matches),
+            Some(candidates) => candidates.iter().any(matches),
             None => (0..self.workloads.len()).any(|at| matches(&at)),
         }
     }

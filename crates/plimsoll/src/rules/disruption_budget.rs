@@ -14,13 +14,14 @@
 //! the environment's `replicas.min` is at least 2. The finding points at the
 //! workload's name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
+use crate::model::label_index::LabelIndex;
 use crate::model::network_policy::selector_is_empty;
 use crate::model::scaling::{is_replicated, peak_pods, Autoscalers};
-use crate::model::{label_pairs, label_selector_matches, Object};
+use crate::model::{label_pairs, Object, Selector};
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -97,48 +98,87 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             .push(budget);
     }
     let autoscalers = Autoscalers::new(context.index.of_kind("HorizontalPodAutoscaler"));
-    for workload in context
+    let replicated: Vec<(&Object, i64)> = context
         .index
         .all()
         .iter()
         .copied()
         .filter(|o| is_replicated(o))
-    {
-        let Some(pods) = peak_pods(workload, &autoscalers).filter(|pods| *pods >= 2) else {
+        .filter_map(|workload| {
+            let pods = peak_pods(workload, &autoscalers).filter(|pods| *pods >= 2)?;
+            Some((workload, pods))
+        })
+        .collect();
+    // Per namespace, each budget's selector is resolved once through an
+    // index of the pod labels, instead of testing every budget against
+    // every workload.
+    let mut by_namespace: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+    for (at, (workload, _)) in replicated.iter().enumerate() {
+        by_namespace
+            .entry(workload.identity.namespace.as_deref())
+            .or_default()
+            .push(at);
+    }
+    let mut covered = vec![false; replicated.len()];
+    for (namespace, positions) in &by_namespace {
+        let Some(same_namespace) = budgets.get(namespace) else {
             continue;
         };
-        let labels = label_pairs(workload.node.pointer("/spec/template/metadata/labels"));
-        let same_namespace = budgets
-            .get(&workload.identity.namespace.as_deref())
-            .map_or(&[][..], Vec::as_slice);
-        let covered = same_namespace.iter().any(|budget| {
-            budget
-                .node
-                .pointer("/spec/selector")
-                .is_some_and(|selector| {
-                    if selector_is_empty(selector) {
-                        budget.identity.version != "v1beta1" && !selector.is_null()
-                    } else {
-                        label_selector_matches(selector, &labels)
-                    }
+        let index = LabelIndex::new(
+            positions
+                .iter()
+                .filter_map(|at| replicated.get(*at))
+                .map(|(workload, _)| {
+                    label_pairs(workload.node.pointer("/spec/template/metadata/labels"))
                 })
-        });
-        if !covered {
-            let identity = &workload.identity;
-            sink.push(
-                Violation::at_value(
-                    workload,
-                    "/metadata/name",
-                    format!(
-                        "{} {} runs up to {pods} replicas in {} but no PodDisruptionBudget selects its pods",
-                        identity.kind, identity.name, environment.name
-                    ),
-                )
-                .with_help(format!(
-                    "add a policy/v1 PodDisruptionBudget in {} whose selector matches the pod template labels",
-                    identity.namespace.as_deref().unwrap_or("the same namespace")
-                )),
-            );
+                .collect(),
+        );
+        let mut resolved: HashSet<Selector> = HashSet::new();
+        for budget in same_namespace {
+            let Some(selector) = budget_selector(budget) else {
+                continue;
+            };
+            if resolved.contains(&selector) {
+                continue;
+            }
+            for selected in index.selected(&selector) {
+                if let Some(flag) = positions.get(selected).and_then(|at| covered.get_mut(*at)) {
+                    *flag = true;
+                }
+            }
+            resolved.insert(selector);
         }
     }
+    for ((workload, pods), covered) in replicated.iter().zip(covered) {
+        if covered {
+            continue;
+        }
+        let identity = &workload.identity;
+        sink.push(
+            Violation::at_value(
+                workload,
+                "/metadata/name",
+                format!(
+                    "{} {} runs up to {pods} replicas in {} but no PodDisruptionBudget selects its pods",
+                    identity.kind, identity.name, environment.name
+                ),
+            )
+            .with_help(format!(
+                "add a policy/v1 PodDisruptionBudget in {} whose selector matches the pod template labels",
+                identity.namespace.as_deref().unwrap_or("the same namespace")
+            )),
+        );
+    }
+}
+
+/// The selector of a budget as Kubernetes reads it; `None` when it selects
+/// no pod: no selector, an empty one in `policy/v1beta1` (or `null`), or
+/// one that does not parse.
+fn budget_selector(budget: &Object) -> Option<Selector> {
+    let selector = budget.node.pointer("/spec/selector")?;
+    if selector_is_empty(selector) {
+        let selects_every_pod = budget.identity.version != "v1beta1" && !selector.is_null();
+        return selects_every_pod.then(Selector::default);
+    }
+    Selector::from_label_selector(selector).ok()
 }

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::{FileId, Object};
+use crate::source::LineIndex;
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -71,6 +72,7 @@ enum Scope<'a> {
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let mut first_seen: HashMap<Key<'_>, &Object> = HashMap::new();
+    let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
     for object in context.index.all() {
         let identity = &object.identity;
         let path = context.file_path(object.file);
@@ -97,7 +99,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 first_seen.insert(key, object);
             }
             Some(first) => {
-                let line = context.line_of(first.file, first.node.locate("/metadata/name").span);
+                let line = line_indexes
+                    .entry(first.file)
+                    .or_insert_with(|| context.line_index(first.file))
+                    .line_of(first.node.locate("/metadata/name").span.start as usize);
                 sink.push(
                     Violation::at_value(
                         object,

@@ -29,17 +29,18 @@
 //! The finding points at the `egress` of the restricting policy (its
 //! `policyTypes` when it has no egress rules at all).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::fix::Fix;
+use crate::model::label_index::LabelIndex;
 use crate::model::network_policy::{
     policy_types, rule_allows_port, rule_may_reach_cluster_dns, selector_is_empty, Protocol,
 };
 use crate::model::workload::pod_spec_pointer;
-use crate::model::{label_selector_matches, Object, ObjectId};
-use crate::yaml::Node;
+use crate::model::{Object, ObjectId, Selector};
+use crate::yaml::{Node, Value};
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -145,73 +146,36 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         .copied()
         .filter(|policy| policy.identity.namespace.is_none())
         .collect();
-    let mut near_cache: HashMap<&str, (Vec<&Object>, Vec<&Object>)> = HashMap::new();
+    // The policies applied together share what they are judged against,
+    // built once: comparing every policy with every pod and every other
+    // policy grew with the cube of a namespace's applications.
+    let mut groups: HashMap<Together<'_>, Group<'_>> = HashMap::new();
     for policy in &restricting {
-        let (pods_here, policies_here): (Vec<&Object>, Vec<&Object>) =
-            match policy.identity.namespace.as_deref() {
-                Some(namespace) => {
-                    let root = deployment::root(context, policy);
-                    (
-                        pods.applied_with(namespace, root).collect(),
-                        policies.applied_with(namespace, root).collect(),
-                    )
-                }
-                None => {
-                    let near = grandparent(context.file_path(policy.file));
-                    near_cache
-                        .entry(near)
-                        .or_insert_with(|| {
-                            let is_near =
-                                |object: &&Object| context.file_path(object.file).starts_with(near);
-                            (
-                                unnamespaced_pods.iter().copied().filter(is_near).collect(),
-                                unnamespaced_policies
-                                    .iter()
-                                    .copied()
-                                    .filter(is_near)
-                                    .collect(),
-                            )
-                        })
-                        .clone()
-                }
-            };
-        let allowing_dns: Vec<&Object> = policies_here
-            .into_iter()
-            .filter(|other| allows_dns(other))
-            .collect();
-        let no_labels = Vec::new();
-        let labels_of = |pod: &Object| labels.get(&pod.id).unwrap_or(&no_labels);
-        let selects = |selecting: &Object, pod: &Object| {
-            selecting
-                .node
-                .pointer("/spec/podSelector")
-                .is_none_or(|selector| {
-                    selector_is_empty(selector) || label_selector_matches(selector, labels_of(pod))
-                })
+        let together = match policy.identity.namespace.as_deref() {
+            Some(namespace) => Together::Deployment(namespace, deployment::root(context, policy)),
+            None => Together::Near(grandparent(context.file_path(policy.file))),
         };
-        let selected: Vec<&Object> = pods_here
-            .into_iter()
-            .filter(|pod| selects(policy, pod))
-            .collect();
-        let uncovered: Vec<&str> = if selected.is_empty() {
+        let group = groups.entry(together).or_insert_with(|| match together {
+            Together::Deployment(namespace, root) => Group::new(
+                pods.applied_with(namespace, root).collect(),
+                policies.applied_with(namespace, root),
+                &labels,
+            ),
+            Together::Near(near) => {
+                let is_near = |object: &&Object| context.file_path(object.file).starts_with(near);
+                Group::new(
+                    unnamespaced_pods.iter().copied().filter(is_near).collect(),
+                    unnamespaced_policies.iter().copied().filter(is_near),
+                    &labels,
+                )
+            }
+        });
+        let uncovered: Vec<&str> = match group.uncovered_pods(policy) {
             // No pod of the input: compare the selectors themselves.
-            let covered = allowing_dns
-                .iter()
-                .any(|other| other.id == policy.id || covers(other, policy));
-            if covered {
-                continue;
-            }
-            Vec::new()
-        } else {
-            let uncovered: Vec<&str> = selected
-                .iter()
-                .filter(|pod| !allowing_dns.iter().any(|other| selects(other, pod)))
-                .map(|pod| pod.identity.name.as_str())
-                .collect();
-            if uncovered.is_empty() {
-                continue;
-            }
-            uncovered
+            None if group.covers_without_pods(policy) => continue,
+            None => Vec::new(),
+            Some(uncovered) if uncovered.is_empty() => continue,
+            Some(uncovered) => uncovered,
         };
         let namespace = policy
             .identity
@@ -278,6 +242,207 @@ fn dns_egress_fix(policy: &Object) -> Option<Fix> {
             DNS_EGRESS,
         )
     })
+}
+
+/// Which policies and pods are applied together (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Together<'a> {
+    /// A namespace in one deployment of the environment.
+    Deployment(&'a str, Option<&'a str>),
+    /// Objects without a namespace under one directory.
+    Near(&'a str),
+}
+
+/// The pods and the restricting policies applied together.
+struct Group<'a> {
+    pods: Vec<&'a Object>,
+    index: LabelIndex<'a>,
+    /// Per pod of `pods`: whether a policy allowing DNS selects it.
+    resolves: Vec<bool>,
+    allowing: Covering<'a>,
+}
+
+impl<'a> Group<'a> {
+    fn new(
+        pods: Vec<&'a Object>,
+        policies: impl Iterator<Item = &'a Object>,
+        labels: &HashMap<ObjectId, Vec<(&'a str, &'a str)>>,
+    ) -> Group<'a> {
+        let index = LabelIndex::new(
+            pods.iter()
+                .map(|pod| labels.get(&pod.id).cloned().unwrap_or_default())
+                .collect(),
+        );
+        let allowing: Vec<&Object> = policies.filter(|policy| allows_dns(policy)).collect();
+        // Policies with the same selector select the same pods: each
+        // selector is resolved once.
+        let mut resolves = vec![false; pods.len()];
+        let mut resolved: HashSet<PodSelection> = HashSet::new();
+        for policy in &allowing {
+            let selection = PodSelection::of(policy);
+            if resolved.contains(&selection) {
+                continue;
+            }
+            for at in selection.selected(&index) {
+                if let Some(flag) = resolves.get_mut(at) {
+                    *flag = true;
+                }
+            }
+            resolved.insert(selection);
+        }
+        Group {
+            pods,
+            index,
+            resolves,
+            allowing: Covering::new(allowing),
+        }
+    }
+
+    /// The names of the pods `policy` selects that no policy allowing DNS
+    /// selects; `None` when it selects no pod of the input.
+    fn uncovered_pods(&self, policy: &Object) -> Option<Vec<&'a str>> {
+        let selected = PodSelection::of(policy).selected(&self.index);
+        if selected.is_empty() {
+            return None;
+        }
+        Some(
+            selected
+                .into_iter()
+                .filter(|at| !self.resolves.get(*at).copied().unwrap_or(false))
+                .filter_map(|at| self.pods.get(at))
+                .map(|pod| pod.identity.name.as_str())
+                .collect(),
+        )
+    }
+
+    /// Whether `policy` allows DNS itself, or a policy allowing DNS covers
+    /// its selector.
+    fn covers_without_pods(&self, policy: &Object) -> bool {
+        allows_dns(policy) || self.allowing.any_covers(policy)
+    }
+}
+
+/// The pods a policy's `podSelector` selects.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum PodSelection {
+    /// No selector, or an empty one.
+    Every,
+    Matching(Selector),
+    /// A selector that does not parse: the API server would refuse it.
+    Nothing,
+}
+
+impl PodSelection {
+    fn of(policy: &Object) -> PodSelection {
+        match policy.node.pointer("/spec/podSelector") {
+            None => PodSelection::Every,
+            Some(selector) if selector_is_empty(selector) => PodSelection::Every,
+            Some(selector) => Selector::from_label_selector(selector)
+                .map_or(PodSelection::Nothing, PodSelection::Matching),
+        }
+    }
+
+    /// Positions in `index` of the pods selected.
+    fn selected(&self, index: &LabelIndex<'_>) -> Vec<usize> {
+        match self {
+            PodSelection::Every => index.selected(&Selector::default()),
+            PodSelection::Matching(selector) => index.selected(selector),
+            PodSelection::Nothing => Vec::new(),
+        }
+    }
+}
+
+/// Policies allowing DNS, to find one that covers a policy's selector (see
+/// [`covers`]) among those sharing a `matchLabels` pair with it instead of
+/// among all of them.
+struct Covering<'a> {
+    /// Some policy selects every pod (or has no part to compare).
+    every_pod: bool,
+    /// Policies by the `matchLabels` pair of theirs the fewest policies
+    /// share: a policy covering another has all its pairs.
+    by_pair: HashMap<(&'a str, String), Vec<&'a Object>>,
+    /// Policies without a `matchLabels` pair, compared with every policy.
+    unpaired: Vec<&'a Object>,
+    /// Every policy: for a selector whose `matchLabels` is a list (which
+    /// [`covers`] compares item by item).
+    all: Vec<&'a Object>,
+}
+
+impl<'a> Covering<'a> {
+    fn new(allowing: Vec<&'a Object>) -> Covering<'a> {
+        let mut covering = Covering {
+            every_pod: false,
+            by_pair: HashMap::new(),
+            unpaired: Vec::new(),
+            all: allowing.clone(),
+        };
+        let mut sharing: HashMap<(&str, String), usize> = HashMap::new();
+        let pairs: Vec<Vec<(&str, String)>> =
+            allowing.iter().map(|policy| match_labels(policy)).collect();
+        for pair in pairs.iter().flatten() {
+            *sharing.entry(pair.clone()).or_default() += 1;
+        }
+        for (policy, pairs) in allowing.into_iter().zip(pairs) {
+            if covers_every_pod(policy) {
+                covering.every_pod = true;
+                continue;
+            }
+            let rarest = pairs
+                .into_iter()
+                .min_by_key(|pair| sharing.get(pair).copied().unwrap_or(0));
+            match rarest {
+                Some(pair) => covering.by_pair.entry(pair).or_default().push(policy),
+                None => covering.unpaired.push(policy),
+            }
+        }
+        covering
+    }
+
+    fn any_covers(&self, narrow: &Object) -> bool {
+        let listed = narrow
+            .node
+            .pointer("/spec/podSelector/matchLabels")
+            .is_some_and(|labels| labels.as_seq().is_some());
+        if listed {
+            return self.all.iter().any(|wide| covers(wide, narrow));
+        }
+        self.every_pod
+            || match_labels(narrow)
+                .iter()
+                .filter_map(|pair| self.by_pair.get(pair))
+                .flatten()
+                .chain(&self.unpaired)
+                .any(|wide| covers(wide, narrow))
+    }
+}
+
+/// The `matchLabels` pairs of a policy's `podSelector` whose values are
+/// scalars (as JSON text, which [`covers`] compares).
+fn match_labels(policy: &Object) -> Vec<(&str, String)> {
+    policy
+        .node
+        .pointer("/spec/podSelector/matchLabels")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+        .iter()
+        .filter(|entry| !matches!(entry.value.value, Value::Seq(_) | Value::Map(_)))
+        .map(|entry| (entry.key.as_str(), entry.value.to_json().to_string()))
+        .collect()
+}
+
+/// Whether [`covers`] holds for `wide` whatever the other policy: its
+/// selector is missing or empty, or has nothing to compare.
+fn covers_every_pod(wide: &Object) -> bool {
+    let Some(selector) = wide.node.pointer("/spec/podSelector") else {
+        return true;
+    };
+    let has_parts = |key: &str| {
+        selector.get(key).is_some_and(|node| {
+            node.as_map().is_some_and(|entries| !entries.is_empty())
+                || node.as_seq().is_some_and(|items| !items.is_empty())
+        })
+    };
+    selector_is_empty(selector) || !(has_parts("matchLabels") || has_parts("matchExpressions"))
 }
 
 /// `a/b/` of `a/b/c/file.yaml` (with its slash), or `""`.

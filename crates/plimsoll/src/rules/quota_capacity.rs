@@ -60,7 +60,7 @@ use crate::model::resources::{
 };
 use crate::model::scaling::{peak_pods, Autoscalers};
 use crate::model::workload::pod_spec_pointer;
-use crate::model::{is_workload, FileId, Object, Quantity, Unit};
+use crate::model::{is_workload, FileId, Object, ObjectId, Quantity, Unit};
 use crate::yaml::{pointer_of, Node};
 
 pub(crate) fn rule() -> Rule {
@@ -483,14 +483,14 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     .filter(|object| unit.holds(context, object))
                     .filter(|object| identities.insert(identity_key(object)))
                     .collect();
+                // A set, not a scan of the members per usage: that grew with
+                // the square of a namespace's workloads.
+                let member_ids: HashSet<ObjectId> =
+                    members.iter().map(|member| member.id).collect();
                 let counted: Vec<&Usage<'_>> = usages
                     .iter()
                     .filter(|usage| usage.facts.in_scopes(scopes))
-                    .filter(|usage| {
-                        members
-                            .iter()
-                            .any(|member| std::ptr::eq(*member, usage.workload))
-                    })
+                    .filter(|usage| member_ids.contains(&usage.workload.id))
                     .collect();
                 check_quota(namespace, quota, &unit, &members, &counted, &mut found);
             }

@@ -6,9 +6,14 @@
 //! runaway alias expansion and excessive nesting as [`Problem`]s instead of
 //! failing. JSON is parsed by the same code: it is YAML.
 
+mod locator;
 mod parse;
 mod scalar;
+mod split;
 mod tree;
 
+pub(crate) use locator::Locator;
+pub(crate) use parse::Parsed;
 pub use parse::{parse_stream, Limits, Problem, ProblemKind, RawDocument};
+pub(crate) use split::{Empty, Stream};
 pub use tree::{pointer_of, push_pointer, Entry, Located, Node, Value};

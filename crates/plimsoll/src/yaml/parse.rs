@@ -1,7 +1,6 @@
 //! From text to spanned document trees.
 //!
-//! A stream is first split into documents at column-0 `---` lines (YAML
-//! forbids such a line inside any scalar, so the split is exact). Each
+//! A stream is first split into documents (see [`super::split`]). Each
 //! document is then parsed on its own, which gives three things at once: a
 //! syntax error costs only its own document, documents can be parsed in
 //! parallel, and positions stay small numbers relative to the document.
@@ -9,6 +8,7 @@
 //! The event parser (`saphyr-parser`) reports positions as character
 //! indexes; they become byte offsets here, cheaply for ASCII documents.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use compact_str::CompactString;
@@ -16,8 +16,9 @@ use rayon::prelude::*;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use super::scalar::resolve;
+use super::split::{Chunk, Empty, Stream};
 use super::tree::{node_count, Entry, Node, Value};
-use crate::source::{line_number, saturating_u32, TextRange};
+use crate::source::{saturating_u32, LineIndex, TextRange};
 
 /// Bounds that keep hostile input cheap.
 #[derive(Debug, Clone, Copy)]
@@ -75,124 +76,50 @@ pub enum ProblemKind {
     DuplicateKey,
 }
 
-/// A slice of the stream holding one or more documents.
-struct Chunk<'a> {
-    text: &'a str,
-    byte_start: usize,
-    lines_before: usize,
-    explicit_start: bool,
-}
-
 /// Chunks smaller than this are parsed on the calling thread.
 const PARALLEL_CHUNKS: usize = 64;
 
-/// Parses every document of a YAML (or JSON) stream.
+/// Parses every document of a YAML (or JSON) stream, empty ones included.
 pub fn parse_stream(text: &str, limits: &Limits) -> Vec<RawDocument> {
-    let chunks = split_documents(text);
-    let parse = |chunk: &Chunk<'_>| parse_chunk(chunk, limits);
-    let parsed: Vec<Vec<RawDocument>> = if chunks.len() >= PARALLEL_CHUNKS {
-        chunks.par_iter().map(parse).collect()
-    } else {
-        chunks.iter().map(parse).collect()
-    };
-    let mut documents: Vec<RawDocument> = parsed.into_iter().flatten().collect();
-    for (index, document) in documents.iter_mut().enumerate() {
-        document.index = index;
-    }
-    documents
+    Stream::split(text, Empty::Keep).parse(limits).documents
 }
 
-/// Splits a stream at lines that start with `---` followed by a space, a tab
-/// or the end of the line. Directive lines (`%YAML 1.2`) belong to the
-/// document that follows them, so a chunk starts at the first directive and
-/// the `---` after it does not split again.
-fn split_documents(text: &str) -> Vec<Chunk<'_>> {
-    let mut chunks = Vec::new();
-    let mut chunk_start = 0;
-    let mut chunk_lines_before = 0;
-    let mut chunk_explicit = false;
-    let mut in_prologue = false;
-    let mut line_start = 0;
-    let mut lines_seen = 0;
-    let bytes = text.as_bytes();
-    while line_start < bytes.len() {
-        let line_end = memchr_newline(bytes, line_start);
-        let line = bytes.get(line_start..line_end).unwrap_or_default();
-        let is_marker = is_document_marker(line);
-        let is_directive = line.first() == Some(&b'%');
-        let starts_chunk = (is_directive || is_marker) && !in_prologue;
-        if starts_chunk && line_start > chunk_start {
-            push_chunk(
-                &mut chunks,
-                text,
-                chunk_start,
-                line_start,
-                chunk_lines_before,
-                chunk_explicit,
-            );
-            chunk_start = line_start;
-            chunk_lines_before = lines_seen;
+/// The documents of a parsed [`Stream`].
+pub(crate) struct Parsed {
+    /// With [`Empty::Count`], only the documents that hold something (a
+    /// root or a problem), each with its index in the stream.
+    pub(crate) documents: Vec<RawDocument>,
+    /// How many documents the stream holds, empty ones included.
+    pub(crate) total: usize,
+}
+
+impl Stream<'_> {
+    /// Parses the documents, in parallel when there are many.
+    pub(crate) fn parse(self, limits: &Limits) -> Parsed {
+        let parse = |chunk: &Chunk<'_>| (chunk.empty_before, parse_chunk(chunk, limits));
+        let parsed: Vec<(usize, Vec<RawDocument>)> = if self.chunks.len() >= PARALLEL_CHUNKS {
+            self.chunks.par_iter().map(parse).collect()
+        } else {
+            self.chunks.iter().map(parse).collect()
+        };
+        let mut documents = Vec::with_capacity(parsed.iter().map(|(_, docs)| docs.len()).sum());
+        let mut index = 0;
+        for (empty_before, chunk_documents) in parsed {
+            index += empty_before;
+            for mut document in chunk_documents {
+                document.index = index;
+                index += 1;
+                let holds_something = document.root.is_some() || !document.problems.is_empty();
+                if self.empty == Empty::Keep || holds_something {
+                    documents.push(document);
+                }
+            }
         }
-        if line_start == chunk_start {
-            chunk_explicit = is_marker || is_directive;
+        Parsed {
+            documents,
+            total: index + self.empty_after,
         }
-        if is_directive {
-            in_prologue = true;
-        } else if is_marker {
-            in_prologue = false;
-        }
-        line_start = line_end + 1;
-        lines_seen += 1;
     }
-    push_chunk(
-        &mut chunks,
-        text,
-        chunk_start,
-        text.len(),
-        chunk_lines_before,
-        chunk_explicit,
-    );
-    chunks
-}
-
-fn push_chunk<'a>(
-    chunks: &mut Vec<Chunk<'a>>,
-    text: &'a str,
-    start: usize,
-    end: usize,
-    lines_before: usize,
-    explicit_start: bool,
-) {
-    let Some(chunk_text) = text.get(start..end) else {
-        return;
-    };
-    if !explicit_start && is_blank_or_comments(chunk_text) {
-        return;
-    }
-    chunks.push(Chunk {
-        text: chunk_text,
-        byte_start: start,
-        lines_before,
-        explicit_start,
-    });
-}
-
-fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes
-        .get(from..)
-        .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
-        .map_or(bytes.len(), |at| from + at)
-}
-
-fn is_document_marker(line: &[u8]) -> bool {
-    line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r'))
-}
-
-fn is_blank_or_comments(text: &str) -> bool {
-    text.lines().all(|line| {
-        let trimmed = line.trim_start_matches([' ', '\t', '\u{feff}']);
-        trimmed.trim_end().is_empty() || trimmed.starts_with('#')
-    })
 }
 
 /// The template named by a `# Source: chart/templates/x.yaml` comment before
@@ -227,6 +154,10 @@ struct PositionMapper<'a> {
     /// Byte offset of every [`CHAR_STEP`]th character of the chunk; only for
     /// non-ASCII text (in ASCII, character index and byte offset agree).
     char_offsets: Option<Vec<usize>>,
+    /// The chunk's line starts, built the first time a message names a
+    /// line: counting lines from the chunk's start for each of many
+    /// duplicate keys grew with the square of the chunk.
+    lines: OnceCell<LineIndex>,
 }
 
 /// Characters between two entries of `PositionMapper::char_offsets`.
@@ -247,6 +178,7 @@ impl<'a> PositionMapper<'a> {
             byte_start: chunk.byte_start,
             lines_before: chunk.lines_before,
             char_offsets,
+            lines: OnceCell::new(),
         }
     }
 
@@ -285,10 +217,11 @@ impl<'a> PositionMapper<'a> {
     }
 
     /// The 1-based file line of a byte offset inside the chunk (for
-    /// messages; rare).
+    /// messages).
     fn line_of(&self, offset: u32) -> usize {
         let in_chunk = (offset as usize).saturating_sub(self.byte_start);
-        self.lines_before + line_number(self.chunk, in_chunk)
+        let lines = self.lines.get_or_init(|| LineIndex::new(self.chunk));
+        self.lines_before + lines.line_of(in_chunk) as usize
     }
 
     /// The file offset of a `\/` escape in the double-quoted scalar at
@@ -805,6 +738,7 @@ fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
             byte_start: chunk.byte_start,
             lines_before: chunk.lines_before,
             explicit_start: chunk.explicit_start,
+            empty_before: chunk.empty_before,
         };
         let documents = parse_chunk_once(&attempt, limits);
         let fix = match documents
@@ -976,6 +910,7 @@ fn finish_document(builder: &mut Builder<'_>, start: u32, source: &Option<String
 
 #[cfg(test)]
 mod tests {
+    use super::super::split::is_empty_document;
     use super::*;
 
     fn parse(text: &str) -> Vec<RawDocument> {
@@ -1271,5 +1206,63 @@ mod tests {
         let docs = parse("---\n# nothing\n");
         assert_eq!(docs.len(), 1);
         assert!(docs[0].root.is_none());
+    }
+
+    #[test]
+    fn what_is_counted_as_empty_the_parser_reads_as_empty() {
+        let empty = [
+            "---\n",
+            "---",
+            "--- \n",
+            "---\r\n",
+            "--- # a comment\n",
+            "---\n# Source: chart/templates/a.yaml\n\n   # indented\n",
+            "---\n  \r\n",
+        ];
+        for text in empty {
+            assert!(is_empty_document(text), "{text:?}");
+            let chunk = Chunk {
+                text,
+                byte_start: 0,
+                lines_before: 0,
+                explicit_start: true,
+                empty_before: 0,
+            };
+            let documents = parse_chunk(&chunk, &Limits::default());
+            assert_eq!(documents.len(), 1, "{text:?}");
+            assert!(documents[0].root.is_none(), "{text:?}");
+            assert!(documents[0].problems.is_empty(), "{text:?}");
+        }
+        let not_empty = [
+            "--- a\n",
+            "---\ta\n",
+            "---\t# tab\n",
+            "---\n\t# tab\n",
+            "---#x\n",
+            "---\n...\n",
+            "---\nkey: value\n",
+            "--- !!map\n",
+        ];
+        for text in not_empty {
+            assert!(!is_empty_document(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn counted_empty_documents_keep_the_indexes_of_the_others() {
+        let text = "---\n---\na: 1\n--- # none\n---\n---\nb: 2\n---\n";
+        let stream = Stream::split(text, Empty::Count);
+        assert_eq!(stream.min_documents(), 6);
+        let parsed = stream.parse(&Limits::default());
+        assert_eq!(parsed.total, 6);
+        let indexes: Vec<usize> = parsed.documents.iter().map(|doc| doc.index).collect();
+        assert_eq!(indexes, [1, 4]);
+        let kept = parse(text);
+        assert_eq!(kept.len(), 6);
+        for document in &parsed.documents {
+            let same = &kept[document.index];
+            assert_eq!(document.root, same.root);
+            assert_eq!(document.start, same.start);
+        }
     }
 }

@@ -140,9 +140,22 @@ impl Node {
 
     /// The node a JSON pointer (RFC 6901, `""` is the node itself) names.
     pub fn pointer(&self, pointer: &str) -> Option<&Node> {
+        self.pointer_with(pointer, &mut first_entry)
+    }
+
+    /// [`Node::pointer`], finding keys in mappings with `find`.
+    pub(crate) fn pointer_with<'n>(
+        &'n self,
+        pointer: &str,
+        find: &mut impl FnMut(&'n [Entry], &str) -> Option<&'n Entry>,
+    ) -> Option<&'n Node> {
         let mut node = self;
         for token in pointer_tokens(pointer) {
-            node = node.child(&token)?;
+            node = match &node.value {
+                Value::Map(entries) => &find(entries, &token)?.value,
+                Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i))?,
+                _ => return None,
+            };
         }
         Some(node)
     }
@@ -150,11 +163,20 @@ impl Node {
     /// Where a JSON pointer leads: the value's span, or the key span of the
     /// deepest ancestor that exists when the value is missing.
     pub fn locate(&self, pointer: &str) -> Located {
+        self.locate_with(pointer, &mut first_entry)
+    }
+
+    /// [`Node::locate`], finding keys in mappings with `find`.
+    pub(crate) fn locate_with<'n>(
+        &'n self,
+        pointer: &str,
+        find: &mut impl FnMut(&'n [Entry], &str) -> Option<&'n Entry>,
+    ) -> Located {
         let mut node = self;
         let mut span = self.span;
         for token in pointer_tokens(pointer) {
             match &node.value {
-                Value::Map(entries) => match entries.iter().find(|entry| entry.key == token) {
+                Value::Map(entries) => match find(entries, &token) {
                     Some(entry) => {
                         span = entry.key_span;
                         node = &entry.value;
@@ -180,33 +202,28 @@ impl Node {
     /// The span of the key that holds the value at `pointer` (the value's own
     /// span for sequence items and the root).
     pub fn key_span(&self, pointer: &str) -> Option<TextRange> {
+        self.key_span_with(pointer, &mut first_entry)
+    }
+
+    /// [`Node::key_span`], finding keys in mappings with `find`.
+    pub(crate) fn key_span_with<'n>(
+        &'n self,
+        pointer: &str,
+        find: &mut impl FnMut(&'n [Entry], &str) -> Option<&'n Entry>,
+    ) -> Option<TextRange> {
         let (parent, last) = match pointer.rfind('/') {
             Some(split) => (pointer.get(..split)?, pointer.get(split + 1..)?),
             None => return Some(self.span),
         };
-        let parent = self.pointer(parent)?;
+        let parent = self.pointer_with(parent, find)?;
         let key = unescape_token(last);
         match &parent.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|entry| entry.key == key)
-                .map(|entry| entry.key_span),
+            Value::Map(entries) => find(entries, &key).map(|entry| entry.key_span),
             Value::Seq(items) => key
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| items.get(i))
                 .map(|item| item.span),
-            _ => None,
-        }
-    }
-
-    fn child(&self, token: &str) -> Option<&Node> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|entry| entry.key == token)
-                .map(|entry| &entry.value),
-            Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
             _ => None,
         }
     }
@@ -232,6 +249,11 @@ impl Node {
             ),
         }
     }
+}
+
+/// The first entry of `key` in a mapping's entries.
+pub(crate) fn first_entry<'n>(entries: &'n [Entry], key: &str) -> Option<&'n Entry> {
+    entries.iter().find(|entry| entry.key == key)
 }
 
 /// The tokens of a JSON pointer, unescaped.

@@ -408,15 +408,9 @@ fn matrix_diff(
     let tree = revision::RevisionTree::export(revision)?;
     let before = tree.within(|| {
         // Paths new since the revision ran nothing there.
-        let paths: Vec<PathBuf> = args
-            .paths
-            .iter()
-            .filter(|path| path.exists())
-            .cloned()
-            .collect();
-        if paths.is_empty() && !args.paths.is_empty() {
+        let Some(paths) = paths_at_revision(&args.paths) else {
             return Ok(None);
-        }
+        };
         match engine.matrix(&path_inputs(&paths)) {
             Ok(matrix) => Ok(Some(matrix)),
             Err(CheckError::NoInput) => Ok(None),
@@ -440,6 +434,14 @@ fn matrix_diff(
     written.map_err(|error| format!("cannot render the changes: {error}"))?;
     write_output(args.output.as_deref(), &buffer)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Of the paths given on the command line, those the tree at a revision
+/// has (run inside it: see `RevisionTree::within`); `None` when paths were
+/// given and none of them is there. No path means `.`, which always is.
+fn paths_at_revision(paths: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    let there: Vec<PathBuf> = paths.iter().filter(|path| path.exists()).cloned().collect();
+    (!there.is_empty() || paths.is_empty()).then_some(there)
 }
 
 fn path_inputs(paths: &[PathBuf]) -> Vec<Input> {
@@ -466,15 +468,9 @@ fn leave_out_preexisting(
     let tree = revision::RevisionTree::export(revision)?;
     let earlier = tree.within(|| {
         // Paths new since the revision have no earlier findings.
-        let paths: Vec<PathBuf> = args
-            .paths
-            .iter()
-            .filter(|path| path.exists())
-            .cloned()
-            .collect();
-        if paths.is_empty() && !args.paths.is_empty() {
+        let Some(paths) = paths_at_revision(&args.paths) else {
             return Ok(None);
-        }
+        };
         let checked = match context {
             Some(root) => engine.check_in_context(&paths, root),
             None => engine.check(&path_inputs(&paths)),

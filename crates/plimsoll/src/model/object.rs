@@ -45,12 +45,24 @@ impl Identity {
     /// Reads the identity of a manifest; `None` unless `apiVersion`, `kind`
     /// and a name are non-empty strings.
     pub fn of(node: &Node) -> Option<Identity> {
-        let api_version = non_empty(node.get("apiVersion"))?;
-        let kind = non_empty(node.get("kind"))?;
         let metadata = node.get("metadata");
         let name = non_empty(metadata.and_then(|m| m.get("name")))
             .or_else(|| non_empty(metadata.and_then(|m| m.get("generateName"))))?;
         let namespace = non_empty(metadata.and_then(|m| m.get("namespace"))).map(str::to_owned);
+        Identity::of_type(node, namespace, name.to_owned())
+    }
+
+    /// Who a Kustomize strategic-merge patch patches: its apiVersion and
+    /// kind; its name may be left to the kustomization's `target`.
+    pub fn of_patch(node: &Node) -> Option<Identity> {
+        Identity::of(node).or_else(|| Identity::of_type(node, None, String::new()))
+    }
+
+    /// The identity with `node`'s `apiVersion` and `kind` (both non-empty
+    /// strings) and the given namespace and name.
+    fn of_type(node: &Node, namespace: Option<String>, name: String) -> Option<Identity> {
+        let api_version = non_empty(node.get("apiVersion"))?;
+        let kind = non_empty(node.get("kind"))?;
         let (group, version) = match api_version.rsplit_once('/') {
             Some((group, version)) => (group.to_owned(), version.to_owned()),
             None => (String::new(), api_version.to_owned()),
@@ -61,28 +73,7 @@ impl Identity {
             version,
             kind: kind.to_owned(),
             namespace,
-            name: name.to_owned(),
-        })
-    }
-
-    /// Who a Kustomize strategic-merge patch patches: its apiVersion and
-    /// kind; its name may be left to the kustomization's `target`.
-    pub fn of_patch(node: &Node) -> Option<Identity> {
-        Identity::of(node).or_else(|| {
-            let api_version = non_empty(node.get("apiVersion"))?;
-            let kind = non_empty(node.get("kind"))?;
-            let (group, version) = match api_version.rsplit_once('/') {
-                Some((group, version)) => (group.to_owned(), version.to_owned()),
-                None => (String::new(), api_version.to_owned()),
-            };
-            Some(Identity {
-                api_version: api_version.to_owned(),
-                group,
-                version,
-                kind: kind.to_owned(),
-                namespace: None,
-                name: String::new(),
-            })
+            name,
         })
     }
 

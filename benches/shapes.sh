@@ -9,7 +9,7 @@
 # Shapes: duplicate-keys namespace-apps empty-documents document-limit
 #         suppressions findings-in-one-document long-line deep-nesting
 #         secrets-on-one-line aliases depends-on-chain sync-waves selectors
-#         duplicate-resources
+#         duplicate-resources many-files many-environments
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plimsoll=${PLIMSOLL:-target/release/plimsoll}
@@ -24,7 +24,9 @@ shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 os.makedirs(out)
 
 def write(name, text):
-    with open(os.path.join(out, name), "w") as f:
+    path = os.path.join(out, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
         f.write(text)
 
 def deployment(name, namespace, labels, extra_metadata=""):
@@ -147,6 +149,19 @@ elif shape == "duplicate-resources":
     write("cms.yaml", "".join(
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n  namespace: ns\ndata:\n  a: b\n"
         % (i // 2) for i in range(n)))
+elif shape == "many-files":
+    # n one-document files in one directory.
+    for i in range(n):
+        write("cm-%d.yaml" % i, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n"
+              "  namespace: ns\ndata:\n  a: b\n" % i)
+elif shape == "many-environments":
+    # A promotion chain of n environments, a Deployment in each.
+    envs = ["e%d" % i for i in range(n)]
+    write(".plimsoll.yaml", "environments:\n" + "".join(
+        "  - name: %s\n%s" % (e, ("    promotesTo: [%s]\n" % envs[i + 1]) if i + 1 < n else "")
+        for i, e in enumerate(envs)))
+    for e in envs:
+        write("envs/%s/api.yaml" % e, deployment("api-" + e, "shop-" + e, {"app": "api"}))
 else:
     sys.exit("unknown shape " + shape)
 PY
@@ -167,13 +182,16 @@ declare -A sizes=(
     [selectors]=10000
     [secrets-on-one-line]=50000
     [duplicate-resources]=20000
+    [many-files]=10000
+    [many-environments]=4000
 )
 declare -A extra=(
     [document-limit]="--max-documents 1000000"
 )
 order=(duplicate-keys namespace-apps empty-documents document-limit suppressions
        findings-in-one-document long-line secrets-on-one-line deep-nesting aliases
-       depends-on-chain sync-waves selectors duplicate-resources)
+       depends-on-chain sync-waves selectors duplicate-resources many-files
+       many-environments)
 shapes=("$@")
 [ ${#shapes[@]} -gt 0 ] || shapes=("${order[@]}")
 

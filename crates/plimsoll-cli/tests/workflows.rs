@@ -3,6 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{copy_tree, git};
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -80,19 +84,6 @@ fn machine_formats_fail_like_the_human_one() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn check_json(dir: &Path, extra: &[&str]) -> (Option<i32>, Value) {
@@ -649,28 +640,6 @@ fn changed_files_are_judged_with_their_repository() {
             "namespace-quota"
         ]
     );
-}
-
-/// Runs git in `dir` with a fixed identity; panics when git fails.
-fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=plimsoll",
-            "-c",
-            "user.email=plimsoll@example.com",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
 }
 
 /// A repository with two commits: the first has a Pod with a `:latest`

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::matrix::{Matrix, MatrixImage};
-use super::service::{predecessors, strip_environment_prefix};
+use super::service::{predecessors, same_build};
 use crate::environment::Environments;
 
 /// The changes between two image matrices.
@@ -188,19 +188,15 @@ fn judge(
     }
 }
 
-/// The same build: the same digest when both name one, else the same tag
-/// without an environment prefix (`staging-1.4.0` is `1.4.0`).
+/// The same build ([`same_build`]); images with neither a digest nor a tag
+/// on both sides are the same when written alike.
 fn same(a: &MatrixImage, b: &MatrixImage, environments: &Environments) -> bool {
-    match (&a.digest, &b.digest) {
-        (Some(left), Some(right)) => left == right,
-        _ => match (&a.tag, &b.tag) {
-            (Some(left), Some(right)) => {
-                strip_environment_prefix(left, environments)
-                    == strip_environment_prefix(right, environments)
-            }
-            _ => a.image == b.image,
-        },
-    }
+    same_build(
+        (a.digest.as_deref(), a.tag.as_deref()),
+        (b.digest.as_deref(), b.tag.as_deref()),
+        environments,
+    )
+    .unwrap_or(a.image == b.image)
 }
 
 #[cfg(test)]

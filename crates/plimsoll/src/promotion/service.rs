@@ -245,18 +245,30 @@ pub(crate) fn strip_environment_prefix<'t>(tag: &'t str, environments: &Environm
 /// have digests, the same digest; otherwise the same tag once an
 /// environment prefix is stripped.
 pub(crate) fn same_image(a: &Running<'_>, b: &Running<'_>, environments: &Environments) -> bool {
-    if a.repository != b.repository {
-        return false;
-    }
-    match (&a.digest, &b.digest) {
-        (Some(left), Some(right)) => left == right,
-        _ => match (&a.tag, &b.tag) {
-            (Some(left), Some(right)) => {
-                strip_environment_prefix(left, environments)
-                    == strip_environment_prefix(right, environments)
-            }
-            _ => false,
-        },
+    a.repository == b.repository
+        && same_build(
+            (a.digest.as_deref(), a.tag.as_deref()),
+            (b.digest.as_deref(), b.tag.as_deref()),
+            environments,
+        )
+        .unwrap_or(false)
+}
+
+/// Whether two images of one repository, each as (digest, tag), are the
+/// same build: by digest when both name one, else by tag once an
+/// environment prefix is stripped; `None` when neither decides.
+pub(crate) fn same_build(
+    a: (Option<&str>, Option<&str>),
+    b: (Option<&str>, Option<&str>),
+    environments: &Environments,
+) -> Option<bool> {
+    match (a, b) {
+        ((Some(left), _), (Some(right), _)) => Some(left == right),
+        ((_, Some(left)), (_, Some(right))) => Some(
+            strip_environment_prefix(left, environments)
+                == strip_environment_prefix(right, environments),
+        ),
+        _ => None,
     }
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::service::{predecessors, same_image, Located, Running};
 use crate::environment::{Environment, Environments};
+use crate::model::artifact::last_segment;
 
 /// What `plimsoll matrix` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,24 +73,39 @@ impl MatrixImage {
     }
 }
 
-impl MatrixRow {
-    /// The row's label: the service, with the repository's last segment
-    /// when the service has several repositories.
-    pub fn label(&self, matrix: &Matrix) -> String {
-        let repositories = matrix
-            .rows
-            .iter()
-            .filter(|row| row.service == self.service)
-            .count();
-        if repositories > 1 {
-            format!(
-                "{} ({})",
-                self.service,
-                crate::model::artifact::last_segment(&self.repository)
-            )
-        } else {
-            self.service.clone()
+impl Matrix {
+    /// The rows' labels, in row order: the service, with the repository's
+    /// last segment when the service has several repositories — the whole
+    /// repository when another of them ends in the same segment
+    /// (`ghcr.io/a/api`, `ghcr.io/b/api`), so that every row is told apart.
+    pub fn row_labels(&self) -> Vec<String> {
+        let mut repositories_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for row in &self.rows {
+            repositories_of
+                .entry(&row.service)
+                .or_default()
+                .push(&row.repository);
         }
+        self.rows
+            .iter()
+            .map(|row| {
+                let repositories = repositories_of
+                    .get(row.service.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if repositories.len() < 2 {
+                    return row.service.clone();
+                }
+                let segment = last_segment(&row.repository);
+                let shared = repositories
+                    .iter()
+                    .filter(|repository| last_segment(repository) == segment)
+                    .count()
+                    > 1;
+                let name = if shared { &row.repository } else { segment };
+                format!("{} ({name})", row.service)
+            })
+            .collect()
     }
 }
 
@@ -167,5 +183,40 @@ pub(super) fn build(
             .map(|environment| environment.name.clone())
             .collect(),
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Matrix, MatrixRow};
+
+    fn row(service: &str, repository: &str) -> MatrixRow {
+        MatrixRow {
+            service: service.to_owned(),
+            repository: repository.to_owned(),
+            cells: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_row_of_a_service_gets_its_own_label() {
+        let matrix = Matrix {
+            environments: Vec::new(),
+            rows: vec![
+                row("shop", "docker.io/acme/api"),
+                row("shop", "ghcr.io/acme/api"),
+                row("shop", "ghcr.io/acme/worker"),
+                row("web", "ghcr.io/acme/web"),
+            ],
+        };
+        assert_eq!(
+            matrix.row_labels(),
+            [
+                "shop (docker.io/acme/api)",
+                "shop (ghcr.io/acme/api)",
+                "shop (worker)",
+                "web",
+            ]
+        );
     }
 }

@@ -50,7 +50,7 @@ pub fn render_human(matrix: &Matrix, out: &mut dyn Write) -> io::Result<()> {
     if matrix.rows.is_empty() {
         return writeln!(out, "no images found");
     }
-    let labels: Vec<String> = matrix.rows.iter().map(|row| row.label(matrix)).collect();
+    let labels = matrix.row_labels();
     let label_width = labels
         .iter()
         .map(|label| label.chars().count())
@@ -163,8 +163,8 @@ pub fn render_markdown(matrix: &Matrix, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{header}")?;
     writeln!(out, "{rule}")?;
-    for row in &matrix.rows {
-        let mut line = format!("| {} |", escape(&row.label(matrix)));
+    for (row, label) in matrix.rows.iter().zip(matrix.row_labels()) {
+        let mut line = format!("| {} |", escape(&label));
         for cell in &row.cells {
             let text = match cell {
                 None => "–".to_owned(),

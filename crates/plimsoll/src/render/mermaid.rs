@@ -107,7 +107,7 @@ fn label(matrix: &Matrix, environment: &str, diff: Option<&MatrixDiff>) -> Strin
         return escape(environment);
     };
     let mut lines = vec![format!("<b>{}</b>", escape(environment))];
-    for row in &matrix.rows {
+    for (row, row_label) in matrix.rows.iter().zip(matrix.row_labels()) {
         let Some(Some(cell)) = row.cells.get(column) else {
             continue;
         };
@@ -125,11 +125,7 @@ fn label(matrix: &Matrix, environment: &str, diff: Option<&MatrixDiff>) -> Strin
             Some(change) => format!("{} → {now}", versions(&change.before)),
             None => now,
         };
-        lines.push(format!(
-            "{}: {}{marker}",
-            escape(&row.label(matrix)),
-            escape(&text)
-        ));
+        lines.push(format!("{}: {}{marker}", escape(&row_label), escape(&text)));
     }
     lines.join("<br/>")
 }

@@ -67,12 +67,21 @@ pub struct CheckArgs {
     /// Config file (default: the nearest `.plimsoll.yaml` upwards).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Report format: human, json, sarif, junit or github. Repeatable, for
+    /// several reports from one check: `FORMAT:FILE` writes that report to
+    /// FILE (`--format sarif:plimsoll.sarif --format github`); at most one
+    /// format goes without a file, to `--output` or stdout. The github
+    /// format also appends a summary to `$GITHUB_STEP_SUMMARY` when set.
+    #[arg(long, value_name = "FORMAT[:FILE]", default_value = "human", value_parser = parse_report_target)]
+    pub format: Vec<ReportTarget>,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also list suppressed and baselined findings: JSON gains a
+    /// `suppressed` list, SARIF keeps baselined findings as suppressed
+    /// results (findings suppressed in the source are always there).
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -180,12 +189,21 @@ pub struct PromoteArgs {
     /// Config file (default: the nearest `.plimsoll.yaml` upwards).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Report format: human, json, sarif, junit or github. Repeatable, for
+    /// several reports from one check: `FORMAT:FILE` writes that report to
+    /// FILE (`--format sarif:plimsoll.sarif --format github`); at most one
+    /// format goes without a file, to `--output` or stdout. The github
+    /// format also appends a summary to `$GITHUB_STEP_SUMMARY` when set.
+    #[arg(long, value_name = "FORMAT[:FILE]", default_value = "human", value_parser = parse_report_target)]
+    pub format: Vec<ReportTarget>,
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also list suppressed and baselined findings: JSON gains a
+    /// `suppressed` list, SARIF keeps baselined findings as suppressed
+    /// results (findings suppressed in the source are always there).
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -264,6 +282,35 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (pull-request annotations).
     Github,
+}
+
+/// A report to write: its format and, unless it goes to `--output` or
+/// stdout, its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    /// The format.
+    pub format: Format,
+    /// Where it goes (`None`: `--output`, else stdout).
+    pub file: Option<PathBuf>,
+}
+
+/// Parses `FORMAT` or `FORMAT:FILE` (split at the first colon, so a file
+/// such as `C:\\report.sarif` keeps its own).
+fn parse_report_target(text: &str) -> Result<ReportTarget, String> {
+    let (name, file) = match text.split_once(':') {
+        Some((name, file)) if !file.is_empty() => (name, Some(PathBuf::from(file))),
+        Some((name, _)) => return Err(format!("`{name}:` names no file")),
+        None => (text, None),
+    };
+    let format = <Format as ValueEnum>::from_str(name, true).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|format| format.to_possible_value())
+            .map(|value| value.get_name().to_owned())
+            .collect();
+        format!("unknown format `{name}` (one of {})", known.join(", "))
+    })?;
+    Ok(ReportTarget { format, file })
 }
 
 /// Formats of the rule list.

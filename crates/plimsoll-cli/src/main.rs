@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod emit;
 mod fixing;
 mod render_tool;
 mod revision;
@@ -16,19 +17,15 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser};
 use plimsoll::baseline::Baseline;
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
-use plimsoll::render::{
-    github, human, json, junit, matrix as matrix_render, matrix_diff as matrix_diff_render,
-    mermaid, sarif,
-};
+use plimsoll::render::{matrix as matrix_render, matrix_diff as matrix_diff_render, mermaid};
 use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
-use plimsoll::{
-    CheckError, Config, Engine, EngineOptions, Input, InputLimits, Progress, Report, Severity,
-};
+use plimsoll::{CheckError, Config, Engine, EngineOptions, Input, InputLimits, Progress, Report};
 use serde_json::json;
 
+use emit::{emit, Emit};
+
 use args::{
-    CheckArgs, Cli, ColorChoice, Command, FailOn, Format, MatrixArgs, MatrixFormat, PromoteArgs,
-    RulesArgs, RulesFormat,
+    CheckArgs, Cli, Command, Format, MatrixArgs, MatrixFormat, PromoteArgs, RulesArgs, RulesFormat,
 };
 
 /// Loading builds many small trees on several threads at once; mimalloc
@@ -85,8 +82,21 @@ fn manpage(out: &mut dyn Write) -> io::Result<()> {
         man.render_synopsis_section(out)?;
         man.render_options_section(out)?;
     }
-    Ok(())
+    out.write_all(EXIT_STATUS_ROFF.as_bytes())
 }
+
+/// The man page's exit status section (README "Exit codes").
+const EXIT_STATUS_ROFF: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+No finding at or above \fB\-\-fail\-on\fR (default \fBerror\fR); for \fBcheck \-\-fix \-\-dry\-run\fR, nothing to fix.
+.TP
+\fB1\fR
+Findings at or above \fB\-\-fail\-on\fR; for \fBcheck \-\-fix \-\-dry\-run\fR, fixes to make.
+.TP
+\fB2\fR
+A usage error, an unreadable or invalid config, no input at all, an input over \fB\-\-max\-documents\fR or \fB\-\-max\-input\-mb\fR, a report that cannot be written, or a renderer (\fBkubectl kustomize\fR, \fBhelm\fR, \fBgit\fR) that failed. The reason is on stderr.
+"#;
 
 /// Runs with more files than this show a progress bar (on a terminal).
 const PROGRESS_MIN_FILES: usize = 2000;
@@ -95,7 +105,9 @@ const PROGRESS_MIN_FILES: usize = 2000;
 /// the human format, never with `--quiet`, and only once the run turns out
 /// to have more than [`PROGRESS_MIN_FILES`] files.
 fn progress_bar(args: &CheckArgs) -> Option<indicatif::ProgressBar> {
-    if args.quiet || args.format != Format::Human || !io::stderr().is_terminal() {
+    let human_on_stdout =
+        emit::stdout_format(&args.format, args.output.as_deref()) == Some(Format::Human);
+    if args.quiet || !human_on_stdout || !io::stderr().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::hidden();
@@ -122,6 +134,7 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
+    emit::check_targets(&args.format)?;
     let config = load_config(args.config.as_deref())?;
     let bar = progress_bar(&args);
     let progress = bar.clone().map(|bar| {
@@ -200,11 +213,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         &report,
         &engine,
         &Emit {
-            format: args.format,
+            targets: &args.format,
             output: args.output.as_deref(),
             color: args.color,
             quiet: args.quiet,
             fail_on: args.fail_on,
+            show_suppressed: args.show_suppressed,
             names_config: true,
         },
     );
@@ -261,91 +275,8 @@ fn explain_environments(engine: &Engine, inputs: &[Input]) -> Result<ExitCode, S
     Ok(ExitCode::SUCCESS)
 }
 
-/// The human report's last line: which config the run used, and what
-/// staying without one means.
-fn config_in_use(engine: &Engine) -> String {
-    match &engine.config().path {
-        Some(path) => format!("Config: {}", path.display()),
-        None => {
-            let conventions: Vec<&str> = engine
-                .rules()
-                .iter()
-                .filter(|rule| rule.is_convention())
-                .map(|rule| rule.id())
-                .collect();
-            format!(
-                "No .plimsoll.yaml: conventions off ({}); `plimsoll init` to set them.",
-                conventions.join(", ")
-            )
-        }
-    }
-}
-
-/// How a report is written, and the threshold for exit code 1.
-struct Emit<'a> {
-    format: Format,
-    output: Option<&'a Path>,
-    color: ColorChoice,
-    quiet: bool,
-    fail_on: FailOn,
-    /// End the human report with the config in use (`check`).
-    names_config: bool,
-}
-
-/// Renders a report (of `check` or `promote`) and chooses the exit code.
-fn emit(report: &Report, engine: &Engine, how: &Emit<'_>) -> Result<ExitCode, String> {
-    let to_terminal = how.output.is_none() && io::stdout().is_terminal();
-    let color = match how.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-    };
-    // Streamed, not built in memory first: the report of a large run is
-    // hundreds of MB next to the findings it is made from.
-    let mut out = open_output(how.output)?;
-    let written = match how.format {
-        Format::Human => human::render(
-            report,
-            human::HumanOptions {
-                color,
-                quiet: how.quiet,
-            },
-            &mut out,
-        )
-        .and_then(|()| {
-            if how.quiet || !how.names_config {
-                return Ok(());
-            }
-            writeln!(out, "{}", config_in_use(engine))
-        }),
-        Format::Json => json::render(report, &mut out),
-        Format::Sarif => sarif::render(report, engine.rules(), &mut out),
-        Format::Junit => junit::render(report, &mut out),
-        Format::Github => github::render(report, &mut out),
-    }
-    .and_then(|()| out.flush());
-    match written {
-        // A closed pipe (`plimsoll check | head`) is not an error.
-        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-            return Err(format!("cannot write the report: {error}"));
-        }
-        _ => {}
-    }
-
-    let threshold = match how.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
-    Ok(if report.fails(threshold) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
 fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
+    emit::check_targets(&args.format)?;
     let config = load_config(args.config.as_deref())?;
     let options = EngineOptions {
         jobs: args.jobs.map(usize::from),
@@ -359,11 +290,12 @@ fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
         &report,
         &engine,
         &Emit {
-            format: args.format,
+            targets: &args.format,
             output: args.output.as_deref(),
             color: args.color,
             quiet: args.quiet,
             fail_on: args.fail_on,
+            show_suppressed: args.show_suppressed,
             names_config: false,
         },
     )
@@ -714,17 +646,6 @@ fn attach_to_origins(report: &mut Report, overlays: &[RenderedOverlay]) {
             }
         }
     }
-}
-
-/// Where a report goes: the `--output` file, else stdout; buffered.
-fn open_output(output: Option<&Path>) -> Result<Box<dyn Write>, String> {
-    Ok(match output {
-        Some(path) => Box::new(io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|error| format!("cannot write {}: {error}", path.display()))?,
-        )),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    })
 }
 
 fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {

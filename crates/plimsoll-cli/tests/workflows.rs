@@ -1,5 +1,6 @@
 //! The `plimsoll` command in CI workflows: machine formats, baselines, the
-//! Kustomize and Helm helpers, the man page and the pre-commit package.
+//! Kustomize and Helm helpers, several reports from one check, the man
+//! page and the pre-commit package.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -468,6 +469,11 @@ fn values_need_a_chart() {
 fn the_committed_man_page_is_current() {
     let output = plimsoll().arg("manpage").output().unwrap();
     assert!(output.status.success());
+    let page = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        page.contains(".SH \"EXIT STATUS\"\n.TP\n\\fB0\\fR"),
+        "the man page documents the exit codes"
+    );
     let committed = std::fs::read(repo().join("docs/plimsoll.1")).unwrap();
     assert!(
         committed == output.stdout,
@@ -494,35 +500,163 @@ fn the_baseline_file_is_not_checked() {
     }
 }
 
-/// The `[dependencies]` section of a manifest, one line per dependency.
-fn dependencies(manifest: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(manifest).unwrap();
-    let section = text
-        .split("\n[dependencies]\n")
-        .nth(1)
-        .unwrap()
-        .split("\n[")
-        .next()
-        .unwrap();
-    let mut lines: Vec<String> = section
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| line.replace("\"../plimsoll\"", "\"crates/plimsoll\""))
-        .collect();
-    lines.sort();
-    lines
+/// pre-commit installs the root pyproject.toml, whose one dependency is the
+/// `plimsoll` wheel of this very version.
+#[test]
+fn the_pre_commit_package_pins_this_version_of_the_wheel() {
+    let hook = std::fs::read_to_string(repo().join("pyproject.toml")).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        hook.contains(&format!("\nversion = \"{version}\"\n"))
+            && hook.contains(&format!("dependencies = [\"plimsoll=={version}\"]")),
+        "pin plimsoll=={version} in the root pyproject.toml:\n{hook}"
+    );
+    let wheel = std::fs::read_to_string(repo().join("crates/plimsoll-cli/pyproject.toml")).unwrap();
+    assert!(wheel.contains("name = \"plimsoll\"") && wheel.contains("bindings = \"bin\""));
 }
 
-/// The root package that pre-commit installs builds the CLI's sources, so
-/// it needs the CLI's dependencies.
+/// One check, several reports: SARIF to a file, annotations to stdout and
+/// the job summary appended to `$GITHUB_STEP_SUMMARY`, as the Action runs it.
 #[test]
-fn the_pre_commit_package_has_the_cli_dependencies() {
-    assert_eq!(
-        dependencies(&repo().join("Cargo.toml")),
-        dependencies(&repo().join("crates/plimsoll-cli/Cargo.toml")),
-        "copy crates/plimsoll-cli's [dependencies] into the root Cargo.toml"
+fn one_check_writes_every_report_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), POD).unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "check",
+            "pod.yaml",
+            "--select",
+            "image-digest,image-latest",
+            "--format",
+            "sarif:out/../plimsoll.sarif",
+            "--format",
+            "github",
+            "--format",
+            "junit:junit.xml",
+        ])
+        .output();
+    // A report file that cannot be created (`out/` does not exist) is an
+    // error, not a report lost.
+    let output = output.unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+
+    let output = plimsoll()
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args([
+            "check",
+            "pod.yaml",
+            "--select",
+            "image-digest,image-latest",
+            "--format",
+            "sarif:plimsoll.sarif",
+            "--format",
+            "github",
+            "--format",
+            "junit:junit.xml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let commands: Vec<&str> = stdout
+        .lines()
+        .map(|line| line.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(commands, ["::error", "::error", "::notice"], "{stdout}");
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("plimsoll.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.contains(r#"tests="1" failures="1""#), "{junit}");
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.starts_with("earlier step\n### plimsoll\n\nFound 2 errors"),
+        "{summary}"
     );
+    assert!(summary.contains("| [`image-digest`]("), "{summary}");
+}
+
+/// The `plimsoll check` commands of the documented CI set-ups
+/// (docs/ci/*.yml) run as written and leave the reports they promise.
+#[test]
+fn the_documented_ci_commands_work_as_written() {
+    let mut ran = 0;
+    for example in ["docs/ci/gitlab-ci.yml", "docs/ci/github-actions.yml"] {
+        let text = std::fs::read_to_string(repo().join(example)).unwrap();
+        let commands = text
+            .lines()
+            .map(|line| {
+                line.trim_start()
+                    .trim_start_matches("- ")
+                    .trim_start_matches("run: ")
+            })
+            .filter(|line| line.starts_with("plimsoll check") && !line.contains("--kustomize"));
+        for command in commands {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("pod.yaml"), POD).unwrap();
+            let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+            let output = plimsoll()
+                .current_dir(dir.path())
+                .args(&words)
+                .output()
+                .unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{example}: {command}: {output:?}"
+            );
+            for word in &words {
+                let Some((format, file)) = word.split_once(':') else {
+                    continue;
+                };
+                let written = std::fs::read_to_string(dir.path().join(file))
+                    .unwrap_or_else(|error| panic!("{example}: {command}: no {file}: {error}"));
+                match format {
+                    "junit" => assert!(written.contains(r#"failures="1""#), "{written}"),
+                    "sarif" => {
+                        let log: Value = serde_json::from_str(&written).unwrap();
+                        assert_eq!(log["version"], "2.1.0");
+                    }
+                    other => panic!("{example}: no check for {other} reports"),
+                }
+            }
+            ran += 1;
+        }
+    }
+    assert_eq!(
+        ran, 2,
+        "the examples hold two plimsoll check commands to run"
+    );
+}
+
+#[test]
+fn two_reports_for_stdout_are_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), POD).unwrap();
+    for formats in [&["github", "json"][..], &["nonsense"], &["sarif:"]] {
+        let mut command = plimsoll();
+        command.current_dir(dir.path()).args(["check", "pod.yaml"]);
+        for format in formats {
+            command.args(["--format", format]);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{formats:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("same place")
+                || stderr.contains(
+                    "unknown format `nonsense` (one of human, json, sarif, junit, github)"
+                )
+                || stderr.contains("`sarif:` names no file"),
+            "{formats:?}: {stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{formats:?}");
+    }
 }
 
 /// `--explain-env` says which step placed each object, and when none did.

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use plimsoll::render::{github, junit, sarif};
+use plimsoll::render::{github, json, junit, sarif};
 use plimsoll::source::{Position, Span};
 use plimsoll::{
     CheckedFile, Config, Engine, EngineOptions, Finding, Input, Report, ResourceRef, Severity,
@@ -144,7 +144,13 @@ fn assert_valid_sarif(log: &Value) {
 
 fn render_sarif(report: &Report, engine: &Engine) -> Value {
     let mut out = Vec::new();
-    sarif::render(report, engine.rules(), &mut out).unwrap();
+    sarif::render(
+        report,
+        engine.rules(),
+        sarif::SarifOptions::default(),
+        &mut out,
+    )
+    .unwrap();
     serde_json::from_slice(&out).unwrap()
 }
 
@@ -249,6 +255,113 @@ fn sarif_of_an_empty_report_is_valid() {
     assert_eq!(log["runs"][0]["results"], Value::Array(Vec::new()));
 }
 
+/// GitHub code scanning takes 25,000 results per run: a generated input
+/// with more findings gives a valid log of 25,000 results, errors first,
+/// the last a note saying how many were left out.
+#[test]
+fn sarif_holds_at_most_what_code_scanning_accepts() {
+    let containers: String = (0..12_600)
+        .map(|at| format!("    - {{name: c{at}, image: busybox:latest}}\n"))
+        .collect();
+    let text = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: many, namespace: tools}}\nspec:\n  containers:\n{containers}"
+    );
+    let options = EngineOptions {
+        select: ["image-digest", "image-latest"].map(String::from).to_vec(),
+        ..EngineOptions::default()
+    };
+    let engine = Engine::new(Config::default(), options).unwrap();
+    let input = Input::Text {
+        name: "envs/prod/many.yaml".into(),
+        text,
+    };
+    let mut report = engine.check(&[input]).unwrap();
+    assert_eq!(report.summary.errors, 25_200);
+    // A warning that sorts before every error in file order.
+    let mut warning = hostile_report().findings.remove(0);
+    warning.file = "a.yaml".into();
+    warning.message = "the warning".into();
+    report.findings.insert(0, warning);
+    report.recount();
+
+    let log = render_sarif(&report, &engine);
+    assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), sarif::GITHUB_MAX_RESULTS);
+    assert!(results[..24_999]
+        .iter()
+        .all(|result| result["level"] == "error"));
+    let note = &results[24_999];
+    assert_eq!(note["ruleId"], sarif::LEFT_OUT_RULE);
+    assert_eq!(note["level"], "note");
+    assert!(note["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("202 more results were left out of this log, which holds at most 25000"));
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let index = note["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], sarif::LEFT_OUT_RULE);
+}
+
+/// Baselined findings are results only when asked for; findings suppressed
+/// in the source always are.
+#[test]
+fn sarif_leaves_baselined_findings_out_unless_asked() {
+    let (engine, mut report) = report();
+    let in_source = report.suppressed.len();
+    let baselined = report.findings.remove(0);
+    report.suppressed.push(plimsoll::SuppressedFinding {
+        finding: baselined,
+        by: plimsoll::SuppressedBy::Baseline,
+    });
+    report.recount();
+    let kinds = |options: sarif::SarifOptions| -> Vec<String> {
+        let mut out = Vec::new();
+        sarif::render(&report, engine.rules(), options, &mut out).unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        assert_valid_sarif(&log);
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|result| result["suppressions"][0]["kind"].as_str())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        kinds(sarif::SarifOptions::default()),
+        vec!["inSource"; in_source]
+    );
+    let mut with_baseline = vec!["inSource".to_owned(); in_source];
+    with_baseline.push("external".to_owned());
+    assert_eq!(
+        kinds(sarif::SarifOptions::default().including_baselined(true)),
+        with_baseline
+    );
+}
+
+/// `--show-suppressed`: the JSON report lists what was hidden, and by what.
+#[test]
+fn json_lists_suppressed_findings_when_asked() {
+    let (_, report) = report();
+    let render = |options: json::JsonOptions| -> Value {
+        let mut out = Vec::new();
+        json::render_with(&report, options, &mut out).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    };
+    assert!(render(json::JsonOptions::default())
+        .get("suppressed")
+        .is_none());
+    let shown = render(json::JsonOptions::default().showing_suppressed(true));
+    let suppressed = shown["suppressed"].as_array().unwrap();
+    assert_eq!(suppressed.len(), report.suppressed.len());
+    assert_eq!(suppressed[0]["rule"], "image-latest");
+    assert_eq!(suppressed[0]["suppressedBy"], "comment");
+    assert_eq!(suppressed[0]["line"], 12);
+}
+
 /// What XML 1.0 can carry of `text`: control characters become U+FFFD.
 fn xml_safe(text: &str) -> String {
     text.chars()
@@ -275,10 +388,10 @@ fn junit_has_a_suite_per_file_and_a_case_per_resource() {
     let document = roxmltree::Document::parse(&xml).unwrap();
     let root = document.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
-    assert_eq!(
-        root.attribute("failures").unwrap(),
-        report.findings.len().to_string()
-    );
+    // Failures count failing testcases: the pod, the Secret and the
+    // broken file, whatever number of findings each has.
+    assert_eq!(root.attribute("failures"), Some("3"));
+    assert_eq!(root.attribute("tests"), Some("4"));
     let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
     let names: Vec<&str> = suites
         .iter()
@@ -290,6 +403,7 @@ fn junit_has_a_suite_per_file_and_a_case_per_resource() {
     );
 
     let manifests = suites[2];
+    assert_eq!(manifests.attribute("failures"), Some("2"));
     let cases: Vec<_> = manifests.children().filter(|n| n.is_element()).collect();
     let case_names: Vec<&str> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
     assert_eq!(case_names, ["Pod tools/debug", "Secret db"]);
@@ -297,17 +411,21 @@ fn junit_has_a_suite_per_file_and_a_case_per_resource() {
         .children()
         .filter(|n| n.has_tag_name("failure"))
         .collect();
-    // image-digest and image-latest for busybox:latest, image-digest for
-    // netshoot; the second image-latest is suppressed by the comment.
-    assert_eq!(pod_failures.len(), 3);
-    let latest = pod_failures
+    // One failure listing image-digest and image-latest for busybox:latest
+    // and image-digest for netshoot; the second image-latest is suppressed
+    // by the comment.
+    assert_eq!(pod_failures.len(), 1);
+    let failure = pod_failures[0];
+    assert_eq!(failure.attribute("type"), Some("error"));
+    assert_eq!(
+        failure.attribute("message"),
+        Some("3 findings: image-digest, image-latest")
+    );
+    let listed: Vec<&str> = failure.text().unwrap().split("\n\n").collect();
+    assert_eq!(listed.len(), 3, "{listed:#?}");
+    assert!(listed
         .iter()
-        .find(|f| f.attribute("type") == Some("image-latest"))
-        .unwrap();
-    assert!(latest
-        .text()
-        .unwrap()
-        .starts_with("envs/prod/debug pod.yaml:9:14: error [image-latest]"));
+        .any(|text| text.starts_with("envs/prod/debug pod.yaml:9:14: error [image-latest]")));
 
     // The clean file is a passing testcase; the broken one fails on its own name.
     let clean_cases: Vec<_> = suites[1].children().filter(|n| n.is_element()).collect();
@@ -335,7 +453,7 @@ fn junit_is_well_formed_for_hostile_text() {
     let failure = case.first_element_child().unwrap();
     assert_eq!(
         failure.attribute("message").unwrap(),
-        xml_safe(&format!("warning [image-latest] {HOSTILE}"))
+        "1 finding: image-latest"
     );
     let text = failure.text().unwrap();
     assert!(
@@ -400,7 +518,11 @@ fn github_commands_parse_back() {
     github::render(&report, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 1, "a command never spans lines: {text:?}");
+    assert_eq!(
+        lines.len(),
+        2,
+        "a command never spans lines, and the totals come last: {text:?}"
+    );
     let (name, properties, data) = parse_command(lines[0]);
     assert_eq!(name, "warning");
     let get = |key: &str| {
@@ -424,8 +546,11 @@ fn github_levels_follow_severity() {
     let mut out = Vec::new();
     github::render(&report, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert_eq!(text.lines().count(), report.findings.len());
-    for (line, finding) in text.lines().zip(&report.findings) {
+    let mut expected: Vec<&Finding> = report.findings.iter().collect();
+    expected.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), expected.len() + 1, "{text}");
+    for (line, finding) in lines.iter().zip(&expected) {
         let (name, _, data) = parse_command(line);
         let expected = match finding.severity {
             Severity::Error => "error",
@@ -435,4 +560,92 @@ fn github_levels_follow_severity() {
         assert_eq!(name, expected);
         assert!(data.starts_with(&finding.message));
     }
+    let (name, properties, data) = parse_command(lines[expected.len()]);
+    assert_eq!(name, "notice");
+    assert_eq!(properties, [("title".to_owned(), "plimsoll".to_owned())]);
+    assert!(
+        data.starts_with("Found 5 errors, 0 warnings and 0 infos"),
+        "{data}"
+    );
+}
+
+/// A report of `count` findings of each severity, in file order with the
+/// infos first, so that ordering by severity shows.
+fn report_of_every_severity(count: usize) -> Report {
+    let mut report = Report::default();
+    let template = hostile_report().findings.remove(0);
+    for (at, severity) in [Severity::Info, Severity::Warning, Severity::Error]
+        .into_iter()
+        .enumerate()
+    {
+        for line in 0..count {
+            let mut finding = template.clone();
+            finding.severity = severity;
+            finding.message = format!("{severity} {line}");
+            finding.file = format!("{at}.yaml");
+            finding.span.start.line = u32::try_from(line + 1).unwrap();
+            finding.span.end.line = finding.span.start.line;
+            report.findings.push(finding);
+        }
+    }
+    report.summary.files = 3;
+    report.recount();
+    report
+}
+
+/// GitHub shows 10 annotations of each level per step: the first 10
+/// errors and 10 warnings, 9 infos and the totals are what gets written.
+#[test]
+fn github_annotations_stay_within_what_github_shows() {
+    let report = report_of_every_severity(25);
+    let mut out = Vec::new();
+    github::render(&report, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let commands: Vec<(String, String)> = text
+        .lines()
+        .map(|line| {
+            let (name, _, data) = parse_command(line);
+            (name, data)
+        })
+        .collect();
+    let names: Vec<&str> = commands.iter().map(|(name, _)| name.as_str()).collect();
+    let mut expected = vec!["error"; 10];
+    expected.extend(["warning"; 10]);
+    expected.extend(["notice"; 10]);
+    assert_eq!(names, expected);
+    assert!(commands[0].1.starts_with("error 0"), "{:?}", commands[0]);
+    assert!(
+        commands[10].1.starts_with("warning 0"),
+        "{:?}",
+        commands[10]
+    );
+    let (_, totals) = &commands[29];
+    assert!(
+        totals.starts_with("Found 25 errors, 25 warnings and 25 infos in 3 files")
+            && totals
+                .contains(" 46 not annotated: GitHub shows 10 annotations of each level per step"),
+        "{totals}"
+    );
+}
+
+#[test]
+fn the_step_summary_counts_findings_per_rule() {
+    let (_, report) = report();
+    let mut out = Vec::new();
+    github::render_step_summary(&report, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let image_digest = "| [`image-digest`](https://github.com/plimsoll-dev/plimsoll/blob/main/docs/rules.md#image-digest) | 2 | 0 | 0 |";
+    assert!(text.starts_with("### plimsoll\n\nFound 5 errors"), "{text}");
+    assert!(
+        text.contains("| Rule | Errors | Warnings | Infos |\n|---|---:|---:|---:|\n"),
+        "{text}"
+    );
+    // Most errors first.
+    let first_row = text.lines().find(|line| line.starts_with("| [")).unwrap();
+    assert_eq!(first_row, image_digest, "{text}");
+    assert_eq!(
+        text.lines().filter(|line| line.starts_with("| [")).count(),
+        4,
+        "{text}"
+    );
 }

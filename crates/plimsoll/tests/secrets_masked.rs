@@ -122,7 +122,7 @@ fn outputs() -> Vec<(&'static str, String)> {
     });
     render("json", &|out| json::render(&report, out).unwrap());
     render("sarif", &|out| {
-        sarif::render(&report, engine.rules(), out).unwrap();
+        sarif::render(&report, engine.rules(), sarif::SarifOptions::default(), out).unwrap();
     });
     render("junit", &|out| junit::render(&report, out).unwrap());
     render("github", &|out| github::render(&report, out).unwrap());

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::engine::Report;
-use crate::finding::{Finding, ResourceRef, Severity, Summary};
+use crate::finding::{Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding};
 
 /// The version of the JSON report's shape.
 pub const FORMAT_VERSION: u32 = 1;
@@ -16,6 +16,46 @@ struct JsonReport<'a> {
     tool: Tool,
     summary: &'a Summary,
     findings: Vec<JsonFinding<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'a>>>,
+}
+
+/// A suppressed finding: the finding and what hid it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    suppressed_by: &'static str,
+}
+
+impl<'a> From<&'a SuppressedFinding> for JsonSuppressed<'a> {
+    fn from(item: &'a SuppressedFinding) -> Self {
+        JsonSuppressed {
+            finding: JsonFinding::from(&item.finding),
+            suppressed_by: match item.by {
+                SuppressedBy::Annotation => "annotation",
+                SuppressedBy::Comment => "comment",
+                SuppressedBy::Baseline => "baseline",
+            },
+        }
+    }
+}
+
+/// What the JSON report holds besides the reported findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JsonOptions {
+    /// A `suppressed` list: the findings that suppressions and the baseline
+    /// hid, each with `suppressedBy` (`annotation`, `comment`, `baseline`).
+    pub show_suppressed: bool,
+}
+
+impl JsonOptions {
+    /// Sets [`show_suppressed`](Self::show_suppressed).
+    pub fn showing_suppressed(self, show_suppressed: bool) -> Self {
+        JsonOptions { show_suppressed }
+    }
 }
 
 #[derive(Serialize)]
@@ -71,6 +111,11 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
 
 /// Writes the report as pretty-printed JSON followed by a newline.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    render_with(report, JsonOptions::default(), out)
+}
+
+/// [`render`], with the suppressed findings when `options` ask for them.
+pub fn render_with(report: &Report, options: JsonOptions, out: &mut dyn Write) -> io::Result<()> {
     let document = JsonReport {
         version: FORMAT_VERSION,
         tool: Tool {
@@ -79,6 +124,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         },
         summary: &report.summary,
         findings: report.findings.iter().map(JsonFinding::from).collect(),
+        suppressed: options
+            .show_suppressed
+            .then(|| report.suppressed.iter().map(JsonSuppressed::from).collect()),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     out.write_all(b"\n")

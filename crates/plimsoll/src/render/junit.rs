@@ -5,13 +5,15 @@
 //! per resource in it (named `Kind namespace/name`, classname the file),
 //! plus one testcase named by the file itself for findings about no
 //! resource (YAML errors, unreadable files) — or when the file holds no
-//! resource at all, so that every file shows up as a passing test. Each
-//! finding is a `<failure>` of its resource's testcase: `type` is the rule
-//! id, `message` the severity, rule and message, and the text says where
-//! (`file:line:column`), the help, environment and template.
+//! resource at all, so that every file shows up as a passing test. A
+//! testcase with findings has one `<failure>`: `type` is the most severe
+//! finding's severity, `message` counts the findings and names their rules,
+//! and the text lists each finding — where (`file:line:column`), severity,
+//! rule, message, help, environment and template. So `failures` counts
+//! failing testcases, never more than `tests`.
 //!
-//! Every finding is a failure, whatever its severity: the severity is in
-//! the message, and `--select`/`--ignore`/`rules:` decide what is reported.
+//! Every finding fails its testcase, whatever its severity: the severity is
+//! in the text, and `--select`/`--ignore`/`rules:` decide what is reported.
 //! The XML is well-formed for any text: markup characters are escaped, and
 //! characters XML 1.0 cannot carry (control characters, U+FFFE, U+FFFF)
 //! become U+FFFD.
@@ -81,14 +83,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
 
     let tests: usize = suites.values().map(|suite| suite.cases.len()).sum();
-    let failures = report.findings.len();
+    let failures: usize = suites.values().map(|suite| suite.failures.len()).sum();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
         r#"<testsuites name="plimsoll" tests="{tests}" failures="{failures}" errors="0">"#
     )?;
     for (file, suite) in &suites {
-        let file_failures: usize = suite.failures.values().map(Vec::len).sum();
+        let file_failures = suite.failures.len();
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{file_failures}" errors="0" skipped="0">"#,
@@ -113,9 +115,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 escape(&name),
                 escape(file)
             )?;
-            for finding in found {
-                write_failure(finding, out)?;
-            }
+            write_failure(found, out)?;
             writeln!(out, "    </testcase>")?;
         }
         writeln!(out, "  </testsuite>")?;
@@ -123,34 +123,58 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</testsuites>")
 }
 
-fn write_failure(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
-    let message = format!(
-        "{} [{}] {}",
-        finding.severity, finding.rule, finding.message
-    );
-    let mut body = format!(
-        "{}:{}:{}: {message}",
-        finding.file, finding.span.start.line, finding.span.start.column
-    );
-    if let Some(help) = &finding.help {
-        body.push_str(&format!("\nhelp: {help}"));
+/// The one `<failure>` of a testcase with `findings` (at least one).
+fn write_failure(findings: &[&Finding], out: &mut dyn Write) -> io::Result<()> {
+    let severity = findings
+        .iter()
+        .map(|finding| finding.severity)
+        .max()
+        .unwrap_or(crate::finding::Severity::Error);
+    let mut rules: Vec<&str> = Vec::new();
+    for finding in findings {
+        if !rules.contains(&finding.rule.as_ref()) {
+            rules.push(&finding.rule);
+        }
     }
-    if let Some(environment) = &finding.environment {
-        body.push_str(&format!("\nenvironment: {environment}"));
-    }
-    if let Some(source) = &finding.source {
-        body.push_str(&format!("\nrendered from: {source}"));
-    }
-    if let Some(path) = &finding.path {
-        body.push_str(&format!("\npath: {path}"));
-    }
+    let count = if findings.len() == 1 {
+        "1 finding".to_owned()
+    } else {
+        format!("{} findings", findings.len())
+    };
+    let message = format!("{count}: {}", rules.join(", "));
+    let body: Vec<String> = findings.iter().map(|finding| describe(finding)).collect();
     writeln!(
         out,
-        r#"      <failure type="{}" message="{}">{}</failure>"#,
-        escape(&finding.rule),
+        r#"      <failure type="{severity}" message="{}">{}</failure>"#,
         escape(&message),
-        escape(&body)
+        escape(&body.join("\n\n"))
     )
+}
+
+/// One finding in a failure's text.
+fn describe(finding: &Finding) -> String {
+    let mut text = format!(
+        "{}:{}:{}: {} [{}] {}",
+        finding.file,
+        finding.span.start.line,
+        finding.span.start.column,
+        finding.severity,
+        finding.rule,
+        finding.message
+    );
+    if let Some(help) = &finding.help {
+        text.push_str(&format!("\nhelp: {help}"));
+    }
+    if let Some(environment) = &finding.environment {
+        text.push_str(&format!("\nenvironment: {environment}"));
+    }
+    if let Some(source) = &finding.source {
+        text.push_str(&format!("\nrendered from: {source}"));
+    }
+    if let Some(path) = &finding.path {
+        text.push_str(&format!("\npath: {path}"));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -9,9 +9,16 @@
 //!   as a logical location, and a `plimsoll/v1` partial fingerprint (the
 //!   baseline [`fingerprint`], free of line numbers) so that code scanning
 //!   tracks a finding across commits;
-//! - suppressed and baselined findings are results too, with a
-//!   `suppressions` entry (`inSource` for annotations and comments,
-//!   `external` for the baseline), so viewers can show them as dismissed.
+//! - findings suppressed in the source are results too, with an `inSource`
+//!   `suppressions` entry, so viewers can show them as dismissed; baselined
+//!   findings (`external`) only when asked ([`SarifOptions::include_baselined`],
+//!   `--show-suppressed`), since a baseline adopted on a large repository
+//!   holds thousands;
+//! - GitHub code scanning takes at most 25,000 results per run
+//!   ([`GITHUB_MAX_RESULTS`]): results go errors first, then warnings, then
+//!   notes, then suppressed ones, and when there are more than fit, the last
+//!   result is a note saying how many were left out (rule
+//!   [`LEFT_OUT_RULE`], at the first left-out finding's place).
 //!
 //! Severities map to levels: error → `error`, warning → `warning`,
 //! info → `note`.
@@ -28,6 +35,50 @@ use crate::rules::{explain_markdown, Rule};
 
 /// The `$schema` written into the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// GitHub code scanning's limit of results per run.
+pub const GITHUB_MAX_RESULTS: usize = 25_000;
+
+/// The id of the note result that says how many results were left out.
+pub const LEFT_OUT_RULE: &str = "results-left-out";
+
+/// What a SARIF log holds besides the reported findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SarifOptions {
+    /// At most this many results, the note about the rest included
+    /// (at least 1).
+    pub max_results: usize,
+    /// Baselined findings as suppressed results.
+    pub include_baselined: bool,
+}
+
+impl Default for SarifOptions {
+    fn default() -> Self {
+        SarifOptions {
+            max_results: GITHUB_MAX_RESULTS,
+            include_baselined: false,
+        }
+    }
+}
+
+impl SarifOptions {
+    /// Sets [`include_baselined`](Self::include_baselined).
+    pub fn including_baselined(self, include_baselined: bool) -> Self {
+        SarifOptions {
+            include_baselined,
+            ..self
+        }
+    }
+
+    /// Sets [`max_results`](Self::max_results).
+    pub fn at_most(self, max_results: usize) -> Self {
+        SarifOptions {
+            max_results: max_results.max(1),
+            ..self
+        }
+    }
+}
 
 /// The link to a rule's section of the rules reference.
 pub fn rule_help_uri(id: &str) -> String {
@@ -168,26 +219,92 @@ fn artifact_uri(file: &str) -> String {
     uri
 }
 
+/// The findings a log holds, in the order it holds them: reported findings
+/// by severity (errors first), then the suppressed ones it shows.
+fn ordered(report: &Report, options: SarifOptions) -> Vec<(&Finding, Option<SuppressedBy>)> {
+    let mut reported: Vec<&Finding> = report.findings.iter().collect();
+    // Stable: the report's file and line order stays within a severity.
+    reported.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    let shown_suppressed = report
+        .suppressed
+        .iter()
+        .filter(|item| options.include_baselined || item.by != SuppressedBy::Baseline);
+    reported
+        .into_iter()
+        .map(|finding| (finding, None))
+        .chain(shown_suppressed.map(|item| (&item.finding, Some(item.by))))
+        .collect()
+}
+
+/// The note result standing for the `left_out` findings from `first` on.
+fn left_out_note(first: &Finding, rule_index: usize, left_out: usize, max_results: usize) -> Value {
+    let mut note = result(first, Some(rule_index), None);
+    if let Some(note) = note.as_object_mut() {
+        note.insert("ruleId".into(), json!(LEFT_OUT_RULE));
+        note.insert("level".into(), json!("note"));
+        note.insert(
+            "message".into(),
+            json!({"text": format!(
+                "{left_out} more results were left out of this log, which holds at most \
+            {max_results} (GitHub code scanning's limit per run); the errors come first. \
+            Run plimsoll check with --format json, or fix and baseline findings, to see them all."
+            )}),
+        );
+        note.insert(
+            "partialFingerprints".into(),
+            json!({ "plimsoll/v1": LEFT_OUT_RULE }),
+        );
+        note.remove("properties");
+    }
+    note
+}
+
+fn left_out_descriptor() -> Value {
+    json!({
+        "id": LEFT_OUT_RULE,
+        "name": pascal_case(LEFT_OUT_RULE),
+        "shortDescription": {"text": "More findings than a SARIF log may hold"},
+        "fullDescription": {"text": "GitHub code scanning accepts at most 25,000 results per run, so the log keeps the most severe findings and says how many it left out."},
+        "defaultConfiguration": {"level": "note"},
+    })
+}
+
 /// Writes the report as a SARIF 2.1.0 log with one run; `rules` are the
 /// rules the engine knows (`engine.rules()`), listed as the driver's rules.
-pub fn render(report: &Report, rules: &[Rule], out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    rules: &[Rule],
+    options: SarifOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let indexes: HashMap<&str, usize> = rules
         .iter()
         .enumerate()
         .map(|(at, rule)| (rule.id(), at))
         .collect();
     let index_of = |finding: &Finding| indexes.get(finding.rule.as_ref()).copied();
-    let mut results: Vec<Value> = report
-        .findings
+    let ordered = ordered(report, options);
+    let max_results = options.max_results.max(1);
+    let kept = if ordered.len() > max_results {
+        max_results - 1
+    } else {
+        ordered.len()
+    };
+    let mut results: Vec<Value> = ordered
         .iter()
-        .map(|finding| result(finding, index_of(finding), None))
+        .take(kept)
+        .map(|(finding, by)| result(finding, index_of(finding), *by))
         .collect();
-    results.extend(
-        report
-            .suppressed
-            .iter()
-            .map(|item| result(&item.finding, index_of(&item.finding), Some(item.by))),
-    );
+    let mut descriptors: Vec<Value> = rules.iter().map(rule_descriptor).collect();
+    if let Some((first, _)) = ordered.get(kept) {
+        results.push(left_out_note(
+            first,
+            descriptors.len(),
+            ordered.len() - kept,
+            max_results,
+        ));
+        descriptors.push(left_out_descriptor());
+    }
     let log = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -198,7 +315,7 @@ pub fn render(report: &Report, rules: &[Rule], out: &mut dyn Write) -> io::Resul
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                    "rules": rules.iter().map(rule_descriptor).collect::<Vec<_>>(),
+                    "rules": descriptors,
                 },
             },
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the directory plimsoll ran in"}}},

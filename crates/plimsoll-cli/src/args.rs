@@ -64,10 +64,11 @@ pub struct CheckArgs {
     /// Put every document in this environment.
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
-    /// Config file (default: the nearest `.plimsoll.yaml` upwards).
+    /// Config file (default: the nearest `.plimsoll.yaml` upwards from the
+    /// first path given, else from the current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Report format: human, json, sarif, junit or github. Repeatable, for
+    /// Report format: human, concise, json, sarif, junit or github. Repeatable, for
     /// several reports from one check: `FORMAT:FILE` writes that report to
     /// FILE (`--format sarif:plimsoll.sarif --format github`); at most one
     /// format goes without a file, to `--output` or stdout. The github
@@ -77,6 +78,10 @@ pub struct CheckArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Print how many findings each rule reported instead of the findings
+    /// (human and concise: a table; json: an array).
+    #[arg(long)]
+    pub statistics: bool,
     /// Also list suppressed and baselined findings: JSON gains a
     /// `suppressed` list, SARIF keeps baselined findings as suppressed
     /// results (findings suppressed in the source are always there).
@@ -186,10 +191,11 @@ pub struct PromoteArgs {
     pub to: String,
     /// Files and directories to read. Default: `.`.
     pub paths: Vec<PathBuf>,
-    /// Config file (default: the nearest `.plimsoll.yaml` upwards).
+    /// Config file (default: the nearest `.plimsoll.yaml` upwards from the
+    /// first path given, else from the current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Report format: human, json, sarif, junit or github. Repeatable, for
+    /// Report format: human, concise, json, sarif, junit or github. Repeatable, for
     /// several reports from one check: `FORMAT:FILE` writes that report to
     /// FILE (`--format sarif:plimsoll.sarif --format github`); at most one
     /// format goes without a file, to `--output` or stdout. The github
@@ -223,7 +229,8 @@ pub struct PromoteArgs {
 pub struct MatrixArgs {
     /// Files and directories to read. Default: `.`.
     pub paths: Vec<PathBuf>,
-    /// Config file (default: the nearest `.plimsoll.yaml` upwards).
+    /// Config file (default: the nearest `.plimsoll.yaml` upwards from the
+    /// first path given, else from the current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Output format.
@@ -274,6 +281,8 @@ pub struct RulesArgs {
 pub enum Format {
     /// Diagnostics with snippets, for people.
     Human,
+    /// One line per finding: `file:line:col: severity[rule] message`.
+    Concise,
     /// The stable JSON report.
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.

@@ -6,7 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use plimsoll::render::{github, human, json, junit, sarif};
+use plimsoll::render::{concise, github, human, json, junit, sarif, statistics};
 use plimsoll::{Engine, Report, Severity};
 
 use clap::ValueEnum;
@@ -24,24 +24,45 @@ pub(crate) struct Emit<'a> {
     pub quiet: bool,
     pub fail_on: FailOn,
     pub show_suppressed: bool,
+    /// Counts per rule instead of the findings (`--statistics`).
+    pub statistics: bool,
     /// End the human report with the config in use (`check`).
     pub names_config: bool,
 }
 
-/// Checks that at most one report goes to `--output` or stdout, before
-/// anything is checked.
-pub(crate) fn check_targets(targets: &[ReportTarget]) -> Result<(), String> {
+/// Checks, before anything is checked, that at most one report goes to
+/// `--output` or stdout, and that `--statistics` is asked of formats that
+/// have them.
+pub(crate) fn check_targets(targets: &[ReportTarget], statistics: bool) -> Result<(), String> {
+    let name = |format: Format| {
+        format
+            .to_possible_value()
+            .map(|value| value.get_name().to_owned())
+            .unwrap_or_default()
+    };
     let unnamed: Vec<String> = targets
         .iter()
         .filter(|target| target.file.is_none())
-        .filter_map(|target| target.format.to_possible_value())
-        .map(|value| value.get_name().to_owned())
+        .map(|target| name(target.format))
         .collect();
     if unnamed.len() > 1 {
         return Err(format!(
             "--format {} all go to the same place: give every format but one a file (`--format sarif:plimsoll.sarif`)",
             unnamed.join(", --format ")
         ));
+    }
+    if statistics {
+        if let Some(target) = targets.iter().find(|target| {
+            !matches!(
+                target.format,
+                Format::Human | Format::Concise | Format::Json
+            )
+        }) {
+            return Err(format!(
+                "--statistics prints counts per rule as text (human, concise) or json, not {}",
+                name(target.format)
+            ));
+        }
     }
     Ok(())
 }
@@ -59,7 +80,7 @@ pub(crate) fn stdout_format(targets: &[ReportTarget], output: Option<&Path>) -> 
 
 /// Renders the report in every format asked for and chooses the exit code.
 pub(crate) fn emit(report: &Report, engine: &Engine, how: &Emit<'_>) -> Result<ExitCode, String> {
-    check_targets(how.targets)?;
+    check_targets(how.targets, how.statistics)?;
     for target in how.targets {
         let file = target.file.as_deref().or(how.output);
         write_one(report, engine, how, target.format, file)?;
@@ -97,6 +118,11 @@ fn write_one(
     // hundreds of MB next to the findings it is made from.
     let mut out = open_output(file)?;
     let written = match format {
+        Format::Human | Format::Concise if how.statistics => {
+            statistics::render_text(report, how.quiet, &mut out)
+        }
+        Format::Json if how.statistics => statistics::render_json(report, &mut out),
+        Format::Concise => concise::render(report, how.quiet, &mut out),
         Format::Human => human::render(
             report,
             human::HumanOptions {

@@ -18,7 +18,7 @@ use clap::{CommandFactory, Parser};
 use plimsoll::baseline::Baseline;
 use plimsoll::config::{CONFIG_FILE_NAME, STARTER_CONFIG};
 use plimsoll::render::{matrix as matrix_render, matrix_diff as matrix_diff_render, mermaid};
-use plimsoll::rules::{explain_markdown, reference_markdown, Rule};
+use plimsoll::rules::{closest_id, explain_markdown, reference_markdown, Rule};
 use plimsoll::{CheckError, Config, Engine, EngineOptions, Input, InputLimits, Progress, Report};
 use serde_json::json;
 
@@ -118,13 +118,30 @@ fn progress_bar(args: &CheckArgs) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
+/// The config: `--config`, else the nearest `.plimsoll.yaml` upwards from
+/// the directory of the first path given (a file's own directory), else
+/// from the current directory.
+fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, String> {
     let path = match explicit {
         Some(path) => Some(path.to_path_buf()),
         None => {
             let cwd = std::env::current_dir()
                 .map_err(|e| format!("cannot read the current directory: {e}"))?;
-            Config::discover(&cwd)
+            let given = paths
+                .iter()
+                .find(|path| path.as_os_str() != "-")
+                .map(|path| {
+                    // Relative stays relative, so the report names the
+                    // config as the user would.
+                    if path.is_dir() {
+                        path.clone()
+                    } else {
+                        path.parent().map(Path::to_path_buf).unwrap_or_default()
+                    }
+                });
+            given
+                .and_then(|start| Config::discover(&start))
+                .or_else(|| Config::discover(&cwd))
         }
     };
     match path {
@@ -134,8 +151,8 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    emit::check_targets(&args.format)?;
-    let config = load_config(args.config.as_deref())?;
+    emit::check_targets(&args.format, args.statistics)?;
+    let config = load_config(args.config.as_deref(), &args.paths)?;
     let bar = progress_bar(&args);
     let progress = bar.clone().map(|bar| {
         Progress(Arc::new(move |done: usize, total: usize| {
@@ -219,6 +236,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             quiet: args.quiet,
             fail_on: args.fail_on,
             show_suppressed: args.show_suppressed,
+            statistics: args.statistics,
             names_config: true,
         },
     );
@@ -276,8 +294,8 @@ fn explain_environments(engine: &Engine, inputs: &[Input]) -> Result<ExitCode, S
 }
 
 fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
-    emit::check_targets(&args.format)?;
-    let config = load_config(args.config.as_deref())?;
+    emit::check_targets(&args.format, false)?;
+    let config = load_config(args.config.as_deref(), &args.paths)?;
     let options = EngineOptions {
         jobs: args.jobs.map(usize::from),
         ..EngineOptions::default()
@@ -296,13 +314,14 @@ fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
             quiet: args.quiet,
             fail_on: args.fail_on,
             show_suppressed: args.show_suppressed,
+            statistics: false,
             names_config: false,
         },
     )
 }
 
 fn matrix(args: &MatrixArgs) -> Result<ExitCode, String> {
-    let config = load_config(args.config.as_deref())?;
+    let config = load_config(args.config.as_deref(), &args.paths)?;
     let options = EngineOptions {
         jobs: args.jobs.map(usize::from),
         ..EngineOptions::default()
@@ -680,7 +699,7 @@ fn all_rules(config: &Config, quiet: bool) -> Result<Vec<Rule>, String> {
 }
 
 fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
-    let config = load_config(args.config.as_deref())?;
+    let config = load_config(args.config.as_deref(), &[])?;
     let rules = all_rules(&config, false)?;
     let text = match args.format {
         RulesFormat::Markdown => reference_markdown(&rules),
@@ -731,10 +750,15 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
 }
 
 fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, String> {
-    let config = load_config(config)?;
+    let config = load_config(config, &[])?;
     let rules = all_rules(&config, false)?;
     let Some(rule) = rules.iter().find(|rule| rule.meta.id == id) else {
-        return Err(format!("unknown rule `{id}`; `plimsoll rules` lists them"));
+        let hint = closest_id(id, rules.iter().map(Rule::id))
+            .map(|candidate| format!(" (did you mean `{candidate}`?)"))
+            .unwrap_or_default();
+        return Err(format!(
+            "unknown rule `{id}`{hint}; `plimsoll rules` lists them"
+        ));
     };
     write_output(None, explain_markdown(rule).as_bytes())?;
     Ok(ExitCode::SUCCESS)

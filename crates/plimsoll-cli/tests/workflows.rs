@@ -650,7 +650,7 @@ fn two_reports_for_stdout_are_a_usage_error() {
         assert!(
             stderr.contains("same place")
                 || stderr.contains(
-                    "unknown format `nonsense` (one of human, json, sarif, junit, github)"
+                    "unknown format `nonsense` (one of human, concise, json, sarif, junit, github)"
                 )
                 || stderr.contains("`sarif:` names no file"),
             "{formats:?}: {stderr}"

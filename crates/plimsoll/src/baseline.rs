@@ -281,6 +281,7 @@ impl Baseline {
                     report.suppressed.push(SuppressedFinding {
                         finding,
                         by: SuppressedBy::Baseline,
+                        reason: None,
                     });
                 }
                 _ => report.findings.push(finding),
@@ -319,6 +320,7 @@ impl Baseline {
                     .unwrap_or_default();
                 stale.push(Finding {
                     fix: None,
+                    related: Vec::new(),
                     rule: baseline_stale::ID.into(),
                     severity,
                     message: format!(

@@ -8,11 +8,11 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::config::{edit_distance, Config, ConfigError, RequireDigest};
+use crate::config::{Config, ConfigError, RequireDigest};
 use crate::discover::{discover, Candidate, Input, MissingPath, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{
-    CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
+    CheckedFile, Finding, Related, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
 use crate::fix::Fix;
 use crate::load::{
@@ -23,12 +23,12 @@ use crate::model::{
     Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId, StatedDigests,
 };
 use crate::rules::{
-    self, manifest_shape, secret_literal, ArtifactViolation, Check, DocumentContext, ObjectIndex,
-    Rule, SetContext, Sink, Target, Violation,
+    self, manifest_shape, secret_literal, Anchor, ArtifactViolation, Check, DocumentContext,
+    ObjectIndex, Rule, SetContext, Sink, Target, Violation,
 };
 use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{LineIndex, Position, Span, TextRange};
-use crate::suppress::{annotation_suppresses, Directives};
+use crate::suppress::{annotation_suppression, Directives};
 use crate::yaml::{Limits, Locator, Node, RawDocument, Value};
 
 mod context;
@@ -999,6 +999,13 @@ impl Engine {
     }
 }
 
+/// The files of a batch: paths and texts by [`FileId`].
+#[derive(Clone, Copy)]
+struct Files<'a> {
+    paths: &'a [String],
+    texts: &'a [Option<Arc<str>>],
+}
+
 /// A report in the making: findings are configured, suppressed and given
 /// lines and columns a batch of files at a time.
 #[derive(Default)]
@@ -1084,13 +1091,12 @@ impl ReportBuilder {
             let by_annotation = item
                 .object
                 .and_then(|id| objects.get(id.0))
-                .is_some_and(|object| annotation_suppresses(object, &item.rule));
-            let suppressed_by = if by_annotation {
-                Some(SuppressedBy::Annotation)
-            } else if file_directives.suppresses(&item.rule, span.start.line) {
-                Some(SuppressedBy::Comment)
-            } else {
-                None
+                .and_then(|object| annotation_suppression(object, &item.rule));
+            let suppressed_by = match by_annotation {
+                Some(reason) => Some((SuppressedBy::Annotation, reason)),
+                None => file_directives
+                    .suppression(&item.rule, span.start.line)
+                    .map(|reason| (SuppressedBy::Comment, reason.map(str::to_owned))),
             };
             let severity = policy
                 .severity
@@ -1114,7 +1120,19 @@ impl ReportBuilder {
                     self.snippets.add(&file, span.start.line, &line_text);
                 }
             }
+            let related = self.resolve_related(
+                engine,
+                item.related,
+                suppressed_by.is_none(),
+                Files {
+                    paths: file_paths,
+                    texts,
+                },
+                &mut line_indexes,
+                &mut secret_masks,
+            );
             let finding = Finding {
+                related,
                 rule: item.rule,
                 severity,
                 message: item.message,
@@ -1132,13 +1150,78 @@ impl ReportBuilder {
                 fix: item.fix,
             };
             match (suppressed_by, once_per) {
-                (Some(by), _) => self.suppressed.push(SuppressedFinding { finding, by }),
+                (Some((by, reason)), _) => self.suppressed.push(SuppressedFinding {
+                    finding,
+                    by,
+                    reason,
+                }),
                 (None, Some(key)) => self.add_once(key, finding, line_text.map(|(_, line)| line)),
                 (None, None) => findings.push(finding),
             }
         }
         findings.shrink_to_fit();
         self.findings.push(findings);
+    }
+
+    /// The related places of a finding in lines and columns; with
+    /// `keep_lines`, their lines are kept for snippets (masked as the
+    /// finding's own).
+    fn resolve_related(
+        &mut self,
+        engine: &Engine,
+        related: Vec<PendingRelated>,
+        keep_lines: bool,
+        files: Files<'_>,
+        line_indexes: &mut HashMap<FileId, LineIndex>,
+        secret_masks: &mut crate::render::mask::SecretMasks<'_>,
+    ) -> Vec<Related> {
+        let mut resolved = Vec::with_capacity(related.len());
+        for PendingRelated { place, message } in related {
+            let (file, span) = match place {
+                PendingPlace::Input { file, span } => {
+                    let (Some(Some(text)), Some(path)) =
+                        (files.texts.get(file.0), files.paths.get(file.0))
+                    else {
+                        continue;
+                    };
+                    let index = line_indexes
+                        .entry(file)
+                        .or_insert_with(|| LineIndex::new(text));
+                    let span = index.span(text, span);
+                    let line = span.start.line;
+                    if keep_lines && !self.snippets.has(path, line) {
+                        let line_text = index
+                            .line_range(text, line)
+                            .and_then(|range| Some((range.start, text.get(range)?)));
+                        if let Some((line_start, line_text)) = line_text {
+                            let masked = secret_masks.mask(file, text, line_start, line_text);
+                            self.snippets.add(path, line, &masked);
+                        }
+                    }
+                    (path.clone(), span)
+                }
+                PendingPlace::Config(key) => {
+                    let (Some(span), Some(path)) =
+                        (engine.config.places.span(&key), &engine.config.path)
+                    else {
+                        continue;
+                    };
+                    let path = path.display().to_string();
+                    if let (true, Some(line)) =
+                        (keep_lines, engine.config.places.line(span.start.line))
+                    {
+                        self.snippets.add(&path, span.start.line, line);
+                    }
+                    (path, span)
+                }
+            };
+            resolved.push(Related {
+                file,
+                span,
+                message,
+            });
+        }
+        resolved
     }
 
     /// Counts a finding reported once per run; the first in report order
@@ -1363,6 +1446,7 @@ fn pending_of(violations: Vec<(&Rule, Violation)>, objects: &[Object]) -> Vec<Pe
                 rule,
                 violation,
                 object,
+                objects,
                 &mut locator,
             ))
         })
@@ -1443,6 +1527,21 @@ pub(crate) struct Pending {
     masks_its_span: bool,
     /// The safe fix the rule offers.
     fix: Option<Fix>,
+    /// Other places that matter (secondary labels).
+    related: Vec<PendingRelated>,
+}
+
+/// A related place of a pending finding, in bytes until the report is made.
+struct PendingRelated {
+    place: PendingPlace,
+    message: String,
+}
+
+enum PendingPlace {
+    /// A range of a file of the input.
+    Input { file: FileId, span: TextRange },
+    /// A key of the config file.
+    Config(String),
 }
 
 impl Pending {
@@ -1470,6 +1569,7 @@ impl Pending {
             once_per: None,
             masks_its_span: false,
             fix: None,
+            related: Vec::new(),
         }
     }
 
@@ -1480,21 +1580,31 @@ impl Pending {
         rule: &Rule,
         violation: Violation,
         object: &'o Object,
+        objects: &'o [Object],
         locator: &mut Locator<'o>,
     ) -> Pending {
-        let (span, pointer) = match &violation.target {
-            Target::Value(pointer) => (
-                locator.locate(&object.node, pointer).span,
-                Some(pointer.clone()),
-            ),
-            Target::Key(pointer) => (
-                locator
-                    .key_span(&object.node, pointer)
-                    .unwrap_or_else(|| locator.locate(&object.node, pointer).span),
-                Some(pointer.clone()),
-            ),
-            Target::Span(span) => (*span, None),
-        };
+        let (span, pointer) = target_span(object, &violation.target, locator);
+        let related = violation
+            .related
+            .into_iter()
+            .filter_map(|related| {
+                let place = match related.anchor {
+                    Anchor::Object { object: id, target } => {
+                        let other = objects.get(id.0)?;
+                        let (span, _) = target_span(other, &target, locator);
+                        PendingPlace::Input {
+                            file: other.file,
+                            span,
+                        }
+                    }
+                    Anchor::Config(key) => PendingPlace::Config(key),
+                };
+                Some(PendingRelated {
+                    place,
+                    message: related.message,
+                })
+            })
+            .collect();
         let (id, reporter) = match violation.rule {
             Some(id) => (id, Some(rule.meta.id.clone())),
             None => (rule.meta.id.clone(), None),
@@ -1516,7 +1626,29 @@ impl Pending {
             once_per: violation.once_per,
             masks_its_span: false,
             fix: violation.fix.map(|fix| fix.under(&object.pointer_prefix)),
+            related,
         }
+    }
+}
+
+/// Where a target of `object` is, and its JSON pointer when it has one.
+fn target_span<'o>(
+    object: &'o Object,
+    target: &Target,
+    locator: &mut Locator<'o>,
+) -> (TextRange, Option<String>) {
+    match target {
+        Target::Value(pointer) => (
+            locator.locate(&object.node, pointer).span,
+            Some(pointer.clone()),
+        ),
+        Target::Key(pointer) => (
+            locator
+                .key_span(&object.node, pointer)
+                .unwrap_or_else(|| locator.locate(&object.node, pointer).span),
+            Some(pointer.clone()),
+        ),
+        Target::Span(span) => (*span, None),
     }
 }
 
@@ -1543,6 +1675,7 @@ impl Pending {
             once_per: None,
             masks_its_span: false,
             fix: None,
+            related: Vec::new(),
         }
     }
 
@@ -1566,6 +1699,7 @@ impl Pending {
             once_per: None,
             masks_its_span: false,
             fix: None,
+            related: Vec::new(),
         }
     }
 
@@ -1589,7 +1723,7 @@ impl Pending {
                     Some(severity) => violation.with_severity(severity),
                     None => violation,
                 };
-                Pending::from_violation(rule, violation, object, &mut Locator::default())
+                Pending::from_violation(rule, violation, object, &[], &mut Locator::default())
             }
             Place::Artifact(artifact, pointer) => {
                 let mut violation = ArtifactViolation::at_value(artifact, pointer, message);
@@ -1684,12 +1818,8 @@ fn validates_schemas(policies: &HashMap<String, RulePolicy>) -> bool {
 }
 
 fn suggestion(id: &str, known: &[&str]) -> String {
-    known
-        .iter()
-        .map(|candidate| (edit_distance(id, candidate), candidate))
-        .filter(|(distance, _)| *distance <= 3)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| format!(" (did you mean `{candidate}`?)"))
+    rules::closest_id(id, known.iter().copied())
+        .map(|candidate| format!(" (did you mean `{candidate}`?)"))
         .unwrap_or_default()
 }
 

@@ -97,6 +97,21 @@ pub struct Finding {
     pub path: Option<String>,
     /// The safe fix the rule offers (`check --fix`), if any.
     pub fix: Option<crate::fix::Fix>,
+    /// Other places that matter, shown as secondary labels: the first copy
+    /// of a duplicate, the objects a quota sum counted, the `.plimsoll.yaml`
+    /// line whose setting the finding enforces.
+    pub related: Vec<Related>,
+}
+
+/// A place related to a finding (SPEC section 5 `related`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// The file, as given (the config file's path for config places).
+    pub file: String,
+    /// Where in it.
+    pub span: Span,
+    /// What it is ("the first copy", "replicas.min configured here").
+    pub message: String,
 }
 
 impl Finding {
@@ -191,6 +206,9 @@ pub struct SuppressedFinding {
     pub finding: Finding,
     /// What hid it.
     pub by: SuppressedBy,
+    /// The reason written with the suppression (the text after an ignore
+    /// comment's rule list, the `plimsoll.dev/ignore-reason` annotation).
+    pub reason: Option<String>,
 }
 
 /// A file that was checked, with the objects found in it.

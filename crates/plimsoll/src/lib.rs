@@ -68,7 +68,7 @@ pub use engine::{
     Report,
 };
 pub use finding::{
-    CheckedFile, Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
+    CheckedFile, Finding, Related, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
 pub use load::FileKind;
 pub use schema::{kubernetes_versions, newest_kubernetes_version};

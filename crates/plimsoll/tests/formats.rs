@@ -84,6 +84,7 @@ fn hostile_report() -> Report {
     let file = format!("dir,with:colon/{}.yaml", "x%y");
     let finding = Finding {
         fix: None,
+        related: Vec::new(),
         rule: "image-latest".into(),
         severity: Severity::Warning,
         message: HOSTILE.into(),
@@ -220,6 +221,10 @@ fn sarif_is_valid_and_complete() {
         .unwrap();
     assert_eq!(suppressed["suppressions"][0]["kind"], "inSource");
     assert_eq!(
+        suppressed["suppressions"][0]["justification"],
+        "a throwaway debug pod"
+    );
+    assert_eq!(
         suppressed["locations"][0]["physicalLocation"]["region"]["startLine"],
         12
     );
@@ -315,6 +320,7 @@ fn sarif_leaves_baselined_findings_out_unless_asked() {
     report.suppressed.push(plimsoll::SuppressedFinding {
         finding: baselined,
         by: plimsoll::SuppressedBy::Baseline,
+        reason: None,
     });
     report.recount();
     let kinds = |options: sarif::SarifOptions| -> Vec<String> {
@@ -359,7 +365,60 @@ fn json_lists_suppressed_findings_when_asked() {
     assert_eq!(suppressed.len(), report.suppressed.len());
     assert_eq!(suppressed[0]["rule"], "image-latest");
     assert_eq!(suppressed[0]["suppressedBy"], "comment");
+    assert_eq!(suppressed[0]["reason"], "a throwaway debug pod");
     assert_eq!(suppressed[0]["line"], 12);
+}
+
+/// An annotation's reason is `plimsoll.dev/ignore-reason`; a suppression
+/// without one has no `reason`.
+#[test]
+fn suppressions_keep_the_reason_written_with_them() {
+    let text = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  annotations:
+    plimsoll.dev/ignore: image-latest
+    plimsoll.dev/ignore-reason: pinned by the debug tooling team
+spec:
+  containers:
+    - {name: shell, image: busybox:latest}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other}
+spec:
+  containers:
+    # plimsoll: ignore[image-latest]
+    - {name: shell, image: busybox:latest}
+";
+    let options = EngineOptions {
+        select: vec!["image-latest".to_owned()],
+        ..EngineOptions::default()
+    };
+    let engine = Engine::new(Config::default(), options).unwrap();
+    let report = engine
+        .check(&[Input::Text {
+            name: "pods.yaml".into(),
+            text: text.into(),
+        }])
+        .unwrap();
+    let reasons: Vec<(plimsoll::SuppressedBy, Option<&str>)> = report
+        .suppressed
+        .iter()
+        .map(|item| (item.by, item.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                plimsoll::SuppressedBy::Annotation,
+                Some("pinned by the debug tooling team")
+            ),
+            (plimsoll::SuppressedBy::Comment, None),
+        ]
+    );
 }
 
 /// What XML 1.0 can carry of `text`: control characters become U+FFFD.

@@ -371,7 +371,12 @@ fn every_copy_of_a_duplicated_object_names_the_first() {
         let first_line = at * 16 + 5;
         assert_eq!(
             finding.message,
-            format!("ConfigMap ns/cm-{at} is defined twice; the first is at cms.yaml:{first_line}")
+            format!("ConfigMap ns/cm-{at} is defined twice")
+        );
+        let first = &finding.related[0];
+        assert_eq!(
+            (first.file.as_str(), first.span.start.line as usize, first.message.as_str()),
+            ("cms.yaml", first_line, "the first copy")
         );
     }
 }

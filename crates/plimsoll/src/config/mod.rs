@@ -55,6 +55,42 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Globs of custom policy files.
     pub policies: Vec<String>,
+    /// Where each key is written in the config file.
+    pub places: ConfigPlaces,
+}
+
+/// Where each key of the config file is written, with the file's lines, so
+/// that a finding can point at the setting it enforces ("replicas.min
+/// configured here"). Keys are written as the config's error messages name
+/// them: `environments[2].replicas.min`, `images.requireDigest`.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigPlaces {
+    spans: BTreeMap<String, Span>,
+    text: std::sync::Arc<str>,
+}
+
+impl ConfigPlaces {
+    /// Where `key` (its key and value) is written, if the file writes it.
+    pub fn span(&self, key: &str) -> Option<Span> {
+        self.spans.get(key).copied()
+    }
+
+    /// The text of a line of the config file (1-based), without its break.
+    pub fn line(&self, line: u32) -> Option<&str> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        self.text.lines().nth(index)
+    }
+}
+
+impl Config {
+    /// The key of an environment's entry in the config file
+    /// (`environments[2]`), when the file lists it.
+    pub fn environment_key(&self, name: &str) -> Option<String> {
+        self.environments
+            .iter()
+            .position(|environment| environment.name == name)
+            .map(|at| format!("environments[{at}]"))
+    }
 }
 
 /// One environment of the promotion graph.

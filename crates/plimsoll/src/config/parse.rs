@@ -1,10 +1,11 @@
 //! Reading `.plimsoll.yaml` from a spanned tree, key by key.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{
-    Codeowners, Config, ConfigError, EnvironmentConfig, Images, Migrations, Naming,
+    Codeowners, Config, ConfigError, ConfigPlaces, EnvironmentConfig, Images, Migrations, Naming,
     NetworkPolicyConfig, PodSecurityLevel, PullSecret, Replicas, RequireDigest, ResourceAmounts,
     ResourceFloor, RuleSetting, Secrets, SyncMode, SyncSettings,
 };
@@ -80,6 +81,8 @@ fn keys_of(section: &str) -> &'static [&'static str] {
 struct Reader<'a> {
     file: &'a Path,
     lines: SourceLines<'a>,
+    /// Every key read so far → where its entry is written.
+    places: RefCell<BTreeMap<String, Span>>,
 }
 
 impl Reader<'_> {
@@ -121,7 +124,13 @@ impl Reader<'_> {
             .as_map()
             .ok_or_else(|| self.wrong_type(node, key, "a mapping"))?;
         let allowed = keys_of(section);
+        let mut places = self.places.borrow_mut();
         for entry in entries {
+            let whole = TextRange {
+                start: entry.key_span.start,
+                end: entry.value.span.end.max(entry.key_span.end),
+            };
+            places.insert(join(key, &entry.key), self.span(whole));
             if !allowed.contains(&entry.key.as_str()) {
                 let mut message = format!("unknown key `{}`", entry.key);
                 if let Some(suggestion) = closest(&entry.key, allowed) {
@@ -238,6 +247,7 @@ pub(super) fn parse_config(text: &str, file: &Path) -> Result<Config, ConfigErro
     let reader = Reader {
         file,
         lines: SourceLines::new(text),
+        places: RefCell::new(BTreeMap::new()),
     };
     let documents = parse_stream(text, &Limits::default());
     if let Some(problem) = documents.iter().flat_map(|doc| &doc.problems).next() {
@@ -295,6 +305,10 @@ pub(super) fn parse_config(text: &str, file: &Path) -> Result<Config, ConfigErro
         }
     }
     validate_environments(&reader, &config.environments)?;
+    config.places = ConfigPlaces {
+        spans: reader.places.take(),
+        text: text.into(),
+    };
     Ok(config)
 }
 

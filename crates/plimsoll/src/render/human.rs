@@ -1,10 +1,12 @@
 //! The human format: one diagnostic per finding, with the YAML snippet and
 //! the offending text underlined, then a one-line summary.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use crate::engine::Report;
 use crate::finding::{Finding, Severity, Summary};
+use crate::source::Span;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,8 +49,12 @@ pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io
     let palette = Palette {
         color: options.color,
     };
+    // The ignore hint is the same for every finding of a rule: once per
+    // rule is enough (a large run repeats it thousands of times otherwise).
+    let mut hinted: HashSet<&str> = HashSet::new();
     for finding in &report.findings {
-        render_finding(report, finding, &palette, out)?;
+        let ignore_hint = hinted.insert(&finding.rule);
+        render_finding(report, finding, ignore_hint, &palette, out)?;
     }
     if !options.quiet {
         writeln!(out, "{}", summary_line(&report.summary))?;
@@ -59,6 +65,7 @@ pub fn render(report: &Report, options: HumanOptions, out: &mut dyn Write) -> io
 fn render_finding(
     report: &Report,
     finding: &Finding,
+    ignore_hint: bool,
     palette: &Palette,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -73,8 +80,18 @@ fn render_finding(
         palette.paint("1", &finding.message)
     )?;
     let line = finding.span.start.line;
-    let number = line.to_string();
-    let pad = " ".repeat(number.len());
+    // The gutter fits the widest line number shown.
+    let width = std::iter::once(line)
+        .chain(
+            finding
+                .related
+                .iter()
+                .map(|related| related.span.start.line),
+        )
+        .map(|line| line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let pad = " ".repeat(width);
     writeln!(
         out,
         "{pad}{} {}:{}:{}",
@@ -84,16 +101,44 @@ fn render_finding(
         finding.span.start.column
     )?;
     if let Some(line_text) = report.source_line(&finding.file, line) {
-        let bar = palette.paint(GUTTER, "|");
-        let (shown, caret_start, caret_len) = snippet_window(line_text, finding);
-        writeln!(out, "{pad} {bar}")?;
-        writeln!(out, "{} {bar} {shown}", palette.paint(GUTTER, &number))?;
-        writeln!(
+        let (shown, caret_start, caret_len) = snippet_window(line_text, finding.span);
+        write_snippet(
             out,
-            "{pad} {bar} {}{}",
-            " ".repeat(caret_start),
-            palette.paint(severity_code, &"^".repeat(caret_len))
+            palette,
+            width,
+            line,
+            &shown,
+            caret_start,
+            &palette.paint(severity_code, &"^".repeat(caret_len)),
         )?;
+    }
+    for related in &finding.related {
+        let at = related.span.start;
+        let snippet = report.source_line(&related.file, at.line);
+        let header = format!(
+            "{} {}:{}:{}",
+            palette.paint(GUTTER, ":::"),
+            related.file,
+            at.line,
+            at.column
+        );
+        match snippet {
+            Some(line_text) => {
+                writeln!(out, "{pad}{header}")?;
+                let (shown, caret_start, caret_len) = snippet_window(line_text, related.span);
+                let label = format!("{} {}", "-".repeat(caret_len), related.message);
+                write_snippet(
+                    out,
+                    palette,
+                    width,
+                    at.line,
+                    &shown,
+                    caret_start,
+                    &palette.paint(GUTTER, &label),
+                )?;
+            }
+            None => writeln!(out, "{pad}{header}: {}", related.message)?,
+        }
     }
     let eq = palette.paint(GUTTER, "=");
     let mut context = Vec::new();
@@ -112,25 +157,49 @@ fn render_finding(
     if let Some(help) = &finding.help {
         writeln!(out, "{pad} {eq} help: {help}")?;
     }
-    writeln!(
-        out,
-        "{pad} {eq} ignore: add `# plimsoll: ignore[{}] <reason>` on the line or the line above",
-        finding.rule
-    )?;
+    if ignore_hint {
+        writeln!(
+            out,
+            "{pad} {eq} ignore: add `# plimsoll: ignore[{}] <reason>` on the line or the line above",
+            finding.rule
+        )?;
+    }
     writeln!(out)
 }
 
+/// Draws one line of a file with its marker underneath:
+/// an empty gutter line, the numbered line, then `marker` under the span.
+fn write_snippet(
+    out: &mut dyn Write,
+    palette: &Palette,
+    width: usize,
+    line: u32,
+    shown: &str,
+    caret_start: usize,
+    marker: &str,
+) -> io::Result<()> {
+    let pad = " ".repeat(width);
+    let bar = palette.paint(GUTTER, "|");
+    writeln!(out, "{pad} {bar}")?;
+    writeln!(
+        out,
+        "{} {bar} {shown}",
+        palette.paint(GUTTER, &format!("{line:>width$}"))
+    )?;
+    writeln!(out, "{pad} {bar} {}{marker}", " ".repeat(caret_start))
+}
+
 /// The text to show for a line, and where the carets go (in characters).
-fn snippet_window(line_text: &str, finding: &Finding) -> (String, usize, usize) {
+fn snippet_window(line_text: &str, span: Span) -> (String, usize, usize) {
     let chars: Vec<char> = line_text
         .chars()
         .map(|c| if c == '\t' { ' ' } else { c })
         .collect();
-    let start = (finding.span.start.column as usize)
+    let start = (span.start.column as usize)
         .saturating_sub(1)
         .min(chars.len());
-    let end = if finding.span.end.line == finding.span.start.line {
-        (finding.span.end.column as usize)
+    let end = if span.end.line == span.start.line {
+        (span.end.column as usize)
             .saturating_sub(1)
             .clamp(start, chars.len())
     } else {

@@ -27,6 +27,8 @@ struct JsonSuppressed<'a> {
     #[serde(flatten)]
     finding: JsonFinding<'a>,
     suppressed_by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
 }
 
 impl<'a> From<&'a SuppressedFinding> for JsonSuppressed<'a> {
@@ -38,6 +40,7 @@ impl<'a> From<&'a SuppressedFinding> for JsonSuppressed<'a> {
                 SuppressedBy::Comment => "comment",
                 SuppressedBy::Baseline => "baseline",
             },
+            reason: item.reason.as_deref(),
         }
     }
 }
@@ -47,7 +50,8 @@ impl<'a> From<&'a SuppressedFinding> for JsonSuppressed<'a> {
 #[non_exhaustive]
 pub struct JsonOptions {
     /// A `suppressed` list: the findings that suppressions and the baseline
-    /// hid, each with `suppressedBy` (`annotation`, `comment`, `baseline`).
+    /// hid, each with `suppressedBy` (`annotation`, `comment`, `baseline`)
+    /// and the `reason` written with the suppression, if any.
     pub show_suppressed: bool,
 }
 
@@ -86,6 +90,20 @@ struct JsonFinding<'a> {
     environment: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+}
+
+/// A related place: `{file, line, column, endLine, endColumn, message}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
 }
 
 impl<'a> From<&'a Finding> for JsonFinding<'a> {
@@ -105,6 +123,18 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             resource: finding.resource.as_ref(),
             environment: finding.environment.as_deref(),
             path: finding.path.as_deref(),
+            related: finding
+                .related
+                .iter()
+                .map(|related| JsonRelated {
+                    file: &related.file,
+                    line: related.span.start.line,
+                    column: related.span.start.column,
+                    end_line: related.span.end.line,
+                    end_column: related.span.end.column,
+                    message: &related.message,
+                })
+                .collect(),
         }
     }
 }

@@ -174,6 +174,12 @@ fn describe(finding: &Finding) -> String {
     if let Some(path) = &finding.path {
         text.push_str(&format!("\npath: {path}"));
     }
+    for related in &finding.related {
+        text.push_str(&format!(
+            "\nrelated: {}:{}:{}: {}",
+            related.file, related.span.start.line, related.span.start.column, related.message
+        ));
+    }
     text
 }
 

@@ -2,6 +2,8 @@
 //! tools. Renderers write to any `io::Write`; they never print on their own.
 //!
 //! - [`human`]: diagnostics with snippets;
+//! - [`concise`]: one line per finding;
+//! - [`statistics`]: how many findings each rule reported;
 //! - [`json`]: the stable, versioned JSON report;
 //! - [`sarif`]: SARIF 2.1.0 for code scanning;
 //! - [`junit`]: JUnit XML for CI test reports;
@@ -9,6 +11,7 @@
 //! - [`matrix`], [`matrix_diff`], [`mermaid`]: the image matrix, the
 //!   changes since a revision, and the promotion path as a picture.
 
+pub mod concise;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -18,3 +21,4 @@ pub mod matrix;
 pub mod matrix_diff;
 pub mod mermaid;
 pub mod sarif;
+pub mod statistics;

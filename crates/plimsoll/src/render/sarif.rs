@@ -30,8 +30,9 @@ use serde_json::{json, Map, Value};
 
 use crate::baseline::fingerprint;
 use crate::engine::Report;
-use crate::finding::{Finding, Severity, SuppressedBy};
+use crate::finding::{Finding, Severity, SuppressedBy, SuppressedFinding};
 use crate::rules::{explain_markdown, Rule};
+use crate::source::Span;
 
 /// The `$schema` written into the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -127,7 +128,11 @@ fn pascal_case(id: &str) -> String {
         .collect()
 }
 
-fn result(finding: &Finding, rule_index: Option<usize>, suppressed: Option<SuppressedBy>) -> Value {
+fn result(
+    finding: &Finding,
+    rule_index: Option<usize>,
+    suppressed: Option<&SuppressedFinding>,
+) -> Value {
     let mut result = Map::new();
     result.insert("ruleId".into(), json!(finding.rule));
     if let Some(index) = rule_index {
@@ -139,26 +144,8 @@ fn result(finding: &Finding, rule_index: Option<usize>, suppressed: Option<Suppr
         None => finding.message.clone(),
     };
     result.insert("message".into(), json!({ "text": text }));
-    let span = finding.span;
-    // SARIF regions are 1-based and need end ≥ start.
-    let start_line = span.start.line.max(1);
-    let start_column = span.start.column.max(1);
-    let (end_line, end_column) = if (span.end.line, span.end.column) > (start_line, start_column) {
-        (span.end.line, span.end.column)
-    } else {
-        (start_line, start_column)
-    };
-    let mut location = json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(&finding.file), "uriBaseId": "%SRCROOT%"},
-            "region": {
-                "startLine": start_line,
-                "startColumn": start_column,
-                "endLine": end_line,
-                "endColumn": end_column,
-            },
-        },
-    });
+    let mut location =
+        json!({ "physicalLocation": physical_location(&finding.file, finding.span) });
     if let (Some(resource), Some(location)) = (&finding.resource, location.as_object_mut()) {
         let mut logical = json!({
             "name": resource.name,
@@ -171,6 +158,21 @@ fn result(finding: &Finding, rule_index: Option<usize>, suppressed: Option<Suppr
         location.insert("logicalLocations".into(), json!([logical]));
     }
     result.insert("locations".into(), json!([location]));
+    if !finding.related.is_empty() {
+        let related: Vec<Value> = finding
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, related)| {
+                json!({
+                    "id": id,
+                    "physicalLocation": physical_location(&related.file, related.span),
+                    "message": {"text": related.message},
+                })
+            })
+            .collect();
+        result.insert("relatedLocations".into(), Value::Array(related));
+    }
     result.insert(
         "partialFingerprints".into(),
         json!({ "plimsoll/v1": fingerprint(finding) }),
@@ -188,18 +190,41 @@ fn result(finding: &Finding, rule_index: Option<usize>, suppressed: Option<Suppr
     if !properties.is_empty() {
         result.insert("properties".into(), Value::Object(properties));
     }
-    if let Some(by) = suppressed {
-        let (kind, justification) = match by {
+    if let Some(suppressed) = suppressed {
+        let (kind, how) = match suppressed.by {
             SuppressedBy::Annotation => ("inSource", "plimsoll.dev/ignore annotation"),
             SuppressedBy::Comment => ("inSource", "# plimsoll: ignore comment"),
             SuppressedBy::Baseline => ("external", "recorded in the baseline"),
         };
+        // The reason the author wrote, else how it was suppressed.
+        let justification = suppressed.reason.as_deref().unwrap_or(how);
         result.insert(
             "suppressions".into(),
             json!([{"kind": kind, "status": "accepted", "justification": justification}]),
         );
     }
     Value::Object(result)
+}
+
+/// A SARIF physical location: the file and its 1-based region (end ≥
+/// start, as SARIF requires).
+fn physical_location(file: &str, span: Span) -> Value {
+    let start_line = span.start.line.max(1);
+    let start_column = span.start.column.max(1);
+    let (end_line, end_column) = if (span.end.line, span.end.column) > (start_line, start_column) {
+        (span.end.line, span.end.column)
+    } else {
+        (start_line, start_column)
+    };
+    json!({
+        "artifactLocation": {"uri": artifact_uri(file), "uriBaseId": "%SRCROOT%"},
+        "region": {
+            "startLine": start_line,
+            "startColumn": start_column,
+            "endLine": end_line,
+            "endColumn": end_column,
+        },
+    })
 }
 
 /// A file name as a relative URI reference: `/` separators, and characters
@@ -221,7 +246,7 @@ fn artifact_uri(file: &str) -> String {
 
 /// The findings a log holds, in the order it holds them: reported findings
 /// by severity (errors first), then the suppressed ones it shows.
-fn ordered(report: &Report, options: SarifOptions) -> Vec<(&Finding, Option<SuppressedBy>)> {
+fn ordered(report: &Report, options: SarifOptions) -> Vec<(&Finding, Option<&SuppressedFinding>)> {
     let mut reported: Vec<&Finding> = report.findings.iter().collect();
     // Stable: the report's file and line order stays within a severity.
     reported.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
@@ -232,7 +257,7 @@ fn ordered(report: &Report, options: SarifOptions) -> Vec<(&Finding, Option<Supp
     reported
         .into_iter()
         .map(|finding| (finding, None))
-        .chain(shown_suppressed.map(|item| (&item.finding, Some(item.by))))
+        .chain(shown_suppressed.map(|item| (&item.finding, Some(item))))
         .collect()
 }
 

@@ -208,6 +208,31 @@ pub enum Target {
     Span(TextRange),
 }
 
+/// Another place that matters to a violation, shown as a secondary label
+/// (SPEC section 5 `related`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedPlace {
+    /// Where.
+    pub anchor: Anchor,
+    /// What it is ("the first copy", "counted here").
+    pub message: String,
+}
+
+/// Where a related place is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// A value or key of an object of the input.
+    Object {
+        /// The object.
+        object: ObjectId,
+        /// Where in it.
+        target: Target,
+    },
+    /// The `.plimsoll.yaml` key whose setting the rule enforces, as the
+    /// config names it (`environments[2].replicas.min`, `images.requireDigest`).
+    Config(String),
+}
+
 /// A finding as a rule reports it; the engine adds the file, position,
 /// resource and environment.
 #[derive(Debug, Clone)]
@@ -233,6 +258,8 @@ pub struct Violation {
     pub once_per: Option<String>,
     /// The safe fix offered, if any.
     pub fix: Option<Fix>,
+    /// Other places that matter, in the order to show them.
+    pub related: Vec<RelatedPlace>,
 }
 
 impl Violation {
@@ -265,6 +292,7 @@ impl Violation {
             rule: None,
             once_per: None,
             fix: None,
+            related: Vec::new(),
         }
     }
 
@@ -302,6 +330,41 @@ impl Violation {
     #[must_use]
     pub fn with_severity(mut self, severity: Severity) -> Violation {
         self.severity = Some(severity);
+        self
+    }
+
+    /// Adds a place in another (or the same) object that matters: the
+    /// first copy of a duplicate, an object a sum counted.
+    #[must_use]
+    pub fn with_related(
+        mut self,
+        object: &Object,
+        target: Target,
+        message: impl Into<String>,
+    ) -> Violation {
+        self.related.push(RelatedPlace {
+            anchor: Anchor::Object {
+                object: object.id,
+                target,
+            },
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Adds the `.plimsoll.yaml` key whose setting this violation breaks
+    /// ("replicas.min configured here"); nothing when the config does not
+    /// write it (defaults).
+    #[must_use]
+    pub fn configured_at(
+        mut self,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Violation {
+        self.related.push(RelatedPlace {
+            anchor: Anchor::Config(key.into()),
+            message: message.into(),
+        });
         self
     }
 }

@@ -2,7 +2,7 @@
 //! name in one environment.
 //!
 //! Only one of them can exist in the cluster; whichever is applied last wins.
-//! The finding points at the later copy and names the first.
+//! The finding points at the later copy, with the first as a related place.
 //!
 //! What "applied together" means: when a directory names the environment
 //! (`clusters/eu/prod/…`), objects are compared within that directory, so two
@@ -19,10 +19,9 @@
 
 use std::collections::HashMap;
 
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::finding::Severity;
 use crate::model::{FileId, Object};
-use crate::source::LineIndex;
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -72,7 +71,6 @@ enum Scope<'a> {
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let mut first_seen: HashMap<Key<'_>, &Object> = HashMap::new();
-    let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
     for object in context.index.all() {
         let identity = &object.identity;
         let path = context.file_path(object.file);
@@ -99,19 +97,16 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 first_seen.insert(key, object);
             }
             Some(first) => {
-                let line = line_indexes
-                    .entry(first.file)
-                    .or_insert_with(|| context.line_index(first.file))
-                    .line_of(first.node.locate("/metadata/name").span.start as usize);
                 sink.push(
                     Violation::at_value(
                         object,
                         "/metadata/name",
-                        format!(
-                            "{} is defined twice; the first is at {}:{line}",
-                            identity.to_ref(),
-                            context.file_path(first.file)
-                        ),
+                        format!("{} is defined twice", identity.to_ref()),
+                    )
+                    .with_related(
+                        first,
+                        Target::Value("/metadata/name".to_owned()),
+                        "the first copy",
                     )
                     .with_help("delete one copy, or rename it"),
                 );

@@ -71,7 +71,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use context::{
-    ArtifactViolation, DocumentContext, ObjectIndex, SetContext, Sink, Target, Violation,
+    Anchor, ArtifactViolation, DocumentContext, ObjectIndex, RelatedPlace, SetContext, Sink,
+    Target, Violation,
 };
 
 use crate::finding::Severity;
@@ -384,6 +385,17 @@ pub fn builtin() -> Vec<Rule> {
         codeowners::rule(),
         prometheus_rule::rule(),
     ]
+}
+
+/// The known rule id nearest to a mistyped `id` (at most three edits
+/// away), for "did you mean" hints.
+pub fn closest_id<'k>(id: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    known
+        .into_iter()
+        .map(|candidate| (crate::config::edit_distance(id, candidate), candidate))
+        .filter(|(distance, _)| *distance <= 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
 }
 
 /// The rules reference (`docs/rules.md`), generated from rule metadata.

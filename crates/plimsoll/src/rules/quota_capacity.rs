@@ -52,7 +52,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::finding::Severity;
 use crate::model::resources::{
     admitted, limit_items, pod_amount, AdmittedContainer, ContainerDefaults, LimitItem, Malformed,
@@ -603,9 +603,9 @@ fn check_quota(
             continue;
         };
         let unit = Unit::of_resource(&entry.key);
-        let (total, contributors): (Quantity, Vec<(Quantity, String)>) = match limited {
+        let (total, contributors): (Quantity, Vec<Share<'_>>) = match limited {
             Limited::Compute(section, resource) => {
-                let shares: Vec<(Quantity, String)> = usages
+                let shares: Vec<Share<'_>> = usages
                     .iter()
                     .filter_map(|usage| {
                         let per_pod = usage.per_pod.get(&(section, resource)).copied()?;
@@ -620,6 +620,7 @@ fn check_quota(
                                     usage.pods,
                                     per_pod.display(unit)
                                 ),
+                                usage.workload,
                             )
                         })
                     })
@@ -627,7 +628,7 @@ fn check_quota(
                 (sum(&shares), shares)
             }
             Limited::Pods => {
-                let shares: Vec<(Quantity, String)> = usages
+                let shares: Vec<Share<'_>> = usages
                     .iter()
                     .filter(|usage| usage.pods > 0)
                     .map(|usage| {
@@ -639,36 +640,33 @@ fn check_quota(
                                 usage.workload.identity.name,
                                 usage.pods
                             ),
+                            usage.workload,
                         )
                     })
                     .collect();
                 (sum(&shares), shares)
             }
             Limited::Count(resource, group) => {
-                let count = members
+                let counted: Vec<&Object> = members
                     .iter()
+                    .copied()
                     .filter(|object| {
                         object.identity.group == group && plural(&object.identity.kind) == resource
                     })
-                    .count();
-                (
-                    Quantity::from_units(i64::try_from(count).unwrap_or(i64::MAX)),
-                    Vec::new(),
-                )
+                    .collect();
+                (count_of(&counted), objects_counted(&counted))
             }
             Limited::LoadBalancers => {
-                let count = members
+                let counted: Vec<&Object> = members
                     .iter()
+                    .copied()
                     .filter(|object| {
                         object.identity.is("", "Service")
                             && object.node.pointer("/spec/type").and_then(Node::as_str)
                                 == Some("LoadBalancer")
                     })
-                    .count();
-                (
-                    Quantity::from_units(i64::try_from(count).unwrap_or(i64::MAX)),
-                    Vec::new(),
-                )
+                    .collect();
+                (count_of(&counted), objects_counted(&counted))
             }
         };
         if total <= hard {
@@ -714,13 +712,14 @@ fn check_quota(
             hard.display(unit),
             quota.identity.name
         );
-        if !contributors.is_empty() {
-            let mut largest = contributors;
-            largest.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut largest = contributors;
+        largest.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let is_sum = matches!(limited, Limited::Compute(..) | Limited::Pods);
+        if is_sum && !largest.is_empty() {
             let shown: Vec<&str> = largest
                 .iter()
                 .take(3)
-                .map(|(_, text)| text.as_str())
+                .map(|(_, text, _)| text.as_str())
                 .collect();
             let more = largest.len().saturating_sub(shown.len());
             message.push_str(&format!(" ({}", shown.join(", ")));
@@ -729,20 +728,51 @@ fn check_quota(
             }
             message.push(')');
         }
-        sink.push(
-            Violation::at_value(quota, pointer, message).with_help(format!(
-                "raise {} to at least {}, or lower replicas, HPA maxReplicas or container resources (counted {counted} {place}, each object once)",
-                entry.key,
-                total.display(unit)
-            )),
-        );
+        let mut violation = Violation::at_value(quota, pointer, message).with_help(format!(
+            "raise {} to at least {}, or lower replicas, HPA maxReplicas or container resources (counted {counted} {place}, each object once)",
+            entry.key,
+            total.display(unit)
+        ));
+        // The largest shares as labels: where to look first.
+        for (_, text, object) in largest.iter().take(RELATED_SHOWN) {
+            violation = violation.with_related(
+                object,
+                Target::Value("/metadata/name".to_owned()),
+                format!("counted: {text}"),
+            );
+        }
+        sink.push(violation);
     }
 }
 
-fn sum(shares: &[(Quantity, String)]) -> Quantity {
-    shares.iter().fold(Quantity::ZERO, |total, (share, _)| {
+/// One object's part of a total: the amount, how it is described, the object.
+type Share<'o> = (Quantity, String, &'o Object);
+
+/// How many objects a finding labels as counted (the largest shares).
+const RELATED_SHOWN: usize = 5;
+
+fn sum(shares: &[Share<'_>]) -> Quantity {
+    shares.iter().fold(Quantity::ZERO, |total, (share, _, _)| {
         total.saturating_add(*share)
     })
+}
+
+fn count_of(objects: &[&Object]) -> Quantity {
+    Quantity::from_units(i64::try_from(objects.len()).unwrap_or(i64::MAX))
+}
+
+/// Each counted object as a share of one.
+fn objects_counted<'o>(objects: &[&'o Object]) -> Vec<Share<'o>> {
+    objects
+        .iter()
+        .map(|object| {
+            (
+                Quantity::from_units(1),
+                format!("{} {}", object.identity.kind, object.identity.name),
+                *object,
+            )
+        })
+        .collect()
 }
 
 fn report_missing(

@@ -72,6 +72,11 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let Some(minimum) = environment.config.replicas.min.map(i64::from) else {
         return;
     };
+    let minimum_key = context
+        .config
+        .environment_key(&environment.name)
+        .map(|key| format!("{key}.replicas.min"))
+        .unwrap_or_default();
     let hpas: Vec<&Object> = context
         .index
         .of_kind("HorizontalPodAutoscaler")
@@ -103,7 +108,8 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     environment.name
                 ),
             )
-            .with_help(format!("set `minReplicas: {minimum}`")),
+            .with_help(format!("set `minReplicas: {minimum}`"))
+            .configured_at(&minimum_key, "replicas.min configured here"),
         );
     }
     let autoscalers = Autoscalers::new(hpas.iter().copied());
@@ -143,7 +149,8 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     environment.name
                 ),
             )
-            .with_help(format!("set `replicas: {minimum}`")),
+            .with_help(format!("set `replicas: {minimum}`"))
+            .configured_at(&minimum_key, "replicas.min configured here"),
         );
     }
 }

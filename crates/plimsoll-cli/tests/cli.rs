@@ -84,7 +84,8 @@ fn check_json_matches_the_spec_shape() {
             "source",
             "resource",
             "environment",
-            "path"
+            "path",
+            "related"
         ]
     );
     let summary: Vec<&str> = report["summary"]

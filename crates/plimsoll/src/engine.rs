@@ -1733,6 +1733,22 @@ impl Pending {
             }
         }
     }
+
+    /// Adds a related place (a command's finding: the image a promotion's
+    /// source environment runs).
+    pub(crate) fn with_related(mut self, place: Place<'_>, message: impl Into<String>) -> Pending {
+        let (file, span) = match place {
+            Place::Object(object, pointer) => (object.file, object.node.locate(pointer).span),
+            Place::Artifact(artifact, pointer) => {
+                (artifact.file, artifact.node.locate(pointer).span)
+            }
+        };
+        self.related.push(PendingRelated {
+            place: PendingPlace::Input { file, span },
+            message: message.into(),
+        });
+        self
+    }
 }
 
 /// Where a command's finding points.

@@ -375,7 +375,11 @@ fn every_copy_of_a_duplicated_object_names_the_first() {
         );
         let first = &finding.related[0];
         assert_eq!(
-            (first.file.as_str(), first.span.start.line as usize, first.message.as_str()),
+            (
+                first.file.as_str(),
+                first.span.start.line as usize,
+                first.message.as_str()
+            ),
             ("cms.yaml", first_line, "the first copy")
         );
     }

@@ -126,11 +126,19 @@ impl Reader<'_> {
         let allowed = keys_of(section);
         let mut places = self.places.borrow_mut();
         for entry in entries {
-            let whole = TextRange {
-                start: entry.key_span.start,
-                end: entry.value.span.end.max(entry.key_span.end),
+            // `min: 3` for a scalar; the key alone for a collection, whose
+            // span may run over lines and comments.
+            let is_collection = entry.value.as_map().is_some() || entry.value.as_seq().is_some();
+            let end = if is_collection {
+                entry.key_span.end
+            } else {
+                entry.value.span.end.max(entry.key_span.end)
             };
-            places.insert(join(key, &entry.key), self.span(whole));
+            let place = TextRange {
+                start: entry.key_span.start,
+                end,
+            };
+            places.insert(join(key, &entry.key), self.span(place));
             if !allowed.contains(&entry.key.as_str()) {
                 let mut message = format!("unknown key `{}`", entry.key);
                 if let Some(suggestion) = closest(&entry.key, allowed) {

@@ -185,17 +185,23 @@ impl Engine {
                     .filter(|known| known.running.repository == image.running.repository)
                     .map(|known| known.running.image.as_str())
                     .collect();
-                let shown: Vec<&str> = if same_repository.is_empty() {
+                let compared: Vec<&Located<'_>> = if same_repository.is_empty() {
+                    validated.iter().collect()
+                } else {
                     validated
                         .iter()
-                        .map(|known| known.running.image.as_str())
+                        .filter(|known| known.running.repository == image.running.repository)
                         .collect()
-                } else {
-                    same_repository
                 };
-                let mut shown = shown;
+                let mut shown = same_repository;
+                if shown.is_empty() {
+                    shown = compared
+                        .iter()
+                        .map(|known| known.running.image.as_str())
+                        .collect();
+                }
                 shown.dedup();
-                found.push(Pending::at(
+                let mut finding = Pending::at(
                     rule,
                     None,
                     image.running.place(&image.pointer),
@@ -211,7 +217,14 @@ impl Engine {
                         "promote the image {} validated, or deploy this one to {} first",
                         source.name, source.name
                     )),
-                ));
+                );
+                for known in compared.iter().take(RELATED_SHOWN) {
+                    finding = finding.with_related(
+                        known.running.place(&known.pointer),
+                        format!("{} runs {}", source.name, known.running.image),
+                    );
+                }
+                found.push(finding);
             }
         }
         for (service, images) in &from {
@@ -234,6 +247,9 @@ impl Engine {
         found
     }
 }
+
+/// How many of the source environment's images a parity finding labels.
+const RELATED_SHOWN: usize = 3;
 
 /// Images grouped by service, services in name order.
 fn group(located: Vec<Located<'_>>) -> BTreeMap<String, Vec<Located<'_>>> {

@@ -82,7 +82,8 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                     pointer.clone(),
                     format!("image {image} is not pinned by digest"),
                 )
-                .with_help(format!("pin it: {image}@sha256:<digest>"));
+                .with_help(format!("pin it: {image}@sha256:<digest>"))
+                .configured_at("images.requireDigest", "requireDigest configured here");
                 if let Some(digest) = stated {
                     violation = violation.with_fix(Fix::set(
                         format!("pin {image} by the digest the repository states for it, {digest}"),

@@ -93,6 +93,10 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 )
                 .with_help(
                     "mirror the image into an allowed registry, or add its registry to images.allowedRegistries",
+                )
+                .configured_at(
+                    "images.allowedRegistries",
+                    "allowedRegistries configured here",
                 ),
             );
         }

@@ -180,14 +180,17 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     if identity.is("", "Namespace") {
         if let Some(pattern) = &naming.namespace {
             if !fits(pattern, &identity.name, &envs) {
-                sink.push(mismatch(
-                    object,
-                    "/metadata/name",
-                    "Namespace",
-                    &identity.name,
-                    pattern,
-                    environment,
-                ));
+                sink.push(
+                    mismatch(
+                        object,
+                        "/metadata/name",
+                        "Namespace",
+                        &identity.name,
+                        pattern,
+                        environment,
+                    )
+                    .configured_at("naming.namespace", "naming.namespace configured here"),
+                );
             }
         }
         return;
@@ -197,14 +200,17 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     }
     if let (Some(pattern), Some(namespace)) = (&naming.namespace, &identity.namespace) {
         if !fits(pattern, namespace, &envs) {
-            sink.push(mismatch(
-                object,
-                "/metadata/namespace",
-                "namespace",
-                namespace,
-                pattern,
-                environment,
-            ));
+            sink.push(
+                mismatch(
+                    object,
+                    "/metadata/namespace",
+                    "namespace",
+                    namespace,
+                    pattern,
+                    environment,
+                )
+                .configured_at("naming.namespace", "naming.namespace configured here"),
+            );
         }
     }
     if is_namespace_infrastructure(identity) {
@@ -217,14 +223,17 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     // generateName is a prefix: the suffix Kubernetes adds is not ours to check.
     let generated = object.node.get_path(&["metadata", "name"]).is_none();
     if !generated && !fits_resource(pattern, &identity.name, &envs) {
-        sink.push(mismatch(
-            object,
-            "/metadata/name",
-            "name",
-            &identity.name,
-            pattern,
-            environment,
-        ));
+        sink.push(
+            mismatch(
+                object,
+                "/metadata/name",
+                "name",
+                &identity.name,
+                pattern,
+                environment,
+            )
+            .configured_at("naming.resource", "naming.resource configured here"),
+        );
     }
     for (field, key) in [
         ("labels", RELEASE_LABEL),
@@ -251,7 +260,8 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 .with_help(format!(
                     "install the release under a name that fits `{pattern}`, such as {}",
                     example(pattern, release, environment)
-                )),
+                ))
+                .configured_at("naming.resource", "naming.resource configured here"),
             );
         }
     }

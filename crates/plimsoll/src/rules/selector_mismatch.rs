@@ -15,7 +15,7 @@
 //! are `dangling-reference`'s: they resolve across the files of an
 //! environment.
 
-use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
+use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Target, Violation};
 use crate::finding::Severity;
 use crate::model::{label_pairs, Selector};
 use crate::yaml::Node;
@@ -134,7 +134,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                     }
                 ),
             )
-            .with_help("give the template every label the selector requires"),
+            .with_help("give the template every label the selector requires")
+            .with_related(
+                object,
+                Target::Key("/spec/selector".to_owned()),
+                "the selector",
+            ),
         );
     }
 }

@@ -62,6 +62,14 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         )
         .with_help(
             "remove `syncPolicy.automated`; sync this Application by hand (`argocd app sync`)",
+        )
+        .configured_at(
+            context
+                .config
+                .environment_key(&environment.name)
+                .map(|key| format!("{key}.sync.mode"))
+                .unwrap_or_default(),
+            "sync.mode configured here",
         ),
     );
 }

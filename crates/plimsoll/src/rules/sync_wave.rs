@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use super::delivery::{annotation_pointer, is_migration_job, sync_wave, SYNC_WAVE};
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::finding::Severity;
 use crate::model::{containers, Object};
 use crate::yaml::Node;
@@ -44,6 +44,17 @@ the sync fail."
         check,
     )
     .within_environment()
+}
+
+/// Where an object's wave is written: its sync-wave annotation, else its
+/// name (no annotation is wave 0).
+fn wave_target(object: &Object) -> Target {
+    let pointer = annotation_pointer(SYNC_WAVE);
+    if object.node.pointer(&pointer).is_some() {
+        Target::Value(pointer)
+    } else {
+        Target::Value("/metadata/name".to_owned())
+    }
 }
 
 fn wave_of(object: &Object) -> i64 {
@@ -110,7 +121,12 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 .with_help(format!(
                     "set `argocd.argoproj.io/sync-wave: \"{}\"` on the Job",
                     lowest.saturating_sub(1)
-                )),
+                ))
+                .with_related(
+                    workload,
+                    wave_target(workload),
+                    format!("{} `{}` syncs in wave {lowest}", workload.identity.kind, workload.identity.name),
+                ),
             );
         }
     }
@@ -208,7 +224,13 @@ fn check_wave_order(context: &SetContext<'_>, sink: &mut Sink) {
                 .with_help(format!(
                     "give `{}` a wave above {earlier_wave}",
                     job.identity.name
-                )),
+                ))
+                .with_related(
+                    earlier_job,
+                    wave_target(earlier_job),
+                    format!("`{}` ({earlier_name}) syncs in wave {earlier_wave}", earlier_job.identity.name),
+                )
+                .configured_at("migrations.waveOrder", "migrations.waveOrder configured here"),
             );
         }
     }

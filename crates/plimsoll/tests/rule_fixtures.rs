@@ -15,15 +15,36 @@
 //!
 //! Only the rule under test runs. Files are checked under their path
 //! relative to the fixture, so a file `fail-x/envs/prod/x.yaml` belongs to
-//! prod. The findings of every fixture are snapshotted.
+//! prod. A failing fixture's findings are snapshotted twice: as JSON and as
+//! the human report renders them; a passing fixture asserts that it has
+//! none.
+//!
+//! Each fixture is its own test case, named `<rule-id>/<fixture>` (this
+//! file is a test harness of its own: `cargo test --test rule_fixtures
+//! image-digest/` runs one rule's).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::{Path, PathBuf};
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use plimsoll::baseline::Baseline;
-use plimsoll::render::json;
-use plimsoll::{Config, Engine, EngineOptions, Input};
+use plimsoll::render::{human, json};
+use plimsoll::{Config, Engine, EngineOptions, Input, Report};
+
+fn main() {
+    let arguments = Arguments::from_args();
+    let mut trials = fixture_trials();
+    trials.push(Trial::test(
+        "every_rule_has_failing_and_passing_fixtures",
+        every_rule_has_failing_and_passing_fixtures,
+    ));
+    trials.push(Trial::test(
+        "rule_examples_fail_and_pass",
+        rule_examples_fail_and_pass,
+    ));
+    libtest_mimic::run(&arguments, trials).exit();
+}
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules")
@@ -68,7 +89,7 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
     inputs
 }
 
-fn findings_json(engine: &Engine, inputs: &[Input], baseline: Option<&Path>) -> serde_json::Value {
+fn checked(engine: &Engine, inputs: &[Input], baseline: Option<&Path>) -> Report {
     let mut report = engine.check(inputs).unwrap();
     if let Some(path) = baseline {
         let text = std::fs::read_to_string(path).unwrap();
@@ -76,111 +97,124 @@ fn findings_json(engine: &Engine, inputs: &[Input], baseline: Option<&Path>) -> 
             .unwrap()
             .apply(&mut report, engine);
     }
-    report_json(&report)
+    report
 }
 
-fn report_json(report: &plimsoll::Report) -> serde_json::Value {
+/// Paths under the rules folder are named from it, whatever the
+/// checkout's absolute path (a related place in a fixture's config).
+fn portable(text: String) -> String {
+    text.replace(&format!("{}/", testdata().display()), "")
+}
+
+fn report_json(report: &Report) -> serde_json::Value {
     let mut out = Vec::new();
     json::render(report, &mut out).unwrap();
-    // A related place in a fixture's config is named from the rules folder,
-    // whatever the checkout's absolute path.
-    let text = String::from_utf8(out)
-        .unwrap()
-        .replace(&format!("{}/", testdata().display()), "");
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let value: serde_json::Value =
+        serde_json::from_str(&portable(String::from_utf8(out).unwrap())).unwrap();
     value["findings"].clone()
 }
 
-#[test]
-fn every_rule_fixture_reports_as_expected() {
+fn report_human(report: &Report) -> String {
+    let mut out = Vec::new();
+    human::render(report, human::HumanOptions::default(), &mut out).unwrap();
+    portable(String::from_utf8(out).unwrap())
+}
+
+/// One test case per fixture of every rule folder.
+fn fixture_trials() -> Vec<Trial> {
     let known: Vec<String> = plimsoll::rules::builtin()
         .iter()
         .map(|rule| rule.id().to_owned())
         .collect();
-    let mut checked = 0;
+    let mut trials = Vec::new();
     for rule_dir in sorted_entries(&testdata()) {
         let id = rule_dir.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(known.contains(&id), "testdata/rules/{id} names no rule");
-        let config_path = rule_dir.join(".plimsoll.yaml");
-        let config = if config_path.is_file() {
-            Config::load(&config_path).unwrap()
-        } else {
-            Config::default()
-        };
-        let options = EngineOptions {
-            select: vec![id.clone()],
-            ..EngineOptions::default()
-        };
-        let engine = Engine::new(config, options.clone()).unwrap();
+        if !known.contains(&id) {
+            trials.push(Trial::test(format!("{id}/names-a-rule"), move || {
+                Err(format!("testdata/rules/{id} names no rule").into())
+            }));
+            continue;
+        }
         for fixture in sorted_entries(&rule_dir) {
             let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
-            let expect_findings = if name.starts_with("fail") {
-                true
-            } else if name.starts_with("pass") {
-                false
-            } else {
+            if !(name.starts_with("fail") || name.starts_with("pass")) {
                 continue;
-            };
-            let base = if fixture.is_dir() {
-                &fixture
-            } else {
-                &rule_dir
-            };
-            let own_config = fixture.join(".plimsoll.yaml");
-            let own_engine = own_config
-                .is_file()
-                .then(|| Engine::new(Config::load(&own_config).unwrap(), options.clone()).unwrap());
-            let engine = own_engine.as_ref().unwrap_or(&engine);
-            let inputs = fixture_inputs(&fixture, base);
-            let promote = fixture.join("PROMOTE");
-            let findings = if promote.is_file() {
-                let text = std::fs::read_to_string(&promote).unwrap();
-                let (from, to) = text.trim().split_once(' ').unwrap();
-                report_json(&engine.promote(from, to, &inputs).unwrap())
-            } else if fixture.join("baseline.json").is_file() {
-                let baseline = fixture.join("baseline.json");
-                // The rules the baseline names run too: a baseline entry is
-                // only stale when its rule ran.
-                let text = std::fs::read_to_string(&baseline).unwrap();
-                let mut select = vec![id.clone()];
-                select.extend(
-                    Baseline::parse(&text, "baseline.json")
-                        .unwrap()
-                        .entries
-                        .into_iter()
-                        .map(|entry| entry.rule),
-                );
-                let options = EngineOptions {
-                    select,
-                    ..EngineOptions::default()
-                };
-                let engine = Engine::new(engine.config().clone(), options).unwrap();
-                findings_json(&engine, &inputs, Some(&baseline))
-            } else {
-                findings_json(engine, &inputs, None)
-            };
-            let count = findings.as_array().unwrap().len();
-            if expect_findings {
-                assert!(count > 0, "{id}/{name}: expected findings, got none");
-                for finding in findings.as_array().unwrap() {
-                    assert_eq!(finding["rule"], id.as_str(), "{id}/{name}");
-                }
-            } else {
-                assert_eq!(
-                    count, 0,
-                    "{id}/{name}: expected no findings, got {findings:#}"
-                );
             }
-            let stem = name.split('.').next().unwrap().to_owned();
-            insta::assert_json_snapshot!(format!("{id}__{stem}"), findings);
-            checked += 1;
+            let id = id.clone();
+            let rule_dir = rule_dir.clone();
+            trials.push(Trial::test(format!("{id}/{name}"), move || {
+                check_fixture(&id, &rule_dir, &fixture)
+            }));
         }
     }
-    assert!(checked > 0, "no fixtures found under testdata/rules");
+    trials
 }
 
-#[test]
-fn every_rule_has_failing_and_passing_fixtures() {
+/// Checks one fixture: a failing one reports only its rule (snapshots of
+/// the JSON findings and of the human report), a passing one nothing.
+fn check_fixture(id: &str, rule_dir: &Path, fixture: &Path) -> Result<(), Failed> {
+    let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
+    let own_config = fixture.join(".plimsoll.yaml");
+    let rule_config = rule_dir.join(".plimsoll.yaml");
+    let config = if own_config.is_file() {
+        Config::load(&own_config).unwrap()
+    } else if rule_config.is_file() {
+        Config::load(&rule_config).unwrap()
+    } else {
+        Config::default()
+    };
+    let base = if fixture.is_dir() { fixture } else { rule_dir };
+    let inputs = fixture_inputs(fixture, base);
+    let mut select = vec![id.to_owned()];
+    let promote = fixture.join("PROMOTE");
+    let baseline = fixture.join("baseline.json");
+    let baseline = baseline.is_file().then_some(baseline);
+    if let Some(path) = &baseline {
+        // The rules the baseline names run too: a baseline entry is only
+        // stale when its rule ran.
+        let text = std::fs::read_to_string(path).unwrap();
+        select.extend(
+            Baseline::parse(&text, "baseline.json")
+                .unwrap()
+                .entries
+                .into_iter()
+                .map(|entry| entry.rule),
+        );
+    }
+    let options = EngineOptions {
+        select,
+        ..EngineOptions::default()
+    };
+    let engine = Engine::new(config, options).unwrap();
+    let report = if promote.is_file() {
+        let text = std::fs::read_to_string(&promote).unwrap();
+        let (from, to) = text.trim().split_once(' ').unwrap();
+        engine.promote(from, to, &inputs).unwrap()
+    } else {
+        checked(&engine, &inputs, baseline.as_deref())
+    };
+    let findings = report_json(&report);
+    let list = findings.as_array().unwrap();
+    if name.starts_with("pass") {
+        return if list.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("expected no findings, got {findings:#}").into())
+        };
+    }
+    if list.is_empty() {
+        return Err("expected findings, got none".into());
+    }
+    if let Some(other) = list.iter().find(|finding| finding["rule"] != id) {
+        return Err(format!("another rule reported: {other:#}").into());
+    }
+    let stem = name.split('.').next().unwrap().to_owned();
+    insta::assert_json_snapshot!(format!("{id}__{stem}"), findings);
+    insta::assert_snapshot!(format!("{id}__{stem}__human"), report_human(&report));
+    Ok(())
+}
+
+fn every_rule_has_failing_and_passing_fixtures() -> Result<(), Failed> {
     for rule in plimsoll::rules::builtin() {
         let dir = testdata().join(rule.id());
         assert!(dir.is_dir(), "testdata/rules/{} is missing", rule.id());
@@ -199,12 +233,12 @@ fn every_rule_has_failing_and_passing_fixtures() {
             rule.id()
         );
     }
+    Ok(())
 }
 
 /// The examples in each rule's metadata (shown by `plimsoll explain`) behave
 /// as they claim, with the rule folder's `.plimsoll.yaml` when it has one.
-#[test]
-fn rule_examples_fail_and_pass() {
+fn rule_examples_fail_and_pass() -> Result<(), Failed> {
     for rule in plimsoll::rules::builtin() {
         let meta = &rule.meta;
         if meta.bad.is_empty() && meta.good.is_empty() {
@@ -227,14 +261,14 @@ fn rule_examples_fail_and_pass() {
         };
         let engine = Engine::new(config, options).unwrap();
         let run = |text: &str| {
-            findings_json(
+            report_json(&checked(
                 &engine,
                 &[Input::Text {
                     name: "example.yaml".into(),
                     text: text.into(),
                 }],
                 None,
-            )
+            ))
         };
         let bad = run(&meta.bad);
         assert!(
@@ -249,4 +283,5 @@ fn rule_examples_fail_and_pass() {
             meta.id
         );
     }
+    Ok(())
 }

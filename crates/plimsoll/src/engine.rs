@@ -23,12 +23,12 @@ use crate::model::{
     Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId, StatedDigests,
 };
 use crate::rules::{
-    self, manifest_shape, secret_literal, Anchor, ArtifactViolation, Check, DocumentContext,
-    ObjectIndex, Rule, SetContext, Sink, Target, Violation,
+    self, manifest_shape, secret_literal, unused_suppression, Anchor, ArtifactViolation, Check,
+    DocumentContext, ObjectIndex, Rule, SetContext, Sink, Target, Violation,
 };
 use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{LineIndex, Position, Span, TextRange};
-use crate::suppress::{annotation_suppression, Directives};
+use crate::suppress::{annotation_suppression, Directives, IGNORE_ANNOTATION};
 use crate::yaml::{Limits, Locator, Node, RawDocument, Value};
 
 mod context;
@@ -489,7 +489,9 @@ impl Engine {
         if self.whole_input {
             self.check_in_memory(candidates, reported)
         } else if self.streams() {
-            Ok(self.stream(candidates, BATCHING, None, reported)?.build())
+            Ok(self
+                .stream(candidates, BATCHING, None, reported)?
+                .finish_check(self))
         } else if self.partitions() {
             self.check_partitioned(candidates, BATCHING, reported)
         } else {
@@ -553,7 +555,7 @@ impl Engine {
         model
             .pending
             .extend(set_violations.into_pending(&model.objects, &model.artifacts));
-        Ok(self.finish_model(model))
+        Ok(self.finish_check(model))
     }
 
     /// Checks the input a batch of files at a time: each batch is loaded,
@@ -576,7 +578,7 @@ impl Engine {
         let candidates = self.discover(inputs, threads)?;
         Ok(self
             .stream(candidates, batching, None, &Reported::default())?
-            .build())
+            .finish_check(self))
     }
 
     /// The document rules of a streaming run, file batch by file batch;
@@ -694,7 +696,7 @@ impl Engine {
         if let Some(plan) = plan {
             plan.note_batch(self, first_file, &objects, &artifacts);
         }
-        report.add_files(&file_paths, &objects);
+        report.add_files(&file_paths, &objects, &texts);
         let placed: Vec<&Object> = objects
             .iter()
             .filter(|object| object.environment.is_some())
@@ -782,13 +784,24 @@ impl Engine {
         pool.install(|| f(threads))
     }
 
-    /// Suppresses, configures and sorts a model's pending findings.
+    /// Suppresses, configures and sorts a model's pending findings (of a
+    /// command that runs some rules only, such as `promote`).
     pub(crate) fn finish_model(&self, model: Model) -> Report {
+        self.report_of(model).build()
+    }
+
+    /// [`Engine::finish_model`] for a check, which runs every enabled rule
+    /// and so can tell which suppressions suppressed nothing.
+    fn finish_check(&self, model: Model) -> Report {
+        self.report_of(model).finish_check(self)
+    }
+
+    fn report_of(&self, model: Model) -> ReportBuilder {
         let mut report = ReportBuilder {
             documents: model.documents,
             ..ReportBuilder::default()
         };
-        report.add_files(&model.file_paths, &model.objects);
+        report.add_files(&model.file_paths, &model.objects, &model.texts);
         report.add_pending(
             self,
             model.pending,
@@ -796,7 +809,7 @@ impl Engine {
             &model.file_paths,
             &model.texts,
         );
-        report.build()
+        report
     }
 
     /// Steps 1 and 2 of the environment resolution (SPEC section 3): `--env`,
@@ -1020,6 +1033,19 @@ struct ReportBuilder {
     /// Findings reported once per run (see [`Violation::once_per`]), by
     /// rule and key: the first so far, its line's text, and how many.
     once: HashMap<(String, String), OnceFinding>,
+    /// The ignore comments of every file checked, by path, each rule they
+    /// name marked when it suppresses a finding.
+    directives: HashMap<String, Directives>,
+    /// The `plimsoll.dev/ignore` annotations, by file and document.
+    annotations: HashMap<(String, usize), IgnoreAnnotation>,
+}
+
+/// An object's `plimsoll.dev/ignore` annotation: the rules it names, each
+/// with whether it suppressed anything, and where it is written.
+struct IgnoreAnnotation {
+    rules: Vec<(String, bool)>,
+    span: Span,
+    line_text: Option<Box<str>>,
 }
 
 /// The finding that stands for all of a rule's findings with one key.
@@ -1032,17 +1058,187 @@ struct OnceFinding {
 impl ReportBuilder {
     /// Adds files and the objects they hold; `objects` refer to `file_paths`
     /// by position.
-    fn add_files(&mut self, file_paths: &[String], objects: &[Object]) {
+    fn add_files(&mut self, file_paths: &[String], objects: &[Object], texts: &[Option<Arc<str>>]) {
         let first = self.files.len();
         self.files.extend(file_paths.iter().map(|path| CheckedFile {
             path: path.clone(),
             resources: Vec::new(),
         }));
+        for (path, text) in file_paths.iter().zip(texts) {
+            if let Some(text) = text {
+                let directives = Directives::parse(text);
+                if !directives.is_empty() {
+                    self.directives.entry(path.clone()).or_insert(directives);
+                }
+            }
+        }
+        let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
         for object in objects {
             if let Some(file) = self.files.get_mut(first + object.file.0) {
                 file.resources.push(object.identity.to_ref());
             }
+            let Some(node) = object
+                .node
+                .get_path(&["metadata", "annotations", IGNORE_ANNOTATION])
+            else {
+                continue;
+            };
+            let (Some(path), Some(Some(text))) =
+                (file_paths.get(object.file.0), texts.get(object.file.0))
+            else {
+                continue;
+            };
+            let index = line_indexes
+                .entry(object.file)
+                .or_insert_with(|| LineIndex::new(text));
+            let span = index.span(text, node.span);
+            let line_text = index
+                .line_range(text, span.start.line)
+                .and_then(|range| text.get(range))
+                .map(Box::from);
+            let rules = node
+                .as_str()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|rule| !rule.is_empty())
+                .map(|rule| (rule.to_owned(), false))
+                .collect();
+            self.annotations.insert(
+                (path.clone(), object.document),
+                IgnoreAnnotation {
+                    rules,
+                    span,
+                    line_text,
+                },
+            );
         }
+    }
+
+    /// Marks the annotation rule that suppressed a finding as used.
+    fn use_annotation(&mut self, file: &str, document: usize, rule: &str) {
+        if let Some(annotation) = self.annotations.get_mut(&(file.to_owned(), document)) {
+            for (named, used) in &mut annotation.rules {
+                if named == rule {
+                    *used = true;
+                }
+            }
+        }
+    }
+
+    /// Reports every rule an ignore comment or annotation names that
+    /// suppressed nothing (`unused-suppression`). Only rules that ran are
+    /// judged; a name that is no rule at all is reported as such.
+    fn add_unused_suppressions(&mut self, engine: &Engine) {
+        let Some(policy) = engine.policies.get(unused_suppression::ID) else {
+            return;
+        };
+        let severity = policy.severity.unwrap_or(policy.default_severity);
+        let known: Vec<&str> = engine.rules.iter().map(Rule::id).collect();
+        let judge = |rule: &str| -> Option<String> {
+            if rule == unused_suppression::ID {
+                // Reported after every suppression is matched: an ignore of
+                // it has nothing to suppress, and is not itself judged.
+                None
+            } else if engine.policies.contains_key(rule) {
+                Some(format!("`{rule}` suppressed nothing here"))
+            } else if known.contains(&rule) {
+                // Not run: nothing to tell.
+                None
+            } else {
+                Some(format!(
+                    "`{rule}` is not a rule{}",
+                    suggestion(rule, &known)
+                ))
+            }
+        };
+        let mut found = Vec::new();
+        for (file, directives) in &self.directives {
+            for unused in directives.unused() {
+                let Some(message) = judge(unused.rule) else {
+                    continue;
+                };
+                let what = if unused.whole_file {
+                    "ignore-file"
+                } else {
+                    "ignore"
+                };
+                let span = Span {
+                    start: Position {
+                        line: unused.line,
+                        column: unused.columns.0,
+                        offset: unused.offsets.0,
+                    },
+                    end: Position {
+                        line: unused.line,
+                        column: unused.columns.1,
+                        offset: unused.offsets.1,
+                    },
+                };
+                found.push((
+                    file.clone(),
+                    span,
+                    format!("{message}: remove it from this `# plimsoll: {what}[…]` comment"),
+                    Some(unused.text.to_owned()),
+                ));
+            }
+        }
+        for ((file, _), annotation) in &self.annotations {
+            for (rule, used) in &annotation.rules {
+                if *used {
+                    continue;
+                }
+                let Some(message) = judge(rule) else {
+                    continue;
+                };
+                found.push((
+                    file.clone(),
+                    annotation.span,
+                    format!("{message}: remove it from the {IGNORE_ANNOTATION} annotation"),
+                    annotation.line_text.as_deref().map(str::to_owned),
+                ));
+            }
+        }
+        let mut batch = Vec::with_capacity(found.len());
+        for (file, span, message, line_text) in found {
+            // Ignored like any finding: `# plimsoll: ignore[unused-suppression]`.
+            let reason = self.directives.get_mut(&file).and_then(|directives| {
+                directives.suppression(unused_suppression::ID, span.start.line)
+            });
+            let finding = Finding {
+                rule: Cow::Borrowed(unused_suppression::ID),
+                severity,
+                message,
+                help: Some(
+                    "delete the rule from the suppression (or the whole comment or annotation when it names nothing else)"
+                        .to_owned(),
+                ),
+                file,
+                span,
+                document: 0,
+                source: None,
+                resource: None,
+                environment: None,
+                path: None,
+                fix: None,
+                related: Vec::new(),
+            };
+            if let Some(reason) = reason {
+                self.suppressed.push(SuppressedFinding {
+                    finding,
+                    by: SuppressedBy::Comment,
+                    reason,
+                });
+                continue;
+            }
+            self.summary.count(severity);
+            if let Some(line_text) = line_text {
+                self.snippets
+                    .add(&finding.file, span.start.line, &line_text);
+            }
+            batch.push(finding);
+        }
+        self.findings.push(batch);
     }
 
     /// Configures, suppresses and places findings. Their file and object ids
@@ -1055,7 +1251,6 @@ impl ReportBuilder {
         file_paths: &[String],
         texts: &[Option<Arc<str>>],
     ) {
-        let mut directives: HashMap<FileId, Directives> = HashMap::new();
         let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
         let mut secret_masks = crate::render::mask::SecretMasks::new(objects);
         let mut findings = Vec::with_capacity(pending.len());
@@ -1066,11 +1261,6 @@ impl ReportBuilder {
             let Some(policy) = engine.policies.get(governing.as_ref()) else {
                 continue;
             };
-            if let Some(allowed) = &policy.environments {
-                if !item.environment.is_some_and(|e| allowed.contains(&e)) {
-                    continue;
-                }
-            }
             let text = texts.get(item.file.0).cloned().flatten();
             let (span, line_text) = match text.as_deref() {
                 Some(text) => {
@@ -1085,24 +1275,33 @@ impl ReportBuilder {
                 }
                 None => (Span::point(Position::START), None),
             };
-            let file_directives = directives
-                .entry(item.file)
-                .or_insert_with(|| text.as_deref().map(Directives::parse).unwrap_or_default());
-            let by_annotation = item
-                .object
-                .and_then(|id| objects.get(id.0))
-                .and_then(|object| annotation_suppression(object, &item.rule));
-            let suppressed_by = match by_annotation {
-                Some(reason) => Some((SuppressedBy::Annotation, reason)),
-                None => file_directives
-                    .suppression(&item.rule, span.start.line)
-                    .map(|reason| (SuppressedBy::Comment, reason.map(str::to_owned))),
+            let file = file_paths.get(item.file.0).cloned().unwrap_or_default();
+            let annotated = item.object.and_then(|id| objects.get(id.0));
+            let by_annotation =
+                annotated.and_then(|object| annotation_suppression(object, &item.rule));
+            // Suppressions are matched before the rule's environments are:
+            // an ignore that would hide a finding only dropped for its
+            // environment is not an unused one.
+            let suppressed_by = match (by_annotation, annotated) {
+                (Some(reason), Some(object)) => {
+                    self.use_annotation(&file, object.document, &item.rule);
+                    Some((SuppressedBy::Annotation, reason))
+                }
+                _ => self
+                    .directives
+                    .get_mut(&file)
+                    .and_then(|directives| directives.suppression(&item.rule, span.start.line))
+                    .map(|reason| (SuppressedBy::Comment, reason)),
             };
+            if let Some(allowed) = &policy.environments {
+                if !item.environment.is_some_and(|e| allowed.contains(&e)) {
+                    continue;
+                }
+            }
             let severity = policy
                 .severity
                 .or(item.severity)
                 .unwrap_or(policy.default_severity);
-            let file = file_paths.get(item.file.0).cloned().unwrap_or_default();
             let once_per = item.once_per;
             if suppressed_by.is_none() && once_per.is_none() {
                 self.summary.count(severity);
@@ -1247,6 +1446,13 @@ impl ReportBuilder {
         }
     }
 
+    /// The report of a check: [`ReportBuilder::build`] after the unused
+    /// suppressions are reported.
+    fn finish_check(mut self, engine: &Engine) -> Report {
+        self.add_unused_suppressions(engine);
+        self.build()
+    }
+
     fn build(mut self) -> Report {
         let once = std::mem::take(&mut self.once);
         let mut batch = Vec::with_capacity(once.len());
@@ -1275,6 +1481,8 @@ impl ReportBuilder {
             snippets,
             documents,
             once: _,
+            directives: _,
+            annotations: _,
         } = self;
         // One exact allocation, the batches freed as they move in: a vector
         // grown finding by finding would need up to three times the room

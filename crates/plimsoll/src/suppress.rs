@@ -24,14 +24,44 @@ const DIRECTIVE: &str = "plimsoll:";
 /// One `ignore[...]` or `ignore-file[...]` comment.
 #[derive(Debug, Default)]
 struct Directive {
-    rules: Vec<String>,
+    /// The rules it names, each with whether it suppressed anything.
+    rules: Vec<(String, bool)>,
     reason: Option<String>,
+    /// Where the comment is: 1-based line, the columns of `#` and of the
+    /// line's end (1-based, in characters), and their byte offsets.
+    line: u32,
+    columns: (u32, u32),
+    offsets: (u32, u32),
+    /// The line's text (for the snippet of an unused suppression).
+    text: String,
 }
 
 impl Directive {
-    fn names(&self, rule: &str) -> bool {
-        self.rules.iter().any(|named| named == rule)
+    /// Marks `rule` used if the directive names it.
+    fn take(&mut self, rule: &str) -> bool {
+        match self.rules.iter_mut().find(|(named, _)| named == rule) {
+            Some((_, used)) => {
+                *used = true;
+                true
+            }
+            None => false,
+        }
     }
+
+    fn names(&self, rule: &str) -> bool {
+        self.rules.iter().any(|(named, _)| named == rule)
+    }
+}
+
+/// A rule that an ignore comment names but that suppressed nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unused<'d> {
+    pub rule: &'d str,
+    pub line: u32,
+    pub columns: (u32, u32),
+    pub offsets: (u32, u32),
+    pub text: &'d str,
+    pub whole_file: bool,
 }
 
 /// The comment directives of one file.
@@ -50,7 +80,13 @@ impl Directives {
         if !text.contains(DIRECTIVE) {
             return directives;
         }
-        for (index, line) in text.lines().enumerate() {
+        let mut line_start = 0;
+        for (index, line_with_break) in text.split_inclusive('\n').enumerate() {
+            let start = line_start;
+            line_start += line_with_break.len();
+            let line = line_with_break
+                .strip_suffix('\n')
+                .map_or(line_with_break, |line| line.strip_suffix('\r').unwrap_or(line));
             let Some(hash) = find_comment(line) else {
                 continue;
             };
@@ -60,39 +96,84 @@ impl Directives {
             };
             let rest = rest.trim_start();
             let comment_only = line.get(..hash).unwrap_or_default().trim().is_empty();
+            let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            let place = |mut directive: Directive| {
+                let column = |chars: usize| u32::try_from(chars + 1).unwrap_or(u32::MAX);
+                directive.line = line_number;
+                directive.columns = (
+                    column(line.get(..hash).unwrap_or_default().chars().count()),
+                    column(line.trim_end().chars().count()),
+                );
+                let offset = |bytes: usize| u32::try_from(start + bytes).unwrap_or(u32::MAX);
+                directive.offsets = (offset(hash), offset(line.trim_end().len()));
+                directive.text = line.to_owned();
+                directive
+            };
             if let Some(directive) = rest.strip_prefix("ignore-file[").and_then(directive) {
-                directives.whole_file.push(directive);
+                directives.whole_file.push(place(directive));
             } else if let Some(directive) = rest.strip_prefix("ignore[").and_then(directive) {
-                let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
                 directives
                     .lines
-                    .insert(line_number, (directive, comment_only));
+                    .insert(line_number, (place(directive), comment_only));
             }
         }
         directives
     }
 
+    /// Whether the file has any directive.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.whole_file.is_empty() && self.lines.is_empty()
+    }
+
     /// Whether a finding of `rule` on `line` is suppressed, and if so the
-    /// reason written (`Some(None)`: suppressed without one).
-    pub(crate) fn suppression(&self, rule: &str, line: u32) -> Option<Option<&str>> {
-        let on_line = self
+    /// reason written (`Some(None)`: suppressed without one). The
+    /// directive that suppresses it counts as used.
+    pub(crate) fn suppression(&mut self, rule: &str, line: u32) -> Option<Option<String>> {
+        if let Some((directive, _)) = self.lines.get_mut(&line) {
+            if directive.take(rule) {
+                return Some(directive.reason.clone());
+            }
+        }
+        if let Some(above) = line.checked_sub(1) {
+            if let Some((directive, true)) = self.lines.get_mut(&above) {
+                if directive.take(rule) {
+                    return Some(directive.reason.clone());
+                }
+            }
+        }
+        self.whole_file
+            .iter_mut()
+            .find(|directive| directive.names(rule))
+            .map(|directive| {
+                directive.take(rule);
+                directive.reason.clone()
+            })
+    }
+
+    /// The rules named by directives that suppressed nothing, in line order.
+    pub(crate) fn unused(&self) -> Vec<Unused<'_>> {
+        let mut unused: Vec<Unused<'_>> = self
             .lines
-            .get(&line)
-            .map(|(directive, _)| directive)
-            .filter(|directive| directive.names(rule));
-        let above = line
-            .checked_sub(1)
-            .and_then(|above| self.lines.get(&above))
-            .filter(|(directive, comment_only)| *comment_only && directive.names(rule))
-            .map(|(directive, _)| directive);
-        let whole_file = self
-            .whole_file
-            .iter()
-            .find(|directive| directive.names(rule));
-        on_line
-            .or(above)
-            .or(whole_file)
-            .map(|directive| directive.reason.as_deref())
+            .values()
+            .map(|(directive, _)| (directive, false))
+            .chain(self.whole_file.iter().map(|directive| (directive, true)))
+            .flat_map(|(directive, whole_file)| {
+                directive
+                    .rules
+                    .iter()
+                    .filter(|(_, used)| !used)
+                    .map(move |(rule, _)| Unused {
+                        rule,
+                        line: directive.line,
+                        columns: directive.columns,
+                        offsets: directive.offsets,
+                        text: &directive.text,
+                        whole_file,
+                    })
+            })
+            .collect();
+        unused.sort_by_key(|unused| (unused.line, unused.rule));
+        unused
     }
 }
 
@@ -116,9 +197,10 @@ fn directive(rest: &str) -> Option<Directive> {
             .split(',')
             .map(str::trim)
             .filter(|rule| !rule.is_empty())
-            .map(str::to_owned)
+            .map(|rule| (rule.to_owned(), false))
             .collect(),
         reason: (!reason.is_empty()).then(|| reason.to_owned()),
+        ..Directive::default()
     })
 }
 
@@ -143,29 +225,37 @@ mod tests {
     #[test]
     fn directives_cover_their_line_and_the_next() {
         let text = "a: 1\n# plimsoll: ignore[rule-a] reviewed\nb: 2\nc: 3 # plimsoll: ignore[rule-b, rule-c]\nd: 4\n";
-        let directives = Directives::parse(text);
-        assert_eq!(directives.suppression("rule-a", 3), Some(Some("reviewed")));
-        assert_eq!(directives.suppression("rule-a", 2), Some(Some("reviewed")));
+        let mut directives = Directives::parse(text);
+        let reviewed = Some(Some("reviewed".to_owned()));
+        assert_eq!(directives.suppression("rule-a", 3), reviewed);
+        assert_eq!(directives.suppression("rule-a", 2), reviewed);
         assert_eq!(directives.suppression("rule-a", 4), None);
         assert_eq!(directives.suppression("rule-c", 4), Some(None));
         // A trailing comment covers its own line only.
         assert_eq!(directives.suppression("rule-b", 5), None);
+        // rule-b suppressed nothing; rule-a and rule-c did.
+        let unused: Vec<(&str, u32, (u32, u32))> = directives
+            .unused()
+            .iter()
+            .map(|unused| (unused.rule, unused.line, unused.columns))
+            .collect();
+        assert_eq!(unused, [("rule-b", 4, (6, 40))]);
     }
 
     #[test]
     fn file_directives_cover_every_line() {
-        let directives =
+        let mut directives =
             Directives::parse("x: 1\n# plimsoll: ignore-file[rule-a] generated upstream\n");
         assert_eq!(
             directives.suppression("rule-a", 1),
-            Some(Some("generated upstream"))
+            Some(Some("generated upstream".to_owned()))
         );
         assert_eq!(directives.suppression("rule-b", 1), None);
     }
 
     #[test]
     fn hashes_inside_values_are_not_comments() {
-        let directives = Directives::parse("url: http://x/#plimsoll:ignore[rule-a]\n");
+        let mut directives = Directives::parse("url: http://x/#plimsoll:ignore[rule-a]\n");
         assert_eq!(directives.suppression("rule-a", 1), None);
     }
 }

@@ -10,8 +10,10 @@
 //! A fixture directory may hold its own `.plimsoll.yaml` (it replaces the
 //! rule folder's) and, for the promotion rules, a `PROMOTE` file naming the
 //! two environments (`staging prod`): the fixture is then checked with
-//! `Engine::promote` instead of `Engine::check`. Hidden files and
-//! `CODEOWNERS` files of a fixture directory are not inputs.
+//! `Engine::promote` instead of `Engine::check`, and a `SELECT` file naming
+//! more rules to run (for `unused-suppression`, which judges the ignores of
+//! rules that ran). Hidden files and `CODEOWNERS` files of a fixture
+//! directory are not inputs.
 //!
 //! Only the rule under test runs. Files are checked under their path
 //! relative to the fixture, so a file `fail-x/envs/prod/x.yaml` belongs to
@@ -66,10 +68,11 @@ fn fixture_inputs(fixture: &Path, base: &Path) -> Vec<Input> {
         for entry in sorted_entries(fixture) {
             let name = entry.file_name().unwrap().to_string_lossy().into_owned();
             // Hidden files (`.plimsoll.yaml`, `.github/`), PROMOTE,
-            // CODEOWNERS and a top-level baseline.json configure the
-            // fixture; they are not inputs.
+            // SELECT, CODEOWNERS and a top-level baseline.json configure
+            // the fixture; they are not inputs.
             let configures = name.starts_with('.')
                 || name == "PROMOTE"
+                || name == "SELECT"
                 || name == "CODEOWNERS"
                 || (fixture == base && name == "baseline.json");
             if configures {
@@ -166,6 +169,11 @@ fn check_fixture(id: &str, rule_dir: &Path, fixture: &Path) -> Result<(), Failed
     let base = if fixture.is_dir() { fixture } else { rule_dir };
     let inputs = fixture_inputs(fixture, base);
     let mut select = vec![id.to_owned()];
+    let also = fixture.join("SELECT");
+    if also.is_file() {
+        let text = std::fs::read_to_string(&also).unwrap();
+        select.extend(text.split_whitespace().map(str::to_owned));
+    }
     let promote = fixture.join("PROMOTE");
     let baseline = fixture.join("baseline.json");
     let baseline = baseline.is_file().then_some(baseline);

@@ -184,7 +184,7 @@ impl Engine {
         for environment in plan.environments() {
             self.check_environment(&plan, environment, &mut report, &mut gone);
         }
-        Ok(report.build())
+        Ok(report.finish_check(self))
     }
 
     /// Whether an enabled set rule looks `object` up across environments.

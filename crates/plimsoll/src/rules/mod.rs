@@ -61,6 +61,7 @@ mod selector_mismatch;
 mod sync_policy;
 mod sync_wave;
 pub(crate) mod unrendered_template;
+pub(crate) mod unused_suppression;
 pub(crate) mod yaml_duplicate_key;
 pub(crate) mod yaml_syntax;
 
@@ -348,6 +349,7 @@ pub fn builtin() -> Vec<Rule> {
         duplicate_resource::rule(),
         unrendered_template::rule(),
         baseline_stale::rule(),
+        unused_suppression::rule(),
         image_digest::rule(),
         image_latest::rule(),
         image_registry::rule(),

@@ -349,7 +349,8 @@ pub enum FailOn {
 /// `--color` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when writing to a terminal and `NO_COLOR` is unset.
+    /// Colour on a terminal, unless `NO_COLOR` is set, `CLICOLOR=0` or
+    /// `TERM=dumb`; `CLICOLOR_FORCE=1` colours even when piped.
     Auto,
     /// Always colour.
     Always,

@@ -2,7 +2,7 @@
 //! `--format` (each to its own file, at most one to `--output` or stdout),
 //! the GitHub job summary, and the exit code.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -108,11 +108,16 @@ fn write_one(
     format: Format,
     file: Option<&Path>,
 ) -> Result<(), String> {
-    let to_terminal = file.is_none() && io::stdout().is_terminal();
     let color = match how.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        // The conventions other command-line tools follow: NO_COLOR turns
+        // colour off, CLICOLOR_FORCE on (for a file too), CLICOLOR=0 and
+        // TERM=dumb off; else colour on a terminal.
+        ColorChoice::Auto => match file {
+            None => anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never,
+            Some(_) => !anstyle_query::no_color() && anstyle_query::clicolor_force(),
+        },
     };
     // Streamed, not built in memory first: the report of a large run is
     // hundreds of MB next to the findings it is made from.

@@ -186,3 +186,30 @@ fn explain_suggests_the_nearest_rule() {
         "{stderr}"
     );
 }
+
+/// Colour follows the usual conventions when not asked for explicitly:
+/// none when piped, CLICOLOR_FORCE forces it, NO_COLOR wins over that.
+#[test]
+fn colour_follows_no_color_and_clicolor_force() {
+    let run = |format: &str, env: &[(&str, &str)]| {
+        let mut command = Command::cargo_bin("plimsoll").unwrap();
+        command
+            .current_dir(repo())
+            .args(["check", RELATED, "--format", format])
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        String::from_utf8(command.output().unwrap().stdout).unwrap()
+    };
+    assert!(
+        !run("human", &[]).contains('\u{1b}'),
+        "no colour when piped"
+    );
+    assert!(run("human", &[("CLICOLOR_FORCE", "1")]).contains("\u{1b}[1;31m"));
+    assert!(!run("human", &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
+    // The concise format has no colour at all.
+    assert!(!run("concise", &[("CLICOLOR_FORCE", "1")]).contains('\u{1b}'));
+}

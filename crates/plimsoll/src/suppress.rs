@@ -86,7 +86,9 @@ impl Directives {
             line_start += line_with_break.len();
             let line = line_with_break
                 .strip_suffix('\n')
-                .map_or(line_with_break, |line| line.strip_suffix('\r').unwrap_or(line));
+                .map_or(line_with_break, |line| {
+                    line.strip_suffix('\r').unwrap_or(line)
+                });
             let Some(hash) = find_comment(line) else {
                 continue;
             };

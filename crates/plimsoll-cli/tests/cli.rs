@@ -257,7 +257,16 @@ fn colour_only_when_asked_or_on_a_terminal() {
         QUICKSTART_CONFIG,
         QUICKSTART,
     ]));
-    assert!(coloured.stdout.contains("\u{1b}[1;31merror[image-digest]"));
+    // Bold red, and Unicode frames on a coloured terminal.
+    assert!(
+        coloured
+            .stdout
+            .contains("\u{1b}[1m\u{1b}[91merror[image-digest]"),
+        "{}",
+        coloured.stdout
+    );
+    assert!(coloured.stdout.contains('│'));
+    assert!(!plain.stdout.contains('│'));
 }
 
 #[test]

@@ -208,7 +208,7 @@ fn colour_follows_no_color_and_clicolor_force() {
         !run("human", &[]).contains('\u{1b}'),
         "no colour when piped"
     );
-    assert!(run("human", &[("CLICOLOR_FORCE", "1")]).contains("\u{1b}[1;31m"));
+    assert!(run("human", &[("CLICOLOR_FORCE", "1")]).contains('\u{1b}'));
     assert!(!run("human", &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
     // The concise format has no colour at all.
     assert!(!run("concise", &[("CLICOLOR_FORCE", "1")]).contains('\u{1b}'));

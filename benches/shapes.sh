@@ -10,6 +10,15 @@
 #         suppressions findings-in-one-document long-line deep-nesting
 #         secrets-on-one-line aliases depends-on-chain sync-waves selectors
 #         duplicate-resources many-files many-environments
+#         matrix-environments promote-environments matrix-services
+#         promote-services matrix-diff baseline write-baseline
+#         policies-objects policies-many selector-expressions limit-ranges
+#         flux-environments
+# Most shapes are measured with `check`; the matrix and promote shapes with
+# those commands, baseline with `--baseline` after a change to the files
+# (stale entries and new findings), matrix-diff with `--diff HEAD` in a
+# Git repository after a change. For a matrix the findings column counts
+# its rows, for a matrix diff its changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plimsoll=${PLIMSOLL:-target/release/plimsoll}
@@ -21,7 +30,9 @@ cat >"$work/gen.py" <<'PY'
 import os, sys
 
 shape, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-os.makedirs(out)
+# "after": rewrite the input as a change to it would (see `prepare` below).
+phase = sys.argv[4] if len(sys.argv) > 4 else "before"
+os.makedirs(out, exist_ok=phase == "after")
 
 def write(name, text):
     path = os.path.join(out, name)
@@ -29,18 +40,37 @@ def write(name, text):
     with open(path, "w") as f:
         f.write(text)
 
-def deployment(name, namespace, labels, extra_metadata=""):
+def deployment(name, namespace, labels, extra_metadata="", image=None, replicas=2):
+    image = image or "registry.example.com/%s@sha256:%s" % (name, "a" * 64)
     label_lines = "".join("        %s: %s\n" % kv for kv in labels.items())
     return (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n  namespace: %s\n%s"
-        "spec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: %s\n"
+        "spec:\n  replicas: %d\n  selector:\n    matchLabels:\n      app: %s\n"
         "  template:\n    metadata:\n      labels:\n%s"
         "    spec:\n      containers:\n        - name: app\n"
-        "          image: registry.example.com/%s@sha256:%s\n"
+        "          image: %s\n"
         "          resources:\n            requests: {cpu: 10m, memory: 16Mi}\n"
         "            limits: {cpu: 100m, memory: 64Mi}\n"
-        % (name, namespace, extra_metadata, labels["app"], label_lines, name, "a" * 64)
+        % (name, namespace, extra_metadata, replicas, labels["app"], label_lines, image)
     )
+
+def chain(count):
+    """A .plimsoll.yaml promotion chain e0 → e1 → … of count environments."""
+    names = ["e%d" % i for i in range(count)]
+    write(".plimsoll.yaml", "environments:\n" + "".join(
+        "  - name: %s\n%s" % (e, ("    promotesTo: [%s]\n" % names[i + 1]) if i + 1 < count else "")
+        for i, e in enumerate(names)))
+    return names
+
+def services(count, tag_in):
+    """count services in dev, staging and prod (the default graph): a
+    Deployment each, in one file per environment; tag_in(env, i) gives the
+    image tag."""
+    for env in ("dev", "staging", "prod"):
+        write("envs/%s/apps.yaml" % env, "---\n".join(
+            deployment("svc-%d-%s" % (i, env), "shop-" + env, {"app": "svc-%d" % i},
+                       image="registry.example.com/svc-%d:%s" % (i, tag_in(env, i)))
+            for i in range(count)))
 
 if shape == "duplicate-keys":
     # One ConfigMap whose data repeats the key `k`.
@@ -156,17 +186,112 @@ elif shape == "many-files":
               "  namespace: ns\ndata:\n  a: b\n" % i)
 elif shape == "many-environments":
     # A promotion chain of n environments, a Deployment in each.
-    envs = ["e%d" % i for i in range(n)]
-    write(".plimsoll.yaml", "environments:\n" + "".join(
-        "  - name: %s\n%s" % (e, ("    promotesTo: [%s]\n" % envs[i + 1]) if i + 1 < n else "")
-        for i, e in enumerate(envs)))
-    for e in envs:
+    for e in chain(n):
         write("envs/%s/api.yaml" % e, deployment("api-" + e, "shop-" + e, {"app": "api"}))
+elif shape in ("matrix-environments", "promote-environments"):
+    # A promotion chain of n environments, each running three services;
+    # their tag moves on every tenth environment (drift there).
+    for at, e in enumerate(chain(n)):
+        write("envs/%s/apps.yaml" % e, "---\n".join(
+            deployment("%s-%s" % (service, e), "shop-" + e, {"app": service},
+                       image="registry.example.com/%s:1.%d" % (service, at // 10))
+            for service in ("api", "web", "worker")))
+elif shape in ("matrix-services", "promote-services"):
+    # n services in dev, staging and prod; every 50th runs an older image
+    # in prod (drift, and a parity finding when staging is promoted).
+    services(n, lambda env, i: "0.9" if env == "prod" and i % 50 == 0 else "1.0")
+elif shape == "matrix-diff":
+    # n services in dev, staging and prod, committed; then every service
+    # moves on in dev, and every tenth in prod too (not validated).
+    if phase == "after":
+        services(n, lambda env, i: "1.1" if env == "dev" or (env == "prod" and i % 10 == 0) else "1.0")
+    else:
+        services(n, lambda env, i: "1.0")
+elif shape in ("baseline", "write-baseline"):
+    # n ConfigMaps with a secret-looking literal each. For `baseline`, a
+    # baseline of them is written, then every fourth loses its literal
+    # (a stale entry) and every tenth gains a second one (a new finding).
+    def config_map(i):
+        stale = phase == "after" and i % 4 == 0
+        fresh = phase == "after" and i % 10 == 0
+        return ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n  namespace: ns\ndata:\n%s%s"
+                % (i, "" if stale else '  password: "hunter2-%d"\n' % i,
+                   '  token: "s3cr3t-%d"\n' % i if fresh else ""))
+    write("cms.yaml", "---\n".join(config_map(i) for i in range(n)))
+elif shape in ("policies-objects", "policies-many"):
+    # policies-objects: one CEL rule over n Deployments, every 50th with
+    # one replica. policies-many: n CEL rules over 20 Deployments, rule i
+    # failing on Deployment i mod 20.
+    write(".plimsoll.yaml", "policies: [\"policies/*.yaml\"]\n")
+    if shape == "policies-objects":
+        rules = ("  - id: two-replicas\n    match: {kinds: [apps/Deployment]}\n"
+                 "    expression: object.spec.replicas >= 2\n"
+                 "    messageExpression: object.metadata.name + ' runs one replica'\n"
+                 "    path: spec.replicas\n")
+        apps = n
+    else:
+        rules = "".join(
+            "  - id: not-app-%d\n    match: {kinds: [apps/Deployment]}\n"
+            "    expression: object.metadata.name != 'app-%d'\n    message: app-%d is not wanted\n"
+            % (i, i % 20, i % 20) for i in range(n))
+        apps = 20
+    write("policies/rules.yaml", "apiVersion: plimsoll.dev/v1\nkind: Policy\nrules:\n" + rules)
+    write("apps.yaml", "---\n".join(
+        deployment("app-%d" % i, "shop", {"app": "app-%d" % i}, replicas=1 if i % 50 == 0 else 2)
+        for i in range(apps)))
+elif shape == "selector-expressions":
+    # One namespace of the prod environment, n applications whose
+    # PodDisruptionBudget and NetworkPolicy select with `In` and two values
+    # (the application and its canary); every 50th policy forgets DNS,
+    # every 50th budget is missing.
+    write(".plimsoll.yaml", "environments:\n  - name: prod\n    replicas: {min: 2}\n")
+    expression = "matchExpressions: [{key: app, operator: In, values: [%s, %s-canary]}]"
+    docs = ["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"]
+    for i in range(n):
+        app = "app-%d" % i
+        docs.append(deployment(app, "shop", {"app": app, "tier": "web"}))
+        dns = "" if i % 50 == 0 else (
+            "    - to:\n        - namespaceSelector:\n            matchLabels:\n"
+            "              kubernetes.io/metadata.name: kube-system\n"
+            "      ports:\n        - {protocol: UDP, port: 53}\n        - {protocol: TCP, port: 53}\n")
+        docs.append("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: %s\n"
+                    "  namespace: shop\nspec:\n  podSelector:\n    %s\n"
+                    "  policyTypes: [Egress]\n  egress:\n    - to:\n        - podSelector:\n"
+                    "            matchLabels: {app: db}\n%s" % (app, expression % (app, app), dns))
+        if i % 50 != 1:
+            docs.append("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: %s\n"
+                        "  namespace: shop\nspec:\n  minAvailable: 1\n  selector:\n    %s\n"
+                        % (app, expression % (app, app)))
+    write("prod/apps.yaml", "---\n".join(docs))
+elif shape == "flux-environments":
+    # Flux Kustomizations of n applications in dev, staging and prod, one
+    # cluster each (clusters/<env>/): each depends on its cluster's infra,
+    # none on another environment's.
+    def kustomization(name, env, depends):
+        return ("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+                "  name: %s\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/%s\n"
+                "  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n%s"
+                % (name, env, "  dependsOn:\n    - name: %s\n" % depends if depends else ""))
+    for env in ("dev", "staging", "prod"):
+        write("clusters/%s/apps.yaml" % env, "---\n".join(
+            [kustomization("infra-" + env, env, None)]
+            + [kustomization("app-%d-%s" % (i, env), env, "infra-" + env) for i in range(n)]))
+elif shape == "limit-ranges":
+    # One namespace of n applications, each shipping its own LimitRange
+    # (one chart per application); every container is within all of them.
+    docs = ["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"]
+    for i in range(n):
+        app = "app-%d" % i
+        docs.append(deployment(app, "shop", {"app": app}))
+        docs.append("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: %s\n  namespace: shop\n"
+                    "spec:\n  limits:\n    - type: Container\n      max: {cpu: \"2\", memory: 1Gi}\n"
+                    % app)
+    write("apps.yaml", "---\n".join(docs))
 else:
     sys.exit("unknown shape " + shape)
 PY
 
-# shape → "n extra-arguments"
+# shape → n
 declare -A sizes=(
     [duplicate-keys]=100000
     [namespace-apps]=5000
@@ -184,39 +309,84 @@ declare -A sizes=(
     [duplicate-resources]=20000
     [many-files]=10000
     [many-environments]=4000
-)
-declare -A extra=(
-    [document-limit]="--max-documents 1000000"
+    [matrix-environments]=10000
+    [promote-environments]=10000
+    [matrix-services]=20000
+    [promote-services]=20000
+    [matrix-diff]=10000
+    [baseline]=20000
+    [write-baseline]=40000
+    [policies-objects]=10000
+    [policies-many]=10000
+    [selector-expressions]=5000
+    [limit-ranges]=10000
+    [flux-environments]=10000
 )
 order=(duplicate-keys namespace-apps empty-documents document-limit suppressions
        findings-in-one-document long-line secrets-on-one-line deep-nesting aliases
        depends-on-chain sync-waves selectors duplicate-resources many-files
-       many-environments)
+       many-environments matrix-environments promote-environments matrix-services
+       promote-services matrix-diff baseline write-baseline policies-objects
+       policies-many selector-expressions limit-ranges flux-environments)
 shapes=("$@")
 [ ${#shapes[@]} -gt 0 ] || shapes=("${order[@]}")
+
+check=(check --quiet --format json --fail-on never)
+
+command_for() { # shape n → the arguments of the measured run, in $arguments
+    case $1 in
+        document-limit) arguments=("${check[@]}" --max-documents 1000000) ;;
+        matrix-environments | matrix-services) arguments=(matrix --format json) ;;
+        matrix-diff) arguments=(matrix --format json --diff HEAD) ;;
+        promote-environments)
+            arguments=(promote --quiet --format json --fail-on never --from e0 --to "e$(($2 - 1))") ;;
+        promote-services)
+            arguments=(promote --quiet --format json --fail-on never --from staging --to prod) ;;
+        baseline) arguments=("${check[@]}" --baseline baseline.json) ;;
+        write-baseline) arguments=("${check[@]}" --write-baseline written.json) ;;
+        *) arguments=("${check[@]}") ;;
+    esac
+}
+
+prepare() { # shape n dir: what comes before the measured run
+    case $1 in
+        baseline)
+            (cd "$3" && "$plimsoll" "${check[@]}" --write-baseline baseline.json . >/dev/null)
+            python3 "$work/gen.py" "$1" "$2" "$3" after ;;
+        matrix-diff)
+            git -C "$3" init -q
+            git -C "$3" add -A
+            git -C "$3" -c user.name=bench -c user.email=bench@example.com commit -qm base
+            python3 "$work/gen.py" "$1" "$2" "$3" after ;;
+    esac
+}
 
 run() { # shape n → "seconds kilobytes findings exit" (the least time and
          # memory of $REPEAT runs: the build machine is shared)
     local shape=$1 n=$2 dir="$work/$1-$2"
     python3 "$work/gen.py" "$shape" "$n" "$dir"
-    local config=()
-    [ -f "$dir/.plimsoll.yaml" ] && config=(--config "$dir/.plimsoll.yaml")
+    local config=() arguments=()
+    [ -f "$dir/.plimsoll.yaml" ] && config=(--config .plimsoll.yaml)
+    prepare "$shape" "$n" "$dir"
+    command_for "$shape" "$n"
     local best_time="" best_memory="" code=0
     for _ in $(seq "${REPEAT:-3}"); do
         set +e
-        # shellcheck disable=SC2086
-        /usr/bin/time -f "%e %M" -o "$work/time" \
-            "$plimsoll" check --quiet --format json --fail-on never "${config[@]}" \
-            ${extra[$shape]:-} "$dir" >"$work/out.json" 2>"$work/err"
+        (cd "$dir" && /usr/bin/time -f "%e %M" -o "$work/time" \
+            "$plimsoll" "${arguments[@]}" "${config[@]}" . >"$work/out.json" 2>"$work/err")
         code=$?
         set -e
         read -r seconds kilobytes < <(tail -n 1 "$work/time")
         best_time=$(awk -v a="$best_time" -v b="$seconds" 'BEGIN { print (a == "" || b < a) ? b : a }')
         best_memory=$(awk -v a="$best_memory" -v b="$kilobytes" 'BEGIN { print (a == "" || b < a) ? b : a }')
     done
+    # Findings of a check or a promotion, rows of a matrix, changes of a
+    # matrix diff.
     local findings
     findings=$(python3 -c 'import json,sys
-try: print(len(json.load(open(sys.argv[1]))["findings"]))
+try:
+    out = json.load(open(sys.argv[1]))
+    print(len(next(out[key] for key in ("findings", "services", "changes") if key in out)))
 except Exception: print("-")' "$work/out.json")
     rm -rf "$dir"
     echo "$best_time $best_memory $findings $code"

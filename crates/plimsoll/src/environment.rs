@@ -57,6 +57,10 @@ impl Environment {
 #[derive(Debug, Clone)]
 pub struct Environments {
     list: Vec<Environment>,
+    /// Per environment (by id), the environments that promote to it, in
+    /// configured order: built once, since the matrix and the promotion
+    /// rules ask for every environment.
+    predecessors: Vec<Vec<EnvId>>,
     /// Lower-cased names and aliases.
     by_name: HashMap<String, EnvId>,
     /// `environments[].paths`, one glob set per environment.
@@ -176,6 +180,19 @@ impl Environments {
                 promotes_to,
             });
         }
+        let mut predecessors = vec![Vec::new(); list.len()];
+        for environment in &list {
+            for target in &environment.promotes_to {
+                // A target listed twice is one edge; its repeats come
+                // one after the other, since each environment is added
+                // whole.
+                if let Some(before) = predecessors.get_mut(target.0) {
+                    if before.last() != Some(&environment.id) {
+                        before.push(environment.id);
+                    }
+                }
+            }
+        }
         let resource_names = Place::of_pattern(
             config
                 .naming
@@ -190,6 +207,7 @@ impl Environments {
             .map_or(Place::FromEnd(0), Place::of_pattern);
         Ok(Environments {
             list,
+            predecessors,
             by_name,
             path_globs,
             by_namespace,
@@ -206,6 +224,11 @@ impl Environments {
     /// The environment with this id.
     pub fn get(&self, id: EnvId) -> Option<&Environment> {
         self.list.get(id.0)
+    }
+
+    /// The environments that promote to `id`, in configured order.
+    pub fn predecessors(&self, id: EnvId) -> &[EnvId] {
+        self.predecessors.get(id.0).map_or(&[], Vec::as_slice)
     }
 
     /// The environment a name or alias means (case-insensitive).

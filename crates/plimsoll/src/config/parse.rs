@@ -1,7 +1,7 @@
 //! Reading `.plimsoll.yaml` from a spanned tree, key by key.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::{
@@ -693,20 +693,22 @@ fn validate_graph(
     {
         return Ok(());
     }
-    let index_of = |name: &str| {
-        environments.iter().position(|environment| {
-            std::iter::once(&environment.name)
-                .chain(&environment.aliases)
-                .any(|known| known.eq_ignore_ascii_case(name))
-        })
-    };
+    // Names and aliases, lower-cased as the graph looks them up: looking
+    // for each target among every environment grew with the square of a
+    // long chain.
+    let mut index_of: HashMap<String, usize> = HashMap::new();
+    for (at, environment) in environments.iter().enumerate() {
+        for name in std::iter::once(&environment.name).chain(&environment.aliases) {
+            index_of.entry(name.to_lowercase()).or_insert(at);
+        }
+    }
     let edges: Vec<Vec<usize>> = environments
         .iter()
         .map(|environment| {
             environment
                 .promotes_to
                 .iter()
-                .filter_map(|target| index_of(target))
+                .filter_map(|target| index_of.get(&target.to_lowercase()).copied())
                 .collect()
         })
         .collect();

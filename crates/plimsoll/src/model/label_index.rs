@@ -6,10 +6,10 @@
 //! selector with every template: with thousands of applications in one
 //! namespace, that grows with the square of the input. A selector is
 //! resolved from the shortest list its requirements point at (a
-//! `matchLabels` pair, an `In` with one value, an `Exists`), then checked in
-//! full on those candidates only. A selector with none of these (only
-//! `NotIn` or `DoesNotExist`, or several values per `In`) still looks at
-//! every set.
+//! `matchLabels` pair, an `In` with its values, an `Exists`), then checked
+//! in full on those candidates only. A selector with none of these (only
+//! `NotIn` or `DoesNotExist`) selects by exclusion, so it selects most
+//! sets of its namespace anyway: it looks at every set.
 
 use std::collections::HashMap;
 
@@ -52,32 +52,41 @@ impl<'a> LabelIndex<'a> {
                 .is_some_and(|labels| selector.matches(labels))
         };
         match self.narrowest(selector) {
-            Some(candidates) => candidates.iter().copied().filter(matches).collect(),
+            Some(lists) => {
+                let several = lists.len() > 1;
+                let mut candidates: Vec<usize> = lists.into_iter().flatten().copied().collect();
+                if several {
+                    // The values of an `In`, one list each: back in order,
+                    // and once each (a value may be listed twice).
+                    candidates.sort_unstable();
+                    candidates.dedup();
+                }
+                candidates.into_iter().filter(matches).collect()
+            }
             None => (0..self.label_sets.len()).filter(matches).collect(),
         }
     }
 
-    /// The shortest list of positions some requirement of `selector` needs
-    /// a label set to be in; `None` when no requirement narrows.
-    fn narrowest<'s>(&'s self, selector: &'s Selector) -> Option<&'s [usize]> {
+    /// The positions some requirement of `selector` needs a label set to be
+    /// in, as the lists of the index that hold them (one per value of an
+    /// `In`), for the requirement with the fewest; `None` when no
+    /// requirement narrows.
+    fn narrowest<'s>(&'s self, selector: &'s Selector) -> Option<Vec<&'s [usize]>> {
+        let list = |found: Option<&'s Vec<usize>>| found.map_or(&[][..], Vec::as_slice);
         selector
             .requirements
             .iter()
             .filter_map(|requirement| match requirement {
-                Requirement::In(key, values) => match values.as_slice() {
-                    [value] => Some(
-                        self.by_pair
-                            .get(&(key.as_str(), value.as_str()))
-                            .map_or(&[][..], Vec::as_slice),
-                    ),
-                    _ => None,
-                },
-                Requirement::Exists(key) => {
-                    Some(self.by_key.get(key.as_str()).map_or(&[][..], Vec::as_slice))
-                }
+                Requirement::In(key, values) => Some(
+                    values
+                        .iter()
+                        .map(|value| list(self.by_pair.get(&(key.as_str(), value.as_str()))))
+                        .collect::<Vec<_>>(),
+                ),
+                Requirement::Exists(key) => Some(vec![list(self.by_key.get(key.as_str()))]),
                 Requirement::NotIn(..) | Requirement::DoesNotExist(_) => None,
             })
-            .min_by_key(|candidates| candidates.len())
+            .min_by_key(|lists| lists.iter().map(|list| list.len()).sum::<usize>())
     }
 }
 

@@ -9,12 +9,12 @@
 //! change; otherwise it is *not validated* there. Running it in the
 //! predecessor in the same change does not count: nothing ran it yet.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
 use super::matrix::{Matrix, MatrixImage};
-use super::service::{predecessors, same_build};
+use super::service::same_build;
 use crate::environment::Environments;
 
 /// The changes between two image matrices.
@@ -108,18 +108,26 @@ pub fn diff(before: &Matrix, after: &Matrix, environments: &Environments) -> Mat
         .map(|environment| environment.name.as_str())
         .filter(|name| named.contains(name))
         .collect();
-    for name in &named {
-        if !order.contains(name) {
-            order.push(name);
-        }
-    }
+    let in_graph: HashSet<&str> = order.iter().copied().collect();
+    order.extend(named.iter().filter(|name| !in_graph.contains(*name)));
+    let position: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(at, name)| (*name, at))
+        .collect();
     let keys: BTreeSet<(&str, &str)> = old.keys().chain(new.keys()).copied().collect();
     let mut changes = Vec::new();
     let nothing: BTreeMap<&str, &[MatrixImage]> = BTreeMap::new();
     for key in keys {
         let was = old.get(&key).unwrap_or(&nothing);
         let is = new.get(&key).unwrap_or(&nothing);
-        for environment in &order {
+        // Only the environments that run the row before or after, in
+        // order: going through every environment for every row grew with
+        // services times environments.
+        let mut running: Vec<&str> = was.keys().chain(is.keys()).copied().collect();
+        running.sort_unstable_by_key(|name| position.get(name).copied().unwrap_or(usize::MAX));
+        running.dedup();
+        for environment in &running {
             let images_before = was.get(environment).copied().unwrap_or_default();
             let images_after = is.get(environment).copied().unwrap_or_default();
             if images_before == images_after {
@@ -163,10 +171,10 @@ fn judge(
     }
     let predecessors: Vec<&str> = environments
         .lookup(environment)
-        .map(|id| predecessors(environments, id))
+        .map(|id| environments.predecessors(id))
         .unwrap_or_default()
-        .into_iter()
-        .filter_map(|id| environments.get(id))
+        .iter()
+        .filter_map(|id| environments.get(*id))
         .map(|predecessor| predecessor.name.as_str())
         .collect();
     if predecessors.is_empty() {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::service::{predecessors, same_image, Located, Running};
+use super::service::{same_image, Located, Running};
 use crate::environment::{Environment, Environments};
 use crate::model::artifact::last_segment;
 
@@ -144,8 +144,9 @@ pub(super) fn build(
                 .iter()
                 .map(|id| {
                     let images = cells.get(&id.0)?;
-                    let before: Vec<&Vec<&Running<'_>>> = predecessors(environments, *id)
-                        .into_iter()
+                    let before: Vec<&Vec<&Running<'_>>> = environments
+                        .predecessors(*id)
+                        .iter()
                         .filter_map(|p| cells.get(&p.0))
                         .collect();
                     let drift = !before.is_empty()

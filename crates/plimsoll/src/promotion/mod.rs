@@ -22,7 +22,7 @@ use crate::engine::{CheckError, Engine, Model, Pending, Place, Report};
 use crate::environment::{EnvId, Environment};
 use crate::finding::Severity;
 use crate::rules::{promotion_image_parity, promotion_path, Rule};
-use service::{running_in, same_image, Located, DEFAULT_RESOURCE_PATTERN};
+use service::{running_in, running_in_each, same_image, Located, DEFAULT_RESOURCE_PATTERN};
 
 /// Why `promote` could not run.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +78,7 @@ impl Engine {
             let per_environment: Vec<(&Environment, Vec<Located<'_>>)> = self
                 .environments()
                 .iter()
-                .map(|environment| (environment, running_in(&model, environment, pattern)))
+                .zip(running_in_each(&model, self.environments(), pattern))
                 .collect();
             Ok(matrix::build(self.environments(), &per_environment))
         })

@@ -11,7 +11,7 @@
 //! repository.
 
 use crate::engine::{Model, Place};
-use crate::environment::{EnvId, Environment, Environments};
+use crate::environment::{Environment, Environments};
 use crate::model::{
     containers, is_workload, values_images, Artifact, ArtifactKind, ImageRef, Object,
 };
@@ -68,60 +68,108 @@ pub(crate) fn running_in<'m>(
     for object in model
         .objects
         .iter()
-        .filter(|object| object.environment == Some(environment.id) && is_workload(object))
+        .filter(|object| object.environment == Some(environment.id))
     {
-        let service = service_of(object, environment, pattern);
-        for container in containers(object) {
-            let Some(text) = container.node.get("image").and_then(|node| node.as_str()) else {
-                continue;
-            };
-            let Some(image) = ImageRef::parse(text) else {
-                continue;
-            };
-            found.push(Located {
-                running: Running {
-                    service: service.clone(),
-                    repository: image.name.to_owned(),
-                    tag: image.tag.map(str::to_owned),
-                    digest: image.digest.map(str::to_owned),
-                    image: text.to_owned(),
-                    place: Where::Object(object),
-                },
-                pointer: container.pointer("image"),
-            });
+        add_workload_images(&mut found, object, environment, pattern);
+    }
+    for artifact in model
+        .artifacts
+        .iter()
+        .filter(|artifact| artifact.environment == Some(environment.id))
+    {
+        add_values_images(&mut found, artifact);
+    }
+    found
+}
+
+/// [`running_in`] for every environment (by id), in one pass over the
+/// model: asking for each environment in turn would read every object once
+/// per environment.
+pub(crate) fn running_in_each<'m>(
+    model: &'m Model,
+    environments: &Environments,
+    pattern: &str,
+) -> Vec<Vec<Located<'m>>> {
+    let mut found: Vec<Vec<Located<'m>>> = environments.iter().map(|_| Vec::new()).collect();
+    for object in &model.objects {
+        let Some(id) = object.environment else {
+            continue;
+        };
+        if let (Some(environment), Some(images)) = (environments.get(id), found.get_mut(id.0)) {
+            add_workload_images(images, object, environment, pattern);
         }
     }
-    for artifact in model.artifacts.iter().filter(|artifact| {
-        artifact.environment == Some(environment.id) && artifact.kind == ArtifactKind::HelmValues
-    }) {
-        for image in values_images(&artifact.node) {
-            let mut text = image.repository.clone();
-            if let Some(tag) = &image.tag {
-                text.push(':');
-                text.push_str(tag);
-            }
-            if let Some(digest) = &image.digest {
-                text.push('@');
-                text.push_str(digest);
-            }
-            found.push(Located {
-                running: Running {
-                    service: image.service().to_owned(),
-                    repository: image.repository.clone(),
-                    tag: image.tag.clone(),
-                    digest: image.digest.clone(),
-                    image: text,
-                    place: Where::Artifact(artifact),
-                },
-                pointer: image
-                    .digest_pointer
-                    .clone()
-                    .or_else(|| image.tag_pointer.clone())
-                    .unwrap_or_else(|| image.pointer.clone()),
-            });
+    for artifact in &model.artifacts {
+        if let Some(images) = artifact.environment.and_then(|id| found.get_mut(id.0)) {
+            add_values_images(images, artifact);
         }
     }
     found
+}
+
+/// The images of a workload's containers, if `object` is one.
+fn add_workload_images<'m>(
+    found: &mut Vec<Located<'m>>,
+    object: &'m Object,
+    environment: &Environment,
+    pattern: &str,
+) {
+    if !is_workload(object) {
+        return;
+    }
+    let service = service_of(object, environment, pattern);
+    for container in containers(object) {
+        let Some(text) = container.node.get("image").and_then(|node| node.as_str()) else {
+            continue;
+        };
+        let Some(image) = ImageRef::parse(text) else {
+            continue;
+        };
+        found.push(Located {
+            running: Running {
+                service: service.clone(),
+                repository: image.name.to_owned(),
+                tag: image.tag.map(str::to_owned),
+                digest: image.digest.map(str::to_owned),
+                image: text.to_owned(),
+                place: Where::Object(object),
+            },
+            pointer: container.pointer("image"),
+        });
+    }
+}
+
+/// The images of a Helm values file, if `artifact` is one.
+fn add_values_images<'m>(found: &mut Vec<Located<'m>>, artifact: &'m Artifact) {
+    if artifact.kind != ArtifactKind::HelmValues {
+        return;
+    }
+    for image in values_images(&artifact.node) {
+        let mut text = image.repository.clone();
+        if let Some(tag) = &image.tag {
+            text.push(':');
+            text.push_str(tag);
+        }
+        if let Some(digest) = &image.digest {
+            text.push('@');
+            text.push_str(digest);
+        }
+        found.push(Located {
+            running: Running {
+                service: image.service().to_owned(),
+                repository: image.repository.clone(),
+                tag: image.tag.clone(),
+                digest: image.digest.clone(),
+                image: text,
+                place: Where::Artifact(artifact),
+            },
+            pointer: image
+                .digest_pointer
+                .clone()
+                .or_else(|| image.tag_pointer.clone())
+                .unwrap_or_else(|| image.pointer.clone()),
+        });
+    }
 }
 
 /// The service a workload belongs to.
@@ -270,15 +318,6 @@ pub(crate) fn same_build(
         ),
         _ => None,
     }
-}
-
-/// Environments that promote to `id`.
-pub(crate) fn predecessors(environments: &Environments, id: EnvId) -> Vec<EnvId> {
-    environments
-        .iter()
-        .filter(|environment| environment.promotes_to.contains(&id))
-        .map(|environment| environment.id)
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,10 +7,11 @@
 //! version, and environments that deploy an image no predecessor ran first
 //! are drawn in red.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use crate::environment::Environments;
-use crate::promotion::{Matrix, MatrixDiff, MatrixImage};
+use crate::promotion::{CellChange, Matrix, MatrixDiff, MatrixImage};
 
 /// Writes the flowchart in a fenced `mermaid` block. `diff`, when given,
 /// holds the changes since a base revision, marked on the nodes.
@@ -22,25 +23,51 @@ pub fn render_mermaid(
 ) -> io::Result<()> {
     writeln!(out, "```mermaid")?;
     writeln!(out, "flowchart LR")?;
+    // The matrix's column of each environment, the row labels and the
+    // changes by cell, found once: looking them up for every environment
+    // grew with the square of the environments.
+    let mut columns: HashMap<&str, usize> = HashMap::new();
+    for (at, name) in matrix.environments.iter().enumerate() {
+        columns.entry(name.as_str()).or_insert(at);
+    }
+    let row_labels = matrix.row_labels();
+    let all_changes = diff.map_or(&[][..], |diff| diff.changes.as_slice());
+    let mut changes: Changes<'_> = HashMap::new();
+    for change in all_changes {
+        changes
+            .entry((
+                change.environment.as_str(),
+                change.service.as_str(),
+                change.repository.as_str(),
+            ))
+            .or_insert(change);
+    }
     // Environments of the graph that run something or take part in an
     // edge between two such, in graph order; node ids by position, since
     // environment names may hold characters Mermaid ids may not.
     let shown: Vec<&str> = environments
         .iter()
         .map(|environment| environment.name.as_str())
-        .filter(|name| matrix.environments.iter().any(|present| present == name))
+        .filter(|name| columns.contains_key(name))
         .collect();
-    let id = |name: &str| {
-        shown
-            .iter()
-            .position(|shown| *shown == name)
-            .map(|at| format!("env{at}"))
-    };
+    let positions: HashMap<&str, usize> = shown
+        .iter()
+        .enumerate()
+        .map(|(at, name)| (*name, at))
+        .collect();
+    let id = |name: &str| positions.get(name).map(|at| format!("env{at}"));
     for name in &shown {
         let Some(node) = id(name) else {
             continue;
         };
-        writeln!(out, "  {node}[\"{}\"]", label(matrix, name, diff))?;
+        let text = label(
+            matrix,
+            &row_labels,
+            columns.get(name).copied(),
+            name,
+            &changes,
+        );
+        writeln!(out, "  {node}[\"{text}\"]")?;
     }
     for environment in environments.iter() {
         let Some(from) = id(&environment.name) else {
@@ -55,18 +82,21 @@ pub fn render_mermaid(
     }
     let drifting: Vec<String> = shown
         .iter()
-        .filter(|name| drifts(matrix, name))
+        .filter(|name| {
+            columns
+                .get(*name)
+                .is_some_and(|column| drifts(matrix, *column))
+        })
         .filter_map(|name| id(name))
+        .collect();
+    let unvalidated_in: HashSet<&str> = all_changes
+        .iter()
+        .filter(|change| change.is_unvalidated())
+        .map(|change| change.environment.as_str())
         .collect();
     let unvalidated: Vec<String> = shown
         .iter()
-        .filter(|name| {
-            diff.is_some_and(|diff| {
-                diff.changes
-                    .iter()
-                    .any(|change| change.environment == **name && change.is_unvalidated())
-            })
-        })
+        .filter(|name| unvalidated_in.contains(*name))
         .filter_map(|name| id(name))
         .collect();
     if !drifting.is_empty() {
@@ -96,36 +126,36 @@ pub fn render_mermaid(
     Ok(())
 }
 
+/// A change by (environment, service, repository).
+type Changes<'d> = HashMap<(&'d str, &'d str, &'d str), &'d CellChange>;
+
 /// The node text: the environment, then one line per service image, the
-/// old version first where the change replaced it.
-fn label(matrix: &Matrix, environment: &str, diff: Option<&MatrixDiff>) -> String {
-    let Some(column) = matrix
-        .environments
-        .iter()
-        .position(|name| name == environment)
-    else {
+/// old version first where the change replaced it. `column` is the
+/// environment's column of the matrix.
+fn label(
+    matrix: &Matrix,
+    row_labels: &[String],
+    column: Option<usize>,
+    environment: &str,
+    changes: &Changes<'_>,
+) -> String {
+    let Some(column) = column else {
         return escape(environment);
     };
     let mut lines = vec![format!("<b>{}</b>", escape(environment))];
-    for (row, row_label) in matrix.rows.iter().zip(matrix.row_labels()) {
+    for (row, row_label) in matrix.rows.iter().zip(row_labels) {
         let Some(Some(cell)) = row.cells.get(column) else {
             continue;
         };
         let now = versions(&cell.images);
-        let change = diff.and_then(|diff| {
-            diff.changes.iter().find(|change| {
-                change.environment == environment
-                    && change.service == row.service
-                    && change.repository == row.repository
-            })
-        });
+        let change = changes.get(&(environment, row.service.as_str(), row.repository.as_str()));
         let marker = if cell.drift { " ⚠" } else { "" };
         let text = match change {
             Some(change) if change.before.is_empty() => format!("{now} (new)"),
             Some(change) => format!("{} → {now}", versions(&change.before)),
             None => now,
         };
-        lines.push(format!("{}: {}{marker}", escape(&row_label), escape(&text)));
+        lines.push(format!("{}: {}{marker}", escape(row_label), escape(&text)));
     }
     lines.join("<br/>")
 }
@@ -138,14 +168,7 @@ fn versions(images: &[MatrixImage]) -> String {
         .join(", ")
 }
 
-fn drifts(matrix: &Matrix, environment: &str) -> bool {
-    let Some(column) = matrix
-        .environments
-        .iter()
-        .position(|name| name == environment)
-    else {
-        return false;
-    };
+fn drifts(matrix: &Matrix, column: usize) -> bool {
     matrix
         .rows
         .iter()

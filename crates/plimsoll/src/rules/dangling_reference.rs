@@ -147,8 +147,8 @@ fn selects_pods_of(selector: &Selector, workload: &Object, labels: &[(&str, &str
 struct Pods<'a> {
     workloads: Vec<(&'a Object, Vec<(&'a str, &'a str)>)>,
     by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
-    /// Namespaces with pod templates (`None`: a template without namespace).
-    namespaces: HashSet<Option<&'a str>>,
+    /// Positions of the templates of each namespace (`None`: without one).
+    by_namespace: HashMap<Option<&'a str>, Vec<usize>>,
     /// Namespaces with custom resources that may create pods.
     hidden: HashSet<Option<&'a str>>,
 }
@@ -166,10 +166,13 @@ impl<'a> Pods<'a> {
                 by_label.entry(*label).or_default().push(at);
             }
         }
-        let namespaces = workloads
-            .iter()
-            .map(|(object, _)| object.identity.namespace.as_deref())
-            .collect();
+        let mut by_namespace: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+        for (at, (object, _)) in workloads.iter().enumerate() {
+            by_namespace
+                .entry(object.identity.namespace.as_deref())
+                .or_default()
+                .push(at);
+        }
         let hidden = all
             .iter()
             .filter(|object| may_create_hidden_pods(object))
@@ -178,7 +181,7 @@ impl<'a> Pods<'a> {
         Pods {
             workloads,
             by_label,
-            namespaces,
+            by_namespace,
             hidden,
         }
     }
@@ -186,11 +189,25 @@ impl<'a> Pods<'a> {
     /// Whether the input holds this object's pods: some pod template
     /// shares its namespace, and no custom resource there may make pods.
     fn checkable(&self, object: &Object) -> bool {
-        let in_set = |set: &HashSet<Option<&str>>| match object.identity.namespace.as_deref() {
-            Some(namespace) => set.contains(&Some(namespace)) || set.contains(&None),
-            None => !set.is_empty(),
+        let namespace = object.identity.namespace.as_deref();
+        let has_pods = match namespace {
+            Some(_) => {
+                self.by_namespace.contains_key(&namespace) || self.by_namespace.contains_key(&None)
+            }
+            None => !self.by_namespace.is_empty(),
         };
-        in_set(&self.namespaces) && !in_set(&self.hidden)
+        let hidden = match namespace {
+            Some(_) => self.hidden.contains(&namespace) || self.hidden.contains(&None),
+            None => !self.hidden.is_empty(),
+        };
+        has_pods && !hidden
+    }
+
+    /// Positions of the templates that carry the label `key: value`.
+    fn with_label<'s>(&'s self, key: &'s str, value: &'s str) -> &'s [usize] {
+        self.by_label
+            .get(&(key, value))
+            .map_or(&[][..], Vec::as_slice)
     }
 
     fn selects_something(&self, object: &Object, selector: &Selector) -> bool {
@@ -203,22 +220,33 @@ impl<'a> Pods<'a> {
         // label is in no template): narrowing by the first one, when every
         // pod of a namespace shares it, tested each selector against the
         // whole namespace.
+        // An `In` with several values narrows to the templates of any of
+        // them.
         let narrowed = selector
             .requirements
             .iter()
             .filter_map(|requirement| match requirement {
-                Requirement::In(key, values) if values.len() == 1 && !is_runtime_label(key) => {
-                    values.first().map(|value| {
-                        self.by_label
-                            .get(&(key.as_str(), value.as_str()))
-                            .map_or(&[][..], Vec::as_slice)
-                    })
-                }
+                Requirement::In(key, values) if !is_runtime_label(key) => Some(
+                    values
+                        .iter()
+                        .map(|value| self.with_label(key, value))
+                        .collect::<Vec<_>>(),
+                ),
                 _ => None,
             })
-            .min_by_key(|candidates| candidates.len());
-        match narrowed {
-            Some(candidates) => candidates.iter().any(matches),
+            .min_by_key(|lists| lists.iter().map(|list| list.len()).sum::<usize>());
+        if let Some(lists) = narrowed {
+            return lists.into_iter().flatten().any(matches);
+        }
+        // Otherwise only the templates of the object's namespace (and
+        // those without one) can match: not every template of the
+        // environment.
+        match object.identity.namespace.as_deref() {
+            Some(namespace) => [Some(namespace), None]
+                .iter()
+                .filter_map(|key| self.by_namespace.get(key))
+                .flatten()
+                .any(matches),
             None => (0..self.workloads.len()).any(|at| matches(&at)),
         }
     }

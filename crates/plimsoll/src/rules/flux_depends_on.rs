@@ -121,24 +121,45 @@ fn depends_on(object: &Object) -> Vec<(&str, Option<&str>)> {
 /// (per-cluster copies `flux-system/infra` in `clusters/staging/` and
 /// `clusters/prod/` each depend on their own).
 fn chains_environments(all: &[(&Object, Option<EnvId>)]) -> bool {
+    // The environments of the Kustomizations of each name, to look an
+    // entry up instead of going through every Kustomization for it.
+    let mut named: HashMap<(&str, Option<&str>), Vec<Option<EnvId>>> = HashMap::new();
+    for (object, environment) in all {
+        named
+            .entry((
+                object.identity.name.as_str(),
+                object.identity.namespace.as_deref(),
+            ))
+            .or_default()
+            .push(*environment);
+    }
     all.iter().any(|(object, environment)| {
         let Some(environment) = environment else {
             return false;
         };
-        depends_on(object).iter().any(|(name, namespace)| {
-            let mut targets = all
-                .iter()
-                .filter(|(other, _)| {
-                    other.identity.name == *name
-                        && other.identity.namespace.as_deref() == *namespace
-                })
-                .peekable();
-            targets.peek().is_some()
-                && targets.all(|(_, other_environment)| {
-                    other_environment.is_some_and(|other| other != *environment)
-                })
+        depends_on(object).iter().any(|target| {
+            named.get(target).is_some_and(|targets| {
+                targets
+                    .iter()
+                    .all(|other| other.is_some_and(|other| other != *environment))
+            })
         })
     })
+}
+
+/// The one Kustomization the lists hold (counting one listed twice once),
+/// if they hold exactly one. Two distinct ones are among the first two of
+/// some list or the first of two lists, so the lists are never read whole.
+fn only_one<'a>(lists: &[&[&'a Object]]) -> Option<&'a Object> {
+    let mut found: Option<&'a Object> = None;
+    for object in lists.iter().flat_map(|list| list.iter().take(2)) {
+        match found {
+            Some(first) if first.id != object.id => return None,
+            Some(_) => {}
+            None => found = Some(object),
+        }
+    }
+    found
 }
 
 /// The Secret holding the kubeconfig of the remote cluster a Kustomization
@@ -152,6 +173,105 @@ fn remote_cluster(kustomization: &Object) -> Option<(Option<&str>, &str)> {
     Some((kustomization.identity.namespace.as_deref(), secret))
 }
 
+/// Where two Kustomizations run, to tell whether they run in one cluster
+/// (see the module docs).
+struct Placing<'c, 'a> {
+    context: &'c SetContext<'a>,
+    /// Some Kustomization depends on one of another environment.
+    chained: bool,
+}
+
+impl<'c> Placing<'c, '_> {
+    fn one_cluster(&self, a: &Object, a_env: EnvId, b: &Object, b_env: EnvId) -> bool {
+        let (a_target, b_target) = (remote_cluster(a), remote_cluster(b));
+        if a_target.is_some() || b_target.is_some() {
+            return a_target == b_target;
+        }
+        let environments = self.context.environments;
+        a.environment == b.environment
+            || self.chained
+            || self.directory(a) == self.directory(b)
+            || (in_own_namespace(a, a_env, environments)
+                && in_own_namespace(b, b_env, environments))
+    }
+
+    fn directory(&self, object: &Object) -> &'c str {
+        directory(self.context.file_path(object.file))
+    }
+}
+
+/// The Kustomizations of one environment, indexed by each way two
+/// Kustomizations run in one cluster, so that a Kustomization finds its
+/// predecessor's without being compared with each of them: comparing
+/// every one with every one grew with the square of the applications.
+#[derive(Default)]
+struct OfEnvironment<'a> {
+    /// Those applying to the cluster they run in, in input order.
+    local: Vec<&'a Object>,
+    /// By the kubeconfig Secret of the remote cluster they apply to.
+    by_remote: HashMap<(Option<&'a str>, &'a str), Vec<&'a Object>>,
+    /// Local ones by the environment of their path or namespace.
+    by_placement: HashMap<Option<EnvId>, Vec<&'a Object>>,
+    /// Local ones by directory.
+    by_directory: HashMap<&'a str, Vec<&'a Object>>,
+    /// Local ones in their environment's own namespace.
+    own_namespace: Vec<&'a Object>,
+    /// All, by name without environment tokens.
+    by_base: HashMap<String, Vec<&'a Object>>,
+}
+
+impl<'a> OfEnvironment<'a> {
+    fn add(&mut self, object: &'a Object, environment: EnvId, placing: &Placing<'a, '_>) {
+        let environments = placing.context.environments;
+        self.by_base
+            .entry(base_name(&object.identity.name, environments))
+            .or_default()
+            .push(object);
+        if let Some(remote) = remote_cluster(object) {
+            self.by_remote.entry(remote).or_default().push(object);
+            return;
+        }
+        self.local.push(object);
+        self.by_placement
+            .entry(object.environment)
+            .or_default()
+            .push(object);
+        self.by_directory
+            .entry(placing.directory(object))
+            .or_default()
+            .push(object);
+        if in_own_namespace(object, environment, environments) {
+            self.own_namespace.push(object);
+        }
+    }
+
+    /// Lists that together hold exactly the Kustomizations running in one
+    /// cluster with `kustomization` of environment `here` (some may be in
+    /// several lists).
+    fn in_cluster_with<'s>(
+        &'s self,
+        kustomization: &'a Object,
+        here: EnvId,
+        placing: &Placing<'a, '_>,
+    ) -> Vec<&'s [&'a Object]> {
+        let list = |found: Option<&'s Vec<&'a Object>>| found.map_or(&[][..], Vec::as_slice);
+        if let Some(remote) = remote_cluster(kustomization) {
+            return vec![list(self.by_remote.get(&remote))];
+        }
+        if placing.chained {
+            return vec![&self.local];
+        }
+        let mut lists = vec![
+            list(self.by_placement.get(&kustomization.environment)),
+            list(self.by_directory.get(placing.directory(kustomization))),
+        ];
+        if in_own_namespace(kustomization, here, placing.context.environments) {
+            lists.push(&self.own_namespace);
+        }
+        lists
+    }
+}
+
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let environments = context.environments;
     let all: Vec<(&Object, Option<EnvId>)> = context
@@ -160,18 +280,19 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         .filter(|object| is_flux_kustomization(object))
         .map(|object| (object, delivery_environment(object, environments)))
         .collect();
-    let chained = chains_environments(&all);
-    let one_cluster = |a: &Object, a_env: EnvId, b: &Object, b_env: EnvId| {
-        let (a_target, b_target) = (remote_cluster(a), remote_cluster(b));
-        if a_target.is_some() || b_target.is_some() {
-            return a_target == b_target;
-        }
-        a.environment == b.environment
-            || chained
-            || directory(context.file_path(a.file)) == directory(context.file_path(b.file))
-            || (in_own_namespace(a, a_env, environments)
-                && in_own_namespace(b, b_env, environments))
+    let placing = Placing {
+        context,
+        chained: chains_environments(&all),
     };
+    let mut by_environment: HashMap<EnvId, OfEnvironment<'_>> = HashMap::new();
+    for (object, environment) in &all {
+        if let Some(environment) = environment {
+            by_environment
+                .entry(*environment)
+                .or_default()
+                .add(object, *environment, &placing);
+        }
+    }
     for kustomization in context
         .index
         .of_kind("Kustomization")
@@ -183,27 +304,24 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let base = base_name(&kustomization.identity.name, environments);
         let mut expected: Vec<(&Object, &str)> = Vec::new();
         for predecessor in environments
+            .predecessors(here)
             .iter()
-            .filter(|environment| environment.promotes_to.contains(&here))
+            .filter_map(|id| environments.get(*id))
         {
-            let candidates: Vec<&Object> = all
-                .iter()
-                .filter(|(object, environment)| {
-                    *environment == Some(predecessor.id)
-                        && one_cluster(kustomization, here, object, predecessor.id)
-                })
-                .map(|(object, _)| *object)
-                .collect();
-            let same_base: Vec<&Object> = candidates
-                .iter()
-                .copied()
-                .filter(|object| base_name(&object.identity.name, environments) == base)
-                .collect();
-            let chosen = match (same_base.as_slice(), candidates.as_slice()) {
-                ([first, ..], _) => Some(*first),
-                ([], [only]) => Some(*only),
-                _ => None,
+            let Some(theirs) = by_environment.get(&predecessor.id) else {
+                continue;
             };
+            // The first of the same name that runs in one cluster with
+            // this one, else the only one that does.
+            let same_base = theirs
+                .by_base
+                .get(&base)
+                .into_iter()
+                .flatten()
+                .copied()
+                .find(|object| placing.one_cluster(kustomization, here, object, predecessor.id));
+            let chosen = same_base
+                .or_else(|| only_one(&theirs.in_cluster_with(kustomization, here, &placing)));
             if let Some(chosen) = chosen {
                 expected.push((chosen, predecessor.name.as_str()));
             }

@@ -79,7 +79,12 @@ pub(crate) fn problem(
 
 /// Whether `to` can be reached from `from` through `promotesTo` edges.
 fn reaches(environments: &Environments, from: EnvId, to: EnvId) -> bool {
-    let mut seen = vec![from];
+    // Marks by id: a list of the environments seen, searched at each step,
+    // grew with the square of a long chain.
+    let mut seen = vec![false; environments.iter().count()];
+    if let Some(mark) = seen.get_mut(from.0) {
+        *mark = true;
+    }
     let mut queue = vec![from];
     while let Some(current) = queue.pop() {
         let Some(environment) = environments.get(current) else {
@@ -89,8 +94,8 @@ fn reaches(environments: &Environments, from: EnvId, to: EnvId) -> bool {
             if *next == to {
                 return true;
             }
-            if !seen.contains(next) {
-                seen.push(*next);
+            if let Some(mark) = seen.get_mut(next.0).filter(|mark| !**mark) {
+                *mark = true;
                 queue.push(*next);
             }
         }

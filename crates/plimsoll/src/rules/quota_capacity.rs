@@ -55,8 +55,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::finding::Severity;
 use crate::model::resources::{
-    admitted, limit_items, pod_amount, AdmittedContainer, ContainerDefaults, LimitItem, Malformed,
-    Requirements,
+    admitted, limit_items, pod_amount, AdmittedContainer, Amounts, ContainerDefaults, LimitItem,
+    Malformed, Requirements,
 };
 use crate::model::scaling::{peak_pods, Autoscalers};
 use crate::model::workload::pod_spec_pointer;
@@ -431,12 +431,19 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             let ranges_here = applied_with(&ranges, &range_roots, cluster);
             let defaults =
                 ContainerDefaults::from_items(ranges_here.iter().flat_map(|(_, items)| items));
+            let tightest = Tightest::of(ranges_here.iter().flat_map(|(_, items)| items));
             let quotas_here = applied_with(&scoped, &quota_roots, cluster);
             let mut usages = Vec::new();
             for workload in here.iter().copied().filter(|o| is_workload(o)) {
                 let containers = admitted(workload, &defaults, &mut Vec::new());
-                for (limit_range, items) in &ranges_here {
-                    check_limit_range(workload, &containers, limit_range, items, &mut found);
+                // A namespace may hold a LimitRange per application: only a
+                // workload outside the tightest of their bounds is checked
+                // against each, since checking every workload against every
+                // range grew with the square of the applications.
+                if tightest.broken_by(workload, &containers) {
+                    for (limit_range, items) in &ranges_here {
+                        check_limit_range(workload, &containers, limit_range, items, &mut found);
+                    }
                 }
                 let facts = PodFacts::of(workload, &containers);
                 // The compute keys the quotas counting this pod limit, with
@@ -813,6 +820,119 @@ fn report_missing(
             )
             .with_help(format!("set resources {} on the container, or add a LimitRange with defaults to {namespace}", names.join(", "))),
         );
+    }
+}
+
+/// The tightest bounds of the LimitRange items of one type (`Container` or
+/// `Pod`): a value outside them is outside some item's, and a value within
+/// them is within every item's.
+#[derive(Debug, Default)]
+struct Bounds {
+    /// The largest `min` per resource.
+    min: Amounts,
+    /// The smallest `max` per resource.
+    max: Amounts,
+    /// The smallest and largest `maxLimitRequestRatio` per resource (with
+    /// a negative request the largest ratio is the tightest).
+    ratios: BTreeMap<String, (Quantity, Quantity)>,
+}
+
+impl Bounds {
+    fn add(&mut self, item: &LimitItem) {
+        for (resource, min) in &item.min {
+            let tightest = self.min.entry(resource.clone()).or_insert(*min);
+            *tightest = (*tightest).max(*min);
+        }
+        for (resource, max) in &item.max {
+            let tightest = self.max.entry(resource.clone()).or_insert(*max);
+            *tightest = (*tightest).min(*max);
+        }
+        for (resource, ratio) in &item.max_ratio {
+            let (low, high) = self
+                .ratios
+                .entry(resource.clone())
+                .or_insert((*ratio, *ratio));
+            *low = (*low).min(*ratio);
+            *high = (*high).max(*ratio);
+        }
+    }
+
+    /// Whether some amount is below a `min` or above a `max`.
+    fn outside(&self, amounts: &Amounts) -> bool {
+        amounts.iter().any(|(resource, value)| {
+            self.min.get(resource).is_some_and(|min| value < min)
+                || self.max.get(resource).is_some_and(|max| value > max)
+        })
+    }
+
+    /// Whether the container's limits exceed a `maxLimitRequestRatio` (as
+    /// [`check_limit_range`] judges them).
+    fn ratio_exceeded(&self, effective: &Requirements) -> bool {
+        self.ratios.iter().any(|(resource, (low, high))| {
+            let (Some(limit), Some(request)) = (
+                effective.limits.get(resource),
+                effective.requests.get(resource),
+            ) else {
+                return false;
+            };
+            request.is_zero()
+                || limit.ratio_exceeds(*request, *low)
+                || limit.ratio_exceeds(*request, *high)
+        })
+    }
+}
+
+/// The tightest bounds of the LimitRanges applied together.
+#[derive(Debug, Default)]
+struct Tightest {
+    container: Bounds,
+    pod: Bounds,
+}
+
+impl Tightest {
+    fn of<'i>(items: impl Iterator<Item = &'i LimitItem>) -> Tightest {
+        let mut tightest = Tightest::default();
+        for item in items {
+            match item.kind.as_str() {
+                "Container" => tightest.container.add(item),
+                "Pod" => tightest.pod.add(item),
+                _ => {}
+            }
+        }
+        tightest
+    }
+
+    /// Whether [`check_limit_range`] finds something for the workload in
+    /// at least one of the ranges.
+    fn broken_by(&self, workload: &Object, containers: &[AdmittedContainer<'_>]) -> bool {
+        let sections = [Section::Requests, Section::Limits];
+        let container_breaks = containers.iter().any(|container| {
+            sections
+                .iter()
+                .any(|section| self.container.outside(section.of(&container.effective)))
+                || self.container.ratio_exceeded(&container.effective)
+        });
+        if container_breaks {
+            return true;
+        }
+        if pod_spec_pointer(workload).is_none() {
+            return false;
+        }
+        sections.iter().any(|section| {
+            let mut amounts = Amounts::new();
+            for resource in self.pod.min.keys().chain(self.pod.max.keys()) {
+                if containers
+                    .iter()
+                    .any(|c| section.of(&c.effective).contains_key(resource))
+                {
+                    let total = pod_amount(containers, |r| {
+                        section.of(r).get(resource.as_str()).copied()
+                    });
+                    amounts.insert(resource.clone(), total);
+                }
+            }
+            self.pod.outside(&amounts)
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Groups of kinds that rules treat alike: cluster-scoped kinds, delivery
-//! objects, and per-namespace infrastructure.
+//! objects, and per-namespace infrastructure; and the resource name of a
+//! kind.
 
 use super::object::Identity;
 
@@ -83,8 +84,51 @@ pub fn is_namespace_infrastructure(identity: &Identity) -> bool {
     )
 }
 
+/// The lowercase plural resource name of a kind, as the API server names
+/// it (`Deployment` → `deployments`, `NetworkPolicy` → `networkpolicies`,
+/// `Ingress` → `ingresses`, `Gateway` → `gateways`, `Endpoints` stays).
+/// Resource quotas (`count/deployments.apps`) and admission policies'
+/// `resources` name kinds this way.
+pub fn resource_plural(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    match lower.as_str() {
+        "endpoints" => lower,
+        _ if lower.ends_with("ss")
+            || lower.ends_with('x')
+            || lower.ends_with("ch")
+            || lower.ends_with("sh") =>
+        {
+            format!("{lower}es")
+        }
+        _ if lower.ends_with('y')
+            && !lower.ends_with("ay")
+            && !lower.ends_with("ey")
+            && !lower.ends_with("oy") =>
+        {
+            format!("{}ies", lower.trim_end_matches('y'))
+        }
+        _ if lower.ends_with('s') => format!("{lower}es"),
+        _ => format!("{lower}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn kinds_name_their_resources_as_the_api_server_does() {
+        for (kind, resource) in [
+            ("Deployment", "deployments"),
+            ("NetworkPolicy", "networkpolicies"),
+            ("Ingress", "ingresses"),
+            ("Gateway", "gateways"),
+            ("Endpoints", "endpoints"),
+            ("Mesh", "meshes"),
+            ("Prefix", "prefixes"),
+        ] {
+            assert_eq!(super::resource_plural(kind), resource);
+        }
+    }
     use super::*;
 
     fn identity(api_version: &str, kind: &str) -> Identity {

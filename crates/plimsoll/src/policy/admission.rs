@@ -23,8 +23,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::expr::{self, Bindings, Compiled, EvalError};
-use super::select::LabelSelector;
+use super::select;
 use crate::finding::Severity;
+use crate::model::kinds::resource_plural;
+use crate::model::selector::Selector;
 use crate::model::Object;
 use crate::rules::{
     Category, DocumentContext, ObjectIndex, Rule, RuleMeta, SetContext, Sink, Violation,
@@ -63,7 +65,7 @@ impl ResourceRule {
         let identity = &object.identity;
         let any =
             |list: &[String], value: &str| list.iter().any(|item| item == "*" || item == value);
-        let resource = plural(&identity.kind);
+        let resource = resource_plural(&identity.kind);
         any(&self.groups, &identity.group)
             && any(&self.versions, &identity.version)
             && self
@@ -84,37 +86,13 @@ impl ResourceRule {
     }
 }
 
-/// The lowercase plural resource name of a kind, as the API server names it.
-fn plural(kind: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    match lower.as_str() {
-        "endpoints" => lower,
-        _ if lower.ends_with("ss")
-            || lower.ends_with('x')
-            || lower.ends_with("ch")
-            || lower.ends_with("sh") =>
-        {
-            format!("{lower}es")
-        }
-        _ if lower.ends_with('y')
-            && !lower.ends_with("ay")
-            && !lower.ends_with("ey")
-            && !lower.ends_with("oy") =>
-        {
-            format!("{}ies", lower.trim_end_matches('y'))
-        }
-        _ if lower.ends_with('s') => format!("{lower}es"),
-        _ => format!("{lower}s"),
-    }
-}
-
 /// `matchConstraints` of a policy or `matchResources` of a binding.
 #[derive(Debug, Clone, Default)]
 struct MatchResources {
     rules: Vec<ResourceRule>,
     exclude: Vec<ResourceRule>,
-    namespace_selector: Option<LabelSelector>,
-    object_selector: Option<LabelSelector>,
+    namespace_selector: Option<Selector>,
+    object_selector: Option<Selector>,
 }
 
 impl MatchResources {
@@ -130,7 +108,7 @@ impl MatchResources {
             return false;
         }
         if let Some(selector) = &self.object_selector {
-            if !selector.matches(|key| object.label(key)) {
+            if !selector.matches(&object.labels().collect::<Vec<_>>()) {
                 return false;
             }
         }
@@ -145,8 +123,8 @@ impl MatchResources {
                 }
             };
             let matched = match namespace {
-                Some(namespace) => selector.matches(|key| namespace.label(key)),
-                None => selector.matches(|_| None),
+                Some(namespace) => selector.matches(&namespace.labels().collect::<Vec<_>>()),
+                None => selector.matches(&[]),
             };
             if !matched {
                 return false;
@@ -185,7 +163,7 @@ pub(crate) struct AdmissionPolicy {
 struct ParamRef {
     name: Option<String>,
     namespace: Option<String>,
-    selector: Option<LabelSelector>,
+    selector: Option<Selector>,
     deny_when_missing: bool,
 }
 
@@ -282,8 +260,8 @@ fn unknown_keys(node: &Node, known: &[&str], prefix: &str, notes: &mut Vec<(Text
     }
 }
 
-fn selector(node: Option<&Node>) -> Result<Option<LabelSelector>, Failure> {
-    node.map(|node| LabelSelector::parse(node).map_err(|(node, message)| fail(node, message)))
+fn selector(node: Option<&Node>) -> Result<Option<Selector>, Failure> {
+    node.map(|node| select::parse(node).map_err(|(node, message)| fail(node, message)))
         .transpose()
 }
 
@@ -574,7 +552,7 @@ impl AdmissionPolicy {
                 reference
                     .selector
                     .as_ref()
-                    .is_none_or(|selector| selector.matches(|key| param.label(key)))
+                    .is_none_or(|selector| selector.matches(&param.labels().collect::<Vec<_>>()))
             })
             .collect();
         if found.is_empty() {
@@ -731,7 +709,7 @@ fn request_of(object: &Object) -> Node {
             map(vec![
                 ("group", string(&identity.group)),
                 ("version", string(&identity.version)),
-                ("resource", string(&plural(&identity.kind))),
+                ("resource", string(&resource_plural(&identity.kind))),
             ]),
         ),
         ("name", string(&identity.name)),

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use super::admission::{self, AdmissionPolicy, Binding};
 use super::expr::{self, Bindings, Compiled};
-use super::select::LabelSelector;
+use super::select;
 use super::{documents, error_at, to_pointer, valid_id, PolicyFile};
 use crate::config::{Config, ConfigError};
 use crate::environment::{EnvId, Environments};
 use crate::finding::Severity;
+use crate::model::selector::Selector;
 use crate::model::Object;
 use crate::rules::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::source::TextRange;
@@ -100,7 +101,7 @@ struct PolicyRule {
     kinds: Vec<KindMatch>,
     namespaces: Vec<String>,
     environments: Vec<EnvId>,
-    selector: Option<LabelSelector>,
+    selector: Option<Selector>,
     expression: Compiled,
     expression_text: String,
     message: Option<String>,
@@ -128,7 +129,7 @@ impl PolicyRule {
             && self
                 .selector
                 .as_ref()
-                .is_none_or(|selector| selector.matches(|key| object.label(key)))
+                .is_none_or(|selector| selector.matches(&object.labels().collect::<Vec<_>>()))
     }
 
     fn check(&self, context: &DocumentContext<'_>, sink: &mut Sink) {
@@ -540,10 +541,10 @@ impl Loader {
                     }
                 }
                 "labelSelector" => {
-                    rule.selector = Some(
-                        LabelSelector::parse(&entry.value)
-                            .map_err(|(node, message)| error_at(file, node.span, &here, message))?,
-                    );
+                    rule.selector =
+                        Some(select::parse(&entry.value).map_err(|(node, message)| {
+                            error_at(file, node.span, &here, message)
+                        })?);
                 }
                 _ => return Err(unknown_key(file, entry.key_span, &here, MATCH_KEYS)),
             }

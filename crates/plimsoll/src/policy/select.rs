@@ -1,135 +1,65 @@
-//! Kubernetes label selectors (`matchLabels`, `matchExpressions`), read from
-//! a spanned tree.
+//! Label selectors in policy files (`labelSelector`, an admission
+//! policy's `namespaceSelector`, `objectSelector` and params selector):
+//! read by the same code as the selectors of manifests
+//! ([`Selector::from_label_selector`]), with the strictness a file of
+//! settings needs — a key other than `matchLabels` and `matchExpressions`
+//! is an error — and errors at the offending node.
 
+use crate::model::selector::Selector;
 use crate::yaml::Node;
 
-/// One `matchExpressions` requirement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Requirement {
-    key: String,
-    operator: Operator,
-    values: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Operator {
-    In,
-    NotIn,
-    Exists,
-    DoesNotExist,
-}
-
-/// A label selector; the empty selector matches everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct LabelSelector {
-    match_labels: Vec<(String, String)>,
-    expressions: Vec<Requirement>,
-}
-
-impl LabelSelector {
-    /// Reads a selector; the error names the offending node and what is wrong.
-    pub(crate) fn parse(node: &Node) -> Result<LabelSelector, (&Node, String)> {
-        let mut selector = LabelSelector::default();
-        if node.is_null() {
-            return Ok(selector);
-        }
-        let entries = node
-            .as_map()
-            .ok_or((node, "a label selector must be a mapping".to_owned()))?;
-        for entry in entries {
-            match entry.key.as_str() {
-                "matchLabels" => {
-                    let labels = entry.value.as_map().ok_or((
-                        &entry.value,
-                        "matchLabels must be a mapping of strings".to_owned(),
-                    ))?;
-                    for label in labels {
-                        let value = label.value.as_str().ok_or((
-                            &label.value,
-                            "label values must be strings".to_owned(),
-                        ))?;
-                        selector
-                            .match_labels
-                            .push((label.key.to_string(), value.to_owned()));
-                    }
-                }
-                "matchExpressions" => {
-                    let items = entry.value.as_seq().ok_or((
-                        &entry.value,
-                        "matchExpressions must be a list".to_owned(),
-                    ))?;
-                    for item in items {
-                        selector.expressions.push(requirement(item)?);
-                    }
-                }
-                other => {
-                    return Err((
-                        &entry.value,
-                        format!(
-                            "unknown key `{other}` in a label selector; expected matchLabels or matchExpressions"
-                        ),
-                    ))
-                }
-            }
-        }
-        Ok(selector)
-    }
-
-    /// Whether a set of labels matches.
-    pub(crate) fn matches<'l>(&self, labels: impl Fn(&str) -> Option<&'l str>) -> bool {
-        self.match_labels
+/// Reads a selector; the error names the offending node and what is wrong.
+pub(crate) fn parse(node: &Node) -> Result<Selector, (&Node, String)> {
+    if let Some(entries) = node.as_map() {
+        if let Some(other) = entries
             .iter()
-            .all(|(key, value)| labels(key) == Some(value.as_str()))
-            && self.expressions.iter().all(|requirement| {
-                let value = labels(&requirement.key);
-                match requirement.operator {
-                    Operator::In => {
-                        value.is_some_and(|value| requirement.values.iter().any(|v| v == value))
-                    }
-                    Operator::NotIn => {
-                        !value.is_some_and(|value| requirement.values.iter().any(|v| v == value))
-                    }
-                    Operator::Exists => value.is_some(),
-                    Operator::DoesNotExist => value.is_none(),
-                }
-            })
-    }
-}
-
-fn requirement(item: &Node) -> Result<Requirement, (&Node, String)> {
-    let key = item
-        .get("key")
-        .and_then(Node::as_str)
-        .ok_or((item, "a match expression needs a string `key`".to_owned()))?;
-    let operator = match item.get("operator").and_then(Node::as_str) {
-        Some("In") => Operator::In,
-        Some("NotIn") => Operator::NotIn,
-        Some("Exists") => Operator::Exists,
-        Some("DoesNotExist") => Operator::DoesNotExist,
-        _ => {
+            .find(|entry| !matches!(entry.key.as_str(), "matchLabels" | "matchExpressions"))
+        {
             return Err((
-                item.get("operator").unwrap_or(item),
-                "operator must be In, NotIn, Exists or DoesNotExist".to_owned(),
-            ))
+                &other.value,
+                format!(
+                    "unknown key `{}` in a label selector; expected matchLabels or matchExpressions",
+                    other.key
+                ),
+            ));
         }
-    };
-    let values = match item.get("values") {
-        None => Vec::new(),
-        Some(values) => values
-            .as_seq()
-            .ok_or((values, "values must be a list of strings".to_owned()))?
-            .iter()
-            .map(|value| {
-                value
-                    .as_str()
-                    .map(str::to_owned)
-                    .ok_or((value, "values must be strings".to_owned()))
-            })
-            .collect::<Result<_, _>>()?,
-    };
-    Ok(Requirement {
-        key: key.to_owned(),
-        operator,
-        values,
-    })
+    }
+    Selector::from_label_selector(node)
+        .map_err(|error| (node.pointer(&error.pointer).unwrap_or(node), error.message))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::parse;
+    use crate::yaml::{parse_stream, Limits, Node};
+
+    fn node(text: &str) -> Node {
+        parse_stream(text, &Limits::default())
+            .remove(0)
+            .root
+            .unwrap()
+    }
+
+    #[test]
+    fn selectors_match_as_in_manifests() {
+        let selector = node(
+            "matchLabels: {team: web}\nmatchExpressions:\n  - {key: tier, operator: NotIn, values: [batch]}\n",
+        );
+        let selector = parse(&selector).unwrap();
+        assert!(selector.matches(&[("team", "web"), ("tier", "api")]));
+        assert!(!selector.matches(&[("team", "web"), ("tier", "batch")]));
+    }
+
+    #[test]
+    fn mistakes_point_at_their_node() {
+        let unknown = node("matchLabel: {team: web}\n");
+        let (at, message) = parse(&unknown).unwrap_err();
+        assert!(message.starts_with("unknown key `matchLabel`"), "{message}");
+        assert_eq!(at.as_map().map(<[_]>::len), Some(1));
+
+        let operator = node("matchExpressions:\n  - {key: tier, operator: Sometimes}\n");
+        let (at, message) = parse(&operator).unwrap_err();
+        assert_eq!(at.as_str(), Some("Sometimes"), "{message}");
+    }
 }

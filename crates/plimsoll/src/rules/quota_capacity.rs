@@ -54,6 +54,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::finding::Severity;
+use crate::model::kinds::resource_plural;
 use crate::model::resources::{
     admitted, limit_items, pod_amount, AdmittedContainer, Amounts, ContainerDefaults, LimitItem,
     Malformed, Requirements,
@@ -198,22 +199,6 @@ fn classify(key: &str) -> Option<Limited<'_>> {
         Some((resource, group)) => Limited::Count(resource, group),
         None => Limited::Count(counted, ""),
     })
-}
-
-/// The plural resource name of a kind (`Deployment` → `deployments`,
-/// `NetworkPolicy` → `networkpolicies`, `Ingress` → `ingresses`).
-fn plural(kind: &str) -> String {
-    let lower = kind.to_ascii_lowercase();
-    if let Some(stem) = lower
-        .strip_suffix('y')
-        .filter(|stem| !stem.ends_with(['a', 'e', 'i', 'o', 'u']))
-    {
-        format!("{stem}ies")
-    } else if lower.ends_with('s') || lower.ends_with('x') || lower.ends_with("ch") {
-        format!("{lower}es")
-    } else {
-        format!("{lower}s")
-    }
 }
 
 /// A workload's share of a namespace's usage.
@@ -658,7 +643,8 @@ fn check_quota(
                     .iter()
                     .copied()
                     .filter(|object| {
-                        object.identity.group == group && plural(&object.identity.kind) == resource
+                        object.identity.group == group
+                            && resource_plural(&object.identity.kind) == resource
                     })
                     .collect();
                 (count_of(&counted), objects_counted(&counted))
@@ -1147,9 +1133,5 @@ mod tests {
         );
         assert_eq!(classify("requests.storage"), None);
         assert_eq!(classify("requests.nvidia.com/gpu"), None);
-        assert_eq!(plural("Deployment"), "deployments");
-        assert_eq!(plural("NetworkPolicy"), "networkpolicies");
-        assert_eq!(plural("Ingress"), "ingresses");
-        assert_eq!(plural("Gateway"), "gateways");
     }
 }

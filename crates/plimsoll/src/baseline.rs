@@ -34,8 +34,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, Report};
+use crate::engine::Engine;
 use crate::finding::{Finding, ResourceRef, SuppressedBy, SuppressedFinding};
+use crate::report::Report;
 use crate::rules::baseline_stale;
 use crate::source::{LineIndex, Position, SourceLines, Span};
 use crate::yaml::{parse_stream, Limits};

@@ -55,6 +55,7 @@ pub mod origins;
 pub mod policy;
 pub mod promotion;
 pub mod render;
+mod report;
 pub mod rules;
 mod schema;
 pub mod source;
@@ -65,10 +66,10 @@ pub use config::{Config, ConfigError};
 pub use discover::{Input, MissingPath};
 pub use engine::{
     CheckError, Engine, EngineError, EngineOptions, EnvironmentChoice, InputLimits, Progress,
-    Report,
 };
 pub use finding::{
     CheckedFile, Finding, Related, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
 pub use load::FileKind;
+pub use report::Report;
 pub use schema::{kubernetes_versions, newest_kubernetes_version};

@@ -18,8 +18,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::engine::Report;
 use crate::finding::Finding;
+use crate::report::Report;
 use crate::source::{LineIndex, TextRange};
 use crate::yaml::{parse_stream, Limits, Node, RawDocument};
 

@@ -6,8 +6,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::{CheckError, Engine, Report, Reported};
+use super::{CheckError, Engine, Reported};
 use crate::discover::{discover, Input};
+use crate::report::Report;
 
 impl Engine {
     /// Checks `changed` files as part of the repository at `context`: every

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use crate::engine::Report;
+use crate::report::Report;
 
 use super::human::summary_line;
 

@@ -19,8 +19,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::engine::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 
 use super::human::summary_line;
 

@@ -21,8 +21,8 @@ use std::io::{self, Write};
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use crate::engine::Report;
 use crate::finding::{Finding, Severity, Summary};
+use crate::report::Report;
 use crate::source::Span;
 
 /// How to render.

@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::engine::Report;
 use crate::finding::{Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding};
+use crate::report::Report;
 
 /// The version of the JSON report's shape.
 pub const FORMAT_VERSION: u32 = 1;

@@ -21,8 +21,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::engine::Report;
 use crate::finding::{Finding, ResourceRef};
+use crate::report::Report;
 
 /// Escapes text for XML content and attribute values (both quote kinds,
 /// and line breaks and tabs as character references so attribute-value

@@ -29,8 +29,8 @@ use std::io::{self, Write};
 use serde_json::{json, Map, Value};
 
 use crate::baseline::fingerprint;
-use crate::engine::Report;
 use crate::finding::{Finding, Severity, SuppressedBy, SuppressedFinding};
+use crate::report::Report;
 use crate::rules::{explain_markdown, Rule};
 use crate::source::Span;
 

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::engine::Report;
 use crate::finding::Severity;
+use crate::report::Report;
 
 /// One rule's count at one severity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

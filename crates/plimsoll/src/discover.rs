@@ -103,6 +103,7 @@ impl PathFilter {
                     column: 1,
                     key: "exclude".to_owned(),
                     message: format!("invalid glob \"{pattern}\": {error}"),
+                    more: Vec::new(),
                 })?;
             builder.add(glob);
         }
@@ -112,6 +113,7 @@ impl PathFilter {
             column: 1,
             key: "exclude".to_owned(),
             message: format!("invalid glob: {error}"),
+            more: Vec::new(),
         })?;
         let root = config
             .root()

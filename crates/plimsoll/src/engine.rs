@@ -1477,6 +1477,7 @@ fn config_error(config: &Config, span: Span, key: &str, message: String) -> Conf
         column: span.start.column,
         key: key.to_owned(),
         message,
+        more: Vec::new(),
     }
 }
 

@@ -433,6 +433,7 @@ fn glob_error(
         column: environment.span.start.column,
         key: format!("environments.{}.paths", environment.name),
         message: format!("invalid glob: {error}"),
+        more: Vec::new(),
     }
 }
 

@@ -243,3 +243,36 @@ fn the_json_schema_has_exactly_the_parsed_keys() {
         assert_eq!(in_schema, parsed, "section `{section}`");
     }
 }
+
+/// One run shows every mistake of the file: each unknown key, and the
+/// first wrong value of each section, in file order.
+#[test]
+fn every_mistake_of_a_file_is_reported_at_once() {
+    let error = parse(
+        "environments:\n  - name: prod\n    replicas: {minimum: 3}\nimages:\n  requireDigests: true\nnaming:\n  resource: 7\nexclud: [\"x/**\"]\n",
+    )
+    .unwrap_err();
+    let lines: Vec<String> = error.to_string().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert!(
+        lines[0].starts_with(
+            ".plimsoll.yaml:3:16: environments[0].replicas.minimum: unknown key `minimum`; expected one of: min"
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[1].starts_with(".plimsoll.yaml:5:3: images.requireDigests: unknown key `requireDigests` (did you mean `requireDigest`?)"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[2].starts_with(".plimsoll.yaml:7:13: naming.resource: expected a string"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[3].starts_with(
+            ".plimsoll.yaml:8:1: exclud: unknown key `exclud` (did you mean `exclude`?)"
+        ),
+        "{lines:#?}"
+    );
+    assert_eq!(error.more.len(), 3);
+}

@@ -268,9 +268,10 @@ pub struct RuleSetting {
     pub span: Span,
 }
 
-/// A configuration mistake, with where it is.
+/// A configuration mistake, with where it is — and the file's other
+/// mistakes found in the same read, so that one run shows them all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}:{column}: {key}{}{message}", file.display(), if key.is_empty() { "" } else { ": " })]
+#[error("{}", self.lines())]
 pub struct ConfigError {
     /// The config or policy file.
     pub file: PathBuf,
@@ -282,6 +283,32 @@ pub struct ConfigError {
     pub key: String,
     /// What is wrong.
     pub message: String,
+    /// The file's other mistakes, in file order (empty for most errors).
+    pub more: Vec<ConfigError>,
+}
+
+impl ConfigError {
+    /// `file:line:column: key: message`, one line per mistake.
+    fn lines(&self) -> String {
+        std::iter::once(self)
+            .chain(&self.more)
+            .map(|error| {
+                let key = if error.key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", error.key)
+                };
+                format!(
+                    "{}:{}:{}: {key}{}",
+                    error.file.display(),
+                    error.line,
+                    error.column,
+                    error.message
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 impl Config {
@@ -300,6 +327,7 @@ impl Config {
             column: 1,
             key: String::new(),
             message: format!("cannot read the config file: {error}"),
+            more: Vec::new(),
         })?;
         Config::from_yaml(&text, path)
     }

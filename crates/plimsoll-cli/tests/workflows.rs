@@ -523,44 +523,28 @@ fn one_check_writes_every_report_asked_for() {
     std::fs::write(dir.path().join("pod.yaml"), POD).unwrap();
     let summary = dir.path().join("summary.md");
     std::fs::write(&summary, "earlier step\n").unwrap();
-    let output = plimsoll()
-        .current_dir(dir.path())
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .args([
-            "check",
-            "pod.yaml",
-            "--select",
-            "image-digest,image-latest",
-            "--format",
-            "sarif:out/../plimsoll.sarif",
-            "--format",
-            "github",
-            "--format",
-            "junit:junit.xml",
-        ])
-        .output();
+    let check = |sarif: &str| {
+        plimsoll()
+            .current_dir(dir.path())
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args(["check", "pod.yaml", "--select", "image-digest,image-latest"])
+            .args([
+                "--format",
+                sarif,
+                "--format",
+                "github",
+                "--format",
+                "junit:junit.xml",
+            ])
+            .output()
+            .unwrap()
+    };
     // A report file that cannot be created (`out/` does not exist) is an
     // error, not a report lost.
-    let output = output.unwrap();
+    let output = check("sarif:out/../plimsoll.sarif");
     assert_eq!(output.status.code(), Some(2), "{output:?}");
 
-    let output = plimsoll()
-        .current_dir(dir.path())
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .args([
-            "check",
-            "pod.yaml",
-            "--select",
-            "image-digest,image-latest",
-            "--format",
-            "sarif:plimsoll.sarif",
-            "--format",
-            "github",
-            "--format",
-            "junit:junit.xml",
-        ])
-        .output()
-        .unwrap();
+    let output = check("sarif:plimsoll.sarif");
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let commands: Vec<&str> = stdout

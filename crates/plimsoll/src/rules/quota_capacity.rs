@@ -738,6 +738,28 @@ fn check_quota(
     }
 }
 
+/// The pod-level amounts of `resources` in one section, for the resources
+/// some container sets there (a LimitRange's `Pod` item bounds only those).
+fn pod_amounts<'r>(
+    containers: &[AdmittedContainer<'_>],
+    section: Section,
+    resources: impl Iterator<Item = &'r String>,
+) -> Amounts {
+    let mut amounts = Amounts::new();
+    for resource in resources {
+        if containers
+            .iter()
+            .any(|c| section.of(&c.effective).contains_key(resource))
+        {
+            let total = pod_amount(containers, |r| {
+                section.of(r).get(resource.as_str()).copied()
+            });
+            amounts.insert(resource.clone(), total);
+        }
+    }
+    amounts
+}
+
 /// One object's part of a total: the amount, how it is described, the object.
 type Share<'o> = (Quantity, String, &'o Object);
 
@@ -905,18 +927,11 @@ impl Tightest {
             return false;
         }
         sections.iter().any(|section| {
-            let mut amounts = Amounts::new();
-            for resource in self.pod.min.keys().chain(self.pod.max.keys()) {
-                if containers
-                    .iter()
-                    .any(|c| section.of(&c.effective).contains_key(resource))
-                {
-                    let total = pod_amount(containers, |r| {
-                        section.of(r).get(resource.as_str()).copied()
-                    });
-                    amounts.insert(resource.clone(), total);
-                }
-            }
+            let amounts = pod_amounts(
+                containers,
+                *section,
+                self.pod.min.keys().chain(self.pod.max.keys()),
+            );
             self.pod.outside(&amounts)
         })
     }
@@ -990,18 +1005,8 @@ fn check_limit_range(
                     continue;
                 };
                 for section in [Section::Requests, Section::Limits] {
-                    let mut amounts = crate::model::resources::Amounts::new();
-                    for resource in item.min.keys().chain(item.max.keys()) {
-                        if containers
-                            .iter()
-                            .any(|c| section.of(&c.effective).contains_key(resource))
-                        {
-                            let total = pod_amount(containers, |r| {
-                                section.of(r).get(resource.as_str()).copied()
-                            });
-                            amounts.insert(resource.clone(), total);
-                        }
-                    }
+                    let amounts =
+                        pod_amounts(containers, section, item.min.keys().chain(item.max.keys()));
                     let pointer_for = |_: Section, _: &str| pointer.to_owned();
                     bounds(
                         item,

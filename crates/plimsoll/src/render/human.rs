@@ -205,3 +205,68 @@ pub fn summary_line(summary: &Summary) -> String {
         )
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::{render, HumanOptions};
+    use crate::finding::{Finding, Related, Severity};
+    use crate::report::Report;
+    use crate::source::{Position, Span};
+
+    fn at(line: u32, column: u32) -> Span {
+        let position = Position {
+            line,
+            column,
+            offset: 0,
+        };
+        Span {
+            start: position,
+            end: position,
+        }
+    }
+
+    /// A finding whose lines the report did not keep (an input without
+    /// text, a command's finding about no document) still names its
+    /// places, in colour and without.
+    #[test]
+    fn places_without_a_kept_line_are_named() {
+        let mut report = Report::default();
+        report.findings.push(Finding {
+            rule: "promotion-path".into(),
+            severity: Severity::Error,
+            message: "no document".into(),
+            help: None,
+            file: String::new(),
+            span: at(0, 0),
+            document: 0,
+            source: None,
+            resource: None,
+            environment: None,
+            path: None,
+            fix: None,
+            related: vec![Related {
+                file: "elsewhere.yaml".into(),
+                span: at(7, 3),
+                message: "the other place".into(),
+            }],
+        });
+        report.recount();
+        for color in [false, true] {
+            let mut out = Vec::new();
+            render(
+                &report,
+                HumanOptions {
+                    color,
+                    quiet: false,
+                },
+                &mut out,
+            )
+            .unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.contains("no document"), "{text}");
+            assert!(text.contains("elsewhere.yaml:7"), "{text}");
+            assert!(text.contains("the other place"), "{text}");
+        }
+    }
+}

@@ -206,12 +206,21 @@ fn directive(rest: &str) -> Option<Directive> {
     })
 }
 
+/// The rules a `plimsoll.dev/ignore` annotation value names
+/// (`"rule-a, rule-b"`).
+pub(crate) fn annotated_rules(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|rule| !rule.is_empty())
+}
+
 /// Whether the object's `plimsoll.dev/ignore` annotation names `rule`, and
 /// if so its `plimsoll.dev/ignore-reason`.
 pub(crate) fn annotation_suppression(object: &Object, rule: &str) -> Option<Option<String>> {
     let names = object
         .annotation(IGNORE_ANNOTATION)
-        .is_some_and(|rules| rules.split(',').any(|r| r.trim() == rule));
+        .is_some_and(|rules| annotated_rules(&rules).any(|named| named == rule));
     names.then(|| {
         object
             .annotation(IGNORE_REASON_ANNOTATION)

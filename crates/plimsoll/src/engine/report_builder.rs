@@ -14,7 +14,7 @@ use crate::model::{FileId, Object};
 use crate::report::{Report, Snippets};
 use crate::rules::{unused_suppression, Rule};
 use crate::source::{LineIndex, Position, Span};
-use crate::suppress::{annotation_suppression, Directives, IGNORE_ANNOTATION};
+use crate::suppress::{annotated_rules, annotation_suppression, Directives, IGNORE_ANNOTATION};
 
 /// The files of a batch: paths and texts by [`FileId`].
 #[derive(Clone, Copy)]
@@ -41,7 +41,19 @@ pub(super) struct ReportBuilder {
     /// name marked when it suppresses a finding.
     directives: HashMap<String, Directives>,
     /// The `plimsoll.dev/ignore` annotations, by file and document.
-    annotations: HashMap<(String, usize), IgnoreAnnotation>,
+    annotations: HashMap<AnnotationKey, IgnoreAnnotation>,
+}
+
+/// An object by file, document and place in it (the items of a `kind:
+/// List` share their document).
+type AnnotationKey = (String, usize, String);
+
+fn annotation_key(file: &str, object: &Object) -> AnnotationKey {
+    (
+        file.to_owned(),
+        object.document,
+        object.pointer_prefix.clone(),
+    )
 }
 
 /// An object's `plimsoll.dev/ignore` annotation: the rules it names, each
@@ -86,10 +98,12 @@ impl ReportBuilder {
             if let Some(file) = self.files.get_mut(first + object.file.0) {
                 file.resources.push(object.identity.to_ref());
             }
-            let Some(node) = object
-                .node
-                .get_path(&["metadata", "annotations", IGNORE_ANNOTATION])
-            else {
+            let (Some(node), Some(value)) = (
+                object
+                    .node
+                    .get_path(&["metadata", "annotations", IGNORE_ANNOTATION]),
+                object.annotation(IGNORE_ANNOTATION),
+            ) else {
                 continue;
             };
             let (Some(path), Some(Some(text))) =
@@ -105,16 +119,11 @@ impl ReportBuilder {
                 .line_range(text, span.start.line)
                 .and_then(|range| text.get(range))
                 .map(Box::from);
-            let rules = node
-                .as_str()
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|rule| !rule.is_empty())
+            let rules = annotated_rules(&value)
                 .map(|rule| (rule.to_owned(), false))
                 .collect();
             self.annotations.insert(
-                (path.clone(), object.document),
+                annotation_key(path, object),
                 IgnoreAnnotation {
                     rules,
                     span,
@@ -125,8 +134,8 @@ impl ReportBuilder {
     }
 
     /// Marks the annotation rule that suppressed a finding as used.
-    fn use_annotation(&mut self, file: &str, document: usize, rule: &str) {
-        if let Some(annotation) = self.annotations.get_mut(&(file.to_owned(), document)) {
+    fn use_annotation(&mut self, file: &str, object: &Object, rule: &str) {
+        if let Some(annotation) = self.annotations.get_mut(&annotation_key(file, object)) {
             for (named, used) in &mut annotation.rules {
                 if named == rule {
                     *used = true;
@@ -192,7 +201,7 @@ impl ReportBuilder {
                 ));
             }
         }
-        for ((file, _), annotation) in &self.annotations {
+        for ((file, _, _), annotation) in &self.annotations {
             for (rule, used) in &annotation.rules {
                 if *used {
                     continue;
@@ -293,7 +302,7 @@ impl ReportBuilder {
             // environment is not an unused one.
             let suppressed_by = match (by_annotation, annotated) {
                 (Some(reason), Some(object)) => {
-                    self.use_annotation(&file, object.document, &item.rule);
+                    self.use_annotation(&file, object, &item.rule);
                     Some((SuppressedBy::Annotation, reason))
                 }
                 _ => self

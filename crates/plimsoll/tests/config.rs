@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use plimsoll::config::{RequireDigest, SyncMode, KNOWN_KEYS, STARTER_CONFIG};
+use plimsoll::config::{RequireDigest, SyncMode, STARTER_CONFIG};
 use plimsoll::{Config, Engine, EngineError, EngineOptions, Severity};
 
 fn parse(text: &str) -> Result<Config, plimsoll::ConfigError> {
@@ -143,18 +143,21 @@ fn mistakes_name_the_line_and_the_key() {
         @".plimsoll.yaml:2:1: duplicate key: duplicate key `exclude` (first at line 1); the later value wins"
     );
     insta::assert_snapshot!(
-        error_of("naming:\n  resource: \"{service}\"\n"),
-        @r#".plimsoll.yaml:2:13: naming.resource: the pattern "{service}" must contain {env}"#
+        error_of("naming:\n  namespace: \"{project}\"\n"),
+        @r#".plimsoll.yaml:2:14: naming.namespace: the pattern "{project}" must contain {env}"#
     );
     insta::assert_snapshot!(
         error_of("environments: [{aliases: [x]}]\n"),
-        @".plimsoll.yaml:1:16: environments[0].name: every environment needs a name"
+        @".plimsoll.yaml:1:16: environments[0].name: missing required key `name`"
     );
     insta::assert_snapshot!(
         error_of("rules: [a]\n"),
-        @".plimsoll.yaml:1:8: rules: expected a mapping of rule ids, got array"
+        @".plimsoll.yaml:1:8: rules: expected a mapping, got array"
     );
-    assert!(error_of("images: {pullSecrets: [{registry: ghcr.io}]}\n").contains("needs both"));
+    insta::assert_snapshot!(
+        error_of("images: {pullSecrets: [{registry: ghcr.io}]}\n"),
+        @".plimsoll.yaml:1:24: images.pullSecrets[0].secret: missing required key `secret`"
+    );
     assert!(error_of("a: [\n").contains("invalid YAML"));
 }
 
@@ -187,65 +190,26 @@ fn unknown_rule_ids_are_config_errors_with_their_line() {
     );
 }
 
-/// The properties a JSON schema object allows, following `$ref`s into
-/// `$defs`.
-fn properties<'a>(schema: &'a serde_json::Value, node: &'a serde_json::Value) -> Vec<String> {
-    let node = match node.get("$ref").and_then(|r| r.as_str()) {
-        Some(reference) => {
-            let name = reference.trim_start_matches("#/$defs/");
-            &schema["$defs"][name]
-        }
-        None => node,
-    };
-    node["properties"]
-        .as_object()
-        .map(|props| props.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-fn schema_section<'a>(schema: &'a serde_json::Value, section: &str) -> &'a serde_json::Value {
-    let mut node = schema;
-    if section.is_empty() {
-        return node;
-    }
-    for part in section.split('.') {
-        let (name, is_item) = match part.strip_suffix("[]") {
-            Some(name) => (name, true),
-            None => (part, false),
-        };
-        node = if name == "*" {
-            &node["additionalProperties"]["oneOf"][2]
-        } else {
-            &node["properties"][name]
-        };
-        if let Some(reference) = node.get("$ref").and_then(|r| r.as_str()) {
-            node = &schema["$defs"][reference.trim_start_matches("#/$defs/")];
-        }
-        if is_item {
-            node = &node["items"];
-        }
-    }
-    node
-}
-
+/// The JSON schema shipped in `schemas/` is the one generated from the
+/// config's types: regenerate it with
+/// `PLIMSOLL_UPDATE_DOCS=1 cargo test -p plimsoll --test config`.
 #[test]
-fn the_json_schema_has_exactly_the_parsed_keys() {
+fn the_json_schema_is_generated_from_the_types() {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/plimsoll-config.schema.json");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    for (section, keys) in KNOWN_KEYS {
-        let node = schema_section(&schema, section);
-        let mut in_schema = properties(&schema, node);
-        in_schema.sort();
-        let mut parsed: Vec<String> = keys.iter().map(|key| (*key).to_owned()).collect();
-        parsed.sort();
-        assert_eq!(in_schema, parsed, "section `{section}`");
+    let generated = serde_json::to_string_pretty(&Config::json_schema()).unwrap() + "\n";
+    if std::env::var_os("PLIMSOLL_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
     }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schemas/plimsoll-config.schema.json is stale: run `PLIMSOLL_UPDATE_DOCS=1 cargo test -p plimsoll --test config`"
+    );
 }
 
-/// One run shows every mistake of the file: each unknown key, and the
-/// first wrong value of each section, in file order.
+/// One run shows every mistake of the file, in file order: each unknown
+/// key, and each wrong value — several in one section, one per rule.
 #[test]
 fn every_mistake_of_a_file_is_reported_at_once() {
     let error = parse(
@@ -275,4 +239,58 @@ fn every_mistake_of_a_file_is_reported_at_once() {
         "{lines:#?}"
     );
     assert_eq!(error.more.len(), 3);
+}
+
+#[test]
+fn wrong_values_of_one_section_and_of_several_rules_are_all_reported() {
+    let error = parse(
+        "environments:\n  - name: prod\n    replicas: {min: -1}\n    resources: {requests: {cpu: lots}}\n    sync: {mode: sometimes}\nrules:\n  probes: loud\n  image-latest: {severity: loud, environment: [prod]}\n  image-digest: off\n",
+    )
+    .unwrap_err();
+    insta::assert_snapshot!(error.to_string(), @r#"
+    .plimsoll.yaml:3:21: environments[0].replicas.min: expected a count of 0 or more, got -1
+    .plimsoll.yaml:4:33: environments[0].resources.requests.cpu: "lots" is not a quantity (a number with an optional suffix such as m, Mi, Gi, k, M, G or e3)
+    .plimsoll.yaml:5:18: environments[0].sync.mode: expected `auto` or `manual`, got "sometimes"
+    .plimsoll.yaml:7:11: rules.probes: expected error, warning, info or off, got "loud"
+    .plimsoll.yaml:8:28: rules.image-latest.severity: expected error, warning, info or off, got "loud"
+    .plimsoll.yaml:8:34: rules.image-latest.environment: unknown key `environment` (did you mean `environments`?); expected one of: severity, environments
+    "#);
+}
+
+/// Only the config reader reads on past a mistake: through any other
+/// deserializer the config's types fail as serde types do.
+#[test]
+fn other_deserializers_get_the_error() {
+    let error = serde_json::from_str::<Config>(r#"{"images": {"requireDigest": "maybe"}}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("true, false or a list of environments"),
+        "{error}"
+    );
+    let config: Config =
+        serde_json::from_str(r#"{"images": {"requireDigest": ["prod"]}}"#).unwrap();
+    assert_eq!(
+        config.images.require_digest,
+        RequireDigest::Environments(vec!["prod".into()])
+    );
+}
+
+/// The spec's example and the starter config are valid against the
+/// generated schema; a typo is not.
+#[test]
+fn the_schema_accepts_the_examples_and_rejects_typos() {
+    let schema = Config::json_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for text in [FULL, STARTER_CONFIG] {
+        let document = plimsoll::yaml::parse_stream(text, &plimsoll::yaml::Limits::default());
+        let root = document[0].root.as_ref().unwrap().to_json();
+        let errors: Vec<String> = validator
+            .iter_errors(&root)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    let typo = serde_json::json!({"images": {"requireDigests": true}});
+    assert!(!validator.is_valid(&typo));
 }

@@ -1,61 +1,107 @@
 //! `.plimsoll.yaml`: the typed configuration and its loader.
 //!
-//! Every key of the file format is parsed here, with the line of every
-//! mistake: an unknown key, a wrong type or an unknown rule id is a
-//! [`ConfigError`] that names the file, the line and the key.
+//! The file format is the types of this module: serde reads them from the
+//! spanned YAML tree (`reader.rs`), so that every mistake names the file,
+//! the line and the key, and schemars describes them as the JSON schema
+//! shipped in `schemas/`. What serde cannot say alone — a rule id that
+//! exists, a promotion graph without cycles — is checked after reading.
 
-mod parse;
+mod environments;
+mod read_error;
+mod reader;
+mod recover;
+mod schema;
+mod sections;
+mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::finding::Severity;
-use crate::source::Span;
+use schemars::JsonSchema;
+use serde::Deserialize;
 
-pub(crate) use parse::edit_distance;
-pub use parse::{parse_kubernetes_version, KNOWN_KEYS};
+use crate::source::Span;
+use crate::yaml::{parse_stream, Limits, ProblemKind};
+use reader::Reading;
+use recover::recover;
+
+pub use environments::{
+    EnvironmentConfig, Replicas, ResourceAmounts, ResourceFloor, SyncMode, SyncSettings,
+};
+pub(crate) use read_error::edit_distance;
+pub use sections::{
+    Codeowners, Images, Migrations, Naming, NetworkPolicyConfig, PodSecurityLevel, PullSecret,
+    RequireDigest, RuleSetting, Secrets,
+};
+pub use values::parse_kubernetes_version;
 
 /// The name of the configuration file looked up from the current directory
 /// upwards.
 pub const CONFIG_FILE_NAME: &str = ".plimsoll.yaml";
 
-/// The whole configuration. `Config::default()` is what a repository without
-/// a config file gets.
-#[derive(Debug, Clone, Default)]
+/// The whole configuration (`.plimsoll.yaml`). Every key is optional
+/// except `environments[].name`. `Config::default()` is what a repository
+/// without a config file gets.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(
+    title = "plimsoll configuration (.plimsoll.yaml)",
+    description = "Every key is optional except environments[].name. Reference: docs/configuration.md."
+)]
 pub struct Config {
     /// The file the configuration came from, if any.
+    #[serde(skip)]
     pub path: Option<PathBuf>,
-    /// Kubernetes version for schemas and deprecations (`"1.31"`).
+    /// Kubernetes version for schemas and API deprecations, as a string:
+    /// "1.31" or "1.31.0".
+    #[serde(default, deserialize_with = "values::kubernetes_version")]
+    #[schemars(regex(pattern = r"^v?[0-9]+\.[0-9]+(\.[0-9]+)?$"))]
     pub kubernetes_version: Option<String>,
-    /// Environments, in order. Empty means the default graph
-    /// (dev → staging → prod).
+    /// Environments in promotion order; promotesTo defines the graph. Empty
+    /// means the default graph, dev → staging → prod.
+    #[serde(default, deserialize_with = "recover")]
     pub environments: Vec<EnvironmentConfig>,
-    /// The Namespace label that names the environment. Without it, any label
-    /// key `environment` or ending in `/environment` is read.
+    /// The Namespace label key that names the environment. Without it, any
+    /// label key `environment` or ending in `/environment` is read.
+    #[serde(default, deserialize_with = "recover")]
     pub environment_label: Option<String>,
     /// Naming patterns.
+    #[serde(default, deserialize_with = "recover")]
     pub naming: Naming,
     /// Image policy.
+    #[serde(default, deserialize_with = "recover")]
     pub images: Images,
     /// Secrets provided outside the repository.
+    #[serde(default, deserialize_with = "recover")]
     pub secrets: Secrets,
     /// NetworkPolicy expectations.
+    #[serde(default, deserialize_with = "recover")]
     pub network_policy: NetworkPolicyConfig,
-    /// The Pod Security Standard `pod-security` holds pods to.
+    /// The Pod Security Standard `pod-security` holds pods to (default
+    /// restricted).
+    #[serde(default, deserialize_with = "recover")]
     pub pod_security: PodSecurityLevel,
-    /// Services that every environment with workloads must run.
+    /// Services that every environment with workloads must run
+    /// (`required-workloads`).
+    #[serde(default, deserialize_with = "recover")]
     pub required_workloads: Vec<String>,
     /// Database migration jobs.
+    #[serde(default, deserialize_with = "recover")]
     pub migrations: Migrations,
     /// CODEOWNERS protection.
+    #[serde(default, deserialize_with = "recover")]
     pub codeowners: Codeowners,
-    /// Per-rule severity overrides, `off`, and environment restrictions.
+    /// Per-rule severity, `off`, or `{severity, environments}`, by rule id.
+    #[serde(default, deserialize_with = "recover::recover_entries")]
     pub rules: BTreeMap<String, RuleSetting>,
     /// Globs of files never read as manifests.
+    #[serde(default, deserialize_with = "recover")]
     pub exclude: Vec<String>,
     /// Globs of custom policy files.
+    #[serde(default, deserialize_with = "recover")]
     pub policies: Vec<String>,
     /// Where each key is written in the config file.
+    #[serde(skip)]
     pub places: ConfigPlaces,
 }
 
@@ -91,181 +137,6 @@ impl Config {
             .position(|environment| environment.name == name)
             .map(|at| format!("environments[{at}]"))
     }
-}
-
-/// One environment of the promotion graph.
-#[derive(Debug, Clone, Default)]
-pub struct EnvironmentConfig {
-    /// Canonical name (`prod`).
-    pub name: String,
-    /// Other names that mean this environment (`production`, `live`).
-    pub aliases: Vec<String>,
-    /// Globs of paths that belong to this environment.
-    pub paths: Vec<String>,
-    /// Namespaces that belong to this environment.
-    pub namespaces: Vec<String>,
-    /// Environments this one promotes to.
-    pub promotes_to: Vec<String>,
-    /// Where `promotesTo` is written in the config file, when it is.
-    pub promotes_to_span: Option<Span>,
-    /// The Git branch Flux or Argo CD track for this environment.
-    pub branch: Option<String>,
-    /// Replica floor.
-    pub replicas: Replicas,
-    /// Resource floor per container.
-    pub resources: ResourceFloor,
-    /// Delivery sync settings.
-    pub sync: SyncSettings,
-    /// Where `name` is written in the config file.
-    pub span: Span,
-}
-
-/// `replicas:` of an environment.
-#[derive(Debug, Clone, Default)]
-pub struct Replicas {
-    /// Fewest replicas a Deployment or StatefulSet may run.
-    pub min: Option<u32>,
-}
-
-/// `resources:` of an environment: quantities kept as written.
-#[derive(Debug, Clone, Default)]
-pub struct ResourceFloor {
-    /// Minimum requests.
-    pub requests: ResourceAmounts,
-    /// Minimum limits.
-    pub limits: ResourceAmounts,
-}
-
-/// A cpu/memory pair of quantities as written (`100m`, `64Mi`).
-#[derive(Debug, Clone, Default)]
-pub struct ResourceAmounts {
-    /// CPU quantity.
-    pub cpu: Option<String>,
-    /// Memory quantity.
-    pub memory: Option<String>,
-}
-
-/// `sync:` of an environment.
-#[derive(Debug, Clone, Default)]
-pub struct SyncSettings {
-    /// Automatic or manual sync.
-    pub mode: Option<SyncMode>,
-    /// Reconciliation interval (a Go duration such as `1m`).
-    pub interval: Option<String>,
-    /// Reconciliation timeout (a Go duration).
-    pub timeout: Option<String>,
-}
-
-/// A level of the Kubernetes Pod Security Standards (`podSecurity:`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum PodSecurityLevel {
-    /// Blocks the known privilege escalations (host namespaces, privileged,
-    /// hostPath, dangerous capabilities, …).
-    Baseline,
-    /// Baseline plus current hardening practice (non-root, no privilege
-    /// escalation, seccomp, `drop: [ALL]`, restricted volume types).
-    #[default]
-    Restricted,
-}
-
-/// How an environment is synced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncMode {
-    /// Changes are applied automatically.
-    Auto,
-    /// A person starts every sync.
-    Manual,
-}
-
-/// `naming:` patterns, with `{service}`, `{env}` and `{project}` placeholders.
-#[derive(Debug, Clone, Default)]
-pub struct Naming {
-    /// Resource name pattern; `{service}-{env}` when unset.
-    pub resource: Option<String>,
-    /// Namespace name pattern; not checked when unset.
-    pub namespace: Option<String>,
-}
-
-/// `images:` policy.
-#[derive(Debug, Clone, Default)]
-pub struct Images {
-    /// Where digests are required.
-    pub require_digest: RequireDigest,
-    /// Registry prefixes images must come from (empty: any).
-    pub allowed_registries: Vec<String>,
-    /// Registries whose images need a pull secret.
-    pub pull_secrets: Vec<PullSecret>,
-}
-
-/// `images.requireDigest`: everywhere, nowhere, or in some environments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RequireDigest {
-    /// `true` (the default) or `false`.
-    Everywhere(bool),
-    /// Only in these environments.
-    Environments(Vec<String>),
-}
-
-impl Default for RequireDigest {
-    fn default() -> Self {
-        RequireDigest::Everywhere(true)
-    }
-}
-
-/// A registry and the pull secret its images need.
-#[derive(Debug, Clone, Default)]
-pub struct PullSecret {
-    /// Registry host or prefix.
-    pub registry: String,
-    /// Name of the image pull secret.
-    pub secret: String,
-}
-
-/// `secrets:`.
-#[derive(Debug, Clone, Default)]
-pub struct Secrets {
-    /// Secret names provided outside the repository.
-    pub external: Vec<String>,
-    /// Known (Cluster)SecretStores.
-    pub stores: Vec<String>,
-}
-
-/// `networkPolicy:`.
-#[derive(Debug, Clone, Default)]
-pub struct NetworkPolicyConfig {
-    /// `key=value` label of namespaces allowed to send ingress traffic.
-    pub ingress_namespace_label: Option<String>,
-    /// Whether the default policy must allow DNS egress.
-    pub require_dns_egress: Option<bool>,
-}
-
-/// `migrations:`.
-#[derive(Debug, Clone, Default)]
-pub struct Migrations {
-    /// Migrations that must run in strictly increasing sync waves.
-    pub wave_order: Vec<String>,
-    /// Largest `backoffLimit` a migration Job may have.
-    pub max_backoff_limit: Option<i64>,
-}
-
-/// `codeowners:`.
-#[derive(Debug, Clone, Default)]
-pub struct Codeowners {
-    /// Paths that must have an owner.
-    pub protect: Vec<String>,
-}
-
-/// A rule's entry under `rules:`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleSetting {
-    /// Whether the rule runs.
-    pub enabled: bool,
-    /// Severity override.
-    pub severity: Option<Severity>,
-    /// Environments the rule is limited to (empty: all).
-    pub environments: Vec<String>,
-    /// Where the rule id is written in the config file.
-    pub span: Span,
 }
 
 /// A configuration mistake, with where it is — and the file's other
@@ -312,11 +183,62 @@ impl ConfigError {
 }
 
 impl Config {
-    /// Parses configuration text; `path` is used in error messages.
+    /// Parses configuration text; `path` is used in error messages. Every
+    /// mistake of the file is in the error (see [`ConfigError::more`]).
     pub fn from_yaml(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut config = parse::parse_config(text, path)?;
+        let reading = Reading::new(path, text);
+        let documents = parse_stream(text, &Limits::default());
+        if let Some(problem) = documents.iter().flat_map(|doc| &doc.problems).next() {
+            let what = match problem.kind {
+                ProblemKind::Syntax => "invalid YAML",
+                ProblemKind::DuplicateKey => "duplicate key",
+            };
+            let span = reading.span(problem.span);
+            return Err(reading.mistake(span, "", format!("{what}: {}", problem.message)));
+        }
+        let mut roots = documents.into_iter().filter_map(|doc| doc.root);
+        let Some(root) = roots.next() else {
+            return Ok(Config {
+                path: Some(path.to_path_buf()),
+                ..Config::default()
+            });
+        };
+        if let Some(extra) = roots.next() {
+            let span = reading.span(extra.span);
+            return Err(reading.mistake(
+                span,
+                "",
+                "the config file must hold a single YAML document",
+            ));
+        }
+        let mut config: Config = reading.read(&root);
+        environments::place(&reading, &mut config.environments);
+        if let Err(mistake) = environments::validate_environments(&reading, &config.environments) {
+            reading.note_error(mistake);
+        }
+        let entries = reading.take_entries();
+        for (id, setting) in &mut config.rules {
+            if let Some(span) = entries.get(&format!("rules.{id}")) {
+                setting.span = *span;
+            }
+        }
+        let mut mistakes = reading.take_mistakes().into_iter();
+        if let Some(mut first) = mistakes.next() {
+            first.more = mistakes.collect();
+            return Err(first);
+        }
         config.path = Some(path.to_path_buf());
+        config.places = ConfigPlaces {
+            spans: entries,
+            text: text.into(),
+        };
         Ok(config)
+    }
+
+    /// The JSON schema of the file, generated from these types (the one in
+    /// `schemas/plimsoll-config.schema.json` is tested to be this).
+    pub fn json_schema() -> serde_json::Value {
+        schema::generate()
     }
 
     /// Reads and parses a configuration file.

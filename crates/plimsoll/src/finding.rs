@@ -141,6 +141,115 @@ impl Finding {
     }
 }
 
+/// A finding serializes as one entry of the JSON report's `findings` (SPEC
+/// section 5): `serde_json::to_value(&finding)` is its JSON form on its own.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireFinding::from(self).serialize(serializer)
+    }
+}
+
+/// A finding as one line, `file:line:column: severity[rule] message` (the
+/// `concise` format's line).
+impl fmt::Display for Finding {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "{}:{}:{}: {}[{}] {}",
+            self.file,
+            self.span.start.line,
+            self.span.start.column,
+            self.severity,
+            self.rule,
+            one_line(&self.message)
+        )
+    }
+}
+
+/// A message on one line: line breaks would start what reads as another
+/// finding.
+fn one_line(message: &str) -> Cow<'_, str> {
+    if message.contains(['\n', '\r']) {
+        message
+            .replace("\r\n", " ")
+            .replace(['\n', '\r'], " ")
+            .into()
+    } else {
+        message.into()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireFinding<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    document: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a ResourceRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<WireRelated<'a>>,
+}
+
+/// A related place: `{file, line, column, endLine, endColumn, message}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireRelated<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
+}
+
+impl<'a> From<&'a Finding> for WireFinding<'a> {
+    fn from(finding: &'a Finding) -> Self {
+        WireFinding {
+            rule: &finding.rule,
+            severity: finding.severity,
+            message: &finding.message,
+            help: finding.help.as_deref(),
+            file: &finding.file,
+            line: finding.span.start.line,
+            column: finding.span.start.column,
+            end_line: finding.span.end.line,
+            end_column: finding.span.end.column,
+            document: finding.document,
+            source: finding.source.as_deref(),
+            resource: finding.resource.as_ref(),
+            environment: finding.environment.as_deref(),
+            path: finding.path.as_deref(),
+            related: finding
+                .related
+                .iter()
+                .map(|related| WireRelated {
+                    file: &related.file,
+                    line: related.span.start.line,
+                    column: related.span.start.column,
+                    end_line: related.span.end.line,
+                    end_column: related.span.end.column,
+                    message: &related.message,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Counts over a whole run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {

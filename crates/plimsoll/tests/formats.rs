@@ -708,3 +708,24 @@ fn the_step_summary_counts_findings_per_rule() {
         "{text}"
     );
 }
+
+/// A finding on its own serializes as its entry of the JSON report, and
+/// displays as its line of the concise format.
+#[test]
+fn a_finding_alone_is_its_json_entry_and_its_concise_line() {
+    let (_, report) = report();
+    let mut json_report = Vec::new();
+    json::render(&report, &mut json_report).unwrap();
+    let json_report: Value = serde_json::from_slice(&json_report).unwrap();
+    let mut concise = Vec::new();
+    plimsoll::render::concise::render(&report, true, &mut concise).unwrap();
+    let concise = String::from_utf8(concise).unwrap();
+    assert!(report.findings.len() >= 3);
+    for (at, finding) in report.findings.iter().enumerate() {
+        assert_eq!(
+            serde_json::to_value(finding).unwrap(),
+            json_report["findings"][at]
+        );
+        assert_eq!(Some(finding.to_string().as_str()), concise.lines().nth(at));
+    }
+}

@@ -12,32 +12,10 @@ use super::human::summary_line;
 /// Writes one line per finding and, unless `quiet`, the summary line.
 pub fn render(report: &Report, quiet: bool, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
-        writeln!(
-            out,
-            "{}:{}:{}: {}[{}] {}",
-            finding.file,
-            finding.span.start.line,
-            finding.span.start.column,
-            finding.severity,
-            finding.rule,
-            one_line(&finding.message)
-        )?;
+        writeln!(out, "{finding}")?;
     }
     if !quiet {
         writeln!(out, "{}", summary_line(&report.summary))?;
     }
     Ok(())
-}
-
-/// A message on one line: line breaks would start what reads as another
-/// finding.
-fn one_line(message: &str) -> std::borrow::Cow<'_, str> {
-    if message.contains(['\n', '\r']) {
-        message
-            .replace("\r\n", " ")
-            .replace(['\n', '\r'], " ")
-            .into()
-    } else {
-        message.into()
-    }
 }

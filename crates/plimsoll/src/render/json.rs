@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::{Finding, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding};
+use crate::finding::{Finding, Summary, SuppressedBy, SuppressedFinding};
 use crate::report::Report;
 
 /// The version of the JSON report's shape.
@@ -15,7 +15,7 @@ struct JsonReport<'a> {
     version: u32,
     tool: Tool,
     summary: &'a Summary,
-    findings: Vec<JsonFinding<'a>>,
+    findings: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Vec<JsonSuppressed<'a>>>,
 }
@@ -25,7 +25,7 @@ struct JsonReport<'a> {
 #[serde(rename_all = "camelCase")]
 struct JsonSuppressed<'a> {
     #[serde(flatten)]
-    finding: JsonFinding<'a>,
+    finding: &'a Finding,
     suppressed_by: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
@@ -34,7 +34,7 @@ struct JsonSuppressed<'a> {
 impl<'a> From<&'a SuppressedFinding> for JsonSuppressed<'a> {
     fn from(item: &'a SuppressedFinding) -> Self {
         JsonSuppressed {
-            finding: JsonFinding::from(&item.finding),
+            finding: &item.finding,
             suppressed_by: match item.by {
                 SuppressedBy::Annotation => "annotation",
                 SuppressedBy::Comment => "comment",
@@ -68,77 +68,6 @@ struct Tool {
     version: &'static str,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonFinding<'a> {
-    rule: &'a str,
-    severity: Severity,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
-    file: &'a str,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    document: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resource: Option<&'a ResourceRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    environment: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<&'a str>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    related: Vec<JsonRelated<'a>>,
-}
-
-/// A related place: `{file, line, column, endLine, endColumn, message}`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonRelated<'a> {
-    file: &'a str,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    message: &'a str,
-}
-
-impl<'a> From<&'a Finding> for JsonFinding<'a> {
-    fn from(finding: &'a Finding) -> Self {
-        JsonFinding {
-            rule: &finding.rule,
-            severity: finding.severity,
-            message: &finding.message,
-            help: finding.help.as_deref(),
-            file: &finding.file,
-            line: finding.span.start.line,
-            column: finding.span.start.column,
-            end_line: finding.span.end.line,
-            end_column: finding.span.end.column,
-            document: finding.document,
-            source: finding.source.as_deref(),
-            resource: finding.resource.as_ref(),
-            environment: finding.environment.as_deref(),
-            path: finding.path.as_deref(),
-            related: finding
-                .related
-                .iter()
-                .map(|related| JsonRelated {
-                    file: &related.file,
-                    line: related.span.start.line,
-                    column: related.span.start.column,
-                    end_line: related.span.end.line,
-                    end_column: related.span.end.column,
-                    message: &related.message,
-                })
-                .collect(),
-        }
-    }
-}
-
 /// Writes the report as pretty-printed JSON followed by a newline.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     render_with(report, JsonOptions::default(), out)
@@ -153,7 +82,7 @@ pub fn render_with(report: &Report, options: JsonOptions, out: &mut dyn Write) -
             version: env!("CARGO_PKG_VERSION"),
         },
         summary: &report.summary,
-        findings: report.findings.iter().map(JsonFinding::from).collect(),
+        findings: &report.findings,
         suppressed: options
             .show_suppressed
             .then(|| report.suppressed.iter().map(JsonSuppressed::from).collect()),

@@ -6,6 +6,7 @@
 //! still knows the value's place, and is noted with it.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
@@ -23,14 +24,14 @@ pub(super) fn kubernetes_version<'de, D: Deserializer<'de>>(
 pub(super) fn namespace_pattern<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
-    Ok(recover::<D, Option<EnvPattern>>(deserializer)?.map(|pattern| pattern.0))
+    Ok(recover::<D, Option<CheckedText<PlacesEnv>>>(deserializer)?.map(|pattern| pattern.0))
 }
 
 /// An optional `key=value` label.
 pub(super) fn label<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
-    Ok(recover::<D, Option<Label>>(deserializer)?.map(|label| label.0))
+    Ok(recover::<D, Option<CheckedText<KeyValue>>>(deserializer)?.map(|label| label.0))
 }
 
 /// An optional quantity (`100m`, `64Mi`, or a bare number such as `cpu: 1`),
@@ -117,33 +118,45 @@ impl<'de> Deserialize<'de> for Version {
     }
 }
 
-struct EnvPattern(String);
+/// A string a check accepts, read as one value (what [`recover`] needs).
+struct CheckedText<C>(String, PhantomData<C>);
 
-impl<'de> Deserialize<'de> for EnvPattern {
+/// What a [`CheckedText`] must be.
+trait TextCheck {
+    fn check(text: &str) -> Result<(), String>;
+}
+
+impl<'de, C: TextCheck> Deserialize<'de> for CheckedText<C> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let check = |pattern: &str| {
-            if pattern.contains("{env}") {
-                Ok(())
-            } else {
-                Err(format!("the pattern \"{pattern}\" must contain {{env}}"))
-            }
-        };
-        deserializer.deserialize_str(Checked(check)).map(EnvPattern)
+        deserializer
+            .deserialize_str(Checked(C::check))
+            .map(|text| CheckedText(text, PhantomData))
     }
 }
 
-struct Label(String);
+/// A name pattern that places `{env}`.
+struct PlacesEnv;
 
-impl<'de> Deserialize<'de> for Label {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let check = |label: &str| {
-            if label.contains('=') {
-                Ok(())
-            } else {
-                Err(format!("expected `key=value`, got \"{label}\""))
-            }
-        };
-        deserializer.deserialize_str(Checked(check)).map(Label)
+impl TextCheck for PlacesEnv {
+    fn check(pattern: &str) -> Result<(), String> {
+        if pattern.contains("{env}") {
+            Ok(())
+        } else {
+            Err(format!("the pattern \"{pattern}\" must contain {{env}}"))
+        }
+    }
+}
+
+/// A `key=value` label.
+struct KeyValue;
+
+impl TextCheck for KeyValue {
+    fn check(label: &str) -> Result<(), String> {
+        if label.contains('=') {
+            Ok(())
+        } else {
+            Err(format!("expected `key=value`, got \"{label}\""))
+        }
     }
 }
 

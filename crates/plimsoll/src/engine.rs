@@ -9,13 +9,11 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 
 use crate::config::{Config, ConfigError, RequireDigest};
-use crate::discover::{discover, Candidate, Input, MissingPath, PathFilter};
+use crate::discover::{discover, Candidate, FileKind, Input, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{ResourceRef, Severity};
 use crate::fix::Fix;
-use crate::load::{
-    load_picked, load_slots, problem_rule, Budget, FileKind, LoadTally, LoadedFile, Slot,
-};
+use crate::load::{load_picked, load_slots, problem_rule, Budget, LoadTally, LoadedFile, Slot};
 use crate::model::kustomization::generated_secrets;
 use crate::model::{
     Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId, StatedDigests,
@@ -25,6 +23,7 @@ use crate::rules::{
     self, manifest_shape, secret_literal, Anchor, ArtifactViolation, Check, DocumentContext,
     ObjectIndex, Rule, SetContext, Sink, Target, Violation,
 };
+use crate::run_limits::{CheckError, InputLimits, Progress};
 use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{Span, TextRange};
 use crate::yaml::{Limits, Locator, Node, RawDocument, Value};
@@ -96,48 +95,6 @@ pub struct EngineOptions {
     pub whole_input: bool,
 }
 
-/// Bounds on the size of a run, and how much of it is held in memory.
-///
-/// A run without cross-object (set) rules streams, holding one batch of
-/// files at a time. A run with them holds every object until they have run
-/// (a few KB per document) when the input is small or a rule needs it all;
-/// otherwise it checks one environment at a time, reading each
-/// environment's files a second time. An input past `max_documents` or
-/// `max_input_bytes` stops the run with [`CheckError::TooLarge`] instead of
-/// exhausting the machine's memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InputLimits {
-    /// Most documents read in one run (`--max-documents`).
-    pub max_documents: usize,
-    /// Most bytes of input read in one run (`--max-input-mb`).
-    pub max_input_bytes: u64,
-    /// Inputs smaller than this are held whole when cross-object rules
-    /// run, which is faster than reading them twice (default 64 MiB, about
-    /// 55,000 documents and 350 MB of memory).
-    pub hold_whole_below_bytes: u64,
-}
-
-impl Default for InputLimits {
-    fn default() -> Self {
-        InputLimits {
-            max_documents: 1_000_000,
-            max_input_bytes: 2 * 1024 * 1024 * 1024,
-            hold_whole_below_bytes: 64 * 1024 * 1024,
-        }
-    }
-}
-
-/// A progress callback: called with `(files loaded, files to load)` from the
-/// worker threads as each file is read and parsed (so it must be cheap).
-#[derive(Clone)]
-pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
-
-impl std::fmt::Debug for Progress {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("Progress(..)")
-    }
-}
-
 /// Why an engine could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
@@ -168,34 +125,6 @@ pub enum EngineError {
     /// The Kubernetes version or a schema location is unusable.
     #[error("{0}")]
     Schema(String),
-}
-
-/// Why a check could not run at all (every problem with the input itself is
-/// a finding instead).
-#[derive(Debug, thiserror::Error)]
-pub enum CheckError {
-    /// A path given does not exist.
-    #[error(transparent)]
-    MissingPath(#[from] MissingPath),
-    /// The inputs hold no YAML or JSON file.
-    #[error("no input: no .yaml, .yml or .json file found")]
-    NoInput,
-    /// The worker threads could not be started.
-    #[error("cannot start worker threads: {0}")]
-    Threads(String),
-    /// The input is larger than [`InputLimits`] allow; nothing was checked.
-    #[error(
-        "the input holds more than {limit} {what}, the limit of one run; \
-check it in parts, or raise the limit with {flag}"
-    )]
-    TooLarge {
-        /// `documents` or `MiB`.
-        what: &'static str,
-        /// The limit that was passed.
-        limit: u64,
-        /// The command-line flag that raises it.
-        flag: &'static str,
-    },
 }
 
 /// How a rule runs in this engine, after configuration.

@@ -15,16 +15,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::report_builder::ReportBuilder;
-use super::{
-    classify_files, Batching, CheckError, Classified, Engine, InputLimits, Pending, Reported,
-    Waiting,
-};
+use super::{classify_files, Batching, Classified, Engine, Pending, Reported, Waiting};
 use crate::discover::{Candidate, Origin};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
 use crate::model::{Artifact, FileId, Object, ObjectId};
 use crate::policy::admission::names_param_kind;
 use crate::report::Report;
+use crate::run_limits::{CheckError, InputLimits};
 use crate::source::TextRange;
 
 /// What the first read of a partitioned run learns: where each

@@ -18,11 +18,12 @@ pub use diff::{CellChange, MatrixDiff, Validation};
 pub use matrix::{Matrix, MatrixCell, MatrixImage, MatrixRow};
 
 use crate::discover::Input;
-use crate::engine::{CheckError, Engine, Model, Pending, Place};
+use crate::engine::{Engine, Model, Pending, Place};
 use crate::environment::{EnvId, Environment};
 use crate::finding::Severity;
 use crate::report::Report;
 use crate::rules::{promotion_image_parity, promotion_path, Rule};
+use crate::run_limits::CheckError;
 use service::{running_in, running_in_each, same_image, Located, DEFAULT_RESOURCE_PATTERN};
 
 /// Why `promote` could not run.

@@ -41,7 +41,7 @@ mod migration_hook;
 mod namespace_limitrange;
 mod namespace_network_policy;
 mod namespace_quota;
-pub(crate) mod naming_convention;
+mod naming_convention;
 mod network_policy_dns;
 mod plaintext_secret;
 mod pod_security;

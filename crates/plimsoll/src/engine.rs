@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::config::{Config, ConfigError, RequireDigest};
+use crate::config::{Config, ConfigError};
 use crate::discover::{discover, Candidate, FileKind, Input, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{ResourceRef, Severity};
@@ -209,14 +209,12 @@ impl Engine {
             let unchosen_convention = rule.is_convention() && config.path.is_none() && !named;
             let ignored = options.ignore.iter().any(|s| s == id);
             let configured_off = setting.is_some_and(|setting| !setting.enabled);
-            let digest_off = id == "image-digest"
-                && config.images.require_digest == RequireDigest::Everywhere(false);
-            let schema_off =
-                options.no_schema && (id == rules::schema::ID || id == rules::schema_missing::ID);
+            let off_by_setting = rule.is_off_in(&config);
+            let schema_off = options.no_schema && rule.validates_schemas();
             if !selected
                 || ignored
                 || configured_off
-                || digest_off
+                || off_by_setting
                 || schema_off
                 || unchosen_convention
             {
@@ -274,7 +272,7 @@ impl Engine {
         let schemas = SchemaCatalog::new(
             version,
             &options.schema_locations,
-            validates_schemas(&policies),
+            validates_schemas(&rules, &policies),
         )
         .map_err(EngineError::Schema)?;
         Ok(Engine {
@@ -444,7 +442,7 @@ impl Engine {
     ) -> Result<ReportBuilder, CheckError> {
         let budget = Budget::new(self.input_limits);
         let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
-        let slots = if validates_schemas(&self.policies) {
+        let slots = if validates_schemas(&self.rules, &self.policies) {
             load_picked(candidates, may_define_crd, &self.limits, &budget)
         } else {
             candidates.into_iter().map(Slot::Unread).collect()
@@ -757,26 +755,32 @@ impl Engine {
             .collect()
     }
 
-    /// Checks Kustomize strategic-merge patches against their kinds'
-    /// schemas, when the schema rule applies to their environment.
+    /// Runs the rules that check Kustomize patches
+    /// ([`Rule::checking_patches`]) on each patch whose environment they
+    /// apply to.
     fn check_patches(
         &self,
         patches: &[Object],
         checked: &[&Object],
         schemas: &RunSchemas,
     ) -> Vec<Pending> {
-        let Some(rule) = self
+        let patch_rules: Vec<(&Rule, rules::PatchCheck)> = self
             .rules
             .iter()
-            .find(|rule| rule.id() == rules::schema::ID)
-        else {
-            return Vec::new();
-        };
+            .filter_map(|rule| Some((rule, rule.patch_check()?)))
+            .collect();
         let violations: Vec<(&Rule, Violation)> = checked
             .iter()
-            .filter(|patch| self.applies(rule, patch.environment).is_some())
-            .flat_map(|patch| rules::schema::check_patch(patch, schemas))
-            .map(|violation| (rule, violation))
+            .flat_map(|patch| {
+                patch_rules
+                    .iter()
+                    .filter(|(rule, _)| self.applies(rule, patch.environment).is_some())
+                    .flat_map(|(rule, check)| {
+                        check(patch, schemas)
+                            .into_iter()
+                            .map(move |violation| (*rule, violation))
+                    })
+            })
             .collect();
         pending_of(violations, patches)
     }
@@ -1386,11 +1390,11 @@ fn internal_error(
     .with_help("this is a bug in plimsoll; please report it with the document that triggers it")
 }
 
-/// Whether the enabled rules validate objects against schemas.
-fn validates_schemas(policies: &HashMap<String, RulePolicy>) -> bool {
-    [rules::schema::ID, rules::schema_missing::ID]
+/// Whether an enabled rule validates objects against schemas.
+fn validates_schemas(rules: &[Rule], policies: &HashMap<String, RulePolicy>) -> bool {
+    rules
         .iter()
-        .any(|id| policies.contains_key(*id))
+        .any(|rule| rule.validates_schemas() && policies.contains_key(rule.id()))
 }
 
 fn suggestion(id: &str, known: &[&str]) -> String {

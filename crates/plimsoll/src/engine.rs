@@ -13,10 +13,13 @@ use crate::discover::{discover, Candidate, FileKind, Input, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{ResourceRef, Severity};
 use crate::fix::Fix;
-use crate::load::{load_picked, load_slots, problem_rule, Budget, LoadTally, LoadedFile, Slot};
+use crate::load::{
+    find_codeowners, load_picked, load_slots, problem_rule, Budget, LoadTally, LoadedFile, Slot,
+};
 use crate::model::kustomization::generated_secrets;
 use crate::model::{
-    Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId, StatedDigests,
+    Artifact, ArtifactId, ArtifactKind, CodeownersFile, FileId, Identity, Object, ObjectId,
+    StatedDigests,
 };
 use crate::report::Report;
 use crate::rules::{
@@ -399,6 +402,7 @@ impl Engine {
             &model.objects,
             &model.artifacts,
             (&model.file_paths, &model.texts),
+            &self.codeowners(),
             None,
         );
         model.pending.extend(pending_of(violations, &model.objects));
@@ -785,6 +789,20 @@ impl Engine {
         pending_of(violations, patches)
     }
 
+    /// The repository's CODEOWNERS, read when an enabled rule reads it
+    /// ([`Rule::reading_codeowners`]); otherwise empty, and nothing is read.
+    fn codeowners(&self) -> CodeownersFile {
+        let wanted = self
+            .rules
+            .iter()
+            .any(|rule| rule.reads_codeowners() && self.policies.contains_key(rule.id()));
+        if wanted {
+            find_codeowners(self.config.root())
+        } else {
+            CodeownersFile::default()
+        }
+    }
+
     /// Runs the set rules on each environment of `objects` (on `only`, when
     /// given), with `objects` as [`SetContext::all`].
     fn run_set_rules<'r>(
@@ -792,8 +810,10 @@ impl Engine {
         objects: &[Object],
         artifacts: &[Artifact],
         files: (&[String], &[Option<Arc<str>>]),
+        codeowners: &CodeownersFile,
         only: Option<Option<EnvId>>,
     ) -> SetViolations<'r> {
+        let no_codeowners = CodeownersFile::default();
         let (file_paths, file_texts) = files;
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
         for object in objects {
@@ -836,6 +856,11 @@ impl Engine {
                     artifacts,
                     file_paths,
                     file_texts,
+                    codeowners: if rule.reads_codeowners() {
+                        codeowners
+                    } else {
+                        &no_codeowners
+                    },
                 };
                 let mut sink = Sink::default();
                 match catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink))) {

@@ -4,7 +4,9 @@
 //! note for `input-read`; an unrendered Helm template (a file under
 //! `templates/` with Helm actions such as `{{ .Values.x }}`, or any file with
 //! `{{` that does not parse) is a note for `unrendered-template`; everything
-//! else is parsed into spanned documents.
+//! else is parsed into spanned documents. The repository's CODEOWNERS,
+//! which no input names, is found and read here too, for the rules that
+//! declare they read it.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -16,6 +18,10 @@ use crate::discover::{Candidate, FileKind, Origin};
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
 use crate::run_limits::{CheckError, InputLimits, Progress};
 use crate::yaml::{Empty, Limits, Parsed, ProblemKind, RawDocument, Stream};
+
+mod codeowners;
+
+pub(crate) use codeowners::find_codeowners;
 
 /// Files larger than this are not read (an `input-read` finding says so).
 pub(crate) const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;

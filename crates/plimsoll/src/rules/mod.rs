@@ -214,6 +214,8 @@ struct Needs {
     /// A setting besides `rules: {id: off}` that turns the rule off (see
     /// [`Rule::off_when`]).
     off_when: Option<fn(&Config) -> bool>,
+    /// Reads the repository's CODEOWNERS (see [`Rule::reading_codeowners`]).
+    codeowners: bool,
 }
 
 /// What a rule reads besides the object (document rule) or the objects of
@@ -310,6 +312,20 @@ impl Rule {
     /// Whether `config` turns the rule off by its [`Rule::off_when`] setting.
     pub(crate) fn is_off_in(&self, config: &Config) -> bool {
         self.needs.off_when.is_some_and(|off| off(config))
+    }
+
+    /// Marks a set rule that reads the repository's CODEOWNERS: the loader
+    /// finds and reads it once per check when such a rule runs, and the
+    /// rule sees it in its [`SetContext`].
+    #[must_use]
+    pub(crate) fn reading_codeowners(mut self) -> Rule {
+        self.needs.codeowners = true;
+        self
+    }
+
+    /// Whether the rule is [`Rule::reading_codeowners`].
+    pub(crate) fn reads_codeowners(&self) -> bool {
+        self.needs.codeowners
     }
 
     /// Marks a document rule that looks up other objects of the input

@@ -11,10 +11,12 @@ use std::sync::{Arc, Mutex};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::{Config, ConfigError};
-use crate::load::FileKind;
 
+mod file_kind;
 mod kustomize;
 mod recognise;
+
+pub use file_kind::FileKind;
 
 use kustomize::Role;
 use recognise::{is_plainly_not_kubernetes, ChartRoots};

@@ -8,23 +8,25 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::config::{Config, ConfigError, RequireDigest};
-use crate::discover::{discover, Candidate, Input, MissingPath, PathFilter};
+use crate::config::{Config, ConfigError};
+use crate::discover::{discover, Candidate, FileKind, Input, PathFilter};
 use crate::environment::{is_environment_label, EnvId, Environments};
 use crate::finding::{ResourceRef, Severity};
 use crate::fix::Fix;
 use crate::load::{
-    load_picked, load_slots, problem_rule, Budget, FileKind, LoadTally, LoadedFile, Slot,
+    find_codeowners, load_picked, load_slots, problem_rule, Budget, LoadTally, LoadedFile, Slot,
 };
 use crate::model::kustomization::generated_secrets;
 use crate::model::{
-    Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId, StatedDigests,
+    Artifact, ArtifactId, ArtifactKind, CodeownersFile, FileId, Identity, Object, ObjectId,
+    StatedDigests,
 };
 use crate::report::Report;
 use crate::rules::{
     self, manifest_shape, secret_literal, Anchor, ArtifactViolation, Check, DocumentContext,
     ObjectIndex, Rule, SetContext, Sink, Target, Violation,
 };
+use crate::run_limits::{CheckError, InputLimits, Progress};
 use crate::schema::{may_define_crd, resolve_version, RunSchemas, SchemaCatalog};
 use crate::source::{Span, TextRange};
 use crate::yaml::{Limits, Locator, Node, RawDocument, Value};
@@ -96,48 +98,6 @@ pub struct EngineOptions {
     pub whole_input: bool,
 }
 
-/// Bounds on the size of a run, and how much of it is held in memory.
-///
-/// A run without cross-object (set) rules streams, holding one batch of
-/// files at a time. A run with them holds every object until they have run
-/// (a few KB per document) when the input is small or a rule needs it all;
-/// otherwise it checks one environment at a time, reading each
-/// environment's files a second time. An input past `max_documents` or
-/// `max_input_bytes` stops the run with [`CheckError::TooLarge`] instead of
-/// exhausting the machine's memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InputLimits {
-    /// Most documents read in one run (`--max-documents`).
-    pub max_documents: usize,
-    /// Most bytes of input read in one run (`--max-input-mb`).
-    pub max_input_bytes: u64,
-    /// Inputs smaller than this are held whole when cross-object rules
-    /// run, which is faster than reading them twice (default 64 MiB, about
-    /// 55,000 documents and 350 MB of memory).
-    pub hold_whole_below_bytes: u64,
-}
-
-impl Default for InputLimits {
-    fn default() -> Self {
-        InputLimits {
-            max_documents: 1_000_000,
-            max_input_bytes: 2 * 1024 * 1024 * 1024,
-            hold_whole_below_bytes: 64 * 1024 * 1024,
-        }
-    }
-}
-
-/// A progress callback: called with `(files loaded, files to load)` from the
-/// worker threads as each file is read and parsed (so it must be cheap).
-#[derive(Clone)]
-pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
-
-impl std::fmt::Debug for Progress {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("Progress(..)")
-    }
-}
-
 /// Why an engine could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
@@ -168,34 +128,6 @@ pub enum EngineError {
     /// The Kubernetes version or a schema location is unusable.
     #[error("{0}")]
     Schema(String),
-}
-
-/// Why a check could not run at all (every problem with the input itself is
-/// a finding instead).
-#[derive(Debug, thiserror::Error)]
-pub enum CheckError {
-    /// A path given does not exist.
-    #[error(transparent)]
-    MissingPath(#[from] MissingPath),
-    /// The inputs hold no YAML or JSON file.
-    #[error("no input: no .yaml, .yml or .json file found")]
-    NoInput,
-    /// The worker threads could not be started.
-    #[error("cannot start worker threads: {0}")]
-    Threads(String),
-    /// The input is larger than [`InputLimits`] allow; nothing was checked.
-    #[error(
-        "the input holds more than {limit} {what}, the limit of one run; \
-check it in parts, or raise the limit with {flag}"
-    )]
-    TooLarge {
-        /// `documents` or `MiB`.
-        what: &'static str,
-        /// The limit that was passed.
-        limit: u64,
-        /// The command-line flag that raises it.
-        flag: &'static str,
-    },
 }
 
 /// How a rule runs in this engine, after configuration.
@@ -280,14 +212,12 @@ impl Engine {
             let unchosen_convention = rule.is_convention() && config.path.is_none() && !named;
             let ignored = options.ignore.iter().any(|s| s == id);
             let configured_off = setting.is_some_and(|setting| !setting.enabled);
-            let digest_off = id == "image-digest"
-                && config.images.require_digest == RequireDigest::Everywhere(false);
-            let schema_off =
-                options.no_schema && (id == rules::schema::ID || id == rules::schema_missing::ID);
+            let off_by_setting = rule.is_off_in(&config);
+            let schema_off = options.no_schema && rule.validates_schemas();
             if !selected
                 || ignored
                 || configured_off
-                || digest_off
+                || off_by_setting
                 || schema_off
                 || unchosen_convention
             {
@@ -345,7 +275,7 @@ impl Engine {
         let schemas = SchemaCatalog::new(
             version,
             &options.schema_locations,
-            validates_schemas(&policies),
+            validates_schemas(&rules, &policies),
         )
         .map_err(EngineError::Schema)?;
         Ok(Engine {
@@ -472,6 +402,7 @@ impl Engine {
             &model.objects,
             &model.artifacts,
             (&model.file_paths, &model.texts),
+            &self.codeowners(),
             None,
         );
         model.pending.extend(pending_of(violations, &model.objects));
@@ -515,7 +446,7 @@ impl Engine {
     ) -> Result<ReportBuilder, CheckError> {
         let budget = Budget::new(self.input_limits);
         let tally = LoadTally::new(self.progress.as_ref(), candidates.len());
-        let slots = if validates_schemas(&self.policies) {
+        let slots = if validates_schemas(&self.rules, &self.policies) {
             load_picked(candidates, may_define_crd, &self.limits, &budget)
         } else {
             candidates.into_iter().map(Slot::Unread).collect()
@@ -828,28 +759,48 @@ impl Engine {
             .collect()
     }
 
-    /// Checks Kustomize strategic-merge patches against their kinds'
-    /// schemas, when the schema rule applies to their environment.
+    /// Runs the rules that check Kustomize patches
+    /// ([`Rule::checking_patches`]) on each patch whose environment they
+    /// apply to.
     fn check_patches(
         &self,
         patches: &[Object],
         checked: &[&Object],
         schemas: &RunSchemas,
     ) -> Vec<Pending> {
-        let Some(rule) = self
+        let patch_rules: Vec<(&Rule, rules::PatchCheck)> = self
             .rules
             .iter()
-            .find(|rule| rule.id() == rules::schema::ID)
-        else {
-            return Vec::new();
-        };
+            .filter_map(|rule| Some((rule, rule.patch_check()?)))
+            .collect();
         let violations: Vec<(&Rule, Violation)> = checked
             .iter()
-            .filter(|patch| self.applies(rule, patch.environment).is_some())
-            .flat_map(|patch| rules::schema::check_patch(patch, schemas))
-            .map(|violation| (rule, violation))
+            .flat_map(|patch| {
+                patch_rules
+                    .iter()
+                    .filter(|(rule, _)| self.applies(rule, patch.environment).is_some())
+                    .flat_map(|(rule, check)| {
+                        check(patch, schemas)
+                            .into_iter()
+                            .map(move |violation| (*rule, violation))
+                    })
+            })
             .collect();
         pending_of(violations, patches)
+    }
+
+    /// The repository's CODEOWNERS, read when an enabled rule reads it
+    /// ([`Rule::reading_codeowners`]); otherwise empty, and nothing is read.
+    fn codeowners(&self) -> CodeownersFile {
+        let wanted = self
+            .rules
+            .iter()
+            .any(|rule| rule.reads_codeowners() && self.policies.contains_key(rule.id()));
+        if wanted {
+            find_codeowners(self.config.root())
+        } else {
+            CodeownersFile::default()
+        }
     }
 
     /// Runs the set rules on each environment of `objects` (on `only`, when
@@ -859,8 +810,10 @@ impl Engine {
         objects: &[Object],
         artifacts: &[Artifact],
         files: (&[String], &[Option<Arc<str>>]),
+        codeowners: &CodeownersFile,
         only: Option<Option<EnvId>>,
     ) -> SetViolations<'r> {
+        let no_codeowners = CodeownersFile::default();
         let (file_paths, file_texts) = files;
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
         for object in objects {
@@ -903,6 +856,11 @@ impl Engine {
                     artifacts,
                     file_paths,
                     file_texts,
+                    codeowners: if rule.reads_codeowners() {
+                        codeowners
+                    } else {
+                        &no_codeowners
+                    },
                 };
                 let mut sink = Sink::default();
                 match catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink))) {
@@ -1457,11 +1415,11 @@ fn internal_error(
     .with_help("this is a bug in plimsoll; please report it with the document that triggers it")
 }
 
-/// Whether the enabled rules validate objects against schemas.
-fn validates_schemas(policies: &HashMap<String, RulePolicy>) -> bool {
-    [rules::schema::ID, rules::schema_missing::ID]
+/// Whether an enabled rule validates objects against schemas.
+fn validates_schemas(rules: &[Rule], policies: &HashMap<String, RulePolicy>) -> bool {
+    rules
         .iter()
-        .any(|id| policies.contains_key(*id))
+        .any(|rule| rule.validates_schemas() && policies.contains_key(rule.id()))
 }
 
 fn suggestion(id: &str, known: &[&str]) -> String {

@@ -6,7 +6,12 @@ use std::collections::HashMap;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::config::{Config, ConfigError, EnvironmentConfig};
-use crate::rules::naming_convention::DEFAULT_RESOURCE_PATTERN;
+
+/// The resource naming pattern when `naming.resource` is not set. It lives
+/// with environment inference, which reads a resource's environment from
+/// its name by this pattern; `naming-convention` and `promote` check names
+/// against the same one.
+pub(crate) const DEFAULT_RESOURCE_PATTERN: &str = "{service}-{env}";
 
 /// Index of an environment in the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

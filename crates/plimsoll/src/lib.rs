@@ -57,19 +57,18 @@ pub mod promotion;
 pub mod render;
 mod report;
 pub mod rules;
+mod run_limits;
 mod schema;
 pub mod source;
 pub mod suppress;
 pub mod yaml;
 
 pub use config::{Config, ConfigError};
-pub use discover::{Input, MissingPath};
-pub use engine::{
-    CheckError, Engine, EngineError, EngineOptions, EnvironmentChoice, InputLimits, Progress,
-};
+pub use discover::{FileKind, Input, MissingPath};
+pub use engine::{Engine, EngineError, EngineOptions, EnvironmentChoice};
 pub use finding::{
     CheckedFile, Finding, Related, ResourceRef, Severity, Summary, SuppressedBy, SuppressedFinding,
 };
-pub use load::FileKind;
 pub use report::Report;
+pub use run_limits::{CheckError, InputLimits, Progress};
 pub use schema::{kubernetes_versions, newest_kubernetes_version};

@@ -4,7 +4,9 @@
 //! note for `input-read`; an unrendered Helm template (a file under
 //! `templates/` with Helm actions such as `{{ .Values.x }}`, or any file with
 //! `{{` that does not parse) is a note for `unrendered-template`; everything
-//! else is parsed into spanned documents.
+//! else is parsed into spanned documents. The repository's CODEOWNERS,
+//! which no input names, is found and read here too, for the rules that
+//! declare they read it.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -12,75 +14,20 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::discover::{Candidate, Origin};
-use crate::engine::{CheckError, InputLimits, Progress};
+use crate::discover::{Candidate, FileKind, Origin};
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
+use crate::run_limits::{CheckError, InputLimits, Progress};
 use crate::yaml::{Empty, Limits, Parsed, ProblemKind, RawDocument, Stream};
+
+mod codeowners;
+
+pub(crate) use codeowners::find_codeowners;
 
 /// Files larger than this are not read (an `input-read` finding says so).
 pub(crate) const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How many leading bytes are looked at to tell a binary file.
 const BINARY_SNIFF_BYTES: usize = 8192;
-
-/// What a file is: by its name, or by what a kustomization says of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// YAML or JSON that may hold manifests (the default): a document with
-    /// none of `apiVersion`, `kind` and `metadata` is not trying to be one,
-    /// and is skipped without a finding.
-    Manifests,
-    /// Where manifests are expected — a file a kustomization names as a
-    /// resource, a rendered stream (stdin): every document must be one.
-    Resources {
-        /// A kustomization that builds the file adds selector labels
-        /// (`commonLabels`): its workloads may leave `spec.selector` to
-        /// Kustomize.
-        selectors_by_kustomize: bool,
-    },
-    /// A Kustomize patch (`patches`, `patchesStrategicMerge`,
-    /// `patchesJson6902`): part of an object, never a whole one.
-    Patch,
-    /// Helm values (`values.yaml`, `values-prod.yaml`, `prod-values.yaml`,
-    /// `values/prod.yaml`).
-    HelmValues,
-    /// `Chart.yaml`.
-    HelmChart,
-    /// Kustomize's `kustomization.yaml`.
-    Kustomization,
-    /// A release's `component-tags.json`.
-    ComponentTags,
-}
-
-impl FileKind {
-    /// Recognises a file by its name.
-    pub fn of(path: &str) -> FileKind {
-        let mut segments = path.rsplit('/');
-        let name = segments.next().unwrap_or(path);
-        let in_values_directory = segments.next() == Some("values");
-        let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-        if name == "component-tags.json" {
-            FileKind::ComponentTags
-        } else if name == "Chart.yaml" || name == "Chart.yml" {
-            FileKind::HelmChart
-        } else if matches!(stem, "kustomization" | "Kustomization") {
-            FileKind::Kustomization
-        } else if in_values_directory
-            || stem
-                .split(['-', '_', '.'])
-                .any(|token| token.eq_ignore_ascii_case("values"))
-        {
-            FileKind::HelmValues
-        } else {
-            FileKind::Manifests
-        }
-    }
-
-    /// Whether the file's documents become objects.
-    pub(crate) fn holds_manifests(self) -> bool {
-        matches!(self, FileKind::Manifests | FileKind::Resources { .. })
-    }
-}
 
 /// A note the loader makes about a whole file.
 #[derive(Debug, Clone)]

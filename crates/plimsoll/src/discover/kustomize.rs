@@ -9,8 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Candidate, Origin};
-use crate::load::FileKind;
+use super::{Candidate, FileKind, Origin};
 use crate::yaml::{parse_stream, Limits, Node};
 
 /// What a kustomization makes of a file it names.

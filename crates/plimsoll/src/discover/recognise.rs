@@ -4,12 +4,11 @@
 //! compose files, documentation sites, helmfiles, and the files of a Helm
 //! chart other than its templates. They are skipped without a finding.
 //! Anything else is read, and its documents that do not try to be
-//! manifests are skipped as they load (see [`crate::load::FileKind`]).
+//! manifests are skipped as they load (see [`FileKind`]).
 
 use std::collections::HashSet;
 
-use super::Candidate;
-use crate::load::FileKind;
+use super::{Candidate, FileKind};
 
 /// Whether a file's name says it is some other tool's file.
 pub(crate) fn is_plainly_not_kubernetes(display: &str) -> bool {

@@ -6,9 +6,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::{CheckError, Engine, Reported};
+use super::{Engine, Reported};
 use crate::discover::{discover, Input};
 use crate::report::Report;
+use crate::run_limits::CheckError;
 
 impl Engine {
     /// Checks `changed` files as part of the repository at `context`: every

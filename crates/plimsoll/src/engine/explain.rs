@@ -1,10 +1,11 @@
 //! Why each object of the input has its environment, for `plimsoll check
 //! --explain-env`: the step of SPEC section 3 that placed it.
 
-use super::{CheckError, Engine, NamespaceEnvironments};
+use super::{Engine, NamespaceEnvironments};
 use crate::discover::Input;
 use crate::environment::Placement;
 use crate::finding::ResourceRef;
+use crate::run_limits::CheckError;
 
 /// The environment of one object of the input, and what placed it there.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,16 +15,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::report_builder::ReportBuilder;
-use super::{
-    classify_files, Batching, CheckError, Classified, Engine, InputLimits, Pending, Reported,
-    Waiting,
-};
+use super::{classify_files, Batching, Classified, Engine, Pending, Reported, Waiting};
 use crate::discover::{Candidate, Origin};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
-use crate::model::{Artifact, FileId, Object, ObjectId};
+use crate::model::{Artifact, CodeownersFile, FileId, Object, ObjectId};
 use crate::policy::admission::names_param_kind;
 use crate::report::Report;
+use crate::run_limits::{CheckError, InputLimits};
 use crate::source::TextRange;
 
 /// What the first read of a partitioned run learns: where each
@@ -183,8 +181,9 @@ impl Engine {
             return self.check_in_memory(plan.candidates, reported);
         }
         let mut gone = BTreeSet::new();
+        let codeowners = self.codeowners();
         for environment in plan.environments() {
-            self.check_environment(&plan, environment, &mut report, &mut gone);
+            self.check_environment(&plan, environment, &codeowners, &mut report, &mut gone);
         }
         Ok(report.finish_check(self))
     }
@@ -204,6 +203,7 @@ impl Engine {
         &self,
         plan: &Plan,
         environment: Option<EnvId>,
+        codeowners: &CodeownersFile,
         report: &mut ReportBuilder,
         gone: &mut BTreeSet<usize>,
     ) {
@@ -298,6 +298,7 @@ impl Engine {
             &objects,
             &artifacts,
             (&file_paths, &texts),
+            codeowners,
             Some(environment),
         );
         pending.extend(violations.into_pending(&objects, &artifacts));
@@ -516,7 +517,13 @@ mod tests {
         std::fs::remove_file(folder.path().join("envs/prod/values-prod.yaml")).unwrap();
         let mut gone = BTreeSet::new();
         for environment in plan.environments() {
-            engine.check_environment(&plan, environment, &mut report, &mut gone);
+            engine.check_environment(
+                &plan,
+                environment,
+                &CodeownersFile::default(),
+                &mut report,
+                &mut gone,
+            );
         }
         let report = report.build();
         let changed: Vec<&str> = report

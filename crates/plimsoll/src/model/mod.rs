@@ -2,6 +2,7 @@
 //! release artifacts.
 
 pub mod artifact;
+pub(crate) mod codeowners;
 pub mod digests;
 pub mod duration;
 pub mod image;
@@ -17,6 +18,7 @@ pub mod selector;
 pub mod workload;
 
 pub use artifact::{values_images, Artifact, ArtifactId, ArtifactKind, ValuesImage};
+pub(crate) use codeowners::CodeownersFile;
 pub use digests::StatedDigests;
 pub use image::{DigestProblem, ImageRef};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};

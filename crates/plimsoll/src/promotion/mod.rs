@@ -18,12 +18,13 @@ pub use diff::{CellChange, MatrixDiff, Validation};
 pub use matrix::{Matrix, MatrixCell, MatrixImage, MatrixRow};
 
 use crate::discover::Input;
-use crate::engine::{CheckError, Engine, Model, Pending, Place};
-use crate::environment::{EnvId, Environment};
+use crate::engine::{Engine, Model, Pending, Place};
+use crate::environment::{EnvId, Environment, DEFAULT_RESOURCE_PATTERN};
 use crate::finding::Severity;
 use crate::report::Report;
 use crate::rules::{promotion_image_parity, promotion_path, Rule};
-use service::{running_in, running_in_each, same_image, Located, DEFAULT_RESOURCE_PATTERN};
+use crate::run_limits::CheckError;
+use service::{running_in, running_in_each, same_image, Located};
 
 /// Why `promote` could not run.
 #[derive(Debug, thiserror::Error)]

@@ -16,9 +16,6 @@ use crate::model::{
     containers, is_workload, values_images, Artifact, ArtifactKind, ImageRef, Object,
 };
 
-/// The default resource naming pattern.
-pub(crate) const DEFAULT_RESOURCE_PATTERN: &str = "{service}-{env}";
-
 /// One image an environment runs.
 #[derive(Debug, Clone)]
 pub(crate) struct Running<'m> {

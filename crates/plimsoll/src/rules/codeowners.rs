@@ -6,7 +6,9 @@
 //! one read). The root is looked for upwards from the config file's
 //! directory (from the current directory without one): the first directory
 //! holding a CODEOWNERS in one of those places, stopping at the directory
-//! that holds `.git`. Patterns follow gitignore: `*` does not cross `/`,
+//! that holds `.git`. The loader finds and reads the file (the rule
+//! declares [`Rule::reading_codeowners`]); the rule only reads what it was
+//! given. Patterns follow gitignore: `*` does not cross `/`,
 //! `**` does; a leading `/` or a `/` inside anchors the pattern at the root,
 //! otherwise it matches at any depth; a pattern matches a directory and
 //! everything under it, except that `dir/*` matches only direct children
@@ -19,7 +21,7 @@
 //! finding points at the file's first document.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 
@@ -47,6 +49,7 @@ line that would otherwise win."
         check,
     )
     .within_environment()
+    .reading_codeowners()
 }
 
 /// One CODEOWNERS line.
@@ -139,27 +142,6 @@ fn compile(pattern: &str) -> Option<GlobSet> {
     builder.build().ok()
 }
 
-/// Where GitHub looks, in order.
-const LOCATIONS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
-
-/// The root and its CODEOWNERS (`None` for the file when there is none).
-fn find(start: &Path) -> (PathBuf, Option<Codeowners>) {
-    for directory in start.ancestors() {
-        for location in LOCATIONS {
-            if let Ok(text) = std::fs::read_to_string(directory.join(location)) {
-                return (
-                    directory.to_path_buf(),
-                    Some(Codeowners::parse(location, &text)),
-                );
-            }
-        }
-        if directory.join(".git").exists() {
-            return (directory.to_path_buf(), None);
-        }
-    }
-    (start.to_path_buf(), None)
-}
-
 /// `path` relative to `root`, with `/` separators.
 fn relative_to_root(path: &str, root: &Path, cwd: &Path) -> String {
     let as_given = Path::new(path);
@@ -215,18 +197,13 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     if files.is_empty() {
         return;
     }
-    let cwd = std::env::current_dir().unwrap_or_default();
-    // Absolute, so that `--config .plimsoll.yaml` (whose directory is the
-    // empty path) and relative config paths find the same root as a
-    // discovered config does.
-    let start = context
-        .config
-        .root()
-        .map(|root| cwd.join(root))
-        .unwrap_or_else(|| cwd.clone());
-    let (root, codeowners) = find(&start);
+    let found = context.codeowners;
+    let codeowners = found
+        .found
+        .as_ref()
+        .map(|(location, text)| Codeowners::parse(location, text));
     for file in files {
-        let path = relative_to_root(context.file_path(file), &root, &cwd);
+        let path = relative_to_root(context.file_path(file), &found.root, &found.cwd);
         let Some((protect_pattern, _)) = protected
             .iter()
             .find(|(_, matcher)| matcher.is_match(&path))
@@ -267,7 +244,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
+    use crate::{Config, Engine, EngineOptions, Input};
 
     fn owners(text: &str, path: &str) -> Option<Vec<String>> {
         Codeowners::parse("CODEOWNERS", text)
@@ -316,5 +296,44 @@ apps/**/values.yaml @acme/helm
         );
         assert_eq!(owners(file, "x/logs/y"), Some(vec!["@b".to_owned()]));
         assert_eq!(owners(file, "logs"), None);
+    }
+
+    #[test]
+    fn in_memory_inputs_are_checked_against_the_codeowners_of_each_check() {
+        let repository = tempfile::tempdir().unwrap();
+        let top = repository.path();
+        fs::create_dir(top.join(".git")).unwrap();
+        let config_path = top.join(".plimsoll.yaml");
+        fs::write(&config_path, "codeowners:\n  protect: [\"envs/prod/**\"]\n").unwrap();
+        let config = Config::load(&config_path).unwrap();
+        let options = EngineOptions {
+            select: vec!["codeowners".to_owned()],
+            ..EngineOptions::default()
+        };
+        let engine = Engine::new(config, options).unwrap();
+        let inputs = [Input::Text {
+            name: "envs/prod/api.yaml".to_owned(),
+            text: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n".to_owned(),
+        }];
+        let messages = || -> Vec<String> {
+            let report = engine.check(&inputs).unwrap();
+            report.findings.iter().map(|f| f.message.clone()).collect()
+        };
+        assert_eq!(
+            messages(),
+            ["envs/prod/api.yaml is protected (codeowners.protect: envs/prod/**) but the repository has no CODEOWNERS file"]
+        );
+        fs::create_dir(top.join(".github")).unwrap();
+        fs::write(top.join(".github/CODEOWNERS"), "/envs/ @acme/platform\n").unwrap();
+        assert!(messages().is_empty());
+        fs::write(
+            top.join(".github/CODEOWNERS"),
+            "/envs/dev/ @acme/platform\n",
+        )
+        .unwrap();
+        assert_eq!(
+            messages(),
+            ["envs/prod/api.yaml is protected (codeowners.protect: envs/prod/**) but no line of .github/CODEOWNERS matches it"]
+        );
     }
 }

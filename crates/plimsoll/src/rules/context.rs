@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
 use crate::fix::Fix;
-use crate::model::{Artifact, ArtifactId, FileId, Object, ObjectId, StatedDigests};
+use crate::model::{Artifact, ArtifactId, CodeownersFile, FileId, Object, ObjectId, StatedDigests};
 use crate::schema::RunSchemas;
 use crate::source::{LineIndex, TextRange};
 
@@ -63,6 +63,10 @@ pub struct SetContext<'a> {
     pub artifacts: &'a [Artifact],
     pub(crate) file_paths: &'a [String],
     pub(crate) file_texts: &'a [Option<std::sync::Arc<str>>],
+    /// The repository's CODEOWNERS, for rules marked with
+    /// [`Rule::reading_codeowners`](crate::rules::Rule::reading_codeowners)
+    /// (empty for the others).
+    pub(crate) codeowners: &'a CodeownersFile,
 }
 
 impl SetContext<'_> {

@@ -37,6 +37,7 @@ require digests only there."
 image with a digest elsewhere in the input, a Helm values file, `component-tags.json`), and only when it \
 states exactly one; it never guesses and never asks a registry",
     )
+    .off_when(|config| config.images.require_digest == RequireDigest::Everywhere(false))
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

@@ -41,7 +41,7 @@ mod migration_hook;
 mod namespace_limitrange;
 mod namespace_network_policy;
 mod namespace_quota;
-pub(crate) mod naming_convention;
+mod naming_convention;
 mod network_policy_dns;
 mod plaintext_secret;
 mod pod_security;
@@ -52,8 +52,8 @@ pub(crate) mod promotion_path;
 mod quota_capacity;
 mod replicas_minimum;
 mod required_workloads;
-pub(crate) mod schema;
-pub(crate) mod schema_missing;
+mod schema;
+mod schema_missing;
 mod sealed_secret;
 pub(crate) mod secret_literal;
 mod secret_reference;
@@ -76,8 +76,10 @@ pub use context::{
     Target, Violation,
 };
 
+use crate::config::Config;
 use crate::finding::Severity;
 use crate::model::Object;
+use crate::schema::RunSchemas;
 
 /// The groups rules are listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -156,6 +158,10 @@ pub type DocumentCheck = Arc<dyn Fn(&DocumentContext<'_>, &mut Sink) + Send + Sy
 /// The check of a set rule.
 pub type SetCheck = Arc<dyn Fn(&SetContext<'_>, &mut Sink) + Send + Sync>;
 
+/// The check a rule runs on each Kustomize patch (see
+/// [`Rule::checking_patches`]).
+pub(crate) type PatchCheck = fn(&Object, &RunSchemas) -> Vec<Violation>;
+
 /// How a rule runs.
 #[derive(Clone)]
 pub enum Check {
@@ -193,6 +199,23 @@ pub struct Rule {
     /// "sets `allowPrivilegeEscalation: false` on a container that does
     /// not set it".
     pub autofix: Option<&'static str>,
+    /// What the engine gives it, or asks of it, beyond its check.
+    needs: Needs,
+}
+
+/// What a rule needs from the engine beyond its check, declared on the rule
+/// so that the engine asks the rule set rather than knowing rules by id.
+#[derive(Debug, Clone, Copy, Default)]
+struct Needs {
+    /// Validates objects against schemas (see [`Rule::validating_schemas`]).
+    schemas: bool,
+    /// Also checks Kustomize patches (see [`Rule::checking_patches`]).
+    patches: Option<PatchCheck>,
+    /// A setting besides `rules: {id: off}` that turns the rule off (see
+    /// [`Rule::off_when`]).
+    off_when: Option<fn(&Config) -> bool>,
+    /// Reads the repository's CODEOWNERS (see [`Rule::reading_codeowners`]).
+    codeowners: bool,
 }
 
 /// What a rule reads besides the object (document rule) or the objects of
@@ -220,6 +243,7 @@ impl Rule {
             reach: Reach::Own,
             convention: false,
             autofix: None,
+            needs: Needs::default(),
         }
     }
 
@@ -245,6 +269,63 @@ impl Rule {
     /// Whether the rule is [`Rule::convention`].
     pub fn is_convention(&self) -> bool {
         self.convention
+    }
+
+    /// Marks a rule that validates objects against schemas: the engine
+    /// builds the schema catalog (and reads the files that may hold the
+    /// input's CRDs first) only when such a rule runs, and `--no-schema`
+    /// turns it off.
+    #[must_use]
+    pub(crate) fn validating_schemas(mut self) -> Rule {
+        self.needs.schemas = true;
+        self
+    }
+
+    /// Whether the rule is [`Rule::validating_schemas`].
+    pub(crate) fn validates_schemas(&self) -> bool {
+        self.needs.schemas
+    }
+
+    /// Declares a check of each Kustomize patch the input holds (a patch is
+    /// part of an object, never a whole one, so document rules do not see
+    /// it), run where the rule applies to the patch's environment.
+    #[must_use]
+    pub(crate) fn checking_patches(mut self, check: PatchCheck) -> Rule {
+        self.needs.patches = Some(check);
+        self
+    }
+
+    /// The rule's [`Rule::checking_patches`] check, if it declares one.
+    pub(crate) fn patch_check(&self) -> Option<PatchCheck> {
+        self.needs.patches
+    }
+
+    /// Declares a setting of the configuration that turns the rule off, as
+    /// `rules: {id: off}` does: `images.requireDigest: false` for
+    /// `image-digest`.
+    #[must_use]
+    pub(crate) fn off_when(mut self, off: fn(&Config) -> bool) -> Rule {
+        self.needs.off_when = Some(off);
+        self
+    }
+
+    /// Whether `config` turns the rule off by its [`Rule::off_when`] setting.
+    pub(crate) fn is_off_in(&self, config: &Config) -> bool {
+        self.needs.off_when.is_some_and(|off| off(config))
+    }
+
+    /// Marks a set rule that reads the repository's CODEOWNERS: the loader
+    /// finds and reads it once per check when such a rule runs, and the
+    /// rule sees it in its [`SetContext`].
+    #[must_use]
+    pub(crate) fn reading_codeowners(mut self) -> Rule {
+        self.needs.codeowners = true;
+        self
+    }
+
+    /// Whether the rule is [`Rule::reading_codeowners`].
+    pub(crate) fn reads_codeowners(&self) -> bool {
+        self.needs.codeowners
     }
 
     /// Marks a document rule that looks up other objects of the input
@@ -317,6 +398,7 @@ impl Rule {
             reach: Reach::Input,
             convention: false,
             autofix: None,
+            needs: Needs::default(),
         }
     }
 
@@ -327,6 +409,7 @@ impl Rule {
             reach: Reach::Own,
             convention: false,
             autofix: None,
+            needs: Needs::default(),
         }
     }
 
@@ -455,4 +538,100 @@ pub fn explain_markdown(rule: &Rule) -> String {
         id = meta.id
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::{Engine, EngineOptions, Input};
+
+    fn meta(id: &'static str) -> RuleMeta {
+        RuleMeta {
+            id: id.into(),
+            category: Category::Custom,
+            default_severity: Severity::Warning,
+            summary: "".into(),
+            rationale: "".into(),
+            fix: "".into(),
+            bad: "".into(),
+            good: "".into(),
+        }
+    }
+
+    fn declaring(rule: impl Fn(&Rule) -> bool) -> Vec<String> {
+        builtin()
+            .iter()
+            .filter(|candidate| rule(candidate))
+            .map(|rule| rule.id().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_builtin_rules_declare_what_the_engine_once_knew_by_id() {
+        assert_eq!(
+            declaring(Rule::validates_schemas),
+            ["schema", "schema-missing"]
+        );
+        assert_eq!(declaring(|rule| rule.patch_check().is_some()), ["schema"]);
+        let off = Config::from_yaml(
+            "images: {requireDigest: false}\n",
+            ".plimsoll.yaml".as_ref(),
+        )
+        .unwrap();
+        assert_eq!(declaring(|rule| rule.is_off_in(&off)), ["image-digest"]);
+        let limited = Config::from_yaml(
+            "images: {requireDigest: [prod]}\n",
+            ".plimsoll.yaml".as_ref(),
+        )
+        .unwrap();
+        assert!(declaring(|rule| rule.is_off_in(&limited)).is_empty());
+        assert!(declaring(|rule| rule.is_off_in(&Config::default())).is_empty());
+    }
+
+    #[test]
+    fn the_engine_turns_rules_off_by_their_declarations() {
+        let rules = vec![
+            Rule::document(meta("plain"), |_, _| {}),
+            Rule::document(meta("schemas"), |_, _| {}).validating_schemas(),
+            Rule::document(meta("switched"), |_, _| {}).off_when(|_| true),
+        ];
+        let options = EngineOptions {
+            no_schema: true,
+            ..EngineOptions::default()
+        };
+        let engine = Engine::with_rules(Config::default(), options, rules).unwrap();
+        assert!(engine.is_enabled("plain"));
+        assert!(!engine.is_enabled("schemas"));
+        assert!(!engine.is_enabled("switched"));
+    }
+
+    #[test]
+    fn a_rule_that_checks_patches_sees_every_patch_of_the_input() {
+        let rules = vec![Rule::document(meta("patches"), |_, _| {})
+            .checking_patches(|patch, _| vec![Violation::at_value(patch, "/kind", "a patch")])];
+        let engine =
+            Engine::with_rules(Config::default(), EngineOptions::default(), rules).unwrap();
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/rules/schema/pass-strategic-merge-patch");
+        let report = engine.check(&[Input::Path(folder)]).unwrap();
+        let mut files: Vec<&str> = report
+            .findings
+            .iter()
+            .map(|finding| {
+                assert_eq!(finding.rule, "patches");
+                finding.file.rsplit('/').next().unwrap_or_default()
+            })
+            .collect();
+        files.sort_unstable();
+        assert_eq!(
+            files,
+            [
+                "drop-sidecar.yaml",
+                "remove-config.yaml",
+                "resources-patch.yaml"
+            ]
+        );
+    }
 }

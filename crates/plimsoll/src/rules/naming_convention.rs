@@ -37,14 +37,11 @@
 //!   `kustomize.config.k8s.io`, `config.kubernetes.io`).
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
-use crate::environment::Environment;
+use crate::environment::{Environment, DEFAULT_RESOURCE_PATTERN};
 use crate::finding::Severity;
 use crate::model::{
     is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure, Object,
 };
-
-/// The resource pattern when `naming.resource` is not set.
-pub(crate) const DEFAULT_RESOURCE_PATTERN: &str = "{service}-{env}";
 
 /// The keys that carry a Helm release name.
 const RELEASE_LABEL: &str = "app.kubernetes.io/instance";

@@ -33,7 +33,7 @@ use crate::model::Object;
 use crate::schema::{prune_nulls, Lookup, RunSchemas};
 use crate::yaml::push_pointer;
 
-pub(crate) const ID: &str = "schema";
+const ID: &str = "schema";
 
 /// Findings per object before the rest are only counted.
 const MAX_ERRORS: usize = 20;
@@ -58,6 +58,8 @@ to your cluster's version; give schemas of your own CRDs with `--schema-location
         },
         check,
     )
+    .validating_schemas()
+    .checking_patches(check_patch)
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
@@ -104,7 +106,7 @@ fn is_missing_selector(error: &ValidationError<'_>) -> bool {
 /// directives (`$patch`, `$setElementOrder/…`, `$retainKeys`, …) and the
 /// `null`s that delete a field are not fields; a patch that deletes its
 /// whole object is not checked.
-pub(crate) fn check_patch(patch: &Object, schemas: &RunSchemas) -> Vec<Violation> {
+fn check_patch(patch: &Object, schemas: &RunSchemas) -> Vec<Violation> {
     let Lookup::Found(schema) = schemas.lookup(&patch.identity) else {
         return Vec::new();
     };

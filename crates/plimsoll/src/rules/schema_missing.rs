@@ -19,7 +19,7 @@ use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::schema::Lookup;
 
-pub(crate) const ID: &str = "schema-missing";
+const ID: &str = "schema-missing";
 
 pub(crate) fn rule() -> Rule {
     Rule::document(
@@ -39,6 +39,7 @@ the cluster unnoticed. Usually it is a custom resource whose CRD schema plimsoll
         },
         check,
     )
+    .validating_schemas()
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

@@ -119,35 +119,9 @@ fn progress_bar(args: &CheckArgs) -> Option<indicatif::ProgressBar> {
 }
 
 /// The config: `--config`, else the nearest `.plimsoll.yaml` upwards from
-/// the directory of the first path given (a file's own directory), else
-/// from the current directory.
+/// the directory of the first path given, else from the current directory.
 fn load_config(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, String> {
-    let path = match explicit {
-        Some(path) => Some(path.to_path_buf()),
-        None => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| format!("cannot read the current directory: {e}"))?;
-            let given = paths
-                .iter()
-                .find(|path| path.as_os_str() != "-")
-                .map(|path| {
-                    // Relative stays relative, so the report names the
-                    // config as the user would.
-                    if path.is_dir() {
-                        path.clone()
-                    } else {
-                        path.parent().map(Path::to_path_buf).unwrap_or_default()
-                    }
-                });
-            given
-                .and_then(|start| Config::discover(&start))
-                .or_else(|| Config::discover(&cwd))
-        }
-    };
-    match path {
-        Some(path) => Config::load(&path).map_err(|error| error.to_string()),
-        None => Ok(Config::default()),
-    }
+    Config::for_paths(explicit, paths).map_err(|error| error.to_string())
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
@@ -188,8 +162,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         whole_input: args.fix,
         ..EngineOptions::default()
     };
-    let rules = all_rules(&config, args.quiet)?;
-    let engine = Engine::with_rules(config, options, rules).map_err(|error| error.to_string())?;
+    let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
+    print_notes(&engine, args.quiet);
     if args.explain_env {
         return explain_environments(&engine, &inputs(&args)?.0);
     }
@@ -301,6 +275,7 @@ fn promote(args: &PromoteArgs) -> Result<ExitCode, String> {
         ..EngineOptions::default()
     };
     let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
+    print_notes(&engine, args.quiet);
     let report = engine
         .promote(&args.from, &args.to, &path_inputs(&args.paths))
         .map_err(|error| error.to_string())?;
@@ -327,6 +302,7 @@ fn matrix(args: &MatrixArgs) -> Result<ExitCode, String> {
         ..EngineOptions::default()
     };
     let engine = Engine::new(config, options).map_err(|error| error.to_string())?;
+    print_notes(&engine, false);
     let matrix = engine
         .matrix(&path_inputs(&args.paths))
         .map_err(|error| error.to_string())?;
@@ -684,23 +660,28 @@ fn write_output(output: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-/// The built-in rules and the custom rules of the config's policy files;
-/// notes about the policies go to stderr.
-fn all_rules(config: &Config, quiet: bool) -> Result<Vec<Rule>, String> {
-    let policies = plimsoll::policy::load(config).map_err(|error| error.to_string())?;
+/// What building the engine noticed (a policy glob matching no file, …),
+/// on stderr.
+fn print_notes(engine: &Engine, quiet: bool) {
     if !quiet {
-        for note in &policies.notes {
+        for note in engine.notes() {
             eprintln!("note: {note}");
         }
     }
-    let mut rules = plimsoll::rules::builtin();
-    rules.extend(policies.rules);
-    Ok(rules)
+}
+
+/// The rules `rules` and `explain` describe: the built-in ones and those of
+/// the config's policy files, as the engine would have them.
+fn all_rules(config: Config) -> Result<Vec<Rule>, String> {
+    let engine =
+        Engine::new(config, EngineOptions::default()).map_err(|error| error.to_string())?;
+    print_notes(&engine, false);
+    Ok(engine.rules().to_vec())
 }
 
 fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
     let config = load_config(args.config.as_deref(), &[])?;
-    let rules = all_rules(&config, false)?;
+    let rules = all_rules(config)?;
     let text = match args.format {
         RulesFormat::Markdown => reference_markdown(&rules),
         RulesFormat::Json => {
@@ -751,7 +732,7 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, String> {
 
 fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, String> {
     let config = load_config(config, &[])?;
-    let rules = all_rules(&config, false)?;
+    let rules = all_rules(config)?;
     let Some(rule) = rules.iter().find(|rule| rule.meta.id == id) else {
         let hint = closest_id(id, rules.iter().map(Rule::id))
             .map(|candidate| format!(" (did you mean `{candidate}`?)"))

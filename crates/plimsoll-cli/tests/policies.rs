@@ -108,3 +108,59 @@ fn a_broken_policy_file_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// An admission policy of the input, applied by the rule every engine
+/// built through the front door has.
+const ADMISSION: &str = "\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: require-owner
+spec:
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [\"apps\"]
+        apiVersions: [\"v1\"]
+        operations: [CREATE]
+        resources: [deployments]
+  validations:
+    - expression: \"has(object.metadata.annotations)\"
+      message: Deployments name their owner
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: require-owner
+spec:
+  policyName: require-owner
+  validationActions: [Deny]
+";
+
+/// An embedding tool that builds its engine through the library's front
+/// door (`Config::for_paths`, `Engine::new`) gets the command's report,
+/// custom policies and the input's admission policies included.
+#[test]
+fn the_library_front_door_checks_as_the_command_does() {
+    let dir = repository(POLICY);
+    std::fs::write(dir.path().join("envs/prod/admission.yaml"), ADMISSION).unwrap();
+    let root = dir.path().to_path_buf();
+    let output = plimsoll(dir.path())
+        .args(["check", "--format", "json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let from_command: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    let config = plimsoll::Config::for_paths(None, std::slice::from_ref(&root)).unwrap();
+    let engine = plimsoll::Engine::new(config, plimsoll::EngineOptions::default()).unwrap();
+    let report = engine.check(&[plimsoll::Input::Path(root)]).unwrap();
+    let mut rendered = Vec::new();
+    plimsoll::render::json::render(&report, &mut rendered).unwrap();
+    let from_library: serde_json::Value = serde_json::from_slice(&rendered).unwrap();
+
+    assert_eq!(from_library, from_command);
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_ref()).collect();
+    assert!(rules.contains(&"prod-three-replicas"), "{rules:?}");
+    // The input's admission policy reports under its own name.
+    assert!(rules.contains(&"require-owner"), "{rules:?}");
+}

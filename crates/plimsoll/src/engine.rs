@@ -33,6 +33,7 @@ use crate::yaml::{Limits, Locator, Node, RawDocument, Value};
 
 mod context;
 mod explain;
+mod front_door;
 mod partitioned;
 mod report_builder;
 
@@ -157,16 +158,16 @@ pub struct Engine {
     /// The worker threads, started by the first check and kept for the
     /// next ones (an editor or a fuzzer checks many small inputs).
     pool: OnceLock<rayon::ThreadPool>,
+    /// What building the engine noticed, for the user (see
+    /// [`Engine::notes`]).
+    notes: Vec<String>,
 }
 
 impl Engine {
-    /// An engine with the built-in rules.
-    pub fn new(config: Config, options: EngineOptions) -> Result<Engine, EngineError> {
-        Engine::with_rules(config, options, rules::builtin())
-    }
-
-    /// An engine with the given rules (the built-in ones plus your own, for
-    /// example: `let mut rules = plimsoll::rules::builtin(); rules.push(mine);`).
+    /// An engine with exactly the given rules, and none of the config's
+    /// policies: for a tool that chooses every rule itself. To check as
+    /// `plimsoll check` does, use [`Engine::new`] or
+    /// [`Engine::with_extra_rules`].
     pub fn with_rules(
         config: Config,
         options: EngineOptions,
@@ -292,6 +293,7 @@ impl Engine {
             whole_input: options.whole_input,
             schemas: Arc::new(schemas),
             pool: OnceLock::new(),
+            notes: Vec::new(),
         })
     }
 

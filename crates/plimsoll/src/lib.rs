@@ -32,8 +32,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Rules of your own are [`rules::Rule`]s added to [`rules::builtin`] and
-//! given to [`Engine::with_rules`].
+//! [`Engine::new`] is the front door: it checks exactly as `plimsoll check`
+//! does (built-in rules, the config's custom policies, the input's
+//! admission policies), with the config found as the command finds it by
+//! [`Config::for_paths`]. Rules of your own are [`rules::Rule`]s given to
+//! [`Engine::with_extra_rules`]; [`Engine::with_rules`] runs exactly the
+//! rules it is given.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -160,15 +160,12 @@ fn custom_rules_are_configured_and_suppressed_like_builtin_ones() {
             &case.join(".plimsoll.yaml"),
         )
         .unwrap();
-        let policies = plimsoll::policy::load(&config).unwrap();
-        let mut rules = plimsoll::rules::builtin();
-        rules.extend(policies.rules);
         let options = EngineOptions {
             select: vec!["prod-three-replicas".to_owned()],
             ignore,
             ..EngineOptions::default()
         };
-        let engine = Engine::with_rules(config, options, rules).unwrap();
+        let engine = Engine::new(config, options).unwrap();
         engine.check(&inputs).unwrap()
     };
     let report = run("", Vec::new());
@@ -188,11 +185,7 @@ fn custom_rules_are_configured_and_suppressed_like_builtin_ones() {
         &case.join(".plimsoll.yaml"),
     )
     .unwrap();
-    let mut rules = plimsoll::rules::builtin();
-    rules.extend(plimsoll::policy::load(&config).unwrap().rules);
-    let error = Engine::with_rules(config, EngineOptions::default(), rules)
-        .err()
-        .unwrap();
+    let error = Engine::new(config, EngineOptions::default()).err().unwrap();
     assert!(error
         .to_string()
         .contains("did you mean `prod-three-replicas`"));
@@ -205,9 +198,7 @@ fn custom_rules_are_configured_and_suppressed_like_builtin_ones() {
             "replicas: 2 # plimsoll: ignore[prod-three-replicas] canary",
         );
     let config = Config::load(&case.join(".plimsoll.yaml")).unwrap();
-    let mut rules = plimsoll::rules::builtin();
-    rules.extend(plimsoll::policy::load(&config).unwrap().rules);
-    let engine = Engine::with_rules(config, EngineOptions::default(), rules).unwrap();
+    let engine = Engine::new(config, EngineOptions::default()).unwrap();
     let report = engine
         .check(&[Input::Text {
             name: "envs/prod/api.yaml".into(),

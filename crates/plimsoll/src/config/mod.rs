@@ -262,6 +262,41 @@ impl Config {
             .find(|candidate| candidate.is_file())
     }
 
+    /// The config for a check of `paths`, found as `plimsoll check` finds
+    /// it: `explicit` when given; else the nearest `.plimsoll.yaml` upwards
+    /// from the first path (a file's own directory); else upwards from the
+    /// current directory; else the defaults. `-` (stdin) is passed over.
+    pub fn for_paths(explicit: Option<&Path>, paths: &[PathBuf]) -> Result<Config, ConfigError> {
+        let found = match explicit {
+            Some(path) => Some(path.to_path_buf()),
+            None => {
+                let start = paths
+                    .iter()
+                    .find(|path| path.as_os_str() != "-")
+                    .map(|path| {
+                        // Relative stays relative, so that findings name the
+                        // config as the user would.
+                        if path.is_dir() {
+                            path.clone()
+                        } else {
+                            path.parent().map(Path::to_path_buf).unwrap_or_default()
+                        }
+                    });
+                start
+                    .and_then(|start| Config::discover(&start))
+                    .or_else(|| {
+                        std::env::current_dir()
+                            .ok()
+                            .and_then(|cwd| Config::discover(&cwd))
+                    })
+            }
+        };
+        match found {
+            Some(path) => Config::load(&path),
+            None => Ok(Config::default()),
+        }
+    }
+
     /// The directory the config file is in: globs in it are relative to it.
     pub fn root(&self) -> Option<&Path> {
         self.path.as_deref().and_then(Path::parent)

@@ -324,9 +324,7 @@ mod tests {
     /// An engine as the command line makes it: the built-in rules and the
     /// config's policies, with the rule for admission policies of the input.
     fn engine(config: Config, options: EngineOptions) -> Engine {
-        let mut rules = crate::rules::builtin();
-        rules.extend(crate::policy::load(&config).unwrap().rules);
-        Engine::with_rules(config, options, rules).unwrap()
+        Engine::new(config, options).unwrap()
     }
 
     /// [`assert_agrees_with_whole`] for a run split by environment, however

@@ -67,9 +67,9 @@ spec:
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The path only names the config in error messages.
     let config = Config::from_yaml(CONFIG, ".plimsoll.yaml".as_ref())?;
-    let mut rules = plimsoll::rules::builtin();
-    rules.push(team_label());
-    let engine = Engine::with_rules(config, EngineOptions::default(), rules)?;
+    // Checks as `plimsoll check` does (built-in rules, the config's
+    // policies), plus a rule of our own.
+    let engine = Engine::with_extra_rules(config, EngineOptions::default(), vec![team_label()])?;
 
     let inputs = [Input::Text {
         name: "envs/prod/api.yaml".into(),

@@ -70,8 +70,10 @@ impl fmt::Display for ResourceRef {
     }
 }
 
-/// One problem, located in a file.
+/// One problem, located in a file. Fields will grow: build one with
+/// [`Finding::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// The rule id (`image-digest`).
     pub rule: Cow<'static, str>,
@@ -105,6 +107,7 @@ pub struct Finding {
 
 /// A place related to a finding (SPEC section 5 `related`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Related {
     /// The file, as given (the config file's path for config places).
     pub file: String,
@@ -115,6 +118,32 @@ pub struct Related {
 }
 
 impl Finding {
+    /// A finding of `rule` at `span` of `file`, with nothing else known
+    /// (no help, resource, environment, path, fix or related places).
+    pub fn new(
+        rule: impl Into<Cow<'static, str>>,
+        severity: Severity,
+        message: impl Into<String>,
+        file: impl Into<String>,
+        span: Span,
+    ) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            help: None,
+            file: file.into(),
+            span,
+            document: 0,
+            source: None,
+            resource: None,
+            environment: None,
+            path: None,
+            fix: None,
+            related: Vec::new(),
+        }
+    }
+
     /// The order of the report: file, line, column, rule, then the rest so
     /// that the order is total and output is byte-identical across runs
     /// (only findings equal in every field compare equal).
@@ -252,6 +281,7 @@ impl<'a> From<&'a Finding> for WireFinding<'a> {
 
 /// Counts over a whole run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Files read.
     pub files: usize,
@@ -310,6 +340,7 @@ pub enum SuppressedBy {
 /// A finding that a suppression or the baseline hid; kept so that formats
 /// which record suppressions (SARIF) can show them.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SuppressedFinding {
     /// The finding, as it would have been reported.
     pub finding: Finding,
@@ -318,6 +349,17 @@ pub struct SuppressedFinding {
     /// The reason written with the suppression (the text after an ignore
     /// comment's rule list, the `plimsoll.dev/ignore-reason` annotation).
     pub reason: Option<String>,
+}
+
+impl SuppressedFinding {
+    /// `finding`, hidden by `by`, for `reason` when one was written.
+    pub fn new(finding: Finding, by: SuppressedBy, reason: Option<String>) -> SuppressedFinding {
+        SuppressedFinding {
+            finding,
+            by,
+            reason,
+        }
+    }
 }
 
 /// A file that was checked, with the objects found in it.

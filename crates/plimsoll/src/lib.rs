@@ -41,6 +41,9 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Every `pub` item is reachable from the crate root, so that `pub` means
+// public API (tests/public_api.rs lists it).
+#![warn(unreachable_pub)]
 #![cfg_attr(
     test,
     allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
@@ -64,7 +67,7 @@ pub mod rules;
 mod run_limits;
 mod schema;
 pub mod source;
-pub mod suppress;
+mod suppress;
 pub mod yaml;
 
 pub use config::{Config, ConfigError};

@@ -8,6 +8,7 @@ use crate::finding::{CheckedFile, Finding, Severity, Summary, SuppressedFinding}
 
 /// The result of a check: sorted findings and counts.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Report {
     /// Findings that were not suppressed, sorted by file, line, column, rule.
     pub findings: Vec<Finding>,

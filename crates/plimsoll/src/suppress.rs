@@ -14,10 +14,10 @@ use std::collections::HashMap;
 use crate::model::Object;
 
 /// The annotation that suppresses rules on one object.
-pub const IGNORE_ANNOTATION: &str = "plimsoll.dev/ignore";
+pub(crate) const IGNORE_ANNOTATION: &str = "plimsoll.dev/ignore";
 
 /// The annotation that says why [`IGNORE_ANNOTATION`] is there.
-pub const IGNORE_REASON_ANNOTATION: &str = "plimsoll.dev/ignore-reason";
+pub(crate) const IGNORE_REASON_ANNOTATION: &str = "plimsoll.dev/ignore-reason";
 
 const DIRECTIVE: &str = "plimsoll:";
 

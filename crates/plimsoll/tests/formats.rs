@@ -82,32 +82,30 @@ fn hostile_report() -> Report {
         name: HOSTILE.into(),
     };
     let file = format!("dir,with:colon/{}.yaml", "x%y");
-    let finding = Finding {
-        fix: None,
-        related: Vec::new(),
-        rule: "image-latest".into(),
-        severity: Severity::Warning,
-        message: HOSTILE.into(),
-        help: Some(HOSTILE.into()),
-        file: file.clone(),
-        span: Span {
-            start: Position {
-                line: 3,
-                column: 5,
-                offset: 20,
-            },
-            end: Position {
-                line: 3,
-                column: 9,
-                offset: 24,
-            },
+    let span = Span {
+        start: Position {
+            line: 3,
+            column: 5,
+            offset: 20,
         },
-        document: 0,
-        source: Some(HOSTILE.into()),
-        resource: Some(resource.clone()),
-        environment: Some("prod".into()),
-        path: Some("/data/a~1b".into()),
+        end: Position {
+            line: 3,
+            column: 9,
+            offset: 24,
+        },
     };
+    let mut finding = Finding::new(
+        "image-latest",
+        Severity::Warning,
+        HOSTILE,
+        file.clone(),
+        span,
+    );
+    finding.help = Some(HOSTILE.into());
+    finding.source = Some(HOSTILE.into());
+    finding.resource = Some(resource.clone());
+    finding.environment = Some("prod".into());
+    finding.path = Some("/data/a~1b".into());
     let mut report = Report::default();
     report.findings.push(finding);
     report.files.push(CheckedFile {
@@ -317,11 +315,11 @@ fn sarif_leaves_baselined_findings_out_unless_asked() {
     let (engine, mut report) = report();
     let in_source = report.suppressed.len();
     let baselined = report.findings.remove(0);
-    report.suppressed.push(plimsoll::SuppressedFinding {
-        finding: baselined,
-        by: plimsoll::SuppressedBy::Baseline,
-        reason: None,
-    });
+    report.suppressed.push(plimsoll::SuppressedFinding::new(
+        baselined,
+        plimsoll::SuppressedBy::Baseline,
+        None,
+    ));
     report.recount();
     let kinds = |options: sarif::SarifOptions| -> Vec<String> {
         let mut out = Vec::new();

@@ -73,7 +73,7 @@ impl ValuesImage {
 }
 
 /// The last `/` segment of a repository (`ghcr.io/acme/api` → `api`).
-pub fn last_segment(repository: &str) -> &str {
+pub(crate) fn last_segment(repository: &str) -> &str {
     repository.rsplit('/').next().unwrap_or(repository)
 }
 

@@ -89,7 +89,7 @@ pub fn is_namespace_infrastructure(identity: &Identity) -> bool {
 /// `Ingress` → `ingresses`, `Gateway` → `gateways`, `Endpoints` stays).
 /// Resource quotas (`count/deployments.apps`) and admission policies'
 /// `resources` name kinds this way.
-pub fn resource_plural(kind: &str) -> String {
+pub(crate) fn resource_plural(kind: &str) -> String {
     let lower = kind.to_ascii_lowercase();
     match lower.as_str() {
         "endpoints" => lower,

@@ -7,7 +7,7 @@ use crate::yaml::Node;
 
 /// A secret a kustomization holds in plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GeneratedSecret {
+pub(crate) struct GeneratedSecret {
     /// The entry naming it (`PASSWORD=…`, `creds.env`).
     pub span: TextRange,
     /// Whether the span is the secret itself (a literal) rather than the
@@ -18,7 +18,7 @@ pub struct GeneratedSecret {
 }
 
 /// The plaintext secrets of a kustomization's `secretGenerator`s.
-pub fn generated_secrets(kustomization: &Node) -> Vec<GeneratedSecret> {
+pub(crate) fn generated_secrets(kustomization: &Node) -> Vec<GeneratedSecret> {
     let mut found = Vec::new();
     let generators = kustomization
         .get("secretGenerator")

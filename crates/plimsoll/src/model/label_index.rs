@@ -18,7 +18,7 @@ use super::selector::{Requirement, Selector};
 /// Label sets (the pod template labels of workloads, in the caller's
 /// order), indexed by pair and by key.
 #[derive(Debug, Default)]
-pub struct LabelIndex<'a> {
+pub(crate) struct LabelIndex<'a> {
     label_sets: Vec<Vec<(&'a str, &'a str)>>,
     by_pair: HashMap<(&'a str, &'a str), Vec<usize>>,
     by_key: HashMap<&'a str, Vec<usize>>,
@@ -27,7 +27,7 @@ pub struct LabelIndex<'a> {
 impl<'a> LabelIndex<'a> {
     /// Indexes label sets; positions in the index are positions in
     /// `label_sets`.
-    pub fn new(label_sets: Vec<Vec<(&'a str, &'a str)>>) -> LabelIndex<'a> {
+    pub(crate) fn new(label_sets: Vec<Vec<(&'a str, &'a str)>>) -> LabelIndex<'a> {
         let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
         for (at, labels) in label_sets.iter().enumerate() {
@@ -45,7 +45,7 @@ impl<'a> LabelIndex<'a> {
 
     /// The positions of the label sets `selector` selects, in order (every
     /// position for an empty selector).
-    pub fn selected(&self, selector: &Selector) -> Vec<usize> {
+    pub(crate) fn selected(&self, selector: &Selector) -> Vec<usize> {
         let matches = |at: &usize| {
             self.label_sets
                 .get(*at)

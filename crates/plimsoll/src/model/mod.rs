@@ -1,25 +1,26 @@
 //! The resource model: objects, their identity, workloads, images and
 //! release artifacts.
 
-pub mod artifact;
+pub(crate) mod artifact;
 pub(crate) mod codeowners;
-pub mod digests;
-pub mod duration;
-pub mod image;
-pub mod kinds;
-pub mod kustomization;
+pub(crate) mod digests;
+pub(crate) mod duration;
+pub(crate) mod image;
+pub(crate) mod kinds;
+pub(crate) mod kustomization;
 pub(crate) mod label_index;
-pub mod network_policy;
-pub mod object;
-pub mod quantity;
-pub mod resources;
-pub mod scaling;
-pub mod selector;
-pub mod workload;
+pub(crate) mod network_policy;
+pub(crate) mod object;
+pub(crate) mod quantity;
+pub(crate) mod resources;
+pub(crate) mod scaling;
+pub(crate) mod selector;
+pub(crate) mod workload;
 
 pub use artifact::{values_images, Artifact, ArtifactId, ArtifactKind, ValuesImage};
 pub(crate) use codeowners::CodeownersFile;
 pub use digests::StatedDigests;
+pub use duration::{format_go_duration, parse_go_duration, Nanos};
 pub use image::{DigestProblem, ImageRef};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};

@@ -26,10 +26,10 @@ use super::selector::{label_selector_matches, Selector};
 use crate::yaml::Node;
 
 /// The label the API server puts on every namespace.
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+pub(crate) const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// Which directions a policy restricts: (ingress, egress).
-pub fn policy_types(policy: &Object) -> (bool, bool) {
+pub(crate) fn policy_types(policy: &Object) -> (bool, bool) {
     let spec = policy.node.get("spec");
     match spec
         .and_then(|spec| spec.get("policyTypes"))
@@ -48,7 +48,7 @@ pub fn policy_types(policy: &Object) -> (bool, bool) {
 }
 
 /// Whether a label selector is empty (selects everything it can).
-pub fn selector_is_empty(selector: &Node) -> bool {
+pub(crate) fn selector_is_empty(selector: &Node) -> bool {
     let empty = |key: &str| match selector.get(key) {
         None => true,
         Some(node) => {
@@ -61,7 +61,7 @@ pub fn selector_is_empty(selector: &Node) -> bool {
 }
 
 /// Whether a policy selects every pod of its namespace.
-pub fn is_default_policy(policy: &Object) -> bool {
+pub(crate) fn is_default_policy(policy: &Object) -> bool {
     policy
         .node
         .pointer("/spec/podSelector")
@@ -70,7 +70,7 @@ pub fn is_default_policy(policy: &Object) -> bool {
 
 /// A transport protocol of a port rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     /// TCP.
     Tcp,
     /// UDP.
@@ -88,7 +88,7 @@ impl Protocol {
 
 /// Whether a rule (an item of `ingress` or `egress`) allows `port` over
 /// `protocol`.
-pub fn rule_allows_port(rule: &Node, protocol: Protocol, port: i64) -> bool {
+pub(crate) fn rule_allows_port(rule: &Node, protocol: Protocol, port: i64) -> bool {
     let Some(ports) = rule.get("ports").filter(|ports| !ports.is_null()) else {
         return true;
     };
@@ -128,7 +128,7 @@ fn is_dns_port_name(name: &str) -> bool {
 
 /// The peers of a rule (`from` for ingress, `to` for egress); `None` when
 /// the rule has none, which allows every peer.
-pub fn rule_peers<'n>(rule: &'n Node, key: &str) -> Option<&'n [Node]> {
+pub(crate) fn rule_peers<'n>(rule: &'n Node, key: &str) -> Option<&'n [Node]> {
     rule.get(key)
         .and_then(Node::as_seq)
         .filter(|peers| !peers.is_empty())
@@ -136,7 +136,7 @@ pub fn rule_peers<'n>(rule: &'n Node, key: &str) -> Option<&'n [Node]> {
 
 /// Whether a peer reaches anywhere (`ipBlock` of the whole address space,
 /// or an empty `namespaceSelector` with no `podSelector` restriction).
-pub fn peer_is_anywhere(peer: &Node) -> bool {
+pub(crate) fn peer_is_anywhere(peer: &Node) -> bool {
     let whole_space = peer
         .get("ipBlock")
         .and_then(|block| block.get("cidr"))
@@ -150,7 +150,7 @@ pub fn peer_is_anywhere(peer: &Node) -> bool {
 /// Whether a peer reaches pods of a namespace with these labels, from a
 /// policy in `own_namespace` (a peer without `namespaceSelector` stays in
 /// the policy's namespace).
-pub fn peer_reaches_namespace(
+pub(crate) fn peer_reaches_namespace(
     peer: &Node,
     own_namespace: Option<&str>,
     target: &str,
@@ -164,12 +164,12 @@ pub fn peer_reaches_namespace(
 
 /// The namespaces the cluster DNS runs in: Kubernetes' `kube-system` and
 /// OpenShift's `openshift-dns`.
-pub const DNS_NAMESPACES: [&str; 2] = ["kube-system", "openshift-dns"];
+pub(crate) const DNS_NAMESPACES: [&str; 2] = ["kube-system", "openshift-dns"];
 
 /// Whether an egress rule's peers may include the cluster DNS: the rule
 /// has no `to` (every peer), or one of its peers is an `ipBlock` or a
 /// `namespaceSelector` that can select a DNS namespace.
-pub fn rule_may_reach_cluster_dns(rule: &Node) -> bool {
+pub(crate) fn rule_may_reach_cluster_dns(rule: &Node) -> bool {
     rule_peers(rule, "to").is_none_or(|peers| peers.iter().any(peer_may_reach_cluster_dns))
 }
 
@@ -178,7 +178,7 @@ pub fn rule_may_reach_cluster_dns(rule: &Node) -> bool {
 /// requirements on other labels may hold for `kube-system` (clusters label
 /// it as they please), so they never rule it out; a selector that does not
 /// parse is given the benefit of the doubt here (`schema` reports it).
-pub fn peer_may_reach_cluster_dns(peer: &Node) -> bool {
+pub(crate) fn peer_may_reach_cluster_dns(peer: &Node) -> bool {
     if peer.get("ipBlock").is_some() {
         return true;
     }

@@ -22,11 +22,11 @@ use super::workload::{containers, Container};
 use crate::yaml::Node;
 
 /// Resource amounts by resource name (`cpu`, `memory`, …).
-pub type Amounts = BTreeMap<String, Quantity>;
+pub(crate) type Amounts = BTreeMap<String, Quantity>;
 
 /// Requests and limits of one container.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Requirements {
+pub(crate) struct Requirements {
     /// `resources.requests`.
     pub requests: Amounts,
     /// `resources.limits`.
@@ -35,7 +35,7 @@ pub struct Requirements {
 
 /// A quantity that does not parse, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed {
+pub(crate) struct Malformed {
     /// JSON pointer of the value inside its object.
     pub pointer: String,
     /// Why it does not parse.
@@ -44,7 +44,11 @@ pub struct Malformed {
 
 /// Reads `name: quantity` pairs of a mapping; the malformed ones are
 /// returned apart.
-pub fn read_amounts(node: Option<&Node>, pointer: &str, malformed: &mut Vec<Malformed>) -> Amounts {
+pub(crate) fn read_amounts(
+    node: Option<&Node>,
+    pointer: &str,
+    malformed: &mut Vec<Malformed>,
+) -> Amounts {
     let mut amounts = Amounts::new();
     for entry in node.and_then(Node::as_map).unwrap_or_default() {
         match Quantity::from_node(&entry.value) {
@@ -62,7 +66,7 @@ pub fn read_amounts(node: Option<&Node>, pointer: &str, malformed: &mut Vec<Malf
 }
 
 /// What a container declares in `resources`.
-pub fn declared(container: &Container<'_>, malformed: &mut Vec<Malformed>) -> Requirements {
+pub(crate) fn declared(container: &Container<'_>, malformed: &mut Vec<Malformed>) -> Requirements {
     let resources = container.node.get("resources");
     Requirements {
         requests: read_amounts(
@@ -80,7 +84,7 @@ pub fn declared(container: &Container<'_>, malformed: &mut Vec<Malformed>) -> Re
 
 /// The container defaults of a namespace's LimitRanges.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContainerDefaults {
+pub(crate) struct ContainerDefaults {
     /// Default limits (`default`, else `max`).
     pub limits: Amounts,
     /// Default requests (`defaultRequest`, else `default`, else `min`).
@@ -89,7 +93,7 @@ pub struct ContainerDefaults {
 
 /// One item of a LimitRange, after Kubernetes' defaulting.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LimitItem {
+pub(crate) struct LimitItem {
     /// `type`: `Container`, `Pod`, `PersistentVolumeClaim`.
     pub kind: String,
     /// Index of the item in `spec.limits`.
@@ -107,7 +111,7 @@ pub struct LimitItem {
 }
 
 /// The items of a LimitRange, and its malformed quantities.
-pub fn limit_items(limit_range: &Object, malformed: &mut Vec<Malformed>) -> Vec<LimitItem> {
+pub(crate) fn limit_items(limit_range: &Object, malformed: &mut Vec<Malformed>) -> Vec<LimitItem> {
     let items = limit_range
         .node
         .pointer("/spec/limits")
@@ -149,7 +153,9 @@ pub fn limit_items(limit_range: &Object, malformed: &mut Vec<Malformed>) -> Vec<
 impl ContainerDefaults {
     /// The defaults of these LimitRange items (the first item that sets a
     /// resource wins, as the admission plugin applies them in turn).
-    pub fn from_items<'i>(items: impl IntoIterator<Item = &'i LimitItem>) -> ContainerDefaults {
+    pub(crate) fn from_items<'i>(
+        items: impl IntoIterator<Item = &'i LimitItem>,
+    ) -> ContainerDefaults {
         let mut defaults = ContainerDefaults::default();
         for item in items.into_iter().filter(|item| item.kind == "Container") {
             for (key, value) in &item.default {
@@ -165,7 +171,7 @@ impl ContainerDefaults {
 
 /// A container's requirements once admitted: its own limits stand in for
 /// missing requests, then LimitRange defaults fill what is still missing.
-pub fn effective(declared: &Requirements, defaults: &ContainerDefaults) -> Requirements {
+pub(crate) fn effective(declared: &Requirements, defaults: &ContainerDefaults) -> Requirements {
     let mut requests = declared.requests.clone();
     for (key, value) in &declared.limits {
         requests.entry(key.clone()).or_insert(*value);
@@ -182,7 +188,7 @@ pub fn effective(declared: &Requirements, defaults: &ContainerDefaults) -> Requi
 
 /// One container of a pod with its effective requirements.
 #[derive(Debug, Clone)]
-pub struct AdmittedContainer<'a> {
+pub(crate) struct AdmittedContainer<'a> {
     /// The container.
     pub container: Container<'a>,
     /// What it declares.
@@ -196,7 +202,7 @@ pub struct AdmittedContainer<'a> {
 /// The containers of a workload that can declare resources (`containers`
 /// and `initContainers`), with LimitRange defaults applied, and the
 /// malformed quantities found.
-pub fn admitted<'a>(
+pub(crate) fn admitted<'a>(
     object: &'a Object,
     defaults: &ContainerDefaults,
     malformed: &mut Vec<Malformed>,
@@ -221,7 +227,7 @@ pub fn admitted<'a>(
 
 /// The pod-level amount of one resource: the larger of the init phase's
 /// peak and the running phase's sum (see the module docs).
-pub fn pod_amount(
+pub(crate) fn pod_amount(
     containers: &[AdmittedContainer<'_>],
     pick: impl Fn(&Requirements) -> Option<Quantity>,
 ) -> Quantity {

@@ -30,14 +30,14 @@ const REPLICATED: &[(&str, &str)] = &[
 ];
 
 /// Whether the object's `spec.replicas` sets its pod count.
-pub fn is_replicated(object: &Object) -> bool {
+pub(crate) fn is_replicated(object: &Object) -> bool {
     REPLICATED
         .iter()
         .any(|(group, kind)| object.identity.is(group, kind))
 }
 
 /// Whether the object is a HorizontalPodAutoscaler (any version).
-pub fn is_autoscaler(object: &Object) -> bool {
+pub(crate) fn is_autoscaler(object: &Object) -> bool {
     object.identity.is("autoscaling", "HorizontalPodAutoscaler")
 }
 
@@ -46,14 +46,14 @@ type NamespacedHpas<'a> = Vec<(Option<&'a str>, &'a Object)>;
 
 /// The HPAs of a set of objects, by the workload they target.
 #[derive(Debug, Default)]
-pub struct Autoscalers<'a> {
+pub(crate) struct Autoscalers<'a> {
     /// By target kind and name.
     by_target: HashMap<(&'a str, &'a str), NamespacedHpas<'a>>,
 }
 
 impl<'a> Autoscalers<'a> {
     /// Indexes the HPAs among `objects` (the first HPA naming a target wins).
-    pub fn new(objects: impl IntoIterator<Item = &'a Object>) -> Autoscalers<'a> {
+    pub(crate) fn new(objects: impl IntoIterator<Item = &'a Object>) -> Autoscalers<'a> {
         let mut by_target = HashMap::new();
         for hpa in objects.into_iter().filter(|object| is_autoscaler(object)) {
             let target = hpa.node.pointer("/spec/scaleTargetRef");
@@ -71,7 +71,7 @@ impl<'a> Autoscalers<'a> {
 
     /// The HPA that scales `workload`, if any: the first of its namespace,
     /// else the first where either has no namespace.
-    pub fn for_workload(&self, workload: &Object) -> Option<&'a Object> {
+    pub(crate) fn for_workload(&self, workload: &Object) -> Option<&'a Object> {
         let identity = &workload.identity;
         let namespace = identity.namespace.as_deref();
         let candidates = self
@@ -90,7 +90,7 @@ impl<'a> Autoscalers<'a> {
 }
 
 /// An HPA's `minReplicas` (default 1).
-pub fn min_replicas(hpa: &Object) -> Option<i64> {
+pub(crate) fn min_replicas(hpa: &Object) -> Option<i64> {
     match hpa.node.pointer("/spec/minReplicas") {
         None => Some(1),
         Some(node) if node.is_null() => Some(1),
@@ -99,13 +99,13 @@ pub fn min_replicas(hpa: &Object) -> Option<i64> {
 }
 
 /// An HPA's `maxReplicas`.
-pub fn max_replicas(hpa: &Object) -> Option<i64> {
+pub(crate) fn max_replicas(hpa: &Object) -> Option<i64> {
     hpa.node.pointer("/spec/maxReplicas").and_then(Node::as_i64)
 }
 
 /// `spec.replicas` of a replicated workload (1 when absent); `None` when it
 /// is not an integer (an unrendered template) or the kind has no replicas.
-pub fn declared_replicas(object: &Object) -> Option<i64> {
+pub(crate) fn declared_replicas(object: &Object) -> Option<i64> {
     if !is_replicated(object) {
         return None;
     }
@@ -119,7 +119,7 @@ pub fn declared_replicas(object: &Object) -> Option<i64> {
 /// The most pods a workload runs at once: HPA `maxReplicas` when an HPA
 /// scales it, else its replicas, parallelism or 1 (see the module docs).
 /// `None` when the count is not written as an integer.
-pub fn peak_pods(object: &Object, autoscalers: &Autoscalers<'_>) -> Option<i64> {
+pub(crate) fn peak_pods(object: &Object, autoscalers: &Autoscalers<'_>) -> Option<i64> {
     if let Some(hpa) = autoscalers.for_workload(object) {
         if let Some(max) = max_replicas(hpa) {
             return Some(max.max(0));

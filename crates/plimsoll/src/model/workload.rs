@@ -44,7 +44,7 @@ const RUNTIME_LABELS: &[(&str, &[&str])] = &[
 
 /// Whether Kubernetes gives the pods of this workload the label `key` at
 /// run time (whatever its template says).
-pub fn gets_runtime_label(workload: &Object, key: &str) -> bool {
+pub(crate) fn gets_runtime_label(workload: &Object, key: &str) -> bool {
     is_workload(workload)
         && RUNTIME_LABELS
             .iter()
@@ -52,21 +52,22 @@ pub fn gets_runtime_label(workload: &Object, key: &str) -> bool {
 }
 
 /// Whether `key` is a label Kubernetes sets on some pods at run time.
-pub fn is_runtime_label(key: &str) -> bool {
+pub(crate) fn is_runtime_label(key: &str) -> bool {
     RUNTIME_LABELS.iter().any(|(label, _)| *label == key)
 }
 
 /// The JSON pointer of a workload's pod labels (`/metadata/labels` of a
 /// Pod, `…/template/metadata/labels` of the others), whether or not the
 /// template has a `spec`.
-pub fn pod_labels_pointer(object: &Object) -> Option<String> {
+pub(crate) fn pod_labels_pointer(object: &Object) -> Option<String> {
     let spec = pod_spec_pointer(object)?;
     let template = spec.strip_suffix("/spec").unwrap_or("");
     Some(format!("{template}/metadata/labels"))
 }
 
 /// The container lists of a pod spec.
-pub const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+pub(crate) const CONTAINER_LISTS: [&str; 3] =
+    ["containers", "initContainers", "ephemeralContainers"];
 
 /// Whether the object is a workload (runs pods).
 pub fn is_workload(object: &Object) -> bool {
@@ -74,7 +75,7 @@ pub fn is_workload(object: &Object) -> bool {
 }
 
 /// The JSON pointer of a workload's pod spec.
-pub fn pod_spec_pointer(object: &Object) -> Option<&'static str> {
+pub(crate) fn pod_spec_pointer(object: &Object) -> Option<&'static str> {
     let identity = &object.identity;
     POD_SPEC_POINTERS
         .iter()

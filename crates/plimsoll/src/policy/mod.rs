@@ -166,7 +166,7 @@ impl<'a> PolicyFile<'a> {
     }
 
     /// The 1-based line where `range` starts.
-    pub fn line(&self, range: TextRange) -> u32 {
+    pub(crate) fn line(&self, range: TextRange) -> u32 {
         self.lines.start(range).line
     }
 }

@@ -93,7 +93,7 @@ fn cells(matrix: &Matrix) -> Cells<'_> {
 
 /// The changes from `before` (the tree at the base revision) to `after`
 /// (the working tree), judged by the promotion graph of `environments`.
-pub fn diff(before: &Matrix, after: &Matrix, environments: &Environments) -> MatrixDiff {
+pub(super) fn diff(before: &Matrix, after: &Matrix, environments: &Environments) -> MatrixDiff {
     let old = cells(before);
     let new = cells(after);
     let named: BTreeSet<&str> = before

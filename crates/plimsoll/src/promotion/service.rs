@@ -39,7 +39,7 @@ pub(crate) enum Where<'m> {
 
 impl<'m> Running<'m> {
     /// The place of the image for a finding.
-    pub fn place<'p>(&'p self, pointer: &'p str) -> Place<'p> {
+    pub(super) fn place<'p>(&'p self, pointer: &'p str) -> Place<'p> {
         match self.place {
             Where::Object(object) => Place::Object(object, pointer),
             Where::Artifact(artifact) => Place::Artifact(artifact, pointer),

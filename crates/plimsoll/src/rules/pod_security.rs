@@ -101,7 +101,7 @@ const BASELINE_CAPABILITIES: &[&str] = &[
 
 /// Sysctls the baseline standard allows (the kubelet's safe set, as of
 /// Kubernetes 1.32).
-pub const SAFE_SYSCTLS: &[&str] = &[
+pub(super) const SAFE_SYSCTLS: &[&str] = &[
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.ip_unprivileged_port_start",

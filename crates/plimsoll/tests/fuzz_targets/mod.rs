@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use plimsoll::finding::Severity;
-use plimsoll::model::duration::{format_go_duration, parse_go_duration};
+use plimsoll::model::{format_go_duration, parse_go_duration};
 use plimsoll::model::{ImageRef, Quantity, Unit};
 use plimsoll::rules::{Category, Rule, RuleMeta};
 use plimsoll::yaml::{parse_stream, Limits};

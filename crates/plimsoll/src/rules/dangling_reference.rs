@@ -39,7 +39,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use super::{Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
+use crate::config::edit_distance;
 use crate::finding::Severity;
 use crate::model::workload::{gets_runtime_label, is_runtime_label, pod_labels_pointer};
 use crate::model::{is_workload, label_pairs, Object, Requirement, Selector};
@@ -203,6 +204,31 @@ impl<'a> Pods<'a> {
         has_pods && !hidden
     }
 
+    /// The pod templates a selector was compared with — those of the
+    /// object's namespace, the ones that carry most of the selector's label
+    /// keys first — for the finding to show what was looked at.
+    fn nearest_templates(&self, object: &Object, selector: &Selector) -> Vec<&'a Object> {
+        let keys: Vec<&str> = selector.requirements.iter().map(Requirement::key).collect();
+        let mut scored: Vec<(usize, &'a Object)> = self
+            .workloads
+            .iter()
+            .filter(|(workload, _)| same_namespace(object, workload))
+            .map(|(workload, labels)| {
+                let shared = labels.iter().filter(|(key, _)| keys.contains(key)).count();
+                (shared, *workload)
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.identity.name.cmp(&b.1.identity.name))
+        });
+        scored
+            .into_iter()
+            .take(SHOWN_CANDIDATES)
+            .map(|(_, workload)| workload)
+            .collect()
+    }
+
     /// Positions of the templates that carry the label `key: value`.
     fn with_label<'s>(&'s self, key: &'s str, value: &'s str) -> &'s [usize] {
         self.by_label
@@ -257,12 +283,15 @@ struct Refs<'a> {
     pods: Pods<'a>,
     names: Names<'a>,
     services: HashMap<Option<&'a str>, HashSet<&'a str>>,
+    /// The Services themselves, to show the nearest ones in a finding.
+    service_objects: Vec<&'a Object>,
 }
 
 impl<'a> Refs<'a> {
     fn new(all: &[&'a Object]) -> Refs<'a> {
         let mut names: Names<'_> = HashMap::new();
         let mut services: HashMap<Option<&str>, HashSet<&str>> = HashMap::new();
+        let mut service_objects = Vec::new();
         for object in all {
             let namespace = object.identity.namespace.as_deref();
             if is_workload(object) {
@@ -276,12 +305,14 @@ impl<'a> Refs<'a> {
                     .entry(namespace)
                     .or_default()
                     .insert(object.identity.name.as_str());
+                service_objects.push(*object);
             }
         }
         Refs {
             pods: Pods::new(all),
             names,
             services,
+            service_objects,
         }
     }
 
@@ -409,18 +440,59 @@ fn check_selects_pods(
         return;
     }
     if !global.pods.selects_something(object, selector) {
-        sink.push(
-            Violation::at_value(
-                object,
-                "/spec/selector",
-                format!(
-                    "{} {} selects no pod template in {scope}",
-                    object.identity.kind, object.identity.name
-                ),
-            )
-            .with_help("make the selector match the labels of the workload's pod template"),
+        let mut violation = Violation::at_value(
+            object,
+            "/spec/selector",
+            format!(
+                "{} {} selects no pod template in {scope}",
+                object.identity.kind, object.identity.name
+            ),
+        )
+        .with_help("make the selector match the labels of the workload's pod template");
+        for workload in global.pods.nearest_templates(object, selector) {
+            if let Some(pointer) = pod_labels_pointer(workload) {
+                violation = violation.with_related(
+                    workload,
+                    Target::Value(pointer),
+                    format!(
+                        "the pod template of {} {} does not match",
+                        workload.identity.kind, workload.identity.name
+                    ),
+                );
+            }
+        }
+        sink.push(violation);
+    }
+}
+
+/// How many of the objects a reference was compared with a finding shows.
+const SHOWN_CANDIDATES: usize = 3;
+
+/// Adds, as related places, the objects of the kind a reference looked for
+/// whose names are nearest the name it gives ("api-prod is here").
+fn with_nearest_names<'o>(
+    mut violation: Violation,
+    name: &str,
+    candidates: impl Iterator<Item = &'o Object>,
+) -> Violation {
+    let mut near: Vec<(usize, &Object)> = candidates
+        .map(|candidate| (edit_distance(name, &candidate.identity.name), candidate))
+        .collect();
+    near.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.identity.name.cmp(&b.1.identity.name))
+    });
+    for (_, candidate) in near.into_iter().take(SHOWN_CANDIDATES) {
+        violation = violation.with_related(
+            candidate,
+            Target::Value("/metadata/name".to_owned()),
+            format!(
+                "{} {} is here",
+                candidate.identity.kind, candidate.identity.name
+            ),
         );
     }
+    violation
 }
 
 /// Object names by kind and namespace, for scale targets.
@@ -449,17 +521,22 @@ fn check_autoscaler(
     }
     let candidates = global.workload_names(object, kind);
     if !candidates.iter().any(|names| names.contains(name)) {
-        sink.push(
-            Violation::at_value(
-                object,
-                "/spec/scaleTargetRef/name",
-                format!(
-                    "HorizontalPodAutoscaler {} targets {kind} {name}, which is not in {scope}",
-                    object.identity.name
-                ),
-            )
-            .with_help(format!("name an existing {kind} in scaleTargetRef")),
-        );
+        let workloads = global
+            .pods
+            .workloads
+            .iter()
+            .map(|(workload, _)| *workload)
+            .filter(|workload| workload.identity.kind == kind && same_namespace(object, workload));
+        let violation = Violation::at_value(
+            object,
+            "/spec/scaleTargetRef/name",
+            format!(
+                "HorizontalPodAutoscaler {} targets {kind} {name}, which is not in {scope}",
+                object.identity.name
+            ),
+        )
+        .with_help(format!("name an existing {kind} in scaleTargetRef"));
+        sink.push(with_nearest_names(violation, name, workloads));
     }
 }
 
@@ -516,17 +593,21 @@ fn check_ingress(
             },
         };
         if !known(name) {
-            sink.push(
-                Violation::at_value(
-                    object,
-                    name_pointer,
-                    format!(
-                        "Ingress {} routes to Service {name}, which is not in {scope}",
-                        object.identity.name
-                    ),
-                )
-                .with_help("name a Service of the Ingress's namespace"),
-            );
+            let services = global
+                .service_objects
+                .iter()
+                .copied()
+                .filter(|service| same_namespace(object, service));
+            let violation = Violation::at_value(
+                object,
+                name_pointer,
+                format!(
+                    "Ingress {} routes to Service {name}, which is not in {scope}",
+                    object.identity.name
+                ),
+            )
+            .with_help("name a Service of the Ingress's namespace");
+            sink.push(with_nearest_names(violation, name, services));
         }
     }
 }

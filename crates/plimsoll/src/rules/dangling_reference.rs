@@ -204,9 +204,9 @@ impl<'a> Pods<'a> {
         has_pods && !hidden
     }
 
-    /// The pod templates a selector was compared with — those of the
-    /// object's namespace, the ones that carry most of the selector's label
-    /// keys first — for the finding to show what was looked at.
+    /// The pod templates a selector was compared with that carry some of its
+    /// label keys — those of the object's namespace, most keys shared first
+    /// — for the finding to show what was looked at.
     fn nearest_templates(&self, object: &Object, selector: &Selector) -> Vec<&'a Object> {
         let keys: Vec<&str> = selector.requirements.iter().map(Requirement::key).collect();
         let mut scored: Vec<(usize, &'a Object)> = self
@@ -217,6 +217,7 @@ impl<'a> Pods<'a> {
                 let shared = labels.iter().filter(|(key, _)| keys.contains(key)).count();
                 (shared, *workload)
             })
+            .filter(|(shared, _)| *shared > 0)
             .collect();
         scored.sort_by(|a, b| {
             b.0.cmp(&a.0)
@@ -449,7 +450,10 @@ fn check_selects_pods(
             ),
         )
         .with_help("make the selector match the labels of the workload's pod template");
-        for workload in global.pods.nearest_templates(object, selector) {
+        // What was looked at nearby: the objects that decide whether the
+        // reference is judged (its directory, without an environment), not
+        // every object of an unrelated project in the same input.
+        for workload in local.pods.nearest_templates(object, selector) {
             if let Some(pointer) = pod_labels_pointer(workload) {
                 violation = violation.with_related(
                     workload,
@@ -521,7 +525,7 @@ fn check_autoscaler(
     }
     let candidates = global.workload_names(object, kind);
     if !candidates.iter().any(|names| names.contains(name)) {
-        let workloads = global
+        let workloads = local
             .pods
             .workloads
             .iter()
@@ -593,7 +597,7 @@ fn check_ingress(
             },
         };
         if !known(name) {
-            let services = global
+            let services = local
                 .service_objects
                 .iter()
                 .copied()

@@ -14,8 +14,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::classify::{classify_files, Classified};
+use super::pending::Pending;
 use super::report_builder::ReportBuilder;
-use super::{classify_files, Batching, Classified, Engine, Pending, Reported, Waiting};
+use super::{Batching, Engine, Reported, Waiting};
 use crate::discover::{Candidate, Origin};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};

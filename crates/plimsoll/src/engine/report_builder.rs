@@ -8,8 +8,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::options::suggestion;
 use super::pending::{Pending, PendingPlace, PendingRelated};
-use super::{suggestion, Engine};
+use super::Engine;
 use crate::finding::{CheckedFile, Finding, Related, Summary, SuppressedBy, SuppressedFinding};
 use crate::model::{FileId, Object};
 use crate::report::{Report, Snippets};

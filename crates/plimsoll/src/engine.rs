@@ -1,35 +1,31 @@
 //! The pipeline: discover → load → classify → document rules → set rules →
 //! suppress → report.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
-
-use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::discover::{discover, Candidate, Input, PathFilter};
 use crate::environment::{EnvId, Environments};
 use crate::finding::Severity;
-use crate::load::{find_codeowners, load_picked, load_slots, Budget, LoadTally, LoadedFile, Slot};
-use crate::model::{Artifact, CodeownersFile, FileId, Identity, Object, ObjectId, StatedDigests};
+use crate::load::{load_picked, load_slots, Budget, LoadTally, LoadedFile, Slot};
+use crate::model::{Artifact, FileId, Identity, Object, ObjectId, StatedDigests};
 use crate::report::Report;
-use crate::rules::{
-    self, manifest_shape, ArtifactViolation, Check, DocumentContext, ObjectIndex, Rule, SetContext,
-    Sink, Violation,
-};
+use crate::rules::{manifest_shape, Rule};
 use crate::run_limits::{CheckError, InputLimits, Progress};
 use crate::schema::{may_define_crd, RunSchemas, SchemaCatalog};
 use crate::yaml::{Limits, Node};
 
 mod classify;
 mod context;
+mod document_rules;
 mod explain;
 mod front_door;
 mod options;
 mod partitioned;
 mod pending;
 mod report_builder;
+mod set_rules;
 
 pub use explain::EnvironmentChoice;
 pub use options::{EngineError, EngineOptions};
@@ -455,184 +451,6 @@ impl Engine {
         );
         report
     }
-
-    /// Runs the document rules on `objects`. Rules marked
-    /// [`Rule::reading_input`] look objects up in an index of `input`, when
-    /// given; the others see an empty index.
-    fn run_document_rules<'r>(
-        &'r self,
-        objects: &[&Object],
-        schemas: &RunSchemas,
-        input: Option<&[&Object]>,
-        digests: &StatedDigests,
-    ) -> Vec<(&'r Rule, Violation)> {
-        let nothing = ObjectIndex::new(Vec::new());
-        let all = ObjectIndex::new(input.map(<[&Object]>::to_vec).unwrap_or_default());
-        objects
-            .par_iter()
-            .flat_map_iter(|object| {
-                let environment = object.environment.and_then(|id| self.environments.get(id));
-                let mut found = Vec::new();
-                for rule in &self.rules {
-                    let Check::Document(check) = &rule.check else {
-                        continue;
-                    };
-                    if self.applies(rule, object.environment).is_none() {
-                        continue;
-                    }
-                    let context = DocumentContext {
-                        object,
-                        environment,
-                        environments: &self.environments,
-                        config: &self.config,
-                        schemas,
-                        digests,
-                        all: if rule.reads_input() { &all } else { &nothing },
-                    };
-                    let mut sink = Sink::default();
-                    let outcome = catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink)));
-                    match outcome {
-                        Ok(()) => {
-                            found.extend(sink.into_violations().into_iter().map(|v| (rule, v)))
-                        }
-                        Err(panic) => found.push((rule, internal_error(rule, object, &panic))),
-                    }
-                }
-                found
-            })
-            .collect()
-    }
-
-    /// Runs the rules that check Kustomize patches
-    /// ([`Rule::checking_patches`]) on each patch whose environment they
-    /// apply to.
-    fn check_patches(
-        &self,
-        patches: &[Object],
-        checked: &[&Object],
-        schemas: &RunSchemas,
-    ) -> Vec<Pending> {
-        let patch_rules: Vec<(&Rule, rules::PatchCheck)> = self
-            .rules
-            .iter()
-            .filter_map(|rule| Some((rule, rule.patch_check()?)))
-            .collect();
-        let violations: Vec<(&Rule, Violation)> = checked
-            .iter()
-            .flat_map(|patch| {
-                patch_rules
-                    .iter()
-                    .filter(|(rule, _)| self.applies(rule, patch.environment).is_some())
-                    .flat_map(|(rule, check)| {
-                        check(patch, schemas)
-                            .into_iter()
-                            .map(move |violation| (*rule, violation))
-                    })
-            })
-            .collect();
-        pending_of(violations, patches)
-    }
-
-    /// The repository's CODEOWNERS, read when an enabled rule reads it
-    /// ([`Rule::reading_codeowners`]); otherwise empty, and nothing is read.
-    fn codeowners(&self) -> CodeownersFile {
-        let wanted = self
-            .rules
-            .iter()
-            .any(|rule| rule.reads_codeowners() && self.policies.contains_key(rule.id()));
-        if wanted {
-            find_codeowners(self.config.root())
-        } else {
-            CodeownersFile::default()
-        }
-    }
-
-    /// Runs the set rules on each environment of `objects` (on `only`, when
-    /// given), with `objects` as [`SetContext::all`].
-    fn run_set_rules<'r>(
-        &'r self,
-        objects: &[Object],
-        artifacts: &[Artifact],
-        files: (&[String], &[Option<Arc<str>>]),
-        codeowners: &CodeownersFile,
-        only: Option<Option<EnvId>>,
-    ) -> SetViolations<'r> {
-        let no_codeowners = CodeownersFile::default();
-        let (file_paths, file_texts) = files;
-        let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
-        for object in objects {
-            groups.entry(object.environment).or_default().push(object);
-        }
-        // An environment with only release artifacts is checked too.
-        for artifact in artifacts {
-            groups.entry(artifact.environment).or_default();
-        }
-        if let Some(only) = only {
-            groups.retain(|environment, _| *environment == only);
-        }
-        let all = ObjectIndex::new(objects.iter().collect());
-        let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
-            .into_iter()
-            .map(|(environment, members)| (environment, ObjectIndex::new(members)))
-            .collect();
-        let set_rules: Vec<&Rule> = self
-            .rules
-            .iter()
-            .filter(|rule| matches!(rule.check, Check::Set(_)))
-            .collect();
-        let work: Vec<(&Rule, &(Option<EnvId>, ObjectIndex<'_>))> = indexes
-            .iter()
-            .flat_map(|group| set_rules.iter().map(move |rule| (*rule, group)))
-            .filter(|(rule, (environment, _))| self.applies(rule, *environment).is_some())
-            .collect();
-        let results: Vec<SetViolations<'r>> = work
-            .into_par_iter()
-            .map(|(rule, (environment, index))| {
-                let Check::Set(check) = &rule.check else {
-                    return SetViolations::default();
-                };
-                let context = SetContext {
-                    environment: environment.and_then(|id| self.environments.get(id)),
-                    index,
-                    all: &all,
-                    environments: &self.environments,
-                    config: &self.config,
-                    artifacts,
-                    file_paths,
-                    file_texts,
-                    codeowners: if rule.reads_codeowners() {
-                        codeowners
-                    } else {
-                        &no_codeowners
-                    },
-                };
-                let mut sink = Sink::default();
-                match catch_unwind(AssertUnwindSafe(|| check(&context, &mut sink))) {
-                    Ok(()) => {
-                        let (found, about_artifacts) = sink.into_parts();
-                        SetViolations {
-                            objects: found.into_iter().map(|v| (rule, v)).collect(),
-                            artifacts: about_artifacts.into_iter().map(|v| (rule, v)).collect(),
-                        }
-                    }
-                    Err(panic) => SetViolations {
-                        objects: index
-                            .all()
-                            .first()
-                            .map(|object| vec![(rule, internal_error(rule, object, &panic))])
-                            .unwrap_or_default(),
-                        artifacts: Vec::new(),
-                    },
-                }
-            })
-            .collect();
-        let mut all = SetViolations::default();
-        for result in results {
-            all.objects.extend(result.objects);
-            all.artifacts.extend(result.artifacts);
-        }
-        all
-    }
 }
 
 /// The objects of a streaming run that wait for every Namespace of the input
@@ -779,26 +597,6 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
     crds
 }
 
-/// What set rules reported.
-#[derive(Default)]
-struct SetViolations<'r> {
-    objects: Vec<(&'r Rule, Violation)>,
-    artifacts: Vec<(&'r Rule, ArtifactViolation)>,
-}
-
-impl SetViolations<'_> {
-    /// The findings, about `objects` and `artifacts` (which the violations'
-    /// ids point into).
-    fn into_pending(self, objects: &[Object], artifacts: &[Artifact]) -> Vec<Pending> {
-        let mut pending = pending_of(self.objects, objects);
-        pending.extend(self.artifacts.into_iter().filter_map(|(rule, violation)| {
-            let artifact = artifacts.get(violation.artifact.0)?;
-            Some(Pending::from_artifact_violation(rule, violation, artifact))
-        }));
-        pending
-    }
-}
-
 /// A loaded and classified input: what `check`, `promote` and `matrix` work
 /// on.
 pub(crate) struct Model {
@@ -811,28 +609,6 @@ pub(crate) struct Model {
     pub file_paths: Vec<String>,
     pub texts: Vec<Option<Arc<str>>>,
     pub documents: usize,
-}
-
-fn internal_error(
-    rule: &Rule,
-    object: &Object,
-    panic: &Box<dyn std::any::Any + Send>,
-) -> Violation {
-    let detail = panic
-        .downcast_ref::<&str>()
-        .map(|text| (*text).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown cause".to_owned());
-    Violation::at_value(
-        object,
-        "",
-        format!(
-            "internal error in rule {} while checking this object: {detail}",
-            rule.id()
-        ),
-    )
-    .with_severity(Severity::Error)
-    .with_help("this is a bug in plimsoll; please report it with the document that triggers it")
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use super::classify::{classify_files, flatten_lists, Classified, NamespaceEnviro
 use super::options::validates_schemas;
 use super::pending::pending_of;
 use super::report_builder::ReportBuilder;
-use super::{Engine, Reported};
+use super::reported::Reported;
+use super::Engine;
 use crate::discover::Candidate;
 use crate::environment::EnvId;
 use crate::load::{load_picked, load_slots, Budget, LoadTally, LoadedFile, Slot};

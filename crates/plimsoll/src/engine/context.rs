@@ -6,7 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::{Engine, Reported};
+use super::reported::Reported;
+use super::Engine;
 use crate::discover::{discover, Input};
 use crate::report::Report;
 use crate::run_limits::CheckError;

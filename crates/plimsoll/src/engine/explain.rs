@@ -1,7 +1,8 @@
 //! Why each object of the input has its environment, for `plimsoll check
 //! --explain-env`: the step of SPEC section 3 that placed it.
 
-use super::{Engine, NamespaceEnvironments};
+use super::classify::NamespaceEnvironments;
+use super::Engine;
 use crate::discover::Input;
 use crate::environment::Placement;
 use crate::finding::ResourceRef;

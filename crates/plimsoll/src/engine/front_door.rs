@@ -3,7 +3,8 @@
 //! does — the built-in rules, the custom policies the config names, and the
 //! admission policies found in the input.
 
-use super::{Engine, EngineError, EngineOptions};
+use super::options::{EngineError, EngineOptions};
+use super::Engine;
 use crate::config::Config;
 use crate::policy;
 use crate::rules::{self, Rule};

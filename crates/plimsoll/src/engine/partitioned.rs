@@ -14,8 +14,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::classify::{classify_files, Classified};
+use super::pending::Pending;
 use super::report_builder::ReportBuilder;
-use super::{classify_files, Batching, Classified, Engine, Pending, Reported, Waiting};
+use super::reported::Reported;
+use super::streaming::{BatchObserver, Batching, Waiting};
+use super::Engine;
 use crate::discover::{Candidate, Origin};
 use crate::environment::EnvId;
 use crate::load::{empty_file, load_slots, Budget, LoadTally, Slot};
@@ -28,7 +32,7 @@ use crate::source::TextRange;
 /// What the first read of a partitioned run learns: where each
 /// environment's objects are, and the objects looked up across
 /// environments.
-pub(super) struct Plan {
+struct Plan {
     /// Every file of the run, to read again.
     candidates: Vec<Candidate>,
     /// By the file's position in the run.
@@ -64,10 +68,27 @@ impl Plan {
         }
     }
 
-    /// Learns from one batch; the batch's first file is the run's
-    /// `first_file`. Objects without an environment yet are placed by
-    /// [`Plan::place_waiting`].
-    pub(super) fn note_batch(
+    fn place(&mut self, run_file: usize, environment: Option<EnvId>) {
+        if let Some(file) = self.files.get_mut(run_file) {
+            add_once(&mut file.environments, environment);
+        }
+    }
+
+    /// Every environment with objects or release artifacts, in the order
+    /// an in-memory run checks them.
+    fn environments(&self) -> BTreeSet<Option<EnvId>> {
+        self.files
+            .iter()
+            .flat_map(|file| file.environments.iter().chain(&file.artifacts))
+            .copied()
+            .collect()
+    }
+}
+
+/// A plan learns, from the streaming run that reads the input first,
+/// where each environment's objects are.
+impl BatchObserver for Plan {
+    fn note_batch(
         &mut self,
         engine: &Engine,
         first_file: usize,
@@ -94,9 +115,7 @@ impl Plan {
         }
     }
 
-    /// Places the objects that waited for the input's Namespaces, once
-    /// `labelled` knows them all.
-    pub(super) fn place_waiting(
+    fn place_waiting(
         &mut self,
         engine: &Engine,
         waiting: &Waiting,
@@ -113,22 +132,6 @@ impl Plan {
             }
         }
         self.labelled = labelled;
-    }
-
-    fn place(&mut self, run_file: usize, environment: Option<EnvId>) {
-        if let Some(file) = self.files.get_mut(run_file) {
-            add_once(&mut file.environments, environment);
-        }
-    }
-
-    /// Every environment with objects or release artifacts, in the order
-    /// an in-memory run checks them.
-    fn environments(&self) -> BTreeSet<Option<EnvId>> {
-        self.files
-            .iter()
-            .flat_map(|file| file.environments.iter().chain(&file.artifacts))
-            .copied()
-            .collect()
     }
 }
 
@@ -314,7 +317,7 @@ mod tests {
     use crate::config::Config;
     use crate::discover::discover;
     use crate::discover::Input;
-    use crate::engine::streaming_tests::{
+    use crate::engine::test_support::{
         assert_agrees_with_whole, fixture_configs, resource_before_its_crd, testdata,
     };
     use crate::engine::EngineOptions;
@@ -506,7 +509,7 @@ mod tests {
         let mut report = engine
             .stream(
                 candidates,
-                super::super::BATCHING,
+                crate::engine::streaming::BATCHING,
                 Some(&mut plan),
                 &Reported::default(),
             )

@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{suggestion, Engine, Pending, PendingPlace, PendingRelated};
+use super::options::suggestion;
+use super::pending::{Pending, PendingPlace, PendingRelated};
+use super::Engine;
 use crate::finding::{CheckedFile, Finding, Related, Summary, SuppressedBy, SuppressedFinding};
 use crate::model::{FileId, Object};
 use crate::report::{Report, Snippets};

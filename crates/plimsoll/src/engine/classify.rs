@@ -1,0 +1,402 @@
+//! Classification: each loaded document becomes objects (with their
+//! resource identity), a release artifact, a Kustomize patch or load
+//! findings; and each object gets its environment (SPEC section 3).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::pending::Pending;
+use super::Engine;
+use crate::discover::FileKind;
+use crate::environment::{is_environment_label, EnvId};
+use crate::load::{problem_rule, LoadedFile};
+use crate::model::kustomization::generated_secrets;
+use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
+use crate::rules::{manifest_shape, secret_literal};
+use crate::source::TextRange;
+use crate::yaml::{Node, RawDocument, Value};
+
+/// What classification produces.
+#[derive(Default)]
+pub(super) struct Classified {
+    pub(super) objects: Vec<Object>,
+    pub(super) artifacts: Vec<Artifact>,
+    pub(super) pending: Vec<Pending>,
+    /// Kustomize strategic-merge patches, checked against their kind's
+    /// schema once the run's schemas are known.
+    pub(super) patches: Vec<Object>,
+}
+
+/// Turns files' documents into objects and load findings, in parallel;
+/// returns them with the number of non-empty documents.
+pub(super) fn classify_files(
+    files: &mut [LoadedFile],
+    path_environments: &[Option<EnvId>],
+) -> (Classified, usize) {
+    let per_file: Vec<(Classified, usize)> = files
+        .par_iter_mut()
+        .enumerate()
+        .map(|(at, file)| {
+            let environment = path_environments.get(at).copied().flatten();
+            let mut classified = Classified::default();
+            let documents = classify_file(FileId(at), file, environment, &mut classified);
+            (classified, documents)
+        })
+        .collect();
+    let mut all = Classified::default();
+    let mut documents = 0;
+    for (classified, count) in per_file {
+        documents += count;
+        for mut object in classified.objects {
+            object.id = ObjectId(all.objects.len());
+            all.objects.push(object);
+        }
+        for mut artifact in classified.artifacts {
+            artifact.id = ArtifactId(all.artifacts.len());
+            all.artifacts.push(artifact);
+        }
+        all.pending.extend(classified.pending);
+        for mut patch in classified.patches {
+            patch.id = ObjectId(all.patches.len());
+            all.patches.push(patch);
+        }
+    }
+    (all, documents)
+}
+
+/// Turns a file's documents into objects and load findings; returns the
+/// number of non-empty documents.
+fn classify_file(
+    file_id: FileId,
+    file: &mut LoadedFile,
+    environment: Option<EnvId>,
+    classified: &mut Classified,
+) -> usize {
+    if let Some(note) = file.note.take() {
+        let mut item = Pending::load(note.rule, file_id, 0, TextRange::default(), note.message);
+        item.help = note.help;
+        item.once_per = note.once_per;
+        item.environment = environment;
+        classified.pending.push(item);
+    }
+    let raw_documents = std::mem::take(&mut file.documents);
+    let kind = match file.kind {
+        FileKind::Manifests => Holds::Objects {
+            expected: false,
+            selectors_by_kustomize: false,
+        },
+        FileKind::Resources {
+            selectors_by_kustomize,
+        } => Holds::Objects {
+            expected: true,
+            selectors_by_kustomize,
+        },
+        FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
+        FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
+        FileKind::Kustomization => Holds::Kustomization,
+        FileKind::Patch => Holds::Patch,
+        FileKind::HelmChart => Holds::Nothing,
+    };
+    let mut non_empty = 0;
+    for document in raw_documents {
+        if document.root.is_some() || !document.problems.is_empty() {
+            non_empty += 1;
+        }
+        classify_document(file_id, document, kind, environment, classified);
+    }
+    non_empty
+}
+
+/// What a file's documents become.
+#[derive(Debug, Clone, Copy)]
+enum Holds {
+    /// Objects; when not `expected`, a document that does not try to be a
+    /// manifest is some other tool's YAML, skipped without a finding.
+    Objects {
+        expected: bool,
+        /// A kustomization that builds the file writes its workloads'
+        /// selectors.
+        selectors_by_kustomize: bool,
+    },
+    Artifact(ArtifactKind),
+    /// A kustomization: its committed plaintext secrets are findings.
+    Kustomization,
+    /// A Kustomize patch: part of an object, never a whole one; a JSON 6902
+    /// patch is checked for its shape.
+    Patch,
+    Nothing,
+}
+
+fn classify_document(
+    file_id: FileId,
+    document: RawDocument,
+    holds: Holds,
+    environment: Option<EnvId>,
+    classified: &mut Classified,
+) {
+    let source: Option<Arc<str>> = document.source.as_deref().map(Arc::from);
+    let identity = document.root.as_ref().and_then(Identity::of);
+    for problem in &document.problems {
+        let mut item = Pending::load(
+            problem_rule(problem.kind),
+            file_id,
+            document.index,
+            problem.span,
+            problem.message.clone(),
+        );
+        item.source = source.clone();
+        item.resource = identity.as_ref().map(Identity::to_ref);
+        item.environment = environment;
+        classified.pending.push(item);
+    }
+    let Some(root) = document.root else {
+        return;
+    };
+    let artifact_kind = match holds {
+        Holds::Objects {
+            expected: false, ..
+        } if !manifest_shape::tries_to_be_a_manifest(&root) => return,
+        Holds::Objects { .. } => None,
+        Holds::Artifact(ArtifactKind::HelmValues)
+            if manifest_shape::is_manifest_despite_its_name(&root) =>
+        {
+            None
+        }
+        Holds::Artifact(kind) => Some(kind),
+        Holds::Kustomization => {
+            for secret in generated_secrets(&root) {
+                let mut item = Pending::load(
+                    secret_literal::ID,
+                    file_id,
+                    document.index,
+                    secret.span,
+                    secret.message,
+                );
+                item.help = Some(
+                    "generate the Secret from a SealedSecret or ExternalSecret instead of values in Git"
+                        .to_owned(),
+                );
+                item.environment = environment;
+                item.masks_its_span = secret.is_value;
+                classified.pending.push(item);
+            }
+            return;
+        }
+        Holds::Patch => {
+            for (span, message) in manifest_shape::json6902_problems(&root) {
+                let mut item =
+                    Pending::load(manifest_shape::ID, file_id, document.index, span, message);
+                item.environment = environment;
+                classified.pending.push(item);
+            }
+            if let Some(identity) = Identity::of_patch(&root) {
+                classified.patches.push(Object {
+                    id: ObjectId(classified.patches.len()),
+                    file: file_id,
+                    document: document.index,
+                    pointer_prefix: String::new(),
+                    node: root,
+                    source,
+                    identity,
+                    environment,
+                    selector_by_kustomize: false,
+                });
+            }
+            return;
+        }
+        Holds::Nothing => return,
+    };
+    if let Some(kind) = artifact_kind {
+        classified.artifacts.push(Artifact {
+            id: ArtifactId(classified.artifacts.len()),
+            file: file_id,
+            document: document.index,
+            kind,
+            node: root,
+            environment,
+        });
+        return;
+    }
+    let selector_by_kustomize = matches!(
+        holds,
+        Holds::Objects {
+            selectors_by_kustomize: true,
+            ..
+        }
+    );
+    let objects = &mut classified.objects;
+    let pending = &mut classified.pending;
+    let mut place = |node: Node, prefix: String| {
+        let shape_problems = manifest_shape::problems(&node);
+        match Identity::of(&node) {
+            Some(identity) if shape_problems.is_empty() => objects.push(Object {
+                id: ObjectId(objects.len()),
+                file: file_id,
+                document: document.index,
+                pointer_prefix: prefix,
+                node,
+                source: source.clone(),
+                identity,
+                environment,
+                selector_by_kustomize,
+            }),
+            _ => {
+                // One finding per object, naming everything that is missing.
+                let pointer = shape_problems
+                    .first()
+                    .map(|(pointer, _)| pointer.clone())
+                    .unwrap_or_default();
+                let message = shape_problems
+                    .into_iter()
+                    .map(|(_, message)| message)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let span = if pointer.is_empty() {
+                    first_key_span(&node)
+                } else {
+                    node.locate(&pointer).span
+                };
+                let mut item =
+                    Pending::load(manifest_shape::ID, file_id, document.index, span, message);
+                item.source = source.clone();
+                item.environment = environment;
+                item.path = Some(format!("{prefix}{pointer}"));
+                pending.push(item);
+            }
+        }
+    };
+    for (prefix, node) in flatten_lists(root, String::new()) {
+        place(node, prefix);
+    }
+}
+
+/// A document's objects: the document itself, or the items of a `List`
+/// (and of Lists inside it), each with its JSON pointer prefix.
+pub(super) fn flatten_lists(node: Node, prefix: String) -> Vec<(String, Node)> {
+    match list_items(node) {
+        Err(node) => vec![(prefix, node)],
+        Ok(items) => items
+            .into_iter()
+            .enumerate()
+            .flat_map(|(at, item)| flatten_lists(item, format!("{prefix}/items/{at}")))
+            .collect(),
+    }
+}
+
+/// The items of a `List` (or `*List`) object; the node itself otherwise.
+fn list_items(root: Node) -> Result<Vec<Node>, Node> {
+    let is_list = root
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|kind| kind.ends_with("List"))
+        && root
+            .get("items")
+            .is_some_and(|items| items.as_seq().is_some() || items.is_null());
+    if !is_list {
+        return Err(root);
+    }
+    let Value::Map(entries) = root.value else {
+        return Err(root);
+    };
+    Ok(entries
+        .into_vec()
+        .into_iter()
+        .find(|entry| entry.key == "items")
+        .and_then(|entry| match entry.value.value {
+            Value::Seq(items) => Some(items.into_vec()),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+fn first_key_span(node: &Node) -> TextRange {
+    node.as_map()
+        .and_then(|entries| entries.first())
+        .map_or(TextRange::point(node.span.start), |entry| entry.key_span)
+}
+
+/// What the input's Namespace objects say about environments (step 3 of
+/// SPEC section 3), gathered object by object. A Namespace's own path does
+/// not place the objects of that namespace in other files: a Namespace file
+/// under `overlays/dev/` says nothing of a chart rendered elsewhere.
+#[derive(Default)]
+pub(super) struct NamespaceEnvironments {
+    /// Namespaces whose environment label names an environment (the last
+    /// such Namespace object wins).
+    labelled: HashMap<String, EnvId>,
+}
+
+impl NamespaceEnvironments {
+    pub(super) fn add(&mut self, engine: &Engine, object: &Object) {
+        if !object.identity.is("", "Namespace") {
+            return;
+        }
+        let label_key = engine.config.environment_label.as_deref();
+        let labelled = object
+            .labels()
+            .filter(|(key, _)| is_environment_label(key, label_key))
+            .find_map(|(_, value)| {
+                engine
+                    .environments
+                    .lookup(value)
+                    .or_else(|| engine.environments.named_in(value))
+            });
+        if let Some(environment) = labelled {
+            self.labelled
+                .insert(object.identity.name.clone(), environment);
+        }
+    }
+
+    /// Namespace name → environment, by label.
+    pub(super) fn labelled(self) -> HashMap<String, EnvId> {
+        self.labelled
+    }
+}
+
+impl Engine {
+    /// Steps 1 and 2 of the environment resolution (SPEC section 3): `--env`,
+    /// else the path.
+    pub(super) fn path_environments(&self, file_paths: &[String]) -> Vec<Option<EnvId>> {
+        file_paths
+            .iter()
+            .map(|path| {
+                self.forced_environment
+                    .or_else(|| self.environments.for_path(path))
+            })
+            .collect()
+    }
+
+    /// Step 3 of the environment resolution (SPEC section 3), for objects
+    /// that neither `--env` nor their path placed.
+    pub(super) fn resolve_environments(
+        &self,
+        objects: &mut [Object],
+        path_environments: &[Option<EnvId>],
+    ) {
+        let mut namespaces = NamespaceEnvironments::default();
+        for object in objects.iter() {
+            namespaces.add(self, object);
+        }
+        let labelled = namespaces.labelled();
+        for object in objects.iter_mut() {
+            let from_path = path_environments.get(object.file.0).copied().flatten();
+            object.environment =
+                from_path.or_else(|| self.namespace_environment(object, &labelled));
+        }
+    }
+
+    /// The environment of an object by its namespace (or, for a Namespace,
+    /// its name).
+    pub(super) fn namespace_environment(
+        &self,
+        object: &Object,
+        labelled: &HashMap<String, EnvId>,
+    ) -> Option<EnvId> {
+        object
+            .identity
+            .environment_namespace()
+            .and_then(|namespace| self.environments.for_namespace(namespace, labelled))
+    }
+}

@@ -133,7 +133,7 @@ fn describe(
                 lines.insert(format!(
                     "variant {name}::{}{}",
                     variant.ident,
-                    tokens(&variant.fields)
+                    fields(&variant.fields)
                 ));
             }
         }
@@ -203,6 +203,19 @@ fn describe(
             }
         }
         _ => {}
+    }
+}
+
+/// A variant's fields, types only (their doc comments are not API).
+fn fields(fields: &syn::Fields) -> String {
+    let types = fields.iter().map(|field| match &field.ident {
+        Some(name) => format!("{name}: {}", tokens(&field.ty)),
+        None => tokens(&field.ty),
+    });
+    match fields {
+        syn::Fields::Named(_) => format!(" {{ {} }}", types.collect::<Vec<_>>().join(", ")),
+        syn::Fields::Unnamed(_) => format!("({})", types.collect::<Vec<_>>().join(", ")),
+        syn::Fields::Unit => String::new(),
     }
 }
 

@@ -4,7 +4,6 @@
 //! and sorted into a [`Report`]; a check also reports the suppressions
 //! that suppressed nothing (`unused-suppression`).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -225,24 +224,11 @@ impl ReportBuilder {
             let reason = self.directives.get_mut(&file).and_then(|directives| {
                 directives.suppression(unused_suppression::ID, span.start.line)
             });
-            let finding = Finding {
-                rule: Cow::Borrowed(unused_suppression::ID),
-                severity,
-                message,
-                help: Some(
-                    "delete the rule from the suppression (or the whole comment or annotation when it names nothing else)"
-                        .to_owned(),
-                ),
-                file,
-                span,
-                document: 0,
-                source: None,
-                resource: None,
-                environment: None,
-                path: None,
-                fix: None,
-                related: Vec::new(),
-            };
+            let mut finding = Finding::new(unused_suppression::ID, severity, message, file, span);
+            finding.help = Some(
+                "delete the rule from the suppression (or the whole comment or annotation when it names nothing else)"
+                    .to_owned(),
+            );
             if let Some(reason) = reason {
                 self.suppressed.push(SuppressedFinding {
                     finding,

@@ -232,25 +232,19 @@ mod tests {
     #[test]
     fn places_without_a_kept_line_are_named() {
         let mut report = Report::default();
-        report.findings.push(Finding {
-            rule: "promotion-path".into(),
-            severity: Severity::Error,
-            message: "no document".into(),
-            help: None,
-            file: String::new(),
-            span: at(0, 0),
-            document: 0,
-            source: None,
-            resource: None,
-            environment: None,
-            path: None,
-            fix: None,
-            related: vec![Related {
-                file: "elsewhere.yaml".into(),
-                span: at(7, 3),
-                message: "the other place".into(),
-            }],
-        });
+        let mut finding = Finding::new(
+            "promotion-path",
+            Severity::Error,
+            "no document",
+            String::new(),
+            at(0, 0),
+        );
+        finding.related = vec![Related {
+            file: "elsewhere.yaml".into(),
+            span: at(7, 3),
+            message: "the other place".into(),
+        }];
+        report.findings.push(finding);
         report.recount();
         for color in [false, true] {
             let mut out = Vec::new();

@@ -92,3 +92,67 @@ fn key_paths(
         }
     }
 }
+
+/// Keys of `.plimsoll.yaml` that shape the whole run rather than one rule.
+const RUN_WIDE_KEYS: &[&str] = &[
+    "kubernetesVersion",
+    "environments[].name",
+    "environments[].aliases",
+    "environments[].paths",
+    "environments[].namespaces",
+    "environments[].promotesTo",
+    "environmentLabel",
+    "rules",
+    "exclude",
+    "policies",
+];
+
+/// Every key of the config is read by a rule that declares it (and so is
+/// named by `plimsoll explain`) or shapes the whole run; every key a rule
+/// declares exists.
+#[test]
+fn every_config_key_belongs_to_a_rule_or_the_run() {
+    let schema = plimsoll::Config::json_schema();
+    let mut keys = BTreeSet::new();
+    key_paths(&schema, &schema, "", &mut keys);
+    let engine = plimsoll::Engine::new(
+        plimsoll::Config::default(),
+        plimsoll::EngineOptions::default(),
+    )
+    .unwrap();
+    let declared: BTreeSet<&str> = engine
+        .rules()
+        .iter()
+        .flat_map(|rule| rule.settings().iter().copied())
+        .collect();
+    let unknown: Vec<&&str> = declared
+        .iter()
+        .filter(|key| !keys.contains(**key))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "rules declare keys the config does not have: {unknown:?}"
+    );
+    let covered: Vec<&str> = declared
+        .iter()
+        .copied()
+        .chain(RUN_WIDE_KEYS.iter().copied())
+        .collect();
+    let under = |key: &str, parent: &str| {
+        key == parent
+            || key.starts_with(&format!("{parent}."))
+            || key.starts_with(&format!("{parent}[]"))
+    };
+    let orphans: Vec<&String> = keys
+        .iter()
+        .filter(|key| {
+            !covered
+                .iter()
+                .any(|owner| under(key, owner) || under(owner, key))
+        })
+        .collect();
+    assert!(
+        orphans.is_empty(),
+        "config keys no rule declares (Rule::configured_by) and the run does not read: {orphans:?}"
+    );
+}

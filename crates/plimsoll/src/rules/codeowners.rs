@@ -50,6 +50,7 @@ line that would otherwise win."
     )
     .within_environment()
     .reading_codeowners()
+    .configured_by(&["codeowners.protect"])
 }
 
 /// One CODEOWNERS line.

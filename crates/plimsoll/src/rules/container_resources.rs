@@ -73,6 +73,7 @@ spec:
         check,
     )
     .within_environment()
+    .configured_by(&["environments[].resources.requests.cpu", "environments[].resources.requests.memory", "environments[].resources.limits.cpu", "environments[].resources.limits.memory"])
 }
 
 const CHECKED: [(&str, &str); 4] = [

@@ -77,6 +77,7 @@ spec:
         check,
     )
     .within_environment()
+    .configured_by(&["environments[].replicas.min"])
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

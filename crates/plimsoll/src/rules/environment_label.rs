@@ -33,6 +33,7 @@ environment label. A prod namespace without it escapes the prod policies; one la
     )
     .convention()
     .offering_fix("adds the environment label to a Namespace that has none")
+    .configured_by(&["environmentLabel"])
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

@@ -41,6 +41,7 @@ becomes `api-gateway-prod`), or move the file to the environment it belongs to."
         },
         check,
     )
+    .configured_by(&["environmentLabel"])
 }
 
 /// The other environment `text` names where `written` says to look, with

@@ -37,6 +37,7 @@ list stores managed elsewhere under `secrets.stores` in `.plimsoll.yaml`; give t
         check,
     )
     .looking_up(|object| is_external_secrets(object, "ClusterSecretStore"))
+    .configured_by(&["secrets.stores"])
 }
 
 fn is_external_secrets(object: &Object, kind: &str) -> bool {

@@ -33,6 +33,7 @@ match the environment's `sync.interval` and `sync.timeout` in `.plimsoll.yaml`."
         },
         check,
     )
+    .configured_by(&["environments[].sync.interval", "environments[].sync.timeout"])
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

@@ -34,6 +34,7 @@ at a GitRepository (or OCIRepository, Bucket) that the repository defines."
         check,
     )
     .looking_up(is_flux_source)
+    .configured_by(&["environments[].branch"])
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

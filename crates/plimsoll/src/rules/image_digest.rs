@@ -38,6 +38,7 @@ image with a digest elsewhere in the input, a Helm values file, `component-tags.
 states exactly one; it never guesses and never asks a registry",
     )
     .off_when(|config| config.images.require_digest == RequireDigest::Everywhere(false))
+    .configured_by(&["images.requireDigest"])
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

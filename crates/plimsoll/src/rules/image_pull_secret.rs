@@ -38,6 +38,7 @@ ServiceAccount the pod runs as. (The examples assume `pullSecrets: [{registry: g
         check,
     )
     .looking_up(|object| object.identity.is("", "ServiceAccount"))
+    .configured_by(&["images.pullSecrets"])
 }
 
 fn secret_names(list: Option<&Node>) -> impl Iterator<Item = &str> {

@@ -33,6 +33,7 @@ Entries are prefixes; `docker.io/` covers Docker Hub short names such as `nginx`
         },
         check,
     )
+    .configured_by(&["images.allowedRegistries"])
 }
 
 /// The reference as the runtime resolves it: Docker Hub short names get

@@ -51,6 +51,7 @@ BeforeHookCreation` (or the Helm equivalents `helm.sh/hook: pre-install,pre-upgr
         "adds the missing before-hook-creation delete policy (in the hook flavour the Job uses), \
 `ttlSecondsAfterFinished: 600` and `restartPolicy: Never` to a migration Job",
     )
+    .configured_by(&["migrations.maxBackoffLimit"])
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

@@ -216,6 +216,8 @@ struct Needs {
     off_when: Option<fn(&Config) -> bool>,
     /// Reads the repository's CODEOWNERS (see [`Rule::reading_codeowners`]).
     codeowners: bool,
+    /// The `.plimsoll.yaml` keys it reads (see [`Rule::configured_by`]).
+    settings: &'static [&'static str],
 }
 
 /// What a rule reads besides the object (document rule) or the objects of
@@ -321,6 +323,20 @@ impl Rule {
     pub(crate) fn reading_codeowners(mut self) -> Rule {
         self.needs.codeowners = true;
         self
+    }
+
+    /// Declares the `.plimsoll.yaml` keys the rule reads
+    /// (`images.requireDigest`, `environments[].replicas.min`), so that
+    /// `explain` and the rules reference say how to configure it; a test
+    /// holds every key of the config to a rule that reads it or to the run.
+    pub(crate) fn configured_by(mut self, keys: &'static [&'static str]) -> Rule {
+        self.needs.settings = keys;
+        self
+    }
+
+    /// The keys [`Rule::configured_by`] declares.
+    pub fn settings(&self) -> &'static [&'static str] {
+        self.needs.settings
     }
 
     /// Whether the rule is [`Rule::reading_codeowners`].
@@ -516,6 +532,17 @@ pub fn explain_markdown(rule: &Rule) -> String {
         meta.rationale.trim(),
         meta.fix.trim()
     );
+    if !rule.settings().is_empty() {
+        let keys: Vec<String> = rule
+            .settings()
+            .iter()
+            .map(|key| format!("`{key}`"))
+            .collect();
+        out.push_str(&format!(
+            "\n### Configuration\n\nIn `.plimsoll.yaml` ([reference](configuration.md)): {}.\n",
+            keys.join(", ")
+        ));
+    }
     if !meta.bad.is_empty() {
         out.push_str(&format!(
             "\n### Reported\n\n```yaml\n{}\n```\n",

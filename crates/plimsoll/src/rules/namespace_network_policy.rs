@@ -104,6 +104,7 @@ spec:
         check,
     )
     .within_environment()
+    .configured_by(&["networkPolicy.ingressNamespaceLabel", "networkPolicy.requireDnsEgress"])
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -71,6 +71,7 @@ fits too, and so does a component after the environment (`api-gateway-prod-db`).
         check,
     )
     .convention()
+    .configured_by(&["naming.resource", "naming.namespace"])
 }
 
 /// A piece of a naming pattern.

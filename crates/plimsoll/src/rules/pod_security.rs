@@ -80,6 +80,7 @@ agents), suppress the finding on it with a reason, or choose `podSecurity: basel
     .offering_fix(
         "sets `allowPrivilegeEscalation: false` in the `securityContext` of a container that leaves it unset",
     )
+    .configured_by(&["podSecurity"])
 }
 
 /// Capabilities the baseline standard lets a container add.

@@ -29,6 +29,7 @@ an earlier stage with something it never produced."
         bad: "".into(),
         good: "".into(),
     })
+    .configured_by(&["environments[].promotesTo"])
 }
 
 /// Why promoting `from` to `to` is not allowed (message, help), or `None`

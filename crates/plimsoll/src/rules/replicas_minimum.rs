@@ -54,6 +54,7 @@ spec:
         check,
     )
     .within_environment()
+    .configured_by(&["environments[].replicas.min"])
 }
 
 /// The kinds the rule checks.

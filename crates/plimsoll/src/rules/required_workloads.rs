@@ -55,6 +55,7 @@ metadata:
     )
     .within_environment()
     .convention()
+    .configured_by(&["requiredWorkloads", "naming.resource"])
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

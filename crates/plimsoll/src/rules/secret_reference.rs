@@ -44,6 +44,7 @@ such as kube-webhook-certgen)."
         check,
     )
     .within_environment()
+    .configured_by(&["secrets.external"])
 }
 
 /// The name of the Secret an object provides, if it provides one.

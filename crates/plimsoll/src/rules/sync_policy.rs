@@ -30,6 +30,7 @@ environment's `sync.mode` in `.plimsoll.yaml` if automatic sync is intended."
         },
         check,
     )
+    .configured_by(&["environments[].sync.mode"])
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

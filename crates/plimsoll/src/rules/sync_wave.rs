@@ -44,6 +44,7 @@ the sync fail."
         check,
     )
     .within_environment()
+    .configured_by(&["migrations.waveOrder"])
 }
 
 /// Where an object's wave is written: its sync-wave annotation, else its

@@ -334,7 +334,8 @@ impl Rule {
         self
     }
 
-    /// The keys [`Rule::configured_by`] declares.
+    /// The `.plimsoll.yaml` keys the rule reads (`images.requireDigest`),
+    /// as `explain` lists them.
     pub fn settings(&self) -> &'static [&'static str] {
         self.needs.settings
     }

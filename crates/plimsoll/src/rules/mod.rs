@@ -540,7 +540,7 @@ pub fn explain_markdown(rule: &Rule) -> String {
             .map(|key| format!("`{key}`"))
             .collect();
         out.push_str(&format!(
-            "\n### Configuration\n\nIn `.plimsoll.yaml` ([reference](configuration.md)): {}.\n",
+            "\n### Configuration\n\nIn `.plimsoll.yaml` (docs/configuration.md): {}.\n",
             keys.join(", ")
         ));
     }

@@ -10,7 +10,7 @@
 # a message, rather than failing CI for a missing toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-10}
+seconds=${FUZZ_SECONDS:-5}
 targets=(loader config check policy values)
 if [ "$seconds" = 0 ]; then
   echo "FUZZ_SECONDS=0: live fuzzing skipped (cargo test replayed the seeds and regressions)"

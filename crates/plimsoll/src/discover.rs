@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::config::{Config, ConfigError};
+use crate::settings::ConfigError;
 
 mod file_kind;
 mod kustomize;
@@ -93,14 +93,22 @@ pub(crate) struct PathFilter {
 }
 
 impl PathFilter {
-    pub(crate) fn new(config: &Config, skip_files: &[PathBuf]) -> Result<PathFilter, ConfigError> {
+    /// Never reads the files `never_globs` match (the config's `exclude`
+    /// and `policies`, relative to the config file's directory), the
+    /// config file, nor `skip_files`.
+    pub(crate) fn new<'g>(
+        never_globs: impl IntoIterator<Item = &'g String>,
+        config_file: Option<&Path>,
+        skip_files: &[PathBuf],
+    ) -> Result<PathFilter, ConfigError> {
+        let file_of_errors = config_file.map(Path::to_path_buf).unwrap_or_default();
         let mut builder = GlobSetBuilder::new();
-        for pattern in config.exclude.iter().chain(&config.policies) {
+        for pattern in never_globs {
             let glob = GlobBuilder::new(pattern)
                 .literal_separator(true)
                 .build()
                 .map_err(|error| ConfigError {
-                    file: config.path.clone().unwrap_or_default(),
+                    file: file_of_errors.clone(),
                     line: 1,
                     column: 1,
                     key: "exclude".to_owned(),
@@ -110,18 +118,18 @@ impl PathFilter {
             builder.add(glob);
         }
         let excluded = builder.build().map_err(|error| ConfigError {
-            file: config.path.clone().unwrap_or_default(),
+            file: file_of_errors,
             line: 1,
             column: 1,
             key: "exclude".to_owned(),
             message: format!("invalid glob: {error}"),
             more: Vec::new(),
         })?;
-        let root = config
-            .root()
+        let root = config_file
+            .and_then(Path::parent)
             .map(|root| std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
-        let never_read = config
-            .path
+        let never_read = config_file
+            .map(Path::to_path_buf)
             .iter()
             .chain(skip_files)
             .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.clone()))

@@ -2,10 +2,11 @@
 //! belongs to (SPEC section 3).
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::config::{Config, ConfigError, EnvironmentConfig};
+use crate::settings::{ConfigError, EnvironmentConfig};
 
 /// The resource naming pattern when `naming.resource` is not set. It lives
 /// with environment inference, which reads a resource's environment from
@@ -140,14 +141,28 @@ fn default_graph() -> Vec<EnvironmentConfig> {
     ]
 }
 
+/// Where names carry their environment: `naming.resource` and
+/// `naming.namespace` of the config, when set.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct NamePatterns<'a> {
+    pub(crate) resource: Option<&'a str>,
+    pub(crate) namespace: Option<&'a str>,
+}
+
 impl Environments {
-    /// Builds the graph from the config (the default graph when it has no
-    /// environments).
-    pub fn from_config(config: &Config) -> Result<Environments, ConfigError> {
-        let configs = if config.environments.is_empty() {
+    /// Builds the graph from the config's `environments` (the default graph
+    /// when it lists none), with names read at the places the config's
+    /// naming patterns give; `config_file` is named in errors.
+    /// [`Environments::from_config`] is this for a whole config.
+    pub(crate) fn build(
+        environments: &[EnvironmentConfig],
+        patterns: NamePatterns<'_>,
+        config_file: Option<&Path>,
+    ) -> Result<Environments, ConfigError> {
+        let configs = if environments.is_empty() {
             default_graph()
         } else {
-            config.environments.clone()
+            environments.to_vec()
         };
         let mut by_name = HashMap::new();
         for (at, environment) in configs.iter().enumerate() {
@@ -163,11 +178,11 @@ impl Environments {
             if !environment.paths.is_empty() {
                 let mut builder = GlobSetBuilder::new();
                 for pattern in &environment.paths {
-                    builder.add(compile_glob(pattern, config, &environment)?);
+                    builder.add(compile_glob(pattern, config_file, &environment)?);
                 }
                 let set = builder
                     .build()
-                    .map_err(|error| glob_error(config, &environment, error))?;
+                    .map_err(|error| glob_error(config_file, &environment, error))?;
                 path_globs.push((id, set));
             }
             for namespace in &environment.namespaces {
@@ -198,17 +213,10 @@ impl Environments {
                 }
             }
         }
-        let resource_names = Place::of_pattern(
-            config
-                .naming
-                .resource
-                .as_deref()
-                .unwrap_or(DEFAULT_RESOURCE_PATTERN),
-        );
-        let namespace_names = config
-            .naming
+        let resource_names =
+            Place::of_pattern(patterns.resource.unwrap_or(DEFAULT_RESOURCE_PATTERN));
+        let namespace_names = patterns
             .namespace
-            .as_deref()
             .map_or(Place::FromEnd(0), Place::of_pattern);
         Ok(Environments {
             list,
@@ -418,22 +426,22 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
 
 fn compile_glob(
     pattern: &str,
-    config: &Config,
+    config_file: Option<&Path>,
     environment: &EnvironmentConfig,
 ) -> Result<Glob, ConfigError> {
     globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
-        .map_err(|error| glob_error(config, environment, error))
+        .map_err(|error| glob_error(config_file, environment, error))
 }
 
 fn glob_error(
-    config: &Config,
+    config_file: Option<&Path>,
     environment: &EnvironmentConfig,
     error: globset::Error,
 ) -> ConfigError {
     ConfigError {
-        file: config.path.clone().unwrap_or_default(),
+        file: config_file.map(Path::to_path_buf).unwrap_or_default(),
         line: environment.span.start.line,
         column: environment.span.start.column,
         key: format!("environments.{}.paths", environment.name),
@@ -456,7 +464,7 @@ mod tests {
     use super::*;
 
     fn default_environments() -> Environments {
-        Environments::from_config(&Config::default()).unwrap()
+        Environments::build(&[], NamePatterns::default(), None).unwrap()
     }
 
     fn name_of(environments: &Environments, id: Option<EnvId>) -> Option<String> {

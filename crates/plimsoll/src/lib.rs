@@ -66,6 +66,7 @@ mod report;
 pub mod rules;
 mod run_limits;
 mod schema;
+mod settings;
 pub mod source;
 mod suppress;
 pub mod yaml;

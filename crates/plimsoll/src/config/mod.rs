@@ -7,12 +7,9 @@
 //! exists, a promotion graph without cycles — is checked after reading.
 
 mod environments;
-mod read_error;
 mod reader;
-mod recover;
 mod schema;
 mod sections;
-mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,20 +17,25 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::source::Span;
+use crate::environment::{Environments, NamePatterns};
+use crate::rules::RuleConfig;
+use crate::settings::{recover::recover, values};
 use crate::yaml::{parse_stream, Limits, ProblemKind};
 use reader::Reading;
-use recover::recover;
 
-pub use environments::{
-    EnvironmentConfig, Replicas, ResourceAmounts, ResourceFloor, SyncMode, SyncSettings,
+pub use crate::rules::codeowners::Codeowners;
+pub use crate::rules::image_digest::{Images, RequireDigest};
+pub use crate::rules::image_pull_secret::PullSecret;
+pub use crate::rules::namespace_network_policy::NetworkPolicyConfig;
+pub use crate::rules::naming_convention::Naming;
+pub use crate::rules::pod_security::PodSecurityLevel;
+pub use crate::rules::secret_reference::Secrets;
+pub use crate::rules::sync_wave::Migrations;
+pub use crate::settings::{
+    parse_kubernetes_version, ConfigError, ConfigPlaces, EnvironmentConfig, Replicas,
+    ResourceAmounts, ResourceFloor, SyncMode, SyncSettings,
 };
-pub(crate) use read_error::edit_distance;
-pub use sections::{
-    Codeowners, Images, Migrations, Naming, NetworkPolicyConfig, PodSecurityLevel, PullSecret,
-    RequireDigest, RuleSetting, Secrets,
-};
-pub use values::parse_kubernetes_version;
+pub use sections::RuleSetting;
 
 /// The name of the configuration file looked up from the current directory
 /// upwards.
@@ -92,7 +94,10 @@ pub struct Config {
     #[serde(default, deserialize_with = "recover")]
     pub codeowners: Codeowners,
     /// Per-rule severity, `off`, or `{severity, environments}`, by rule id.
-    #[serde(default, deserialize_with = "recover::recover_entries")]
+    #[serde(
+        default,
+        deserialize_with = "crate::settings::recover::recover_entries"
+    )]
     pub rules: BTreeMap<String, RuleSetting>,
     /// Globs of files never read as manifests.
     #[serde(default, deserialize_with = "recover")]
@@ -105,80 +110,23 @@ pub struct Config {
     pub places: ConfigPlaces,
 }
 
-/// Where each key of the config file is written, with the file's lines, so
-/// that a finding can point at the setting it enforces ("replicas.min
-/// configured here"). Keys are written as the config's error messages name
-/// them: `environments[2].replicas.min`, `images.requireDigest`.
-#[derive(Debug, Clone, Default)]
-pub struct ConfigPlaces {
-    spans: BTreeMap<String, Span>,
-    text: std::sync::Arc<str>,
-}
-
-impl ConfigPlaces {
-    /// Where `key` (its key and value) is written, if the file writes it.
-    pub fn span(&self, key: &str) -> Option<Span> {
-        self.spans.get(key).copied()
-    }
-
-    /// The text of a line of the config file (1-based), without its break.
-    pub fn line(&self, line: u32) -> Option<&str> {
-        let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.text.lines().nth(index)
-    }
-}
-
 impl Config {
-    /// The key of an environment's entry in the config file
-    /// (`environments[2]`), when the file lists it.
-    pub fn environment_key(&self, name: &str) -> Option<String> {
-        self.environments
-            .iter()
-            .position(|environment| environment.name == name)
-            .map(|at| format!("environments[{at}]"))
-    }
-}
-
-/// A configuration mistake, with where it is — and the file's other
-/// mistakes found in the same read, so that one run shows them all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", self.lines())]
-pub struct ConfigError {
-    /// The config or policy file.
-    pub file: PathBuf,
-    /// 1-based line (1 when the file could not be read at all).
-    pub line: u32,
-    /// 1-based column.
-    pub column: u32,
-    /// The dotted key path (`environments[1].promotesTo`), or empty.
-    pub key: String,
-    /// What is wrong.
-    pub message: String,
-    /// The file's other mistakes, in file order (empty for most errors).
-    pub more: Vec<ConfigError>,
-}
-
-impl ConfigError {
-    /// `file:line:column: key: message`, one line per mistake.
-    fn lines(&self) -> String {
-        std::iter::once(self)
-            .chain(&self.more)
-            .map(|error| {
-                let key = if error.key.is_empty() {
-                    String::new()
-                } else {
-                    format!("{}: ", error.key)
-                };
-                format!(
-                    "{}:{}:{}: {key}{}",
-                    error.file.display(),
-                    error.line,
-                    error.column,
-                    error.message
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+    /// What the rules read of the configuration: their sections, and where
+    /// each key is written.
+    pub fn rule_config(&self) -> RuleConfig<'_> {
+        RuleConfig {
+            environments: &self.environments,
+            environment_label: &self.environment_label,
+            naming: &self.naming,
+            images: &self.images,
+            secrets: &self.secrets,
+            network_policy: &self.network_policy,
+            pod_security: self.pod_security,
+            required_workloads: &self.required_workloads,
+            migrations: &self.migrations,
+            codeowners: &self.codeowners,
+            places: &self.places,
+        }
     }
 }
 
@@ -228,10 +176,7 @@ impl Config {
             return Err(first);
         }
         config.path = Some(path.to_path_buf());
-        config.places = ConfigPlaces {
-            spans: entries,
-            text: text.into(),
-        };
+        config.places = ConfigPlaces::new(entries, text);
         Ok(config)
     }
 
@@ -306,3 +251,15 @@ impl Config {
 /// The starter configuration `plimsoll init` writes: every section present,
 /// commented, and loading cleanly.
 pub const STARTER_CONFIG: &str = include_str!("starter.plimsoll.yaml");
+
+impl Environments {
+    /// Builds the graph of a config (the default graph, dev → staging →
+    /// prod, when it has no environments).
+    pub fn from_config(config: &Config) -> Result<Environments, ConfigError> {
+        let patterns = NamePatterns {
+            resource: config.naming.resource.as_deref(),
+            namespace: config.naming.namespace.as_deref(),
+        };
+        Environments::build(&config.environments, patterns, config.path.as_deref())
+    }
+}

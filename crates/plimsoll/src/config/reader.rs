@@ -14,9 +14,9 @@ use std::path::Path;
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess};
 use serde::Deserialize;
 
-use super::read_error::{one_of, unknown_key, Problem, ReadError};
-use super::recover::RECOVERING;
 use super::ConfigError;
+use crate::settings::read_error::{one_of, unknown_key, Problem, ReadError};
+use crate::settings::recover::RECOVERING;
 use crate::source::{SourceLines, Span, TextRange};
 use crate::yaml::{Entry, Node, Value};
 

@@ -41,7 +41,7 @@ impl Engine {
                         object,
                         environment,
                         environments: &self.environments,
-                        config: &self.config,
+                        config: self.config.rule_config(),
                         schemas,
                         digests,
                         all: if rule.reads_input() { &all } else { &nothing },

@@ -142,7 +142,7 @@ impl Engine {
             let unchosen_convention = rule.is_convention() && config.path.is_none() && !named;
             let ignored = options.ignore.iter().any(|s| s == id);
             let configured_off = setting.is_some_and(|setting| !setting.enabled);
-            let off_by_setting = rule.is_off_in(&config);
+            let off_by_setting = rule.is_off_in(&config.rule_config());
             let schema_off = options.no_schema && rule.validates_schemas();
             if !selected
                 || ignored
@@ -194,7 +194,11 @@ impl Engine {
                 }
             })?),
         };
-        let filter = PathFilter::new(&config, &options.skip_files)?;
+        let filter = PathFilter::new(
+            config.exclude.iter().chain(&config.policies),
+            config.path.as_deref(),
+            &options.skip_files,
+        )?;
         let version = resolve_version(
             options
                 .kubernetes_version

@@ -407,7 +407,7 @@ mod tests {
     fn the_size_of_the_input_decides_whether_it_is_held_whole() {
         let folder = tempfile::tempdir().unwrap();
         std::fs::write(folder.path().join("a.yaml"), "kind: Foo\n").unwrap();
-        let filter = crate::discover::PathFilter::new(&Config::default(), &[]).unwrap();
+        let filter = crate::discover::PathFilter::new(&[], None, &[]).unwrap();
         let inputs = [
             Input::Path(folder.path().into()),
             Input::Text {

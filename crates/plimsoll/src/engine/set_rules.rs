@@ -79,7 +79,7 @@ impl Engine {
                     index,
                     all: &all,
                     environments: &self.environments,
-                    config: &self.config,
+                    config: self.config.rule_config(),
                     artifacts,
                     file_paths,
                     file_texts,

@@ -20,6 +20,11 @@
 //! `--stdin-filename`, is read as relative to the root) is checked; the
 //! finding points at the file's first document.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::settings::recover::recover;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -28,6 +33,15 @@ use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use super::{ArtifactViolation, Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::{FileId, Object};
+
+/// CODEOWNERS protection (`codeowners`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Codeowners {
+    /// Paths that must have an owner.
+    #[serde(default, deserialize_with = "recover")]
+    pub protect: Vec<String>,
+}
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -61,16 +75,16 @@ struct Line {
 }
 
 /// A parsed CODEOWNERS file.
-pub(crate) struct Codeowners {
+pub(crate) struct OwnerRules {
     /// Where it was found, relative to the root (`.github/CODEOWNERS`).
     pub file: String,
     lines: Vec<Line>,
 }
 
-impl Codeowners {
+impl OwnerRules {
     /// Parses CODEOWNERS text; lines whose pattern is invalid are skipped
     /// (GitHub ignores them too).
-    pub(crate) fn parse(file: &str, text: &str) -> Codeowners {
+    pub(crate) fn parse(file: &str, text: &str) -> OwnerRules {
         let mut lines = Vec::new();
         for raw in text.lines() {
             let line = raw.trim();
@@ -92,7 +106,7 @@ impl Codeowners {
                 matcher,
             });
         }
-        Codeowners {
+        OwnerRules {
             file: file.to_owned(),
             lines,
         }
@@ -202,7 +216,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     let codeowners = found
         .found
         .as_ref()
-        .map(|(location, text)| Codeowners::parse(location, text));
+        .map(|(location, text)| OwnerRules::parse(location, text));
     for file in files {
         let path = relative_to_root(context.file_path(file), &found.root, &found.cwd);
         let Some((protect_pattern, _)) = protected
@@ -251,7 +265,7 @@ mod tests {
     use crate::{Config, Engine, EngineOptions, Input};
 
     fn owners(text: &str, path: &str) -> Option<Vec<String>> {
-        Codeowners::parse("CODEOWNERS", text)
+        OwnerRules::parse("CODEOWNERS", text)
             .owners_of(path)
             .map(|(_, owners)| owners.to_vec())
     }

@@ -18,10 +18,10 @@
 use std::collections::HashMap;
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
-use crate::config::ResourceAmounts;
 use crate::finding::Severity;
 use crate::model::resources::{admitted, limit_items, ContainerDefaults, Requirements};
 use crate::model::{is_workload, Object, Quantity, Unit};
+use crate::settings::ResourceAmounts;
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -175,7 +175,7 @@ fn check_floor(
     workload: &Object,
     container: &crate::model::resources::AdmittedContainer<'_>,
     environment: &str,
-    floor: &crate::config::ResourceFloor,
+    floor: &crate::settings::ResourceFloor,
     sink: &mut Sink,
 ) {
     let sections: [(&str, &ResourceAmounts); 2] =

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::config::Config;
+use super::RuleConfig;
 use crate::environment::{Environment, Environments};
 use crate::finding::Severity;
 use crate::fix::Fix;
@@ -20,8 +20,8 @@ pub struct DocumentContext<'a> {
     pub environment: Option<&'a Environment>,
     /// The environment graph (to recognise the names of the others).
     pub environments: &'a Environments,
-    /// The configuration.
-    pub config: &'a Config,
+    /// What rules read of the configuration.
+    pub config: RuleConfig<'a>,
     /// Schemas: bundled, `--schema-location`, and the CRDs of this run.
     pub(crate) schemas: &'a RunSchemas,
     /// The digests the input states for image tags (empty when the run
@@ -55,8 +55,8 @@ pub struct SetContext<'a> {
     pub all: &'a ObjectIndex<'a>,
     /// The environment graph.
     pub environments: &'a Environments,
-    /// The configuration.
-    pub config: &'a Config,
+    /// What rules read of the configuration.
+    pub config: RuleConfig<'a>,
     /// Every release artifact of the run (Helm values files and
     /// `component-tags.json`), whatever its environment: a release artifact
     /// often has none (see [`SetContext::artifacts_here`]).

@@ -40,10 +40,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
-use crate::config::edit_distance;
 use crate::finding::Severity;
 use crate::model::workload::{gets_runtime_label, is_runtime_label, pod_labels_pointer};
 use crate::model::{is_workload, label_pairs, Object, Requirement, Selector};
+use crate::settings::edit_distance;
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {

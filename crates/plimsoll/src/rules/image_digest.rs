@@ -6,11 +6,91 @@
 //! was tested. `images.requireDigest` turns the rule off (`false`) or limits
 //! it to some environments (a list).
 
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, SeqAccess};
+use serde::{Deserialize, Deserializer};
+
+use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
-use crate::config::RequireDigest;
 use crate::finding::Severity;
 use crate::fix::Fix;
 use crate::model::{containers, ImageRef};
+use crate::settings::recover::recover;
+
+/// Image policy (`image-digest`, `image-registry`, `image-pull-secret`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Images {
+    /// Where images must be pinned by digest: true (the default), false, or
+    /// the environments where digests are required.
+    #[serde(default, deserialize_with = "recover")]
+    pub require_digest: RequireDigest,
+    /// Registry prefixes images must come from (empty: any).
+    #[serde(default, deserialize_with = "recover")]
+    pub allowed_registries: Vec<String>,
+    /// Registries whose images need a pull secret.
+    #[serde(default, deserialize_with = "recover")]
+    pub pull_secrets: Vec<PullSecret>,
+}
+
+/// `images.requireDigest`: everywhere, nowhere, or in some environments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequireDigest {
+    /// `true` (the default) or `false`.
+    Everywhere(bool),
+    /// Only in these environments.
+    Environments(Vec<String>),
+}
+
+impl Default for RequireDigest {
+    fn default() -> Self {
+        RequireDigest::Everywhere(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for RequireDigest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> de::Visitor<'de> for Shape {
+            type Value = RequireDigest;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("true, false or a list of environments")
+            }
+
+            fn visit_bool<E: de::Error>(self, flag: bool) -> Result<RequireDigest, E> {
+                Ok(RequireDigest::Everywhere(flag))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<RequireDigest, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = items.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(RequireDigest::Environments(names))
+            }
+        }
+        deserializer.deserialize_any(Shape)
+    }
+}
+
+impl JsonSchema for RequireDigest {
+    fn schema_name() -> Cow<'static, str> {
+        "RequireDigest".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "oneOf": [
+                {"type": "boolean"},
+                {"type": "array", "items": {"type": "string"}}
+            ]
+        })
+    }
+}
 
 pub(crate) fn rule() -> Rule {
     Rule::document(

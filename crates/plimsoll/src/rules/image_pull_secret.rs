@@ -11,6 +11,9 @@
 //! Registries match as in `image-registry` (prefix at a component
 //! boundary, Docker Hub short names expanded).
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use std::collections::{BTreeSet, HashMap};
 
 use super::image_registry::matches_any;
@@ -18,6 +21,16 @@ use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::{containers, is_workload, pod_spec, ImageRef, Object};
 use crate::yaml::Node;
+
+/// A registry and the pull secret its images need.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PullSecret {
+    /// Registry host or prefix.
+    pub registry: String,
+    /// Name of the image pull secret.
+    pub secret: String,
+}
 
 pub(crate) fn rule() -> Rule {
     Rule::set(

@@ -15,7 +15,7 @@
 //!   [`ObjectIndex`] (by namespace, kind, name and labels).
 
 pub(crate) mod baseline_stale;
-mod codeowners;
+pub(crate) mod codeowners;
 mod component_tags;
 mod container_resources;
 mod context;
@@ -31,20 +31,20 @@ mod external_secret;
 mod flux_depends_on;
 mod flux_interval;
 mod flux_source;
-mod image_digest;
+pub(crate) mod image_digest;
 mod image_latest;
-mod image_pull_secret;
+pub(crate) mod image_pull_secret;
 mod image_registry;
 pub(crate) mod input_read;
 pub(crate) mod manifest_shape;
 mod migration_hook;
 mod namespace_limitrange;
-mod namespace_network_policy;
+pub(crate) mod namespace_network_policy;
 mod namespace_quota;
-mod naming_convention;
+pub(crate) mod naming_convention;
 mod network_policy_dns;
 mod plaintext_secret;
-mod pod_security;
+pub(crate) mod pod_security;
 mod probes;
 mod prometheus_rule;
 pub(crate) mod promotion_image_parity;
@@ -52,14 +52,15 @@ pub(crate) mod promotion_path;
 mod quota_capacity;
 mod replicas_minimum;
 mod required_workloads;
+mod rule_config;
 mod schema;
 mod schema_missing;
 mod sealed_secret;
 pub(crate) mod secret_literal;
-mod secret_reference;
+pub(crate) mod secret_reference;
 mod selector_mismatch;
 mod sync_policy;
-mod sync_wave;
+pub(crate) mod sync_wave;
 pub(crate) mod unrendered_template;
 pub(crate) mod unused_suppression;
 pub(crate) mod yaml_duplicate_key;
@@ -75,8 +76,8 @@ pub use context::{
     Anchor, ArtifactViolation, DocumentContext, ObjectIndex, RelatedPlace, SetContext, Sink,
     Target, Violation,
 };
+pub use rule_config::RuleConfig;
 
-use crate::config::Config;
 use crate::finding::Severity;
 use crate::model::Object;
 use crate::schema::RunSchemas;
@@ -213,7 +214,7 @@ struct Needs {
     patches: Option<PatchCheck>,
     /// A setting besides `rules: {id: off}` that turns the rule off (see
     /// [`Rule::off_when`]).
-    off_when: Option<fn(&Config) -> bool>,
+    off_when: Option<fn(&RuleConfig<'_>) -> bool>,
     /// Reads the repository's CODEOWNERS (see [`Rule::reading_codeowners`]).
     codeowners: bool,
     /// The `.plimsoll.yaml` keys it reads (see [`Rule::configured_by`]).
@@ -306,13 +307,13 @@ impl Rule {
     /// `rules: {id: off}` does: `images.requireDigest: false` for
     /// `image-digest`.
     #[must_use]
-    pub(crate) fn off_when(mut self, off: fn(&Config) -> bool) -> Rule {
+    pub(crate) fn off_when(mut self, off: fn(&RuleConfig<'_>) -> bool) -> Rule {
         self.needs.off_when = Some(off);
         self
     }
 
     /// Whether `config` turns the rule off by its [`Rule::off_when`] setting.
-    pub(crate) fn is_off_in(&self, config: &Config) -> bool {
+    pub(crate) fn is_off_in(&self, config: &RuleConfig<'_>) -> bool {
         self.needs.off_when.is_some_and(|off| off(config))
     }
 
@@ -494,7 +495,7 @@ pub fn builtin() -> Vec<Rule> {
 pub fn closest_id<'k>(id: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
     known
         .into_iter()
-        .map(|candidate| (crate::config::edit_distance(id, candidate), candidate))
+        .map(|candidate| (crate::settings::edit_distance(id, candidate), candidate))
         .filter(|(distance, _)| *distance <= 3)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -573,6 +574,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::config::Config;
     use crate::{Engine, EngineOptions, Input};
 
     fn meta(id: &'static str) -> RuleMeta {
@@ -608,14 +610,17 @@ mod tests {
             ".plimsoll.yaml".as_ref(),
         )
         .unwrap();
-        assert_eq!(declaring(|rule| rule.is_off_in(&off)), ["image-digest"]);
+        assert_eq!(
+            declaring(|rule| rule.is_off_in(&off.rule_config())),
+            ["image-digest"]
+        );
         let limited = Config::from_yaml(
             "images: {requireDigest: [prod]}\n",
             ".plimsoll.yaml".as_ref(),
         )
         .unwrap();
-        assert!(declaring(|rule| rule.is_off_in(&limited)).is_empty());
-        assert!(declaring(|rule| rule.is_off_in(&Config::default())).is_empty());
+        assert!(declaring(|rule| rule.is_off_in(&limited.rule_config())).is_empty());
+        assert!(declaring(|rule| rule.is_off_in(&Config::default().rule_config())).is_empty());
     }
 
     #[test]

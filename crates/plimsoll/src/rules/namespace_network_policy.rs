@@ -25,6 +25,12 @@
 //! a finding about what the default policy lacks points at that policy.
 //! The namespaces Kubernetes creates itself are skipped.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::settings::recover::recover;
+use crate::settings::values;
+
 use std::collections::{HashMap, HashSet};
 
 use super::namespace_quota::guarded_namespaces;
@@ -36,6 +42,20 @@ use crate::model::network_policy::{
 };
 use crate::model::{label_selector_matches, Object};
 use crate::yaml::Node;
+
+/// NetworkPolicy expectations (`namespace-network-policy`,
+/// `network-policy-dns`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NetworkPolicyConfig {
+    /// `key=value` label of namespaces allowed to send ingress traffic.
+    #[serde(default, deserialize_with = "values::label")]
+    #[schemars(regex(pattern = "="))]
+    pub ingress_namespace_label: Option<String>,
+    /// Whether the default policy must allow DNS egress (default true).
+    #[serde(default, deserialize_with = "recover")]
+    pub require_dns_egress: Option<bool>,
+}
 
 pub(crate) fn rule() -> Rule {
     Rule::set(

@@ -36,12 +36,34 @@
 //!   (kustomize's `apiVersion: builtin` transformers,
 //!   `kustomize.config.k8s.io`, `config.kubernetes.io`).
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::environment::{Environment, DEFAULT_RESOURCE_PATTERN};
 use crate::finding::Severity;
 use crate::model::{
     is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure, Object,
 };
+use crate::settings::recover::recover;
+use crate::settings::values;
+
+/// Resource and namespace name patterns (`naming-convention`), with
+/// `{service}`, `{env}` and `{project}` placeholders.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Naming {
+    /// Resource name pattern, e.g. "{service}-{env}" or "{env}-{service}";
+    /// "{service}-{env}" when unset. It may leave out {env}: the same names
+    /// in every environment, one cluster per environment.
+    #[serde(default, deserialize_with = "recover")]
+    pub resource: Option<String>,
+    /// Namespace name pattern, e.g. "{project}-{env}"; not checked when
+    /// unset.
+    #[serde(default, deserialize_with = "values::namespace_pattern")]
+    #[schemars(regex(pattern = r"\{env\}"))]
+    pub namespace: Option<String>,
+}
 
 /// The keys that carry a Helm release name.
 const RELEASE_LABEL: &str = "app.kubernetes.io/instance";

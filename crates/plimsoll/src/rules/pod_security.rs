@@ -42,13 +42,29 @@
 //! overrides the pod's. A required setting that is missing is reported at
 //! the nearest key that exists.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
-use crate::config::PodSecurityLevel;
 use crate::finding::Severity;
 use crate::fix::Fix;
 use crate::model::workload::pod_labels_pointer;
 use crate::model::{containers, pod_spec, Container, Object};
 use crate::yaml::Node;
+
+/// A level of the Kubernetes Pod Security Standards that `pod-security`
+/// holds pods to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PodSecurityLevel {
+    /// Blocks the known privilege escalations (host namespaces, privileged,
+    /// hostPath, dangerous capabilities, …).
+    Baseline,
+    /// Baseline plus current hardening practice (non-root, no privilege
+    /// escalation, seccomp, `drop: [ALL]`, restricted volume types).
+    #[default]
+    Restricted,
+}
 
 pub(crate) fn rule() -> Rule {
     Rule::document(

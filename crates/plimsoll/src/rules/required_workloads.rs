@@ -59,7 +59,7 @@ metadata:
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    let required = &context.config.required_workloads;
+    let required = context.config.required_workloads;
     let Some(environment) = context.environment else {
         return;
     };
@@ -175,8 +175,8 @@ fn matches_pattern(pattern: &str, service: &str, environment: &Environment, name
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::EnvironmentConfig;
     use crate::environment::EnvId;
+    use crate::settings::EnvironmentConfig;
 
     #[test]
     fn names_fit_patterns_with_aliases_and_wildcards() {

@@ -15,12 +15,30 @@
 //! time); plus every name in `secrets.external`. Secrets that Kubernetes or an operator creates
 //! without a manifest in the repository belong in `secrets.external`.
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::settings::recover::recover;
+
 use std::collections::{HashMap, HashSet};
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::{containers, is_workload, pod_spec, Object};
 use crate::yaml::Node;
+
+/// Secrets provided outside the repository (`secret-reference`,
+/// `external-secret`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// Secret names provided outside the repository.
+    #[serde(default, deserialize_with = "recover")]
+    pub external: Vec<String>,
+    /// Known (Cluster)SecretStores.
+    #[serde(default, deserialize_with = "recover")]
+    pub stores: Vec<String>,
+}
 
 pub(crate) fn rule() -> Rule {
     Rule::set(

@@ -9,8 +9,8 @@
 
 use super::delivery::delivery_environment;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
-use crate::config::SyncMode;
 use crate::finding::Severity;
+use crate::settings::SyncMode;
 
 pub(crate) fn rule() -> Rule {
     Rule::document(

@@ -14,6 +14,11 @@
 //!
 //! Findings point at the out-of-order Job's wave (or where it would go).
 
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::settings::recover::recover;
+
 use std::collections::HashMap;
 
 use super::delivery::{annotation_pointer, is_migration_job, sync_wave, SYNC_WAVE};
@@ -21,6 +26,18 @@ use super::{Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::finding::Severity;
 use crate::model::{containers, Object};
 use crate::yaml::Node;
+
+/// Database migration jobs (`sync-wave`, `migration-hook`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Migrations {
+    /// Migrations that must run in strictly increasing sync waves.
+    #[serde(default, deserialize_with = "recover")]
+    pub wave_order: Vec<String>,
+    /// Largest `backoffLimit` a migration Job may have.
+    #[serde(default, deserialize_with = "recover")]
+    pub max_backoff_limit: Option<i64>,
+}
 
 pub(crate) fn rule() -> Rule {
     Rule::set(

@@ -30,8 +30,8 @@ use jsonschema::{Draft, Registry, Retrieve, Uri, Validator};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::config::parse_kubernetes_version;
 use crate::model::{Identity, Object};
+use crate::settings::parse_kubernetes_version;
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
 pub(crate) use crd::{may_define_crd, prune_nulls};

@@ -14,21 +14,21 @@ use serde::Deserialize;
 use super::recover::recover;
 
 /// `kubernetesVersion`: `"1.31"`, `"1.31.0"` or `"v1.31"`, as a string.
-pub(super) fn kubernetes_version<'de, D: Deserializer<'de>>(
+pub(crate) fn kubernetes_version<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     Ok(recover::<D, Option<Version>>(deserializer)?.map(|version| version.0))
 }
 
 /// An optional name pattern that must place `{env}`.
-pub(super) fn namespace_pattern<'de, D: Deserializer<'de>>(
+pub(crate) fn namespace_pattern<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     Ok(recover::<D, Option<CheckedText<PlacesEnv>>>(deserializer)?.map(|pattern| pattern.0))
 }
 
 /// An optional `key=value` label.
-pub(super) fn label<'de, D: Deserializer<'de>>(
+pub(crate) fn label<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     Ok(recover::<D, Option<CheckedText<KeyValue>>>(deserializer)?.map(|label| label.0))
@@ -36,14 +36,14 @@ pub(super) fn label<'de, D: Deserializer<'de>>(
 
 /// An optional quantity (`100m`, `64Mi`, or a bare number such as `cpu: 1`),
 /// kept as written.
-pub(super) fn quantity<'de, D: Deserializer<'de>>(
+pub(crate) fn quantity<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     Ok(recover::<D, Option<Quantity>>(deserializer)?.map(|quantity| quantity.0))
 }
 
 /// An environment's name, which cannot be empty.
-pub(super) fn name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+pub(crate) fn name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     deserializer.deserialize_str(Checked(|name| {
         if name.is_empty() {
             Err("every environment needs a name".to_owned())

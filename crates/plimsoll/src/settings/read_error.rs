@@ -7,14 +7,14 @@ use serde::de;
 /// What went wrong while reading a value. It becomes a `ConfigError`
 /// (noted in the reading) where the reader knows the value's place.
 #[derive(Debug)]
-pub(super) struct ReadError {
-    pub(super) problem: Problem,
+pub(crate) struct ReadError {
+    pub(crate) problem: Problem,
     /// Whether the mistake is already among the reading's notes.
-    pub(super) noted: bool,
+    pub(crate) noted: bool,
 }
 
 #[derive(Debug)]
-pub(super) enum Problem {
+pub(crate) enum Problem {
     /// The value has the wrong type; the reader says what it got.
     Expected(String),
     /// A key that a mapping needs is not written.
@@ -29,14 +29,14 @@ pub(super) enum Problem {
 }
 
 impl ReadError {
-    pub(super) fn expected(what: impl Into<String>) -> ReadError {
+    pub(crate) fn expected(what: impl Into<String>) -> ReadError {
         ReadError {
             problem: Problem::Expected(what.into()),
             noted: false,
         }
     }
 
-    pub(super) fn message(text: impl Into<String>) -> ReadError {
+    pub(crate) fn message(text: impl Into<String>) -> ReadError {
         ReadError {
             problem: Problem::Message(text.into()),
             noted: false,
@@ -93,7 +93,7 @@ impl de::Error for ReadError {
 }
 
 /// `` `a`, `b` or `c` ``.
-pub(super) fn one_of(names: &[&str]) -> String {
+pub(crate) fn one_of(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
     match quoted.split_last() {
         None => "nothing".to_owned(),
@@ -102,7 +102,7 @@ pub(super) fn one_of(names: &[&str]) -> String {
     }
 }
 
-pub(super) fn unknown_key(key: &str, expected: &[&str]) -> String {
+pub(crate) fn unknown_key(key: &str, expected: &[&str]) -> String {
     let mut message = format!("unknown key `{key}`");
     if let Some(suggestion) = closest(key, expected) {
         message.push_str(&format!(" (did you mean `{suggestion}`?)"));

@@ -11,14 +11,14 @@ use serde::Deserialize;
 
 /// The name under which [`recover`] asks a deserializer whether it notes
 /// its mistakes.
-pub(super) const RECOVERING: &str = "plimsoll::config::recovering";
+pub(crate) const RECOVERING: &str = "plimsoll::config::recovering";
 
 /// Reads a field so that a mistake in it does not stop the reading of the
 /// rest of the file: the config reader has noted the mistake, and the field
 /// keeps its default. Any other deserializer sees a plain newtype and gets
 /// the field's error back as usual (so `serde_json::from_str::<Config>`
 /// fails as it should).
-pub(super) fn recover<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn recover<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,
@@ -48,7 +48,7 @@ impl<'de, T: Deserialize<'de> + Default> de::Visitor<'de> for Recovering<T> {
 
 /// Reads a mapping whose values are each read with [`recover`], so that a
 /// mistake in one entry (one rule's setting) leaves the others read.
-pub(super) fn recover_entries<'de, D, T>(deserializer: D) -> Result<BTreeMap<String, T>, D::Error>
+pub(crate) fn recover_entries<'de, D, T>(deserializer: D) -> Result<BTreeMap<String, T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,

@@ -53,6 +53,7 @@ pub mod baseline;
 pub mod config;
 mod discover;
 mod engine;
+mod english;
 pub mod environment;
 pub mod finding;
 pub mod fix;

@@ -21,6 +21,7 @@ use std::io::{self, Write};
 use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+use crate::english::plural;
 use crate::finding::{Finding, Severity, Summary};
 use crate::report::Report;
 use crate::source::Span;
@@ -171,17 +172,11 @@ fn byte_range(text: &str, span: Span) -> std::ops::Range<usize> {
 
 /// "Found 2 errors, 1 warning and 0 infos in 3 files (12 documents); 1 suppressed."
 pub fn summary_line(summary: &Summary) -> String {
-    let plural = |count: usize, word: &str| {
-        if count == 1 {
-            format!("{count} {word}")
-        } else {
-            format!("{count} {word}s")
-        }
-    };
+    let counted = |count: usize, word: &str| format!("{count} {word}{}", plural(count));
     let scope = format!(
         "{} ({})",
-        plural(summary.files, "file"),
-        plural(summary.documents, "document")
+        counted(summary.files, "file"),
+        counted(summary.documents, "document")
     );
     let mut suppressed = if summary.suppressed > 0 {
         format!("; {} suppressed", summary.suppressed)
@@ -199,9 +194,9 @@ pub fn summary_line(summary: &Summary) -> String {
     } else {
         format!(
             "Found {}, {} and {} in {scope}{suppressed}.",
-            plural(summary.errors, "error"),
-            plural(summary.warnings, "warning"),
-            plural(summary.infos, "info"),
+            counted(summary.errors, "error"),
+            counted(summary.warnings, "warning"),
+            counted(summary.infos, "info"),
         )
     }
 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::english::plural;
 use crate::promotion::{Matrix, MatrixCell};
 
 /// The width the human table fits in.
@@ -128,14 +129,6 @@ pub fn render_human(matrix: &Matrix, out: &mut dyn Write) -> io::Result<()> {
         matrix.environments.len(),
         plural(matrix.environments.len()),
     )
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 fn drift_count(matrix: &Matrix) -> usize {

@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::matrix::{escape, fit, Tool};
+use crate::english::plural;
 use crate::promotion::{CellChange, MatrixDiff, MatrixImage, Validation};
 
 /// The widest the before and after columns get.
@@ -99,7 +100,7 @@ pub fn render_human(diff: &MatrixDiff, base: &str, out: &mut dyn Write) -> io::R
         out,
         "{} change{}, {unvalidated} not validated by the environment promoting to it",
         diff.changes.len(),
-        if diff.changes.len() == 1 { "" } else { "s" },
+        plural(diff.changes.len()),
     )
 }
 
@@ -151,7 +152,8 @@ pub fn render_markdown(diff: &MatrixDiff, base: &str, out: &mut dyn Write) -> io
         writeln!(
             out,
             "⚠️ {unvalidated} change{} deploy{} an image that the environment promoting to it did not run first.",
-            if unvalidated == 1 { "" } else { "s" },
+            plural(unvalidated),
+            // The verb agrees: "1 change deploys", "2 changes deploy".
             if unvalidated == 1 { "s" } else { "" },
         )?;
     }

@@ -53,6 +53,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
+use crate::english::plural;
 use crate::finding::Severity;
 use crate::model::kinds::resource_plural;
 use crate::model::resources::{
@@ -685,11 +686,9 @@ fn check_quota(
             }
         };
         let counted = match limited {
-            Limited::Compute(..) | Limited::Pods => format!(
-                "{} workload{}",
-                usages.len(),
-                if usages.len() == 1 { "" } else { "s" }
-            ),
+            Limited::Compute(..) | Limited::Pods => {
+                format!("{} workload{}", usages.len(), plural(usages.len()))
+            }
             Limited::Count(..) | Limited::LoadBalancers => format!(
                 "{} object{}",
                 total.display(unit),

@@ -13,6 +13,7 @@
 //! environment has `replicas.min`.
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
+use crate::english::plural;
 use crate::finding::Severity;
 use crate::model::scaling::{declared_replicas, is_autoscaler, min_replicas, Autoscalers};
 use crate::model::Object;
@@ -153,13 +154,5 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             .with_help(format!("set `replicas: {minimum}`"))
             .configured_at(&minimum_key, "replicas.min configured here"),
         );
-    }
-}
-
-fn plural(count: i64) -> &'static str {
-    if count == 1 {
-        ""
-    } else {
-        "s"
     }
 }

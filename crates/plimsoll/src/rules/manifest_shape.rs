@@ -6,8 +6,10 @@
 //! (stdin, `--kustomize`, `--helm`), every item of a `List`, and elsewhere
 //! every document that tries to be a manifest — it has `apiVersion`,
 //! `kind`, or a `metadata` with a name — and fails. Other YAML (a compose file, CI
-//! settings, a JSON 6902 patch array) is not a manifest and is skipped
-//! without a finding, as are files recognised by name (`values*.yaml`,
+//! settings, a JSON 6902 patch array, a tool's configuration such as a kind
+//! cluster, a kubeadm configuration or a kubeconfig: `apiVersion` and
+//! `kind` of a type no API server serves, without `metadata`) is not a
+//! manifest and is skipped without a finding, as are files recognised by name (`values*.yaml`,
 //! `Chart.yaml`, `kustomization.yaml`, `component-tags.json`,
 //! `package.json`, …).
 
@@ -36,16 +38,37 @@ and every other check is blind to it."
 /// Whether a document outside the places manifests are expected means to
 /// be one: a mapping with `apiVersion` or `kind`, or with a `metadata` that
 /// names something. (Other tools' files have a `metadata` of their own,
-/// such as an azd `azure.yaml`'s `metadata: {template: …}`.)
+/// such as an azd `azure.yaml`'s `metadata: {template: …}`.) A tool's
+/// configuration file — `apiVersion` and `kind` of a type no API server
+/// serves, and no `metadata` at all, such as a kind cluster or a kubeadm
+/// configuration — is not one: its tool reads it, nobody applies it.
 pub(crate) fn tries_to_be_a_manifest(node: &Node) -> bool {
     let names = |metadata: &Node| {
         ["name", "generateName"]
             .iter()
             .any(|field| metadata.get(field).is_some())
     };
+    if is_tool_configuration(node) {
+        return false;
+    }
     node.get("apiVersion").is_some()
         || node.get("kind").is_some()
         || node.get("metadata").is_some_and(names)
+}
+
+/// `apiVersion` and `kind` of a type that is not a resource, and no
+/// `metadata`: every object the API server stores has one. (A `List`, which
+/// holds objects and needs no `metadata`, is read as its items.)
+fn is_tool_configuration(node: &Node) -> bool {
+    let text = |field: &str| node.get(field).and_then(Node::as_str);
+    match (text("apiVersion"), text("kind")) {
+        (Some(api_version), Some(kind)) => {
+            node.get("metadata").is_none()
+                && !kind.ends_with("List")
+                && !crate::schema::is_resource_type(api_version, kind)
+        }
+        _ => false,
+    }
 }
 
 /// Whether a document of a file named like Helm values is a manifest all
@@ -206,4 +229,43 @@ pub(crate) fn json6902_problems(patch: &Node) -> Vec<(TextRange, String)> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    fn root(text: &str) -> Node {
+        parse_stream(text, &Limits::default())
+            .into_iter()
+            .find_map(|document| document.root)
+            .unwrap()
+    }
+
+    #[test]
+    fn tool_configurations_are_not_manifests() {
+        for text in [
+            "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: []\n",
+            "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n",
+            "apiVersion: v1\nkind: Config\nclusters: []\n",
+            "kind: Policy\napiVersion: v1\npredicates: []\n",
+        ] {
+            assert!(!tries_to_be_a_manifest(&root(text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn resources_without_metadata_still_try() {
+        for text in [
+            "apiVersion: apps/v1\nkind: Deployment\nspec: {}\n",
+            "apiVersion: extensions/v1beta1\nkind: Ingress\n",
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\n",
+            "apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nmetadata: {name: a}\n",
+            "kind: ConfigMap\ndata: {}\n",
+            "apiVersion: v1\nkind: List\nitems: []\n",
+        ] {
+            assert!(tries_to_be_a_manifest(&root(text)), "{text}");
+        }
+    }
 }

@@ -126,6 +126,34 @@ fn built_in_kinds() -> Option<&'static BuiltInKinds> {
         .as_ref()
 }
 
+/// Whether `kind` of `api_version` is a type of object the API server is
+/// known to serve: a kind that Kubernetes builds in (under any group, the
+/// removed ones included), or any kind of a group the bundled CRD
+/// catalogue covers. Other tools' configuration files (a kind cluster, a
+/// kubeadm or kubelet configuration, a kubeconfig, a scheduler policy) use
+/// `apiVersion` and `kind` too, for types no API server serves.
+pub(crate) fn is_resource_type(api_version: &str, kind: &str) -> bool {
+    if built_in_kinds().is_some_and(|table| table.homes.contains_key(kind)) {
+        return true;
+    }
+    let group = api_version.split_once('/').map_or("", |(group, _)| group);
+    catalogue_groups().contains(group)
+}
+
+/// The API groups of the bundled CRD catalogue.
+fn catalogue_groups() -> &'static std::collections::HashSet<String> {
+    static GROUPS: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    GROUPS.get_or_init(|| {
+        let Ok(text) = bundle::inflate_text(bundle::crd_bundle()) else {
+            return std::collections::HashSet::new();
+        };
+        let keys: HashMap<String, &RawValue> = serde_json::from_slice(&text).unwrap_or_default();
+        keys.keys()
+            .filter_map(|key| key.split_once('/').map(|(group, _)| group.to_owned()))
+            .collect()
+    })
+}
+
 /// For a built-in kind under a built-in group that does not serve it
 /// (`v1` Deployment), the apiVersions that do ("apps/v1"). `None` when the
 /// group serves the kind, when the kind is not built in, or when the group

@@ -8,6 +8,9 @@
 //! name and namespace (the Kustomization's own when omitted); it is checked
 //! only when the input defines sources of the referenced kind (otherwise
 //! they are managed elsewhere — bootstrap, an ExternalArtifact generator).
+//! The GitRepository `flux-system` of namespace `flux-system` is always
+//! found: `flux bootstrap` (or the Terraform provider) creates it, and a
+//! repository kept for bootstrapping holds only its placeholder.
 
 use super::delivery::{delivery_environment, is_flux_kustomization, is_flux_source};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
@@ -123,7 +126,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let kind_defined = sources
             .iter()
             .any(|(source_kind, _, _)| *source_kind == kind);
-        if found || !kind_defined {
+        if found || !kind_defined || is_bootstrap_source(kind, name, namespace) {
             continue;
         }
         let mut known: Vec<String> = sources
@@ -150,4 +153,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             .with_help("point sourceRef at a source defined in the repository, or add the source"),
         );
     }
+}
+
+/// The source `flux bootstrap` creates and keeps in sync with the
+/// repository itself: the GitRepository `flux-system` in `flux-system`.
+fn is_bootstrap_source(kind: &str, name: &str, namespace: Option<&str>) -> bool {
+    kind == "GitRepository" && name == "flux-system" && namespace == Some("flux-system")
 }

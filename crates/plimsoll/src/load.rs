@@ -248,9 +248,9 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         return file;
     }
     budget.spend_bytes(text.len());
-    let has_template_syntax = text.contains("{{");
-    if has_template_syntax && is_under_templates(&file.display) && has_helm_actions(&text) {
-        file.note = Some(template_note(&file.display));
+    let has_template_syntax = TEMPLATE_MARKERS.iter().any(|marker| text.contains(marker));
+    if text.contains("{{") && is_under_templates(&file.display) && has_helm_actions(&text) {
+        file.note = Some(template_note(&file.display, &text));
         file.text = Some(text);
         return file;
     }
@@ -269,7 +269,7 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         .flat_map(|document| &document.problems)
         .any(|problem| problem.kind == ProblemKind::Syntax);
     if has_template_syntax && syntax_error {
-        file.note = Some(template_note(&file.display));
+        file.note = Some(template_note(&file.display, &text));
     } else {
         file.documents = documents;
     }
@@ -287,21 +287,36 @@ fn unreadable(message: String) -> FileNote {
 }
 
 /// The note on an unrendered template: one per chart (the directory above
-/// `templates/`), naming how many templates it stands for.
-fn template_note(display: &str) -> FileNote {
+/// `templates/`), or per directory for templates outside a chart, naming
+/// how many templates it stands for.
+fn template_note(display: &str, text: &str) -> FileNote {
     let chart = display.rsplit_once("/templates/").map_or_else(
         || display.rsplit_once('/').map_or("", |(dir, _)| dir),
         |(chart, _)| chart,
     );
+    let (message, help) = if has_helm_actions(text) {
+        (
+            "skipped: this is an unrendered Helm template",
+            "check the rendered output instead: helm template CHART | plimsoll check -",
+        )
+    } else {
+        (
+            "skipped: this is an unrendered template (its template syntax is not YAML)",
+            "check the rendered output instead: render it and pipe it to `plimsoll check -`",
+        )
+    };
     FileNote {
         rule: unrendered_template::ID,
-        message: "skipped: this is an unrendered Helm template".to_owned(),
-        help: Some(
-            "check the rendered output instead: helm template CHART | plimsoll check -".to_owned(),
-        ),
+        message: message.to_owned(),
+        help: Some(help.to_owned()),
         once_per: Some(chart.to_owned()),
     }
 }
+
+/// Where template engines' syntax starts: Go templates and Jinja (`{{`,
+/// `{%`), FreeMarker directives (`<#if`, `</#if>`), ERB and EJS (`<%`). A
+/// file that holds one and does not parse is a template, not broken YAML.
+const TEMPLATE_MARKERS: &[&str] = &["{{", "{%", "<#", "</#", "<%"];
 
 /// Go template actions Helm charts use; rendered output keeps only `{{ }}`
 /// that belong to the data (Grafana legends, Prometheus alert templates).

@@ -283,7 +283,7 @@ fn json_files_are_manifests_with_positions() {
 }
 
 #[test]
-fn unrendered_helm_templates_get_one_note() {
+fn unrendered_templates_get_one_note_per_chart_or_directory() {
     let dir = tempfile::tempdir().unwrap();
     let templates = dir.path().join("chart/templates");
     fs::create_dir_all(&templates).unwrap();
@@ -299,13 +299,44 @@ fn unrendered_helm_templates_get_one_note() {
         "spec:\n  replicas: {{ .Values.replicas }\n",
     )
     .unwrap();
+    // Other engines' templates: FreeMarker directives, Jinja blocks.
+    fs::create_dir_all(dir.path().join("ftl")).unwrap();
+    fs::write(
+        dir.path().join("ftl/app.ftl.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  annotations:\n<#if config.mail>\n    mail: on\n</#if>\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("ftl/jinja.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n{% for key in keys %}\n  {{ key }}: x\n{% endfor %}\n",
+    )
+    .unwrap();
     let report = check_dir(dir.path());
     assert_eq!(
         rules_of(&report),
         [
             ("deployment.yaml".into(), "unrendered-template".into()),
+            ("app.ftl.yaml".into(), "unrendered-template".into()),
             ("patch.yaml".into(), "unrendered-template".into())
         ]
+    );
+    let notes: Vec<&str> = report
+        .findings
+        .iter()
+        .map(|finding| finding.message.as_str())
+        .collect();
+    assert!(notes.contains(&"skipped: this is an unrendered Helm template"));
+    assert!(notes
+        .iter()
+        .any(|note| note.contains("its template syntax is not YAML")));
+    // A file that does not parse and holds no template syntax is broken.
+    fs::write(
+        dir.path().join("broken.yaml"),
+        "kind: ConfigMap\n  data: [\n",
+    )
+    .unwrap();
+    assert!(
+        rules_of(&check_dir(dir.path())).contains(&("broken.yaml".into(), "yaml-syntax".into()))
     );
 }
 

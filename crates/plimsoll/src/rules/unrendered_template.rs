@@ -1,10 +1,12 @@
-//! `unrendered-template`: a Helm template that has not been rendered.
+//! `unrendered-template`: a template that has not been rendered.
 //!
-//! Files under a `templates/` directory that contain `{{`, and files that
-//! contain `{{` and do not parse, are Go templates, not manifests: they are
-//! skipped instead of reported as a cascade of YAML errors, with one note
-//! per chart (the directory above `templates/`) saying how many of its
-//! templates were skipped.
+//! Files under a `templates/` directory that contain Helm's actions
+//! (`{{ .Values`, `{{-`, …), and files that hold a template engine's syntax
+//! (`{{`, `{%`, FreeMarker's `<#if>`, ERB's `<%`) and do not parse, are
+//! templates, not manifests: they are skipped instead of reported as a
+//! cascade of YAML errors, with one note per chart (the directory above
+//! `templates/`), or per directory for other templates, saying how many
+//! were skipped.
 
 use super::{Category, Rule, RuleMeta};
 use crate::finding::Severity;
@@ -16,7 +18,7 @@ pub(crate) fn rule() -> Rule {
         id: ID.into(),
         category: Category::Parsing,
         default_severity: Severity::Info,
-        summary: "an unrendered Helm template was skipped".into(),
+        summary: "an unrendered template (Helm, or another template engine) was skipped".into(),
         rationale:
             "Templates only become manifests once Helm renders them; checking the template text \
 would report template syntax, not problems. Check the rendered output instead."

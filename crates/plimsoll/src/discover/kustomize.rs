@@ -4,8 +4,12 @@
 //! it. Files named under `resources`, `bases`, `components` and `crds` are
 //! manifests; files named as patches are parts of objects, never whole
 //! ones; files named by generators, `configurations`, `openapi`,
-//! `replacements`, `helmCharts` values and transformer configs are data.
-//! Kustomizations are small, so they are read here, ahead of the load.
+//! `replacements`, `helmCharts` values and transformer configs are data,
+//! and so are the files and directories a generator's or transformer's own
+//! configuration names (a PolicyGenerator's `manifests[].path`, KSOPS's
+//! `files`): they are the plugin's input, not objects of the repository.
+//! Kustomizations and plugin configurations are small, so they are read
+//! here, ahead of the load.
 
 use std::collections::{HashMap, HashSet};
 
@@ -35,6 +39,7 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
     // Each kustomization's directory: whether it adds selector labels, and
     // the resources it names (files, or directories of kustomizations).
     let mut builds: HashMap<String, (bool, Vec<String>)> = HashMap::new();
+    let mut plugins: Vec<PluginConfig> = Vec::new();
     for candidate in candidates {
         if candidate.kind != FileKind::Kustomization {
             continue;
@@ -52,6 +57,15 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
                 continue;
             };
             build.0 |= adds_selector_labels(&root);
+            plugins.extend(inline_plugins(&root).map(|config| PluginConfig::Inline {
+                directory: directory.to_owned(),
+                config,
+            }));
+            plugins.extend(
+                plugin_files(&root)
+                    .filter_map(|reference| join(directory, reference))
+                    .map(PluginConfig::File),
+            );
             for (reference, role) in named_files(&root) {
                 let Some(path) = join(directory, reference) else {
                     continue;
@@ -71,7 +85,123 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
             *role = (*role).max(Role::LabelledResource);
         }
     }
+    for path in plugin_inputs(candidates, plugins) {
+        roles.entry(path).or_insert(Role::Data);
+    }
     roles
+}
+
+/// A generator's, transformer's or validator's configuration, as a
+/// kustomization names it.
+enum PluginConfig {
+    /// A file (read when the graph is built).
+    File(String),
+    /// Written inline, with the directory its paths are relative to.
+    Inline { directory: String, config: Node },
+}
+
+/// The files that plugin configurations name: their inputs, as data.
+fn plugin_inputs(candidates: &[Candidate], plugins: Vec<PluginConfig>) -> Vec<String> {
+    if plugins.is_empty() {
+        return Vec::new();
+    }
+    let by_display: HashMap<&str, &Candidate> = candidates
+        .iter()
+        .map(|candidate| (candidate.display.as_str(), candidate))
+        .collect();
+    let mut configurations = Vec::new();
+    for plugin in plugins {
+        let path = match plugin {
+            PluginConfig::Inline { directory, config } => {
+                configurations.push((directory, config));
+                continue;
+            }
+            PluginConfig::File(path) => path,
+        };
+        let Some(text) = by_display
+            .get(path.as_str())
+            .and_then(|c| text_of(&c.origin))
+        else {
+            continue;
+        };
+        let directory = path.rsplit_once('/').map_or("", |(directory, _)| directory);
+        for document in parse_stream(&text, &Limits::default()) {
+            configurations.extend(document.root.map(|root| (directory.to_owned(), root)));
+        }
+    }
+    let mut inputs = Vec::new();
+    for (directory, configuration) in &configurations {
+        let mut named = Vec::new();
+        path_values(configuration, false, &mut named);
+        for reference in named {
+            let Some(path) = join(directory, reference) else {
+                continue;
+            };
+            let inside = format!("{path}/");
+            inputs.extend(
+                candidates
+                    .iter()
+                    .filter(|candidate| {
+                        candidate.display == path || candidate.display.starts_with(&inside)
+                    })
+                    .map(|candidate| candidate.display.clone()),
+            );
+        }
+    }
+    inputs
+}
+
+/// The strings of a plugin configuration that name files or directories:
+/// the values of keys such as `path` and `files`, and any value that names
+/// a YAML or JSON file. (Other strings, such as names and namespaces, are
+/// not read as paths.)
+fn path_values<'n>(node: &'n Node, under_path_key: bool, named: &mut Vec<&'n str>) {
+    const PATH_KEYS: &[&str] = &[
+        "path",
+        "paths",
+        "file",
+        "files",
+        "dir",
+        "directory",
+        "valuesFile",
+        "valuesFiles",
+    ];
+    if let Some(text) = node.as_str() {
+        let names_a_file = [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|extension| text.ends_with(extension));
+        if (under_path_key || names_a_file) && !text.contains('\n') {
+            named.push(text);
+        }
+    } else if let Some(entries) = node.as_map() {
+        for entry in entries {
+            path_values(&entry.value, PATH_KEYS.contains(&entry.key.as_str()), named);
+        }
+    } else if let Some(items) = node.as_seq() {
+        for item in items {
+            path_values(item, under_path_key, named);
+        }
+    }
+}
+
+/// The plugin configuration files a kustomization names (`generators`,
+/// `transformers`, `validators`).
+fn plugin_files(kustomization: &Node) -> impl Iterator<Item = &str> {
+    ["generators", "transformers", "validators"]
+        .into_iter()
+        .flat_map(|key| strings(kustomization.get(key)))
+        .filter(|entry| !entry.contains('\n'))
+}
+
+/// The plugin configurations a kustomization writes inline, as YAML
+/// documents in strings.
+fn inline_plugins(kustomization: &Node) -> impl Iterator<Item = Node> + '_ {
+    ["generators", "transformers", "validators"]
+        .into_iter()
+        .flat_map(|key| strings(kustomization.get(key)))
+        .filter(|entry| entry.contains('\n'))
+        .flat_map(|text| parse_stream(text, &Limits::default()))
+        .filter_map(|document| document.root)
 }
 
 /// Whether a kustomization adds labels to selectors: `commonLabels`, or
@@ -235,6 +365,41 @@ mod tests {
 
     fn candidate(display: &str, text: &str) -> Candidate {
         Candidate::new(display.to_owned(), Origin::Text(text.into()))
+    }
+
+    #[test]
+    fn a_plugin_configuration_names_its_inputs() {
+        let kustomization = "generators: [generator.yaml]\ntransformers:\n  - |-\n    kind: Inline\n    files: [./inline-input.yaml]\n";
+        let generator = "\
+kind: PolicyGenerator
+metadata: {name: shop}
+policyDefaults: {namespace: policies}
+policies:
+  - manifests:
+      - path: templates/
+      - path: extra.yaml
+";
+        let candidates = vec![
+            candidate("p/kustomization.yaml", kustomization),
+            candidate("p/generator.yaml", generator),
+            candidate("p/templates/a.yaml", ""),
+            candidate("p/templates/deep/b.yaml", ""),
+            candidate("p/extra.yaml", ""),
+            candidate("p/inline-input.yaml", ""),
+            // A directory that a name in the configuration happens to match.
+            candidate("p/policies/real.yaml", ""),
+        ];
+        let roles = roles(&candidates);
+        for data in [
+            "p/generator.yaml",
+            "p/templates/a.yaml",
+            "p/templates/deep/b.yaml",
+            "p/extra.yaml",
+            "p/inline-input.yaml",
+        ] {
+            assert_eq!(roles.get(data), Some(&Role::Data), "{data}");
+        }
+        assert_eq!(roles.get("p/policies/real.yaml"), None);
     }
 
     #[test]

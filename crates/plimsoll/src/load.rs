@@ -270,11 +270,23 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         .any(|problem| problem.kind == ProblemKind::Syntax);
     if has_template_syntax && syntax_error {
         file.note = Some(template_note(&file.display, &text));
+    } else if syntax_error && file.kind == FileKind::Manifests && !names_manifest_fields(&text) {
+        // Where manifests are not expected, a file that does not parse and
+        // never writes `apiVersion`, `kind` or `metadata` is not trying to
+        // be one (a JSON dashboard with a comment, a tool's own format):
+        // skipped as other YAML is, without a finding.
     } else {
         file.documents = documents;
     }
     file.text = Some(text);
     file
+}
+
+/// Whether a text writes any of the fields that make a manifest.
+fn names_manifest_fields(text: &str) -> bool {
+    ["apiVersion", "kind", "metadata"]
+        .iter()
+        .any(|field| text.contains(field))
 }
 
 fn unreadable(message: String) -> FileNote {

@@ -59,7 +59,7 @@ fn report() -> (Engine, Report) {
         },
         Input::Text {
             name: "broken.yaml".into(),
-            text: "a: [1,\n".into(),
+            text: "kind: ConfigMap\na: [1,\n".into(),
         },
         Input::Text {
             name: "clean.yaml".into(),

@@ -8,9 +8,9 @@
 # fail and name the rule. Prints how long pre-commit took to install the
 # hook.
 #
-# Needs: git, python3 (with venv), cargo. Called by .ci/run after the tests,
-# so the wheel reuses their debug build (stripped); the release workflow
-# builds the optimised wheels.
+# Needs: git, python3 (with venv), cargo. Called by .ci/run after the tests;
+# the wheel is a debug build (stripped) with unoptimised dependencies; the
+# release workflow builds the optimised wheels.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +26,12 @@ fail() {
 # The wheel.
 python3 -m venv "$work/tools"
 "$work/tools/bin/pip" install "${pip_quiet[@]}" "maturin>=1.5,<2" "pre-commit>=3.7,<5"
+# The binary's features differ from the test build's (dev-dependencies
+# add some), so cargo builds its dependencies again whatever we do;
+# unoptimised, that takes half the time, and the wheel's binary only
+# checks a few small files.
 "$work/tools/bin/maturin" build --quiet --profile dev --strip \
+    --config 'profile.dev.package."*".opt-level=0' \
     -m "$repo/crates/plimsoll-cli/Cargo.toml" --out "$work/dist"
 wheel=$(ls "$work"/dist/plimsoll-*.whl)
 echo "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"

@@ -6,6 +6,7 @@ pub(crate) mod codeowners;
 pub(crate) mod digests;
 pub(crate) mod duration;
 pub(crate) mod image;
+pub(crate) mod kept_elsewhere;
 pub(crate) mod kinds;
 pub(crate) mod kustomization;
 pub(crate) mod label_index;

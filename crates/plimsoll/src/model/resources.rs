@@ -14,6 +14,7 @@
 //!   Sidecars are init containers with `restartPolicy: Always`.
 //! - Ephemeral containers cannot declare resources and are left out.
 
+use super::kept_elsewhere::is_substituted;
 use std::collections::BTreeMap;
 
 use super::object::Object;
@@ -55,6 +56,9 @@ pub(crate) fn read_amounts(
             Ok(quantity) => {
                 amounts.insert(entry.key.to_string(), quantity);
             }
+            // `${VAR}` is substituted before the object is applied: not
+            // a quantity yet, nor a malformed one.
+            Err(_) if entry.value.as_str().is_some_and(is_substituted) => {}
             Err(error) => {
                 let mut at = pointer.to_owned();
                 crate::yaml::push_pointer(&mut at, &entry.key);

@@ -3,10 +3,14 @@
 //!
 //! `data` is base64, which is an encoding, not encryption: anyone who can
 //! read the repository can read the secret. Commit a SealedSecret or an
-//! ExternalSecret instead.
+//! ExternalSecret instead. Values that hold no secret of their own are not
+//! counted: a SOPS-encrypted document (its `sops:` block), `ENC[…]` values,
+//! references a secret manager resolves (`op://…`, `ref+vault://…`,
+//! `<path:…#key>`) and `${VAR}` substitutions.
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
+use crate::model::kept_elsewhere::{holds_no_secret, is_sops_document};
 
 pub(crate) fn rule() -> Rule {
     Rule::document(
@@ -30,17 +34,23 @@ in the history forever, and must be rotated."
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let object = context.object;
-    if !object.identity.is("", "Secret") || object.identity.version != "v1" {
+    if !object.identity.is("", "Secret")
+        || object.identity.version != "v1"
+        || is_sops_document(&object.node)
+    {
         return;
     }
     for field in ["data", "stringData"] {
         let Some(values) = object.node.get(field).and_then(|node| node.as_map()) else {
             continue;
         };
-        if values.is_empty() {
+        let count = values
+            .iter()
+            .filter(|entry| !entry.value.as_str().is_some_and(holds_no_secret))
+            .count();
+        if count == 0 {
             continue;
         }
-        let count = values.len();
         let plural = if count == 1 { "value" } else { "values" };
         sink.push(
             Violation::at_key(

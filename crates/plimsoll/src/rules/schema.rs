@@ -21,8 +21,13 @@
 //!   `labels` with `includeSelectors`) builds may leave `spec.selector` out:
 //!   Kustomize writes it;
 //! - a Kustomize strategic-merge patch is checked for unknown fields and
-//!   wrong types only ([`check_patch`]).
+//!   wrong types only ([`check_patch`]);
+//! - a string with a `${VAR}` (Flux's post-build substitution, `envsubst`)
+//!   or a SOPS-encrypted `ENC[…]` value is not judged for type or form: the
+//!   applied value is another; a SOPS document's `sops:` block, which
+//!   decryption removes, is not a field.
 
+use crate::model::kept_elsewhere::{is_encrypted, is_sops_document, is_substituted};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::ValidationError;
 use serde_json::Value;
@@ -67,7 +72,13 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let Lookup::Found(schema) = context.schemas.lookup(&object.identity) else {
         return;
     };
-    let original = object.node.to_json();
+    let mut original = object.node.to_json();
+    if is_sops_document(&object.node) {
+        // Decryption removes SOPS's metadata before the object is applied.
+        if let Some(fields) = original.as_object_mut() {
+            fields.remove("sops");
+        }
+    }
     let mut instance = original.clone();
     if let Some(structural) = &schema.structural {
         prune_nulls(&mut instance, structural);
@@ -80,6 +91,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         if object.selector_by_kustomize && is_missing_selector(&error) {
             continue;
         }
+        if is_filled_in_before_apply(error.instance()) {
+            continue;
+        }
         describe(&error, &instance, &original, &mut problems);
     }
     report(
@@ -89,6 +103,16 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         format!("checked against {}", schema.origin),
         sink,
     );
+}
+
+/// Whether a value is not yet the one applied: a string with a `${VAR}`
+/// that Flux's post-build substitution or `envsubst` replaces in the text
+/// (`replicas: ${REPLICAS}` becomes a number, `app.${DOMAIN}` a host name),
+/// or a value SOPS encrypted. Its type and form are not judged.
+fn is_filled_in_before_apply(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|text| is_substituted(text) || is_encrypted(text))
 }
 
 /// Whether the error is a missing `spec.selector`, which Kustomize writes

@@ -42,6 +42,7 @@
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::containers;
+use crate::model::kept_elsewhere::holds_no_secret;
 use crate::model::Object;
 use crate::source::TextRange;
 use crate::yaml::{pointer_of, Node, Value};
@@ -169,6 +170,7 @@ fn harmless(value: &str) -> bool {
         )
         || is_placeholder(value)
         || is_templated(value)
+        || holds_no_secret(value)
         || (value.starts_with('/') && !value.contains(char::is_whitespace))
 }
 

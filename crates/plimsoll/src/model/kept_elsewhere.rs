@@ -1,0 +1,88 @@
+//! Values that a tool fills in or decrypts before the object reaches the
+//! cluster, so that what is committed is not what is applied: Flux's
+//! post-build substitution and `envsubst` (`${VAR}`), SOPS encryption
+//! (`ENC[…]` values beside a `sops:` block), and references a secret
+//! manager resolves (`op://` for 1Password, `ref+vault://` and the other
+//! `ref+` backends of vals, `<path:…#key>` for the Argo CD Vault plugin).
+
+use crate::yaml::Node;
+
+/// Whether `text` holds a `${VAR}` variable (`${VAR:-default}`,
+/// `${VAR:=default}` too): substituted in the text before it is parsed, so
+/// the committed string says nothing of the applied value's type or form.
+pub(crate) fn is_substituted(text: &str) -> bool {
+    text.match_indices("${").any(|(at, _)| {
+        text.get(at + 2..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+    })
+}
+
+/// Whether `text` is a value SOPS encrypted (`ENC[AES256_GCM,data:…]`).
+pub(crate) fn is_encrypted(text: &str) -> bool {
+    text.trim_start().starts_with("ENC[")
+}
+
+/// Whether `text` is a reference a secret manager resolves, not a value.
+pub(crate) fn is_secret_reference(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with("op://")
+        || text
+            .strip_prefix("ref+")
+            .is_some_and(|rest| rest.contains("://"))
+        || (text.starts_with("<path:") && text.ends_with('>'))
+}
+
+/// Whether a value holds no secret of its own: encrypted, a reference, or
+/// substituted before it is applied.
+pub(crate) fn holds_no_secret(text: &str) -> bool {
+    is_encrypted(text) || is_secret_reference(text) || is_substituted(text)
+}
+
+/// Whether a document is SOPS-encrypted: SOPS writes its metadata (`mac`,
+/// `version`, the keys) under a top-level `sops` key, which decryption
+/// removes.
+pub(crate) fn is_sops_document(node: &Node) -> bool {
+    node.get("sops")
+        .is_some_and(|sops| sops.get("mac").is_some() || sops.get("version").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substituted_values_are_recognised() {
+        for text in [
+            "${APP}-volsync",
+            "app.${SECRET_DOMAIN}",
+            "${PORT:-9002}",
+            "${_x}",
+        ] {
+            assert!(is_substituted(text), "{text}");
+        }
+        for text in ["$5", "cost: ${", "${1}", "plain", "$(VAR)"] {
+            assert!(!is_substituted(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn encrypted_values_and_references_hold_no_secret() {
+        for text in [
+            "ENC[AES256_GCM,data:b3Bh,iv:aXY=,tag:dGFn,type:str]",
+            "op://kubernetes/cloudflare/TUNNEL_ID",
+            "ref+vault://secret/data/db#password",
+            "<path:secret/data/db#password>",
+        ] {
+            assert!(holds_no_secret(text), "{text}");
+        }
+        for text in [
+            "hunter2",
+            "postgresql://app:pw@db/app",
+            "ref+notaurl",
+            "<changeme",
+        ] {
+            assert!(!holds_no_secret(text), "{text}");
+        }
+    }
+}

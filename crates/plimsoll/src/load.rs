@@ -249,7 +249,9 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
     }
     budget.spend_bytes(text.len());
     let has_template_syntax = TEMPLATE_MARKERS.iter().any(|marker| text.contains(marker));
-    if text.contains("{{") && is_under_templates(&file.display) && has_helm_actions(&text) {
+    let helm_template =
+        text.contains("{{") && is_under_templates(&file.display) && has_helm_actions(&text);
+    if helm_template || is_ytt_template(&text) {
         file.note = Some(template_note(&file.display, &text));
         file.text = Some(text);
         return file;
@@ -311,6 +313,11 @@ fn template_note(display: &str, text: &str) -> FileNote {
             "skipped: this is an unrendered Helm template",
             "check the rendered output instead: helm template CHART | plimsoll check -",
         )
+    } else if is_ytt_template(text) {
+        (
+            "skipped: this is an unrendered ytt template",
+            "check the rendered output instead: ytt -f DIR | plimsoll check -",
+        )
     } else {
         (
             "skipped: this is an unrendered template (its template syntax is not YAML)",
@@ -323,6 +330,14 @@ fn template_note(display: &str, text: &str) -> FileNote {
         help: Some(help.to_owned()),
         once_per: Some(chart.to_owned()),
     }
+}
+
+/// Whether a text is a Carvel ytt template: its directives are YAML
+/// comments that start with `#@` (`#@ load(…)`, `#@ if …:`, `#@ data.values.x`),
+/// so it parses, but its values and documents are not the rendered ones.
+fn is_ytt_template(text: &str) -> bool {
+    text.lines()
+        .any(|line| line.trim_start().starts_with("#@") || line.contains(": #@ "))
 }
 
 /// Where template engines' syntax starts: Go templates and Jinja (`{{`,

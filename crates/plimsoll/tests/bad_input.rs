@@ -311,13 +311,22 @@ fn unrendered_templates_get_one_note_per_chart_or_directory() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n{% for key in keys %}\n  {{ key }}: x\n{% endfor %}\n",
     )
     .unwrap();
+    // ytt's directives are YAML comments: the file parses, and is a
+    // template all the same.
+    fs::create_dir_all(dir.path().join("ytt")).unwrap();
+    fs::write(
+        dir.path().join("ytt/app.yaml"),
+        "#@ load(\"@ytt:data\", \"data\")\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: #@ data.values.name\n",
+    )
+    .unwrap();
     let report = check_dir(dir.path());
     assert_eq!(
         rules_of(&report),
         [
             ("deployment.yaml".into(), "unrendered-template".into()),
             ("app.ftl.yaml".into(), "unrendered-template".into()),
-            ("patch.yaml".into(), "unrendered-template".into())
+            ("patch.yaml".into(), "unrendered-template".into()),
+            ("app.yaml".into(), "unrendered-template".into())
         ]
     );
     let notes: Vec<&str> = report
@@ -326,6 +335,7 @@ fn unrendered_templates_get_one_note_per_chart_or_directory() {
         .map(|finding| finding.message.as_str())
         .collect();
     assert!(notes.contains(&"skipped: this is an unrendered Helm template"));
+    assert!(notes.contains(&"skipped: this is an unrendered ytt template"));
     assert!(notes
         .iter()
         .any(|note| note.contains("its template syntax is not YAML")));

@@ -88,7 +88,34 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
     for path in plugin_inputs(candidates, plugins) {
         roles.entry(path).or_insert(Role::Data);
     }
+    for path in left_out(candidates, &builds, &roles) {
+        roles.insert(path, Role::Data);
+    }
     roles
+}
+
+/// The YAML files beside a kustomization that neither it nor any other
+/// kustomization names: `kustomize build`, Argo CD and Flux build that
+/// directory from its kustomization, so they are not deployed from there
+/// (alternatives a guide tells you to swap in, drafts, examples).
+fn left_out(
+    candidates: &[Candidate],
+    builds: &HashMap<String, (bool, Vec<String>)>,
+    roles: &HashMap<String, Role>,
+) -> Vec<String> {
+    candidates
+        .iter()
+        .filter(|candidate| candidate.kind == FileKind::Manifests)
+        .filter(|candidate| !roles.contains_key(&candidate.display))
+        .filter(|candidate| {
+            let directory = candidate
+                .display
+                .rsplit_once('/')
+                .map_or("", |(directory, _)| directory);
+            builds.contains_key(directory)
+        })
+        .map(|candidate| candidate.display.clone())
+        .collect()
 }
 
 /// A generator's, transformer's or validator's configuration, as a

@@ -25,6 +25,8 @@ pub(crate) fn is_plainly_not_kubernetes(display: &str) -> bool {
             | "renovate.json5"
             | "mkdocs.yml"
             | "mkdocs.yaml"
+            | "devfile.yaml"
+            | ".devfile.yaml"
     ) || stem.starts_with("tsconfig")
         || stem.starts_with("docker-compose")
         || stem == "compose"
@@ -96,6 +98,7 @@ mod tests {
             "helmfile.yaml",
             "clusters/helmfile.d/apps.yaml",
             "renovate.json",
+            "devfile.yaml",
         ] {
             assert!(is_plainly_not_kubernetes(name), "{name}");
         }

@@ -18,9 +18,11 @@ pub(crate) const HELM_HOOK: &str = "helm.sh/hook";
 
 /// Whether a Job is a database migration: its name, a label, or a command or
 /// argument of its containers mentions migrate/migration, goose, flyway,
-/// liquibase or alembic.
+/// liquibase or alembic. A Kubernetes storage version migration (stored
+/// custom resources rewritten to a CRD's new storage version, after the
+/// CRDs are installed) is not one.
 pub(crate) fn is_migration_job(object: &Object) -> bool {
-    if !object.identity.is("batch", "Job") {
+    if !object.identity.is("batch", "Job") || is_storage_version_migration(object) {
         return false;
     }
     let mentions = |text: &str| {
@@ -40,6 +42,23 @@ pub(crate) fn is_migration_job(object: &Object) -> bool {
                     .is_some_and(|items| items.iter().filter_map(Node::as_str).any(mentions))
             })
         })
+}
+
+/// Whether a Job migrates the storage version of custom resources: its
+/// name, a label or an image says `storage-version-migration` or
+/// `storageversion` (Knative's post-install Jobs, the kube-storage-version
+/// migrator).
+fn is_storage_version_migration(object: &Object) -> bool {
+    let says = |text: &str| {
+        let lower = text.to_lowercase();
+        lower.contains("storage-version-migrat") || lower.contains("storageversion")
+    };
+    says(&object.identity.name)
+        || object.labels().any(|(_, value)| says(value))
+        || containers(object)
+            .iter()
+            .filter_map(|container| container.node.get("image").and_then(Node::as_str))
+            .any(says)
 }
 
 /// The comma-separated items of an annotation.

@@ -584,6 +584,7 @@ impl AdmissionPolicy {
             .as_deref()
             .and_then(|namespace| input.named("Namespace", None, namespace).next());
         let request = request_of(object);
+        let defaulted = with_server_defaults(object);
         let mut bindings = Bindings::new();
         let programs: Vec<&Compiled> = self
             .conditions
@@ -594,7 +595,7 @@ impl AdmissionPolicy {
                 std::iter::once(&validation.expression).chain(&validation.message_expression)
             }))
             .collect();
-        bindings.object(&object.node, &programs);
+        bindings.object(defaulted.as_ref().unwrap_or(&object.node), &programs);
         bindings.node("oldObject", None);
         bindings.node("params", param.map(|param| &param.node));
         bindings.node(
@@ -672,6 +673,44 @@ impl AdmissionPolicy {
             }
         }
     }
+}
+
+/// The object as a validating admission policy sees it: after the API
+/// server's defaults. Only the one that policies read most is applied: a
+/// workload without `spec.replicas` runs 1 (`None`: nothing to add).
+fn with_server_defaults(object: &Object) -> Option<Node> {
+    use crate::yaml::{Entry, Value};
+    let identity = &object.identity;
+    let scaled = ["Deployment", "ReplicaSet", "StatefulSet"]
+        .iter()
+        .any(|kind| identity.is("apps", kind))
+        || identity.is("", "ReplicationController");
+    if !scaled {
+        return None;
+    }
+    let spec = object.node.get("spec")?;
+    if spec.get("replicas").is_some() {
+        return None;
+    }
+    let mut node = object.node.clone();
+    let Value::Map(fields) = &mut node.value else {
+        return None;
+    };
+    let spec = fields.iter_mut().find(|entry| entry.key == "spec")?;
+    let Value::Map(spec_fields) = &spec.value.value else {
+        return None;
+    };
+    let mut with_replicas = spec_fields.to_vec();
+    with_replicas.push(Entry {
+        key: "replicas".into(),
+        key_span: TextRange::default(),
+        value: Node {
+            value: Value::Int(1),
+            span: TextRange::default(),
+        },
+    });
+    spec.value.value = Value::Map(with_replicas.into_boxed_slice());
+    Some(node)
 }
 
 /// The `request` an admission of `object` as a CREATE would carry.

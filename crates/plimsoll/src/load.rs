@@ -248,7 +248,6 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         return file;
     }
     budget.spend_bytes(text.len());
-    let has_template_syntax = TEMPLATE_MARKERS.iter().any(|marker| text.contains(marker));
     let helm_template =
         text.contains("{{") && is_under_templates(&file.display) && has_helm_actions(&text);
     if helm_template || is_ytt_template(&text) {
@@ -270,7 +269,9 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         .iter()
         .flat_map(|document| &document.problems)
         .any(|problem| problem.kind == ProblemKind::Syntax);
-    if has_template_syntax && syntax_error {
+    // Only a file that does not parse is searched for other engines'
+    // syntax: most files parse, and are not scanned again.
+    if syntax_error && has_template_syntax(&text) {
         file.note = Some(template_note(&file.display, &text));
     } else if syntax_error && file.kind == FileKind::Manifests && !names_manifest_fields(&text) {
         // Where manifests are not expected, a file that does not parse and
@@ -336,8 +337,14 @@ fn template_note(display: &str, text: &str) -> FileNote {
 /// comments that start with `#@` (`#@ load(…)`, `#@ if …:`, `#@ data.values.x`),
 /// so it parses, but its values and documents are not the rendered ones.
 fn is_ytt_template(text: &str) -> bool {
-    text.lines()
-        .any(|line| line.trim_start().starts_with("#@") || line.contains(": #@ "))
+    text.contains("#@")
+        && text
+            .lines()
+            .any(|line| line.trim_start().starts_with("#@") || line.contains(": #@ "))
+}
+
+fn has_template_syntax(text: &str) -> bool {
+    TEMPLATE_MARKERS.iter().any(|marker| text.contains(marker))
 }
 
 /// Where template engines' syntax starts: Go templates and Jinja (`{{`,

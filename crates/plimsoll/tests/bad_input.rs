@@ -285,40 +285,33 @@ fn json_files_are_manifests_with_positions() {
 #[test]
 fn unrendered_templates_get_one_note_per_chart_or_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let templates = dir.path().join("chart/templates");
-    fs::create_dir_all(&templates).unwrap();
-    fs::write(
-        templates.join("deployment.yaml"),
+    let put = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    put(
+        "chart/templates/deployment.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n  labels: {}\n{{- end }}\n",
-    )
-    .unwrap();
+    );
     // Outside templates/, a file that does not parse because of template
     // syntax is a template too.
-    fs::write(
-        dir.path().join("patch.yaml"),
-        "spec:\n  replicas: {{ .Values.replicas }\n",
-    )
-    .unwrap();
+    put("patch.yaml", "spec:\n  replicas: {{ .Values.replicas }\n");
     // Other engines' templates: FreeMarker directives, Jinja blocks.
-    fs::create_dir_all(dir.path().join("ftl")).unwrap();
-    fs::write(
-        dir.path().join("ftl/app.ftl.yaml"),
+    put(
+        "ftl/app.ftl.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  annotations:\n<#if config.mail>\n    mail: on\n</#if>\n",
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join("ftl/jinja.yaml"),
+    );
+    put(
+        "ftl/jinja.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n{% for key in keys %}\n  {{ key }}: x\n{% endfor %}\n",
-    )
-    .unwrap();
+    );
     // ytt's directives are YAML comments: the file parses, and is a
     // template all the same.
-    fs::create_dir_all(dir.path().join("ytt")).unwrap();
-    fs::write(
-        dir.path().join("ytt/app.yaml"),
+    put(
+        "ytt/app.yaml",
         "#@ load(\"@ytt:data\", \"data\")\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: #@ data.values.name\n",
-    )
-    .unwrap();
+    );
     let report = check_dir(dir.path());
     assert_eq!(
         rules_of(&report),
@@ -340,11 +333,7 @@ fn unrendered_templates_get_one_note_per_chart_or_directory() {
         .iter()
         .any(|note| note.contains("its template syntax is not YAML")));
     // A file that does not parse and holds no template syntax is broken.
-    fs::write(
-        dir.path().join("broken.yaml"),
-        "kind: ConfigMap\n  data: [\n",
-    )
-    .unwrap();
+    put("broken.yaml", "kind: ConfigMap\n  data: [\n");
     assert!(
         rules_of(&check_dir(dir.path())).contains(&("broken.yaml".into(), "yaml-syntax".into()))
     );

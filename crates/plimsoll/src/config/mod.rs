@@ -116,7 +116,7 @@ impl Config {
     pub fn rule_config(&self) -> RuleConfig<'_> {
         RuleConfig {
             environments: &self.environments,
-            environment_label: &self.environment_label,
+            environment_label: self.environment_label.as_deref(),
             naming: &self.naming,
             images: &self.images,
             secrets: &self.secrets,

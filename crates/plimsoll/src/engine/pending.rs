@@ -81,8 +81,20 @@ impl Pending {
         span: TextRange,
         message: String,
     ) -> Pending {
+        Pending::bare(Cow::Borrowed(rule), file, document, span, message)
+    }
+
+    /// A finding at a place, with nothing else known yet; the other
+    /// constructors fill in what they know.
+    fn bare(
+        rule: Cow<'static, str>,
+        file: FileId,
+        document: usize,
+        span: TextRange,
+        message: String,
+    ) -> Pending {
         Pending {
-            rule: Cow::Borrowed(rule),
+            rule,
             reporter: None,
             severity: None,
             file,
@@ -187,48 +199,34 @@ impl Pending {
         violation: ArtifactViolation,
         artifact: &Artifact,
     ) -> Pending {
+        let span = artifact.node.locate(&violation.pointer).span;
         Pending {
-            rule: rule.meta.id.clone(),
             severity: Some(violation.severity.unwrap_or(rule.meta.default_severity)),
-            file: artifact.file,
-            document: artifact.document,
-            span: artifact.node.locate(&violation.pointer).span,
-            message: violation.message,
             help: violation.help,
-            source: None,
-            resource: None,
             environment: artifact.environment,
             path: Some(violation.pointer),
-            object: None,
-            reporter: None,
-            once_per: None,
-            masks_its_span: false,
-            fix: None,
-            related: Vec::new(),
+            ..Pending::bare(
+                rule.meta.id.clone(),
+                artifact.file,
+                artifact.document,
+                span,
+                violation.message,
+            )
         }
     }
 
     /// A finding of a command that has no document to point at.
     pub(crate) fn nowhere(rule: &Rule, message: String, help: Option<String>) -> Pending {
         Pending {
-            rule: rule.meta.id.clone(),
-            severity: None,
-            // No file: reported with an empty file name at 1:1.
-            file: FileId(usize::MAX),
-            document: 0,
-            span: TextRange::default(),
-            message,
             help,
-            source: None,
-            resource: None,
-            environment: None,
-            path: None,
-            object: None,
-            reporter: None,
-            once_per: None,
-            masks_its_span: false,
-            fix: None,
-            related: Vec::new(),
+            // No file: reported with an empty file name at 1:1.
+            ..Pending::bare(
+                rule.meta.id.clone(),
+                FileId(usize::MAX),
+                0,
+                TextRange::default(),
+                message,
+            )
         }
     }
 

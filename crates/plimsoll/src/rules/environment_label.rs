@@ -44,7 +44,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     if !object.identity.is("", "Namespace") {
         return;
     }
-    let configured = context.config.environment_label.as_deref();
+    let configured = context.config.environment_label;
     let key = configured.unwrap_or("environment");
     let mut found = false;
     for (label, value) in object.labels() {

@@ -111,7 +111,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             );
         }
     }
-    let configured = context.config.environment_label.as_deref();
+    let configured = context.config.environment_label;
     for (key, value) in object.labels() {
         if !is_environment_label(key, configured) {
             continue;

@@ -21,7 +21,7 @@ pub struct RuleConfig<'a> {
     /// `environments`, as written (empty: the default graph).
     pub environments: &'a [EnvironmentConfig],
     /// `environmentLabel`.
-    pub environment_label: &'a Option<String>,
+    pub environment_label: Option<&'a str>,
     /// `naming`.
     pub naming: &'a Naming,
     /// `images`.

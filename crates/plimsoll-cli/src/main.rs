@@ -157,7 +157,6 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         input_limits: InputLimits {
             max_documents: args.max_documents,
             max_input_bytes: args.max_input_mb.saturating_mul(1024 * 1024),
-            ..InputLimits::default()
         },
         whole_input: args.fix,
         ..EngineOptions::default()

@@ -130,7 +130,7 @@ fn json_is_identical_across_jobs() {
 
 #[test]
 fn streaming_json_is_identical_across_jobs_and_input_order() {
-    // No cross-object rule: the check streams, batch by batch.
+    // No cross-object rule: the check keeps nothing, batch by batch.
     let streaming = |jobs: &str, inputs: [&str; 2]| {
         let mut args = vec![
             "check",

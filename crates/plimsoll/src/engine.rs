@@ -3,9 +3,9 @@
 //! `load` modules; here is the engine that drives them, a stage per file:
 //!
 //! - `options`: building an engine, and which rules run where;
-//! - `run`: `check` picks a run path; `in_memory`, `streaming` and
-//!   `partitioned` are the three (the whole input at once, a batch of files
-//!   at a time, an environment at a time), `context` the pre-commit case;
+//! - `run`: `check` runs `pass` (one pass over the input, a batch of files
+//!   at a time, keeping what the set rules read: `kept`, `projection`), or
+//!   `in_memory` for `--fix`; `context` is the pre-commit case;
 //! - `classify`: documents become objects, artifacts and patches, each with
 //!   its environment;
 //! - `document_rules`, `set_rules`: the rules, one object or one environment
@@ -31,14 +31,15 @@ mod document_rules;
 mod explain;
 mod front_door;
 mod in_memory;
+mod kept;
 mod options;
-mod partitioned;
+mod pass;
 mod pending;
+mod projection;
 mod report_builder;
 mod reported;
 mod run;
 mod set_rules;
-mod streaming;
 #[cfg(test)]
 mod test_support;
 

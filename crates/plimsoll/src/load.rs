@@ -168,7 +168,7 @@ pub(crate) fn load_slots(
 /// so this costs a second read of each, not memory).
 pub(crate) fn load_picked(
     candidates: Vec<Candidate>,
-    picked: fn(&str) -> bool,
+    picked: &(dyn Fn(&str) -> bool + Sync),
     limits: &Limits,
     budget: &Budget,
 ) -> Vec<Slot> {
@@ -201,6 +201,17 @@ pub(crate) fn empty_file(display: String, kind: FileKind) -> LoadedFile {
         text: None,
         documents: Vec::new(),
         note: None,
+    }
+}
+
+/// The text of a file read before, read again (for the lines of findings
+/// made after its tree was dropped); `None` when it cannot be read now.
+pub(crate) fn read_again(candidate: &Candidate) -> Option<Arc<str>> {
+    match &candidate.origin {
+        Origin::Text(text) => Some(text.clone()),
+        Origin::Bytes(bytes) => std::str::from_utf8(bytes).ok().map(Arc::from),
+        Origin::File(path) => read_text(path).ok().map(Arc::from),
+        Origin::Unlistable(_) => None,
     }
 }
 

@@ -8,25 +8,18 @@ use std::sync::Arc;
 
 use crate::discover::MissingPath;
 
-/// Bounds on the size of a run, and how much of it is held in memory.
+/// Bounds on the size of a run.
 ///
-/// A run without cross-object (set) rules streams, holding one batch of
-/// files at a time. A run with them holds every object until they have run
-/// (a few KB per document) when the input is small or a rule needs it all;
-/// otherwise it checks one environment at a time, reading each
-/// environment's files a second time. An input past `max_documents` or
-/// `max_input_bytes` stops the run with [`CheckError::TooLarge`] instead of
-/// exhausting the machine's memory.
+/// A run reads its input a batch of files at a time, and keeps of each
+/// object only what its cross-object (set) rules read, until they have run.
+/// An input past `max_documents` or `max_input_bytes` stops the run with
+/// [`CheckError::TooLarge`] instead of exhausting the machine's memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputLimits {
     /// Most documents read in one run (`--max-documents`).
     pub max_documents: usize,
     /// Most bytes of input read in one run (`--max-input-mb`).
     pub max_input_bytes: u64,
-    /// Inputs smaller than this are held whole when cross-object rules
-    /// run, which is faster than reading them twice (default 64 MiB, about
-    /// 55,000 documents and 350 MB of memory).
-    pub hold_whole_below_bytes: u64,
 }
 
 impl Default for InputLimits {
@@ -34,7 +27,6 @@ impl Default for InputLimits {
         InputLimits {
             max_documents: 1_000_000,
             max_input_bytes: 2 * 1024 * 1024 * 1024,
-            hold_whole_below_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -426,7 +426,6 @@ fn inputs_past_the_run_limits_stop_with_an_error() {
     let at_the_limit = check(InputLimits {
         max_documents: 8,
         max_input_bytes: 56,
-        ..InputLimits::default()
     });
     assert_eq!(at_the_limit.unwrap().summary.documents, 8);
     let documents = check(InputLimits {

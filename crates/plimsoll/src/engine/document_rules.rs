@@ -12,19 +12,35 @@ use crate::model::{Object, StatedDigests};
 use crate::rules::{self, Check, DocumentContext, ObjectIndex, Rule, Sink, Violation};
 use crate::schema::RunSchemas;
 
+/// Which document rules a run of them includes, by whether they look other
+/// objects up ([`Rule::reading_input`]).
+#[derive(Clone, Copy)]
+pub(super) enum Lookups<'i> {
+    /// Those that do not: the others run at the end of the pass.
+    AtEnd,
+    /// Only those that do, looking up in `input`, with the digests it
+    /// states.
+    Only(&'i [&'i Object], &'i StatedDigests),
+    /// All, those that look up looking up in `input`, with the digests it
+    /// states (a run that holds the whole input).
+    Input(&'i [&'i Object], &'i StatedDigests),
+}
+
 impl Engine {
-    /// Runs the document rules on `objects`. Rules marked
-    /// [`Rule::reading_input`] look objects up in an index of `input`, when
-    /// given; the others see an empty index.
+    /// Runs the document rules `lookups` chooses on `objects`.
     pub(super) fn run_document_rules<'r>(
         &'r self,
         objects: &[&Object],
         schemas: &RunSchemas,
-        input: Option<&[&Object]>,
-        digests: &StatedDigests,
+        lookups: Lookups<'_>,
     ) -> Vec<(&'r Rule, Violation)> {
+        let no_digests = StatedDigests::default();
+        let (input, digests) = match lookups {
+            Lookups::AtEnd => (&[][..], &no_digests),
+            Lookups::Only(input, digests) | Lookups::Input(input, digests) => (input, digests),
+        };
+        let all = ObjectIndex::new(input.to_vec());
         let nothing = ObjectIndex::new(Vec::new());
-        let all = ObjectIndex::new(input.map(<[&Object]>::to_vec).unwrap_or_default());
         objects
             .par_iter()
             .flat_map_iter(|object| {
@@ -34,6 +50,14 @@ impl Engine {
                     let Check::Document(check) = &rule.check else {
                         continue;
                     };
+                    let runs = match lookups {
+                        Lookups::AtEnd => !rule.reads_input(),
+                        Lookups::Only(..) => rule.reads_input(),
+                        Lookups::Input(..) => true,
+                    };
+                    if !runs {
+                        continue;
+                    }
                     if self.applies(rule, object.environment).is_none() {
                         continue;
                     }

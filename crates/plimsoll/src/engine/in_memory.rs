@@ -1,11 +1,14 @@
 //! The run that holds the whole input: every file is loaded and classified
 //! into one [`Model`], then the document rules, the patch rules and the set
-//! rules run over it. What `check --fix`, small inputs, and the commands
-//! that work on a model (`promote`, `matrix`) use.
+//! rules run over it. What `check --fix` uses (a fix pins an image by a
+//! digest stated anywhere in the input, and edits the texts), the commands
+//! that work on a model (`promote`, `matrix`), and the tests, as the oracle
+//! a pass must agree with.
 
 use std::sync::Arc;
 
 use super::classify::{classify_files, Classified};
+use super::document_rules::Lookups;
 use super::pending::{pending_of, Pending};
 use super::report_builder::ReportBuilder;
 use super::reported::Reported;
@@ -42,7 +45,8 @@ impl Engine {
         let all: Vec<&Object> = model.objects.iter().collect();
         let checked = reported.objects(&all, &model.file_paths);
         let digests = StatedDigests::new(&model.objects, &model.artifacts);
-        let violations = self.run_document_rules(&checked, &schemas, Some(&all), &digests);
+        let violations =
+            self.run_document_rules(&checked, &schemas, Lookups::Input(&all, &digests));
         let patches: Vec<&Object> = model.patches.iter().collect();
         let patch_findings = self.check_patches(
             &model.patches,
@@ -53,9 +57,8 @@ impl Engine {
         let set_violations = self.run_set_rules(
             &model.objects,
             &model.artifacts,
-            (&model.file_paths, &model.texts),
+            &model.file_paths,
             &self.codeowners(),
-            None,
         );
         model.pending.extend(pending_of(violations, &model.objects));
         model

@@ -12,6 +12,7 @@ use super::pending::{Pending, PendingPlace, PendingRelated};
 use super::Engine;
 use crate::finding::{CheckedFile, Finding, Related, Summary, SuppressedBy, SuppressedFinding};
 use crate::model::{FileId, Object};
+use crate::render::mask::SecretMasks;
 use crate::report::{Report, Snippets};
 use crate::rules::{unused_suppression, Rule};
 use crate::source::{LineIndex, Position, Span};
@@ -257,8 +258,21 @@ impl ReportBuilder {
         file_paths: &[String],
         texts: &[Option<Arc<str>>],
     ) {
+        let masks = SecretMasks::new(objects);
+        self.add_pending_masked(engine, pending, objects, (file_paths, texts), masks);
+    }
+
+    /// [`ReportBuilder::add_pending`], masking the secret values `masks`
+    /// knows in the snippets.
+    pub(super) fn add_pending_masked(
+        &mut self,
+        engine: &Engine,
+        pending: Vec<Pending>,
+        objects: &[Object],
+        (file_paths, texts): (&[String], &[Option<Arc<str>>]),
+        mut secret_masks: SecretMasks<'_>,
+    ) {
         let mut line_indexes: HashMap<FileId, LineIndex> = HashMap::new();
-        let mut secret_masks = crate::render::mask::SecretMasks::new(objects);
         let mut findings = Vec::with_capacity(pending.len());
         for item in pending {
             // A finding reported under another id is configured by the rule
@@ -378,7 +392,7 @@ impl ReportBuilder {
         keep_lines: bool,
         files: Files<'_>,
         line_indexes: &mut HashMap<FileId, LineIndex>,
-        secret_masks: &mut crate::render::mask::SecretMasks<'_>,
+        secret_masks: &mut SecretMasks<'_>,
     ) -> Vec<Related> {
         let mut resolved = Vec::with_capacity(related.len());
         for PendingRelated { place, message } in related {

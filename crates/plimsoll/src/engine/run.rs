@@ -1,13 +1,11 @@
-//! The run itself: `check` discovers the input and picks the run path the
-//! enabled rules allow — the whole input in memory, a streaming run, or a
-//! run split by environment.
+//! The run itself: `check` discovers the input and checks it in one pass;
+//! `check --fix` holds it whole (see [`super::in_memory`]).
 
+use super::pass::BATCHING;
 use super::reported::Reported;
-use super::streaming::BATCHING;
 use super::Engine;
 use crate::discover::{Candidate, Input};
 use crate::report::Report;
-use crate::rules::Rule;
 use crate::run_limits::CheckError;
 
 impl Engine {
@@ -21,7 +19,7 @@ impl Engine {
         self.run_candidates(candidates, &Reported::default())
     }
 
-    /// Checks files already discovered, by the run path the rules allow.
+    /// Checks files already discovered.
     pub(super) fn run_candidates(
         &self,
         candidates: Vec<Candidate>,
@@ -29,32 +27,8 @@ impl Engine {
     ) -> Result<Report, CheckError> {
         if self.whole_input {
             self.check_in_memory(candidates, reported)
-        } else if self.streams() {
-            Ok(self
-                .stream(candidates, BATCHING, None, reported)?
-                .finish_check(self))
-        } else if self.partitions() {
-            self.check_partitioned(candidates, BATCHING, reported)
         } else {
-            self.check_in_memory(candidates, reported)
+            self.pass(candidates, BATCHING, reported)
         }
-    }
-
-    /// Whether no enabled rule needs every object of the input at once, so
-    /// that files can be checked as they load.
-    pub(super) fn streams(&self) -> bool {
-        !self
-            .rules
-            .iter()
-            .any(|rule| rule.reads_input() && self.policies.contains_key(rule.id()))
-    }
-
-    /// Whether every enabled rule can run one environment at a time, so
-    /// that a run needs one environment's objects in memory at once.
-    pub(super) fn partitions(&self) -> bool {
-        self.rules
-            .iter()
-            .filter(|rule| self.policies.contains_key(rule.id()))
-            .all(Rule::runs_per_environment)
     }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -30,18 +29,16 @@ impl Engine {
         }
     }
 
-    /// Runs the set rules on each environment of `objects` (on `only`, when
-    /// given), with `objects` as [`SetContext::all`].
+    /// Runs the set rules on each environment of `objects`, with `objects`
+    /// as [`SetContext::all`].
     pub(super) fn run_set_rules<'r>(
         &'r self,
         objects: &[Object],
         artifacts: &[Artifact],
-        files: (&[String], &[Option<Arc<str>>]),
+        file_paths: &[String],
         codeowners: &CodeownersFile,
-        only: Option<Option<EnvId>>,
     ) -> SetViolations<'r> {
         let no_codeowners = CodeownersFile::default();
-        let (file_paths, file_texts) = files;
         let mut groups: BTreeMap<Option<EnvId>, Vec<&Object>> = BTreeMap::new();
         for object in objects {
             groups.entry(object.environment).or_default().push(object);
@@ -49,9 +46,6 @@ impl Engine {
         // An environment with only release artifacts is checked too.
         for artifact in artifacts {
             groups.entry(artifact.environment).or_default();
-        }
-        if let Some(only) = only {
-            groups.retain(|environment, _| *environment == only);
         }
         let all = ObjectIndex::new(objects.iter().collect());
         let indexes: Vec<(Option<EnvId>, ObjectIndex<'_>)> = groups
@@ -82,7 +76,6 @@ impl Engine {
                     config: self.config.rule_config(),
                     artifacts,
                     file_paths,
-                    file_texts,
                     codeowners: if rule.reads_codeowners() {
                         codeowners
                     } else {

@@ -28,3 +28,4 @@ pub use object::{FileId, Identity, Object, ObjectId};
 pub use quantity::{Quantity, QuantityError, Unit};
 pub use selector::{label_pairs, label_selector_matches, Requirement, Selector, SelectorError};
 pub use workload::{containers, is_workload, pod_spec, Container};
+pub(crate) use workload::{pod_spec_pointers, CONTAINER_LISTS};

@@ -65,6 +65,17 @@ pub(crate) fn pod_labels_pointer(object: &Object) -> Option<String> {
     Some(format!("{template}/metadata/labels"))
 }
 
+/// Every place a workload kind keeps its pod spec, each once.
+pub(crate) fn pod_spec_pointers() -> Vec<&'static str> {
+    let mut pointers: Vec<&'static str> = Vec::new();
+    for (_, _, pointer) in POD_SPEC_POINTERS {
+        if !pointers.contains(pointer) {
+            pointers.push(pointer);
+        }
+    }
+    pointers
+}
+
 /// The container lists of a pod spec.
 pub(crate) const CONTAINER_LISTS: [&str; 3] =
     ["containers", "initContainers", "ephemeralContainers"];

@@ -847,26 +847,13 @@ pub(crate) fn input_rule() -> Rule {
     // A policy's parameters can be objects of any kind: a run whose input
     // has a policy with `paramKind` keeps the whole input (see
     // `names_param_kind`).
+    // Without an admission policy in the input the rule reads nothing; with
+    // one, its expressions may read any field of any object.
     Rule::set(meta, move |context: &SetContext<'_>, sink: &mut Sink| {
         check_input(context, sink, &cache);
     })
-    .looking_up(is_admission_object)
-}
-
-/// A ValidatingAdmissionPolicy or one of its bindings (by kind, as
-/// `check_input` finds them).
-fn is_admission_object(object: &Object) -> bool {
-    matches!(
-        object.identity.kind.as_str(),
-        "ValidatingAdmissionPolicy" | "ValidatingAdmissionPolicyBinding"
-    )
-}
-
-/// Whether `object` is a ValidatingAdmissionPolicy that takes parameters,
-/// which its bindings may look up among objects of any kind.
-pub(crate) fn names_param_kind(object: &Object) -> bool {
-    object.identity.kind == "ValidatingAdmissionPolicy"
-        && object.node.get_path(&["spec", "paramKind"]).is_some()
+    .reading(&[])
+    .reading_whole_objects_if_input_names("ValidatingAdmissionPolicy")
 }
 
 fn check_input(context: &SetContext<'_>, sink: &mut Sink, cache: &PolicyCache) {

@@ -62,7 +62,7 @@ line that would otherwise win."
         },
         check,
     )
-    .within_environment()
+    .reading(&[])
     .reading_codeowners()
     .configured_by(&["codeowners.protect"])
 }

@@ -42,7 +42,7 @@ to today."
         },
         check,
     )
-    .within_environment()
+    .reading(&[])
 }
 
 /// One valid-enough entry of a `component-tags.json`.

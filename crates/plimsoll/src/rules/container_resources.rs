@@ -72,7 +72,12 @@ spec:
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "/spec/limits",
+        "{container}/name",
+        "{container}/resources",
+        "{container}/restartPolicy",
+    ])
     .configured_by(&["environments[].resources.requests.cpu", "environments[].resources.requests.memory", "environments[].resources.limits.cpu", "environments[].resources.limits.memory"])
 }
 

@@ -10,7 +10,7 @@ use crate::finding::Severity;
 use crate::fix::Fix;
 use crate::model::{Artifact, ArtifactId, CodeownersFile, FileId, Object, ObjectId, StatedDigests};
 use crate::schema::RunSchemas;
-use crate::source::{LineIndex, TextRange};
+use crate::source::TextRange;
 
 /// What a document rule sees: one object.
 pub struct DocumentContext<'a> {
@@ -46,12 +46,6 @@ pub struct SetContext<'a> {
     /// ClusterSecretStore kept outside the environment directories, a
     /// ServiceAccount in a shared file). Report only on objects of
     /// [`SetContext::index`], or a finding repeats once per environment.
-    ///
-    /// For a rule marked with
-    /// [`Rule::looking_up`](crate::rules::Rule::looking_up), a run may hold
-    /// only this environment's objects, the objects the enabled rules look
-    /// up, and every object of the files that hold either; otherwise it is
-    /// every object of the run.
     pub all: &'a ObjectIndex<'a>,
     /// The environment graph.
     pub environments: &'a Environments,
@@ -62,7 +56,6 @@ pub struct SetContext<'a> {
     /// often has none (see [`SetContext::artifacts_here`]).
     pub artifacts: &'a [Artifact],
     pub(crate) file_paths: &'a [String],
-    pub(crate) file_texts: &'a [Option<std::sync::Arc<str>>],
     /// The repository's CODEOWNERS, for rules marked with
     /// [`Rule::reading_codeowners`](crate::rules::Rule::reading_codeowners)
     /// (empty for the others).
@@ -76,19 +69,6 @@ impl SetContext<'_> {
             .get(file.0)
             .map(String::as_str)
             .unwrap_or("")
-    }
-
-    /// The lines of a file, for messages that point at other objects:
-    /// build it once per file and look up every line there, since counting
-    /// lines from the file's start for each message grew with the square
-    /// of a file of many duplicates.
-    pub fn line_index(&self, file: FileId) -> LineIndex {
-        LineIndex::new(
-            self.file_texts
-                .get(file.0)
-                .and_then(Option::as_deref)
-                .unwrap_or(""),
-        )
     }
 }
 

@@ -74,7 +74,15 @@ namespace."
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "{template}/metadata/labels",
+        "/spec/type",
+        "/spec/selector",
+        "/spec/scaleTargetRef",
+        "/spec/defaultBackend",
+        "/spec/backend",
+        "/spec/rules/*/http/paths/*/backend",
+    ])
 }
 
 /// Groups whose custom resources are known not to create pods.

@@ -76,7 +76,13 @@ spec:
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "/spec/selector",
+        "/spec/scaleTargetRef",
+        "/spec/maxReplicas",
+        "/spec/replicas",
+        "/spec/template/metadata/labels",
+    ])
     .configured_by(&["environments[].replicas.min"])
 }
 

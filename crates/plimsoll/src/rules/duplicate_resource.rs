@@ -40,7 +40,7 @@ Deployments are the same object."
         },
         check,
     )
-    .within_environment()
+    .reading(&[])
 }
 
 /// Config Sync's annotation that applies a namespace-less object of a

@@ -36,7 +36,11 @@ list stores managed elsewhere under `secrets.stores` in `.plimsoll.yaml`; give t
         },
         check,
     )
-    .looking_up(|object| is_external_secrets(object, "ClusterSecretStore"))
+    .reading(&[
+        "/spec/data/*/sourceRef",
+        "/spec/dataFrom/*/sourceRef",
+        "/spec/secretStoreRef",
+    ])
     .configured_by(&["secrets.stores"])
 }
 

@@ -63,7 +63,12 @@ cluster directories are not compared."
         },
         check,
     )
-    .looking_up(is_flux_kustomization)
+    .reading(&[
+        "/spec/dependsOn",
+        "/spec/kubeConfig/secretRef/name",
+        "/spec/targetNamespace",
+        "/spec/destination/namespace",
+    ])
 }
 
 /// A name without the tokens that name an environment

@@ -36,7 +36,12 @@ at a GitRepository (or OCIRepository, Bucket) that the repository defines."
         },
         check,
     )
-    .looking_up(is_flux_source)
+    .reading(&[
+        "/spec/ref/branch",
+        "/spec/sourceRef",
+        "/spec/targetNamespace",
+        "/spec/destination/namespace",
+    ])
     .configured_by(&["environments[].branch"])
 }
 

@@ -119,6 +119,10 @@ states exactly one; it never guesses and never asks a registry",
     )
     .off_when(|config| config.images.require_digest == RequireDigest::Everywhere(false))
     .configured_by(&["images.requireDigest"])
+    // The digests it pins by are those the whole input states: it runs once
+    // every file is read, on the images.
+    .reading_input()
+    .reading(&["{container}/image"])
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

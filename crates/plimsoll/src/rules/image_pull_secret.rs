@@ -50,7 +50,13 @@ ServiceAccount the pod runs as. (The examples assume `pullSecrets: [{registry: g
         },
         check,
     )
-    .looking_up(|object| object.identity.is("", "ServiceAccount"))
+    .reading(&[
+        "/imagePullSecrets",
+        "{pod}/imagePullSecrets",
+        "{pod}/serviceAccountName",
+        "{pod}/serviceAccount",
+        "{container}/image",
+    ])
     .configured_by(&["images.pullSecrets"])
 }
 

@@ -191,8 +191,9 @@ pub struct Rule {
     pub meta: RuleMeta,
     /// How it runs.
     pub check: Check,
-    /// What the rule reads besides what it checks.
-    reach: Reach,
+    /// Whether a document rule looks other objects up (see
+    /// [`Rule::reading_input`]).
+    reads_input: bool,
     /// Whether the rule encodes one organisation's conventions (see
     /// [`Rule::convention`]).
     convention: bool,
@@ -219,19 +220,12 @@ struct Needs {
     codeowners: bool,
     /// The `.plimsoll.yaml` keys it reads (see [`Rule::configured_by`]).
     settings: &'static [&'static str],
-}
-
-/// What a rule reads besides the object (document rule) or the objects of
-/// one environment (set rule) it checks.
-#[derive(Debug, Clone, Copy)]
-enum Reach {
-    /// Nothing more.
-    Own,
-    /// The objects `picks` chooses, whatever their environment (see
-    /// [`Rule::looking_up`]).
-    Lookups(fn(&Object) -> bool),
-    /// Every object of the input.
-    Input,
+    /// The paths of an object it reads, when it runs at the end of a run
+    /// (see [`Rule::reading`]); `None` for the whole object.
+    reads: Option<&'static [&'static str]>,
+    /// A kind whose presence in the input makes it read whole objects (see
+    /// [`Rule::reading_whole_objects_if_input_names`]).
+    whole_if_named: Option<&'static str>,
 }
 
 impl Rule {
@@ -243,7 +237,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Document(Arc::new(check)),
-            reach: Reach::Own,
+            reads_input: false,
             convention: false,
             autofix: None,
             needs: Needs::default(),
@@ -341,6 +335,42 @@ impl Rule {
         self.needs.settings
     }
 
+    /// Declares the paths of an object that a rule run at the end of a run
+    /// (a set rule, or a document rule [`Rule::reading_input`]) reads, of
+    /// every object it looks at, written as JSON pointers with `*` for
+    /// every item or key (`/spec/template/spec/containers/*/image`;
+    /// `{pod}`, `{template}` and `{container}` stand for the pod spec, the
+    /// pod template and the containers of every workload kind). The run
+    /// keeps only `apiVersion`, `kind`, `metadata` and the paths its
+    /// enabled rules read, so that memory grows with what they need rather
+    /// than with the input; a rule that declares nothing sees whole
+    /// objects.
+    #[must_use]
+    pub(crate) fn reading(mut self, paths: &'static [&'static str]) -> Rule {
+        self.needs.reads = Some(paths);
+        self
+    }
+
+    /// Declares that the rule reads whole objects when the input names
+    /// `kind` (a file spells the word): the input's admission policies
+    /// evaluate expressions on any field of any object. The run reads every
+    /// file's text before the pass to know.
+    #[must_use]
+    pub(crate) fn reading_whole_objects_if_input_names(mut self, kind: &'static str) -> Rule {
+        self.needs.whole_if_named = Some(kind);
+        self
+    }
+
+    /// The kind declared with [`Rule::reading_whole_objects_if_input_names`].
+    pub(crate) fn whole_objects_if_input_names(&self) -> Option<&'static str> {
+        self.needs.whole_if_named
+    }
+
+    /// The paths declared with [`Rule::reading`]; `None` for whole objects.
+    pub(crate) fn reads(&self) -> Option<&'static [&'static str]> {
+        self.needs.reads
+    }
+
     /// Whether the rule is [`Rule::reading_codeowners`].
     pub(crate) fn reads_codeowners(&self) -> bool {
         self.needs.codeowners
@@ -348,61 +378,19 @@ impl Rule {
 
     /// Marks a document rule that looks up other objects of the input
     /// through [`DocumentContext::all`]. Only such rules see the input there;
-    /// a run without them (and without set rules) checks its files as they
-    /// load and keeps none in memory.
+    /// they run at the end of a run, once every object is loaded, as set
+    /// rules do.
     #[must_use]
     pub fn reading_input(mut self) -> Rule {
-        self.reach = Reach::Input;
+        self.reads_input = true;
         self
     }
 
-    /// Declares that a set rule reads, from [`SetContext::all`], only the
-    /// objects `picks` chooses, besides those of its own environment and of
-    /// the files that hold them. A set rule that does not declare this sees
-    /// every object of the input there. (On a document rule it acts as
-    /// [`Rule::reading_input`].)
-    ///
-    /// A run whose set rules all declare it needs one environment's objects
-    /// in memory at a time, plus the picked ones: it checks the objects of
-    /// each environment in turn, reading their files a second time.
-    #[must_use]
-    pub fn looking_up(mut self, picks: fn(&Object) -> bool) -> Rule {
-        self.reach = Reach::Lookups(picks);
-        self
-    }
-
-    /// Declares that a set rule reads only the objects of its own
-    /// environment (and of the files that hold them): [`Rule::looking_up`]
-    /// nothing else.
-    #[must_use]
-    pub fn within_environment(self) -> Rule {
-        self.looking_up(|_| false)
-    }
-
-    /// Whether the rule needs every object of the input in memory at once: a
-    /// set rule, or a document rule marked with [`Rule::reading_input`].
+    /// Whether the rule runs at the end of a run, on every object of the
+    /// input: a set rule, or a document rule marked with
+    /// [`Rule::reading_input`].
     pub fn reads_input(&self) -> bool {
-        !matches!(self.reach, Reach::Own) || matches!(self.check, Check::Set(_))
-    }
-
-    /// Whether the rule can run one environment at a time: a set rule
-    /// marked with [`Rule::looking_up`], or a rule that reads no other
-    /// object.
-    pub fn runs_per_environment(&self) -> bool {
-        match self.reach {
-            Reach::Own => !matches!(self.check, Check::Set(_)),
-            Reach::Lookups(_) => matches!(self.check, Check::Set(_)),
-            Reach::Input => false,
-        }
-    }
-
-    /// Whether a set rule marked with [`Rule::looking_up`] looks `object`
-    /// up across environments.
-    pub fn looks_up(&self, object: &Object) -> bool {
-        match self.reach {
-            Reach::Lookups(picks) => picks(object),
-            Reach::Own | Reach::Input => false,
-        }
+        self.reads_input || matches!(self.check, Check::Set(_))
     }
 
     /// A rule that checks all objects of one environment together.
@@ -413,7 +401,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Set(Arc::new(check)),
-            reach: Reach::Input,
+            reads_input: false,
             convention: false,
             autofix: None,
             needs: Needs::default(),
@@ -424,7 +412,7 @@ impl Rule {
         Rule {
             meta,
             check: Check::Load,
-            reach: Reach::Own,
+            reads_input: false,
             convention: false,
             autofix: None,
             needs: Needs::default(),

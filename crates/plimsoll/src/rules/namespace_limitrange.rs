@@ -6,7 +6,7 @@
 //! directory, or a path that names no environment). The namespaces Kubernetes creates itself are skipped.
 //! The finding points at the Namespace's name.
 
-use super::namespace_quota::{is_unplaced_guard, require_per_namespace};
+use super::namespace_quota::require_per_namespace;
 use super::{Category, Rule, RuleMeta, SetContext, Sink};
 use crate::finding::Severity;
 
@@ -48,7 +48,7 @@ spec:
         },
         check,
     )
-    .looking_up(is_unplaced_guard)
+    .reading(&[])
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -123,7 +123,12 @@ spec:
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "/spec/podSelector",
+        "/spec/policyTypes",
+        "/spec/ingress",
+        "/spec/egress",
+    ])
     .configured_by(&["networkPolicy.ingressNamespaceLabel", "networkPolicy.requireDnsEgress"])
 }
 

@@ -62,7 +62,7 @@ spec:
         },
         check,
     )
-    .looking_up(is_unplaced_guard)
+    .reading(&[])
 }
 
 /// The folder of a file in a Config Sync hierarchical repository's
@@ -75,14 +75,6 @@ fn abstract_namespace_folder(path: &str) -> Option<&str> {
         .split('/')
         .any(|segment| segment == "namespaces")
         .then_some(folder)
-}
-
-/// The objects the namespace guard rules look up outside their
-/// environment: a ResourceQuota or LimitRange that nothing places, or that
-/// has no namespace (inherited in a Config Sync hierarchy).
-pub(crate) fn is_unplaced_guard(object: &Object) -> bool {
-    (object.environment.is_none() || object.identity.namespace.is_none())
-        && (object.identity.is("", "ResourceQuota") || object.identity.is("", "LimitRange"))
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -101,11 +101,16 @@ spec:
         },
         check,
     )
+    .reading(&[
+        "/spec/podSelector",
+        "/spec/policyTypes",
+        "/spec/egress",
+        "{template}/metadata/labels",
+    ])
     .offering_fix(
         "gives a default NetworkPolicy (`podSelector: {}`) that has no egress rule one that allows UDP \
 and TCP 53 to kube-system",
     )
-    .within_environment()
 }
 
 fn check(context: &SetContext<'_>, sink: &mut Sink) {

@@ -131,7 +131,25 @@ spec:
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "/spec/hard",
+        "/spec/scopes",
+        "/spec/scopeSelector",
+        "/spec/limits",
+        "/spec/scaleTargetRef",
+        "/spec/maxReplicas",
+        "/spec/replicas",
+        "/spec/parallelism",
+        "/spec/completions",
+        "/spec/jobTemplate/spec/parallelism",
+        "/spec/jobTemplate/spec/completions",
+        "/spec/type",
+        "{pod}/activeDeadlineSeconds",
+        "{pod}/priorityClassName",
+        "{container}/name",
+        "{container}/resources",
+        "{container}/restartPolicy",
+    ])
 }
 
 /// The compute resources a quota can limit.

@@ -54,7 +54,11 @@ spec:
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "/spec/minReplicas",
+        "/spec/scaleTargetRef",
+        "/spec/replicas",
+    ])
     .configured_by(&["environments[].replicas.min"])
 }
 

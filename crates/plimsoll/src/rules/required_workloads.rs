@@ -53,7 +53,7 @@ metadata:
         },
         check,
     )
-    .within_environment()
+    .reading(&[])
     .convention()
     .configured_by(&["requiredWorkloads", "naming.resource"])
 }

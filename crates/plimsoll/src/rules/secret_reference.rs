@@ -61,7 +61,21 @@ such as kube-webhook-certgen)."
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "/spec/template/metadata/name",
+        "/spec/target/name",
+        "/spec/secretName",
+        "{pod}/imagePullSecrets",
+        "{pod}/volumes/*/name",
+        "{pod}/volumes/*/secret",
+        "{pod}/volumes/*/projected/sources/*/secret",
+        "{container}/name",
+        "{container}/command",
+        "{container}/args",
+        "{container}/env/*/name",
+        "{container}/env/*/valueFrom/secretKeyRef",
+        "{container}/envFrom/*/secretRef",
+    ])
     .configured_by(&["secrets.external"])
 }
 

@@ -60,7 +60,12 @@ the sync fail."
         },
         check,
     )
-    .within_environment()
+    .reading(&[
+        "{container}/command",
+        "{container}/args",
+        "{container}/image",
+        "{container}/env/*/value",
+    ])
     .configured_by(&["migrations.waveOrder"])
 }
 

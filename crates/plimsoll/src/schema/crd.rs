@@ -32,21 +32,12 @@
 use serde_json::{Map, Value};
 
 use crate::model::Object;
-use crate::yaml::Node;
+use crate::yaml::{may_spell, Node};
 
-/// Whether a file's text may hold a CustomResourceDefinition. A `kind` that
-/// reads `CustomResourceDefinition` is written out in full, whatever the
-/// style (plain, quoted, block, anchored, JSON), unless escapes spell part
-/// of it. The only escapes that yield a letter are `\x`, `\u` and `\U` (in
-/// YAML and JSON), and an escaped line break joins two lines without a
-/// space; plain line folding cannot split the word, it leaves a space. So a
-/// regex's `\d` or `\.` does not make a file suspect.
+/// Whether a file's text may hold a CustomResourceDefinition (see
+/// [`may_spell`]).
 pub(crate) fn may_define_crd(text: &str) -> bool {
-    text.contains("CustomResourceDefinition")
-        || text
-            .split('\\')
-            .skip(1)
-            .any(|after| after.starts_with(['x', 'u', 'U', '\n', '\r']))
+    may_spell(text, "CustomResourceDefinition")
 }
 
 /// The schemas one CRD defines: ((group, version, kind), its structural

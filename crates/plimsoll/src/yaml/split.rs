@@ -168,6 +168,21 @@ fn is_blank_or_comments(text: &str) -> bool {
     })
 }
 
+/// Whether a YAML or JSON text may hold a scalar that reads `word`. A
+/// scalar that reads it is written out in full, whatever the style (plain,
+/// quoted, block, anchored, JSON), unless escapes spell part of it. The
+/// only escapes that yield a letter are `\x`, `\u` and `\U` (in YAML and
+/// JSON), and an escaped line break joins two lines without a space; plain
+/// line folding cannot split a word, it leaves a space. So a regex's `\d`
+/// or `\.` does not make a text suspect.
+pub(crate) fn may_spell(text: &str, word: &str) -> bool {
+    text.contains(word)
+        || text
+            .split('\\')
+            .skip(1)
+            .any(|after| after.starts_with(['x', 'u', 'U', '\n', '\r']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

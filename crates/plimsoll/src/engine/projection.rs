@@ -1,0 +1,288 @@
+//! What of an object's tree the rules at the end of a pass read: each such
+//! rule declares the paths it reads ([`Rule::reading`]), and the pass keeps,
+//! of every object, only those paths — with their spans, so that a finding
+//! made on the kept tree points where it would on the whole one.
+
+use crate::model::{pod_spec_pointers, CONTAINER_LISTS};
+use crate::rules::Rule;
+use crate::yaml::{Entry, Node, Value};
+
+/// What every kept object keeps, whatever the rules read: who it is, and
+/// its metadata, which the report reads (suppression annotations) and most
+/// rules do (names, labels, annotations).
+const ALWAYS: &[&str] = &["/apiVersion", "/kind", "/metadata"];
+
+/// The parts of a tree to keep: a tree of keys, each leaf the root of a
+/// subtree kept whole.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Projection {
+    /// Keep the whole subtree here.
+    whole: bool,
+    /// Keys below, `*` for every item of a sequence and every key of a
+    /// mapping (a named key also takes what `*` keeps).
+    keys: Vec<(String, Projection)>,
+}
+
+/// The key that stands for every item or key.
+const ANY: &str = "*";
+
+impl Projection {
+    /// Everything.
+    pub(crate) fn whole() -> Projection {
+        Projection {
+            whole: true,
+            keys: Vec::new(),
+        }
+    }
+
+    /// What `rules` read: the union of their declared paths, or the whole
+    /// tree if one of them reads it all (declares nothing, or reads whole
+    /// objects of an input that `names` what it names).
+    pub(crate) fn of_rules<'r>(
+        rules: impl IntoIterator<Item = &'r Rule>,
+        names: impl Fn(&str) -> bool,
+    ) -> Projection {
+        let mut projection = Projection::default();
+        for path in ALWAYS {
+            projection.add(path);
+        }
+        for rule in rules {
+            let whole = rule.whole_objects_if_input_names().is_some_and(&names);
+            match rule.reads() {
+                Some(paths) if !whole => {
+                    for path in paths {
+                        for expanded in expand(path) {
+                            projection.add(&expanded);
+                        }
+                    }
+                }
+                _ => return Projection::whole(),
+            }
+        }
+        projection.spread_any();
+        projection
+    }
+
+    /// Adds a path written as a JSON pointer (`/spec/template/metadata`),
+    /// `*` for every item or key.
+    fn add(&mut self, path: &str) {
+        let mut here = self;
+        for token in path.split('/').skip(1) {
+            if here.whole {
+                return;
+            }
+            let key = token.replace("~1", "/").replace("~0", "~");
+            let at = match here.keys.iter().position(|(known, _)| *known == key) {
+                Some(at) => at,
+                None => {
+                    here.keys.push((key, Projection::default()));
+                    here.keys.len() - 1
+                }
+            };
+            here = match here.keys.get_mut(at) {
+                Some((_, below)) => below,
+                None => return,
+            };
+        }
+        here.whole = true;
+        here.keys.clear();
+    }
+
+    /// Merges what `*` keeps into each named key beside it, so that a key
+    /// is looked up once.
+    fn spread_any(&mut self) {
+        if let Some(any) = self.below(ANY).cloned() {
+            for (key, below) in &mut self.keys {
+                if key != ANY {
+                    below.merge(&any);
+                }
+            }
+        }
+        for (_, below) in &mut self.keys {
+            below.spread_any();
+        }
+    }
+
+    fn merge(&mut self, other: &Projection) {
+        if self.whole || other.whole {
+            *self = Projection::whole();
+            return;
+        }
+        for (key, theirs) in &other.keys {
+            match self.keys.iter_mut().find(|(known, _)| known == key) {
+                Some((_, mine)) => mine.merge(theirs),
+                None => self.keys.push((key.clone(), theirs.clone())),
+            }
+        }
+    }
+
+    fn below(&self, key: &str) -> Option<&Projection> {
+        self.keys
+            .iter()
+            .find(|(known, _)| known == key)
+            .or_else(|| self.keys.iter().find(|(known, _)| known == ANY))
+            .map(|(_, below)| below)
+    }
+
+    /// The kept part of `node`: mappings keep the entries of kept keys,
+    /// sequences every item (an item nothing of which is kept becomes a
+    /// null, so that the others keep their positions), scalars themselves.
+    pub(crate) fn apply(&self, node: Node) -> Node {
+        if self.whole {
+            return node;
+        }
+        let Node { value, span } = node;
+        let value = match value {
+            Value::Map(entries) => Value::Map(
+                entries
+                    .into_vec()
+                    .into_iter()
+                    .filter_map(|entry| {
+                        let below = self.below(&entry.key)?;
+                        Some(Entry {
+                            value: below.apply(entry.value),
+                            ..entry
+                        })
+                    })
+                    .collect(),
+            ),
+            Value::Seq(items) => match self.below(ANY) {
+                Some(below) => Value::Seq(
+                    items
+                        .into_vec()
+                        .into_iter()
+                        .map(|item| below.apply(item))
+                        .collect(),
+                ),
+                None => Value::Seq(
+                    items
+                        .iter()
+                        .map(|item| Node {
+                            value: Value::Null,
+                            span: item.span,
+                        })
+                        .collect(),
+                ),
+            },
+            scalar => scalar,
+        };
+        Node { value, span }
+    }
+}
+
+/// A declared path with its placeholders spelled out: `{pod}` is the pod
+/// spec of every workload kind (`/spec`, `/spec/template/spec`, …),
+/// `{template}` the pod template holding it (`` for a Pod, whose labels are
+/// its own), `{container}` every container of every list of `{pod}`.
+fn expand(path: &str) -> Vec<String> {
+    let pods = pod_spec_pointers();
+    if let Some(rest) = path.strip_prefix("{container}") {
+        pods.iter()
+            .flat_map(|pod| {
+                CONTAINER_LISTS
+                    .iter()
+                    .map(move |list| format!("{pod}/{list}/*{rest}"))
+            })
+            .collect()
+    } else if let Some(rest) = path.strip_prefix("{pod}") {
+        pods.iter().map(|pod| format!("{pod}{rest}")).collect()
+    } else if let Some(rest) = path.strip_prefix("{template}") {
+        pods.iter()
+            .map(|pod| format!("{}{rest}", pod.strip_suffix("/spec").unwrap_or("")))
+            .collect()
+    } else {
+        vec![path.to_owned()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse_stream, Limits};
+
+    fn tree(text: &str) -> Node {
+        parse_stream(text, &Limits::default())
+            .into_iter()
+            .next()
+            .and_then(|document| document.root)
+            .unwrap()
+    }
+
+    fn projection(paths: &[&str]) -> Projection {
+        let mut projection = Projection::default();
+        for path in paths {
+            projection.add(path);
+        }
+        projection.spread_any();
+        projection
+    }
+
+    #[test]
+    fn keeps_the_declared_paths_with_their_spans() {
+        let text = "metadata:\n  name: web\n  labels: {app: web}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - name: a\n        image: x\n        env: [{name: A, value: b}]\n";
+        let whole = tree(text);
+        let kept = projection(&["/metadata", "/spec/template/spec/containers/*/image"])
+            .apply(whole.clone());
+        assert_eq!(kept.get("metadata"), whole.get("metadata"));
+        assert!(kept.get_path(&["spec", "replicas"]).is_none());
+        let pointer = "/spec/template/spec/containers/0/image";
+        assert_eq!(kept.pointer(pointer), whole.pointer(pointer));
+        assert_eq!(kept.locate(pointer), whole.locate(pointer));
+        assert!(kept
+            .pointer("/spec/template/spec/containers/0/env")
+            .is_none());
+    }
+
+    #[test]
+    fn items_keep_their_positions() {
+        let whole = tree("items:\n- a\n- {b: 1, c: 2}\n");
+        let kept = projection(&["/items/*/c"]).apply(whole.clone());
+        assert_eq!(kept.pointer("/items/1/c"), whole.pointer("/items/1/c"));
+        assert!(kept.pointer("/items/1/b").is_none());
+        assert_eq!(kept.pointer("/items/0"), whole.pointer("/items/0"));
+        let none = projection(&["/other"]).apply(whole.clone());
+        assert!(none.get("items").is_none());
+        let nulls = projection(&["/items"]).apply(whole.clone());
+        assert_eq!(nulls, whole);
+    }
+
+    #[test]
+    fn a_named_key_also_keeps_what_any_key_keeps() {
+        let whole = tree("a: {x: 1, y: 2}\nb: {x: 3, y: 4}\n");
+        let kept = projection(&["/*/x", "/a/y"]).apply(whole.clone());
+        assert_eq!(kept.pointer("/a/x"), whole.pointer("/a/x"));
+        assert_eq!(kept.pointer("/a/y"), whole.pointer("/a/y"));
+        assert_eq!(kept.pointer("/b/x"), whole.pointer("/b/x"));
+        assert!(kept.pointer("/b/y").is_none());
+    }
+
+    #[test]
+    fn placeholders_name_every_pod_spec_and_container() {
+        let pods = expand("{pod}/volumes");
+        assert!(pods.contains(&"/spec/template/spec/volumes".to_owned()));
+        assert!(pods.contains(&"/spec/jobTemplate/spec/template/spec/volumes".to_owned()));
+        let containers = expand("{container}/image");
+        assert!(containers.contains(&"/spec/initContainers/*/image".to_owned()));
+        assert_eq!(containers.len(), pods.len() * 3);
+        assert!(expand("{template}/metadata/labels").contains(&"/metadata/labels".to_owned()));
+    }
+
+    #[test]
+    fn keys_with_slashes_are_escaped_as_in_pointers() {
+        let whole = tree("metadata:\n  annotations:\n    a.io/b: x\n    c: y\n");
+        let kept = projection(&["/metadata/annotations/a.io~1b"]).apply(whole.clone());
+        assert_eq!(
+            kept.pointer("/metadata/annotations/a.io~1b"),
+            whole.pointer("/metadata/annotations/a.io~1b")
+        );
+        assert!(kept.pointer("/metadata/annotations/c").is_none());
+    }
+
+    #[test]
+    fn a_shorter_path_keeps_the_whole_subtree() {
+        let whole = tree("spec: {a: {b: 1, c: 2}}\n");
+        let kept = projection(&["/spec/a/b", "/spec"]).apply(whole.clone());
+        assert_eq!(kept, whole);
+        assert_eq!(projection(&[]).apply(whole.clone()).as_map(), Some(&[][..]));
+    }
+}

@@ -293,9 +293,6 @@ impl Engine {
             |file| first_file + file.0,
             |object| first_object + object.id.0,
         );
-        // Freeing a batch's texts takes a while; the workers do it while
-        // the next batch loads.
-        rayon::spawn(move || drop(texts));
         count
     }
 }

@@ -131,7 +131,7 @@ impl Kept {
             .map(|object| {
                 let at = order(&object);
                 let file = FileId(run_file(object.file));
-                let node = projection.apply(object.node);
+                let node = projection.apply(&object.identity.kind, object.node);
                 (
                     at,
                     Object {

@@ -528,6 +528,30 @@ mod tests {
     }
 
     #[test]
+    fn a_namespace_keeps_the_labels_its_policies_select_it_by() {
+        // The default policy lets the namespace in by a label of the
+        // Namespace object, which the pass must keep for the end.
+        let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {team: shop}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n  ingress:\n  - from:\n    - namespaceSelector: {matchLabels: {team: shop}}\n  egress:\n  - to:\n    - namespaceSelector: {}\n    ports: [{port: 53, protocol: UDP}]\n";
+        let inputs = [Input::Text {
+            name: "envs/prod/shop.yaml".to_owned(),
+            text: text.to_owned(),
+        }];
+        assert_pass_agrees(Config::default(), None, &inputs);
+        let report = Engine::new(Config::default(), EngineOptions::default())
+            .unwrap()
+            .check(&inputs)
+            .unwrap();
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|finding| !finding.message.contains("from the namespace itself")),
+            "{:#?}",
+            report.findings
+        );
+    }
+
+    #[test]
     fn a_run_without_cross_object_rules_keeps_nothing() {
         let options = EngineOptions {
             select: vec!["image-latest".to_owned(), "schema".to_owned()],

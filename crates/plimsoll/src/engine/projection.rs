@@ -2,36 +2,46 @@
 //! rule declares the paths it reads ([`Rule::reading`]), and the pass keeps,
 //! of every object, only those paths — with their spans, so that a finding
 //! made on the kept tree points where it would on the whole one.
+//!
+//! A path may hold for one kind only (`Namespace:/metadata/labels`), and
+//! `{pod}`, `{template}` and `{container}` hold for each workload kind at
+//! its own place: a Deployment keeps its containers, a ConfigMap nothing of
+//! them.
+
+use std::collections::HashMap;
 
 use crate::model::{pod_spec_pointers, CONTAINER_LISTS};
 use crate::rules::Rule;
 use crate::yaml::{Entry, Node, Value};
 
 /// What every kept object keeps, whatever the rules read: who it is, and
-/// its metadata, which the report reads (suppression annotations) and most
-/// rules do (names, labels, annotations).
-const ALWAYS: &[&str] = &["/apiVersion", "/kind", "/metadata"];
+/// the annotations the report reads to suppress a finding.
+const ALWAYS: &[&str] = &[
+    "/apiVersion",
+    "/kind",
+    "/metadata/name",
+    "/metadata/generateName",
+    "/metadata/namespace",
+    "/metadata/annotations/plimsoll.dev~1ignore",
+    "/metadata/annotations/plimsoll.dev~1ignore-reason",
+];
 
-/// The parts of a tree to keep: a tree of keys, each leaf the root of a
-/// subtree kept whole.
+/// The parts of each object to keep: the paths of its kind.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Projection {
-    /// Keep the whole subtree here.
-    whole: bool,
-    /// Keys below, `*` for every item of a sequence and every key of a
-    /// mapping (a named key also takes what `*` keeps).
-    keys: Vec<(String, Projection)>,
+    /// The paths of every kind.
+    common: Paths,
+    /// The paths of the kinds some path is declared for, the common ones
+    /// included.
+    by_kind: HashMap<String, Paths>,
 }
 
-/// The key that stands for every item or key.
-const ANY: &str = "*";
-
 impl Projection {
-    /// Everything.
+    /// Everything, of every object.
     pub(crate) fn whole() -> Projection {
         Projection {
-            whole: true,
-            keys: Vec::new(),
+            common: Paths::whole(),
+            by_kind: HashMap::new(),
         }
     }
 
@@ -42,25 +52,70 @@ impl Projection {
         rules: impl IntoIterator<Item = &'r Rule>,
         names: impl Fn(&str) -> bool,
     ) -> Projection {
-        let mut projection = Projection::default();
-        for path in ALWAYS {
-            projection.add(path);
-        }
+        let mut declared: Vec<(Option<String>, String)> = ALWAYS
+            .iter()
+            .map(|path| (None, (*path).to_owned()))
+            .collect();
         for rule in rules {
             let whole = rule.whole_objects_if_input_names().is_some_and(&names);
             match rule.reads() {
                 Some(paths) if !whole => {
-                    for path in paths {
-                        for expanded in expand(path) {
-                            projection.add(&expanded);
-                        }
-                    }
+                    declared.extend(paths.iter().flat_map(|path| expand(path)))
                 }
                 _ => return Projection::whole(),
             }
         }
-        projection.spread_any();
-        projection
+        Projection::of_paths(&declared)
+    }
+
+    /// The projection of paths, each for one kind or (`None`) every kind.
+    fn of_paths(declared: &[(Option<String>, String)]) -> Projection {
+        let mut common = Paths::default();
+        for (_, path) in declared.iter().filter(|(kind, _)| kind.is_none()) {
+            common.add(path);
+        }
+        let mut by_kind: HashMap<String, Paths> = HashMap::new();
+        for (kind, path) in declared {
+            if let Some(kind) = kind {
+                by_kind
+                    .entry(kind.clone())
+                    .or_insert_with(|| common.clone())
+                    .add(path);
+            }
+        }
+        common.spread_any();
+        for paths in by_kind.values_mut() {
+            paths.spread_any();
+        }
+        Projection { common, by_kind }
+    }
+
+    /// The kept part of `node`, an object of `kind`.
+    pub(crate) fn apply(&self, kind: &str, node: Node) -> Node {
+        self.by_kind.get(kind).unwrap_or(&self.common).apply(node)
+    }
+}
+
+/// The parts of a tree to keep: a tree of keys, each leaf the root of a
+/// subtree kept whole.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Paths {
+    /// Keep the whole subtree here.
+    whole: bool,
+    /// Keys below, `*` for every item of a sequence and every key of a
+    /// mapping (a named key also takes what `*` keeps).
+    keys: Vec<(String, Paths)>,
+}
+
+/// The key that stands for every item or key.
+const ANY: &str = "*";
+
+impl Paths {
+    fn whole() -> Paths {
+        Paths {
+            whole: true,
+            keys: Vec::new(),
+        }
     }
 
     /// Adds a path written as a JSON pointer (`/spec/template/metadata`),
@@ -75,7 +130,7 @@ impl Projection {
             let at = match here.keys.iter().position(|(known, _)| *known == key) {
                 Some(at) => at,
                 None => {
-                    here.keys.push((key, Projection::default()));
+                    here.keys.push((key, Paths::default()));
                     here.keys.len() - 1
                 }
             };
@@ -103,9 +158,9 @@ impl Projection {
         }
     }
 
-    fn merge(&mut self, other: &Projection) {
+    fn merge(&mut self, other: &Paths) {
         if self.whole || other.whole {
-            *self = Projection::whole();
+            *self = Paths::whole();
             return;
         }
         for (key, theirs) in &other.keys {
@@ -116,7 +171,7 @@ impl Projection {
         }
     }
 
-    fn below(&self, key: &str) -> Option<&Projection> {
+    fn below(&self, key: &str) -> Option<&Paths> {
         self.keys
             .iter()
             .find(|(known, _)| known == key)
@@ -127,7 +182,7 @@ impl Projection {
     /// The kept part of `node`: mappings keep the entries of kept keys,
     /// sequences every item (an item nothing of which is kept becomes a
     /// null, so that the others keep their positions), scalars themselves.
-    pub(crate) fn apply(&self, node: Node) -> Node {
+    fn apply(&self, node: Node) -> Node {
         if self.whole {
             return node;
         }
@@ -170,29 +225,41 @@ impl Projection {
     }
 }
 
-/// A declared path with its placeholders spelled out: `{pod}` is the pod
-/// spec of every workload kind (`/spec`, `/spec/template/spec`, …),
-/// `{template}` the pod template holding it (`` for a Pod, whose labels are
-/// its own), `{container}` every container of every list of `{pod}`.
-fn expand(path: &str) -> Vec<String> {
-    let pods = pod_spec_pointers();
-    if let Some(rest) = path.strip_prefix("{container}") {
-        pods.iter()
-            .flat_map(|pod| {
-                CONTAINER_LISTS
-                    .iter()
-                    .map(move |list| format!("{pod}/{list}/*{rest}"))
-            })
-            .collect()
-    } else if let Some(rest) = path.strip_prefix("{pod}") {
-        pods.iter().map(|pod| format!("{pod}{rest}")).collect()
-    } else if let Some(rest) = path.strip_prefix("{template}") {
-        pods.iter()
-            .map(|pod| format!("{}{rest}", pod.strip_suffix("/spec").unwrap_or("")))
-            .collect()
-    } else {
-        vec![path.to_owned()]
+/// A declared path with its kind and placeholders spelled out, as (kind,
+/// path) pairs: `Kind:/path` holds for that kind only; `{pod}` is the pod
+/// spec of each workload kind (`/spec` of a Pod, `/spec/template/spec` of a
+/// Deployment, …), `{template}` the pod template holding it (`` for a Pod,
+/// whose labels are its own), `{container}` every container of every list
+/// of `{pod}`. A placeholder after `Kind:` holds for that kind only.
+fn expand(declared: &str) -> Vec<(Option<String>, String)> {
+    let (only, path) = match declared.split_once(':') {
+        Some((kind, path)) if !declared.starts_with(['/', '{']) => (Some(kind), path),
+        _ => (None, declared),
+    };
+    if !path.starts_with('{') {
+        return vec![(only.map(str::to_owned), path.to_owned())];
     }
+    let mut expanded = Vec::new();
+    for (kind, pod) in pod_spec_pointers() {
+        if only.is_some_and(|only| only != kind) {
+            continue;
+        }
+        let template = pod.strip_suffix("/spec").unwrap_or("");
+        let paths: Vec<String> = if let Some(rest) = path.strip_prefix("{container}") {
+            CONTAINER_LISTS
+                .iter()
+                .map(|list| format!("{pod}/{list}/*{rest}"))
+                .collect()
+        } else if let Some(rest) = path.strip_prefix("{pod}") {
+            vec![format!("{pod}{rest}")]
+        } else if let Some(rest) = path.strip_prefix("{template}") {
+            vec![format!("{template}{rest}")]
+        } else {
+            Vec::new()
+        };
+        expanded.extend(paths.into_iter().map(|path| (Some(kind.to_owned()), path)));
+    }
+    expanded
 }
 
 #[cfg(test)]
@@ -208,8 +275,8 @@ mod tests {
             .unwrap()
     }
 
-    fn projection(paths: &[&str]) -> Projection {
-        let mut projection = Projection::default();
+    fn projection(paths: &[&str]) -> Paths {
+        let mut projection = Paths::default();
         for path in paths {
             projection.add(path);
         }
@@ -257,14 +324,52 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_name_every_pod_spec_and_container() {
+    fn placeholders_name_each_workload_kind_at_its_place() {
         let pods = expand("{pod}/volumes");
-        assert!(pods.contains(&"/spec/template/spec/volumes".to_owned()));
-        assert!(pods.contains(&"/spec/jobTemplate/spec/template/spec/volumes".to_owned()));
+        let of = |kind: &str| -> Vec<String> {
+            pods.iter()
+                .filter(|(of, _)| of.as_deref() == Some(kind))
+                .map(|(_, path)| path.clone())
+                .collect()
+        };
+        assert_eq!(of("Deployment"), ["/spec/template/spec/volumes"]);
+        assert_eq!(
+            of("CronJob"),
+            ["/spec/jobTemplate/spec/template/spec/volumes"]
+        );
+        assert_eq!(of("Pod"), ["/spec/volumes"]);
+        assert!(of("ConfigMap").is_empty());
         let containers = expand("{container}/image");
-        assert!(containers.contains(&"/spec/initContainers/*/image".to_owned()));
+        assert!(containers.contains(&(
+            Some("Pod".to_owned()),
+            "/spec/initContainers/*/image".to_owned()
+        )));
         assert_eq!(containers.len(), pods.len() * 3);
-        assert!(expand("{template}/metadata/labels").contains(&"/metadata/labels".to_owned()));
+        assert!(expand("{template}/metadata/labels")
+            .contains(&(Some("Pod".to_owned()), "/metadata/labels".to_owned())));
+        let jobs = expand("Job:{container}/env");
+        assert_eq!(jobs.len(), 3);
+        assert!(jobs.iter().all(|(kind, _)| kind.as_deref() == Some("Job")));
+        assert_eq!(
+            expand("Namespace:/metadata/labels"),
+            [(Some("Namespace".to_owned()), "/metadata/labels".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_path_of_one_kind_is_kept_for_that_kind_only() {
+        let whole = tree("metadata: {name: a, labels: {x: y}}\n");
+        let projection = Projection::of_paths(&[
+            (None, "/metadata/name".to_owned()),
+            (Some("Namespace".to_owned()), "/metadata/labels".to_owned()),
+        ]);
+        assert_eq!(projection.apply("Namespace", whole.clone()), whole);
+        let kept = projection.apply("ConfigMap", whole.clone());
+        assert!(kept.pointer("/metadata/labels").is_none());
+        assert_eq!(
+            kept.pointer("/metadata/name"),
+            whole.pointer("/metadata/name")
+        );
     }
 
     #[test]

@@ -65,12 +65,13 @@ pub(crate) fn pod_labels_pointer(object: &Object) -> Option<String> {
     Some(format!("{template}/metadata/labels"))
 }
 
-/// Every place a workload kind keeps its pod spec, each once.
-pub(crate) fn pod_spec_pointers() -> Vec<&'static str> {
-    let mut pointers: Vec<&'static str> = Vec::new();
-    for (_, _, pointer) in POD_SPEC_POINTERS {
-        if !pointers.contains(pointer) {
-            pointers.push(pointer);
+/// Each workload kind (whatever its group) with the place of its pod spec,
+/// each once.
+pub(crate) fn pod_spec_pointers() -> Vec<(&'static str, &'static str)> {
+    let mut pointers: Vec<(&'static str, &'static str)> = Vec::new();
+    for (_, kind, pointer) in POD_SPEC_POINTERS {
+        if !pointers.contains(&(kind, pointer)) {
+            pointers.push((kind, pointer));
         }
     }
     pointers

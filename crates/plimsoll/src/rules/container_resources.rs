@@ -73,7 +73,7 @@ spec:
         check,
     )
     .reading(&[
-        "/spec/limits",
+        "LimitRange:/spec/limits",
         "{container}/name",
         "{container}/resources",
         "{container}/restartPolicy",

@@ -77,7 +77,8 @@ namespace."
     .reading(&[
         "{template}/metadata/labels",
         "/spec/type",
-        "/spec/selector",
+        "Service:/spec/selector",
+        "PodDisruptionBudget:/spec/selector",
         "/spec/scaleTargetRef",
         "/spec/defaultBackend",
         "/spec/backend",

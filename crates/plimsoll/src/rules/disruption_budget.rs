@@ -77,11 +77,11 @@ spec:
         check,
     )
     .reading(&[
-        "/spec/selector",
+        "PodDisruptionBudget:/spec/selector",
         "/spec/scaleTargetRef",
         "/spec/maxReplicas",
         "/spec/replicas",
-        "/spec/template/metadata/labels",
+        "{template}/metadata/labels",
     ])
     .configured_by(&["environments[].replicas.min"])
 }

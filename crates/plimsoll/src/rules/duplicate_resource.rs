@@ -40,7 +40,7 @@ Deployments are the same object."
         },
         check,
     )
-    .reading(&[])
+    .reading(&["/metadata/annotations/configmanagement.gke.io~1namespace-selector"])
 }
 
 /// Config Sync's annotation that applies a namespace-less object of a

@@ -340,11 +340,13 @@ impl Rule {
     /// every object it looks at, written as JSON pointers with `*` for
     /// every item or key (`/spec/template/spec/containers/*/image`;
     /// `{pod}`, `{template}` and `{container}` stand for the pod spec, the
-    /// pod template and the containers of every workload kind). The run
-    /// keeps only `apiVersion`, `kind`, `metadata` and the paths its
-    /// enabled rules read, so that memory grows with what they need rather
-    /// than with the input; a rule that declares nothing sees whole
-    /// objects.
+    /// pod template and the containers of each workload kind, and a
+    /// `Kind:` prefix limits a path to objects of that kind:
+    /// `Namespace:/metadata/labels`, `Job:{container}/args`). The run keeps
+    /// only `apiVersion`, `kind`, the name, namespace and suppression
+    /// annotations, and the paths its enabled rules read, so that memory
+    /// grows with what they need rather than with the input; a rule that
+    /// declares nothing sees whole objects.
     #[must_use]
     pub(crate) fn reading(mut self, paths: &'static [&'static str]) -> Rule {
         self.needs.reads = Some(paths);

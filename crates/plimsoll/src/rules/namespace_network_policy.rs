@@ -124,10 +124,13 @@ spec:
         check,
     )
     .reading(&[
-        "/spec/podSelector",
-        "/spec/policyTypes",
-        "/spec/ingress",
-        "/spec/egress",
+
+
+        "Namespace:/metadata/labels",
+        "NetworkPolicy:/spec/podSelector",
+        "NetworkPolicy:/spec/policyTypes",
+        "NetworkPolicy:/spec/ingress",
+        "NetworkPolicy:/spec/egress",
     ])
     .configured_by(&["networkPolicy.ingressNamespaceLabel", "networkPolicy.requireDnsEgress"])
 }

@@ -102,9 +102,9 @@ spec:
         check,
     )
     .reading(&[
-        "/spec/podSelector",
-        "/spec/policyTypes",
-        "/spec/egress",
+        "NetworkPolicy:/spec/podSelector",
+        "NetworkPolicy:/spec/policyTypes",
+        "NetworkPolicy:/spec/egress",
         "{template}/metadata/labels",
     ])
     .offering_fix(

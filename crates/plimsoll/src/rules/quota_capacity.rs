@@ -132,10 +132,10 @@ spec:
         check,
     )
     .reading(&[
-        "/spec/hard",
-        "/spec/scopes",
-        "/spec/scopeSelector",
-        "/spec/limits",
+        "ResourceQuota:/spec/hard",
+        "ResourceQuota:/spec/scopes",
+        "ResourceQuota:/spec/scopeSelector",
+        "LimitRange:/spec/limits",
         "/spec/scaleTargetRef",
         "/spec/maxReplicas",
         "/spec/replicas",

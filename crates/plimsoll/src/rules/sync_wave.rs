@@ -61,10 +61,12 @@ the sync fail."
         check,
     )
     .reading(&[
-        "{container}/command",
-        "{container}/args",
-        "{container}/image",
-        "{container}/env/*/value",
+        "/metadata/annotations/argocd.argoproj.io~1sync-wave",
+        "Job:/metadata/labels",
+        "Job:{container}/command",
+        "Job:{container}/args",
+        "Job:{container}/image",
+        "Job:{container}/env/*/value",
     ])
     .configured_by(&["migrations.waveOrder"])
 }

@@ -124,8 +124,6 @@ spec:
         check,
     )
     .reading(&[
-
-
         "Namespace:/metadata/labels",
         "NetworkPolicy:/spec/podSelector",
         "NetworkPolicy:/spec/policyTypes",

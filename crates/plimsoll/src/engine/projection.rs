@@ -357,6 +357,26 @@ mod tests {
     }
 
     #[test]
+    fn every_declared_path_of_the_builtin_rules_is_well_formed() {
+        let mut declared = 0;
+        for rule in crate::rules::builtin() {
+            for path in rule.reads().unwrap_or_default() {
+                let expanded = expand(path);
+                assert!(!expanded.is_empty(), "{}: {path} names no kind", rule.id());
+                for (_, pointer) in expanded {
+                    assert!(
+                        pointer.starts_with('/') && !pointer.contains(['{', '}', ':']),
+                        "{}: {path} reads {pointer}",
+                        rule.id()
+                    );
+                }
+                declared += 1;
+            }
+        }
+        assert!(declared > 50, "{declared}");
+    }
+
+    #[test]
     fn a_path_of_one_kind_is_kept_for_that_kind_only() {
         let whole = tree("metadata: {name: a, labels: {x: y}}\n");
         let projection = Projection::of_paths(&[

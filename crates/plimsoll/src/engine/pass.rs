@@ -224,6 +224,15 @@ impl Engine {
             &self.codeowners(),
         );
         pending.extend(set_violations.into_pending(&input.objects, &input.artifacts));
+        // Findings on files the run does not report on would be dropped
+        // with them: they are not placed, which spares reading those files
+        // again (a pre-commit run reports on the changed files only).
+        pending.retain(|item| {
+            input
+                .file_paths
+                .get(item.file.0)
+                .is_some_and(|path| reported.file(path))
+        });
         input.place(pending, |pending, texts, masks| {
             report.add_pending_masked(
                 self,

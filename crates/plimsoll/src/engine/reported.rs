@@ -19,6 +19,11 @@ impl Reported {
         Reported { only: Some(files) }
     }
 
+    /// Whether the run reports on the file at `path`.
+    pub(super) fn file(&self, path: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(path))
+    }
+
     /// The objects of reported files; `file_paths` names their files.
     pub(super) fn objects<'o>(
         &self,

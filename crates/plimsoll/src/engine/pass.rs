@@ -445,6 +445,14 @@ mod tests {
         assert_agrees_with_whole(&engine, inputs, Engine::run_pass)
     }
 
+    /// The report of `inputs` with every rule and no config.
+    fn check_by_default(inputs: &[Input]) -> Report {
+        Engine::new(Config::default(), EngineOptions::default())
+            .unwrap()
+            .check(inputs)
+            .unwrap()
+    }
+
     #[test]
     fn a_pass_reports_what_a_run_in_memory_reports() {
         // Every fixture at once: CRDs that validate custom resources in
@@ -522,10 +530,7 @@ mod tests {
             text,
         });
         assert!(assert_pass_agrees(Config::default(), None, &inputs) > 0);
-        let report = Engine::new(Config::default(), EngineOptions::default())
-            .unwrap()
-            .check(&inputs)
-            .unwrap();
+        let report = check_by_default(&inputs);
         assert!(
             report
                 .findings
@@ -546,10 +551,7 @@ mod tests {
             text: text.to_owned(),
         }];
         assert_pass_agrees(Config::default(), None, &inputs);
-        let report = Engine::new(Config::default(), EngineOptions::default())
-            .unwrap()
-            .check(&inputs)
-            .unwrap();
+        let report = check_by_default(&inputs);
         assert!(
             report
                 .findings

@@ -72,9 +72,9 @@ impl Engine {
             .collect()
     }
 
-    /// What of each object the rules at the end of a pass read, when the
-    /// input `names` what `names` says it names; `None` when no enabled
-    /// rule runs there.
+    /// What of each object the rules at the end of a pass read, given
+    /// which kinds the input `names`; `None` when no enabled rule runs
+    /// there.
     fn projection(&self, names: impl Fn(&str) -> bool) -> Option<Projection> {
         let at_end = self.rules_at_end();
         (!at_end.is_empty()).then(|| Projection::of_rules(at_end, names))

@@ -14,13 +14,13 @@ use crate::model::{pod_spec_pointers, CONTAINER_LISTS};
 use crate::rules::Rule;
 use crate::yaml::{Entry, Node, Value};
 
-/// What every kept object keeps, whatever the rules read: who it is, and
-/// the annotations the report reads to suppress a finding.
+/// What every kept object keeps, whatever the rules read: the places
+/// findings point at (`apiVersion`, the name, the namespace), and the
+/// annotations the report reads to suppress a finding. (Who the object is
+/// was read from the whole tree.)
 const ALWAYS: &[&str] = &[
     "/apiVersion",
-    "/kind",
     "/metadata/name",
-    "/metadata/generateName",
     "/metadata/namespace",
     "/metadata/annotations/plimsoll.dev~1ignore",
     "/metadata/annotations/plimsoll.dev~1ignore-reason",

@@ -343,10 +343,10 @@ impl Rule {
     /// pod template and the containers of each workload kind, and a
     /// `Kind:` prefix limits a path to objects of that kind:
     /// `Namespace:/metadata/labels`, `Job:{container}/args`). The run keeps
-    /// only `apiVersion`, `kind`, the name, namespace and suppression
-    /// annotations, and the paths its enabled rules read, so that memory
-    /// grows with what they need rather than with the input; a rule that
-    /// declares nothing sees whole objects.
+    /// only `apiVersion`, the name, namespace and suppression annotations,
+    /// and the paths its enabled rules read, so that memory grows with what
+    /// they need rather than with the input; a rule that declares nothing
+    /// sees whole objects.
     #[must_use]
     pub(crate) fn reading(mut self, paths: &'static [&'static str]) -> Rule {
         self.needs.reads = Some(paths);

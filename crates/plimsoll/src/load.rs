@@ -204,15 +204,22 @@ pub(crate) fn empty_file(display: String, kind: FileKind) -> LoadedFile {
     }
 }
 
+/// The text of a file, or why it cannot be read.
+fn read_origin(origin: &Origin) -> Result<Arc<str>, String> {
+    match origin {
+        Origin::Text(text) => Ok(text.clone()),
+        Origin::Bytes(bytes) => std::str::from_utf8(bytes)
+            .map(Arc::from)
+            .map_err(|error| not_utf8(&error)),
+        Origin::Unlistable(reason) => Err(format!("cannot read the file: {reason}")),
+        Origin::File(path) => read_text(path).map(Arc::from),
+    }
+}
+
 /// The text of a file read before, read again (for the lines of findings
 /// made after its tree was dropped); `None` when it cannot be read now.
 pub(crate) fn read_again(candidate: &Candidate) -> Option<Arc<str>> {
-    match &candidate.origin {
-        Origin::Text(text) => Some(text.clone()),
-        Origin::Bytes(bytes) => std::str::from_utf8(bytes).ok().map(Arc::from),
-        Origin::File(path) => read_text(path).ok().map(Arc::from),
-        Origin::Unlistable(_) => None,
-    }
+    read_origin(&candidate.origin).ok()
 }
 
 fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
@@ -221,28 +228,13 @@ fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
         // The run will stop with an error; reading more only costs memory.
         return file;
     }
-    let text: Arc<str> = match candidate.origin {
-        Origin::Text(text) => text,
-        Origin::Bytes(bytes) => match std::str::from_utf8(&bytes) {
-            Ok(text) => Arc::from(text),
-            Err(error) => {
-                file.note = Some(unreadable(not_utf8(&error)));
-                return file;
-            }
-        },
-        Origin::Unlistable(reason) => {
-            file.note = Some(unreadable(format!("cannot read the file: {reason}")));
-            return file;
+    match read_origin(&candidate.origin) {
+        Ok(text) => load_text(file, text, limits, budget),
+        Err(message) => {
+            file.note = Some(unreadable(message));
+            file
         }
-        Origin::File(path) => match read_text(&path) {
-            Ok(text) => Arc::from(text),
-            Err(message) => {
-                file.note = Some(unreadable(message));
-                return file;
-            }
-        },
-    };
-    load_text(file, text, limits, budget)
+    }
 }
 
 /// Recognises and parses the text of a file.

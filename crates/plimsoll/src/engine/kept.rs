@@ -46,8 +46,9 @@ pub(super) struct Kept {
     fingerprints: Vec<Option<Fingerprint>>,
     /// The secret values of each file that has some, sorted.
     secrets: HashMap<FileId, Vec<TextRange>>,
-    /// With each object its place in run order.
-    objects: Vec<(usize, Object)>,
+    /// Their ids are their places in run order until [`Kept::into_input`]
+    /// sorts them.
+    objects: Vec<Object>,
     artifacts: Vec<Artifact>,
 }
 
@@ -126,20 +127,13 @@ impl Kept {
         let Some(projection) = &self.projection else {
             return;
         };
-        let projected: Vec<(usize, Object)> = objects
+        let projected: Vec<Object> = objects
             .into_par_iter()
-            .map(|object| {
-                let at = order(&object);
-                let file = FileId(run_file(object.file));
-                let node = projection.apply(&object.identity.kind, object.node);
-                (
-                    at,
-                    Object {
-                        file,
-                        node,
-                        ..object
-                    },
-                )
+            .map(|object| Object {
+                id: ObjectId(order(&object)),
+                file: FileId(run_file(object.file)),
+                node: projection.apply(&object.identity.kind, object.node),
+                ..object
             })
             .collect();
         self.objects.extend(projected);
@@ -161,15 +155,10 @@ impl Kept {
     /// What was kept, in run order.
     pub(super) fn into_input(self) -> KeptInput {
         let mut objects = self.objects;
-        objects.sort_by_key(|(order, _)| *order);
-        let objects = objects
-            .into_iter()
-            .enumerate()
-            .map(|(at, (_, object))| Object {
-                id: ObjectId(at),
-                ..object
-            })
-            .collect();
+        objects.sort_by_key(|object| object.id);
+        for (at, object) in objects.iter_mut().enumerate() {
+            object.id = ObjectId(at);
+        }
         let artifacts = self
             .artifacts
             .into_iter()

@@ -80,6 +80,42 @@ impl Engine {
         (!at_end.is_empty()).then(|| Projection::of_rules(at_end, names))
     }
 
+    /// What a pass must know before it starts, from every file's text: the
+    /// files that may hold the input's CRDs, loaded (when schemas are
+    /// validated), and which of `kinds` the input may name. The other
+    /// files are left to be read in their turn.
+    fn read_ahead<'k>(
+        &self,
+        candidates: Vec<Candidate>,
+        kinds: &[&'k str],
+        budget: &Budget,
+    ) -> (Vec<Slot>, Vec<&'k str>) {
+        let validates = validates_schemas(&self.rules, &self.policies);
+        if !validates && kinds.is_empty() {
+            return (
+                candidates.into_iter().map(Slot::Unread).collect(),
+                Vec::new(),
+            );
+        }
+        let named: Vec<AtomicBool> = kinds.iter().map(|_| AtomicBool::new(false)).collect();
+        let picked = |text: &str| {
+            for (kind, seen) in kinds.iter().zip(&named) {
+                if may_spell(text, kind) {
+                    seen.store(true, Ordering::Relaxed);
+                }
+            }
+            validates && may_define_crd(text)
+        };
+        let slots = load_picked(candidates, &picked, &self.limits, budget);
+        let named = kinds
+            .iter()
+            .zip(&named)
+            .filter(|(_, seen)| seen.load(Ordering::Relaxed))
+            .map(|(kind, _)| *kind)
+            .collect();
+        (slots, named)
+    }
+
     /// Checks files already discovered in one pass.
     pub(super) fn pass(
         &self,
@@ -95,35 +131,15 @@ impl Engine {
         } else {
             candidates.clone()
         };
-        // What the pass must know before it starts, from every file's text:
-        // the CRDs of the input, and whether it names a kind that makes a
-        // rule read whole objects.
-        let validates = validates_schemas(&self.rules, &self.policies);
         let kinds: Vec<&str> = at_end
             .iter()
             .filter_map(|rule| rule.whole_objects_if_input_names())
             .collect();
-        let named: Vec<AtomicBool> = kinds.iter().map(|_| AtomicBool::new(false)).collect();
-        let slots = if validates || !kinds.is_empty() {
-            let picked = |text: &str| {
-                for (kind, seen) in kinds.iter().zip(&named) {
-                    if may_spell(text, kind) {
-                        seen.store(true, Ordering::Relaxed);
-                    }
-                }
-                validates && may_define_crd(text)
-            };
-            load_picked(candidates, &picked, &self.limits, &budget)
-        } else {
-            candidates.into_iter().map(Slot::Unread).collect()
-        };
-        let input_names = |kind: &str| {
-            kinds
-                .iter()
-                .zip(&named)
-                .any(|(named_kind, seen)| *named_kind == kind && seen.load(Ordering::Relaxed))
-        };
-        let mut kept = Kept::new(self.projection(input_names), kept_candidates);
+        let (slots, named) = self.read_ahead(candidates, &kinds, &budget);
+        let mut kept = Kept::new(
+            self.projection(|kind| named.contains(&kind)),
+            kept_candidates,
+        );
         let crds = input_crds(&slots);
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &crds);
         drop(crds);

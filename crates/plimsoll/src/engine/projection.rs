@@ -265,15 +265,7 @@ fn expand(declared: &str) -> Vec<(Option<String>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{parse_stream, Limits};
-
-    fn tree(text: &str) -> Node {
-        parse_stream(text, &Limits::default())
-            .into_iter()
-            .next()
-            .and_then(|document| document.root)
-            .unwrap()
-    }
+    use crate::yaml::first_tree as tree;
 
     fn projection(paths: &[&str]) -> Paths {
         let mut projection = Paths::default();

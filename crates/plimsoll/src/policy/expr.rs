@@ -1218,15 +1218,7 @@ fn library(env: &mut Env) -> Result<(), cel::DeclarationError> {
 #[cfg(test)]
 mod tests {
     use super::{compile, evaluate, Bindings, EvalError};
-    use crate::yaml::{parse_stream, Limits, Node};
-
-    fn node(yaml: &str) -> Node {
-        parse_stream(yaml, &Limits::default())
-            .into_iter()
-            .next()
-            .and_then(|doc| doc.root)
-            .unwrap()
-    }
+    use crate::yaml::first_tree as node;
 
     fn run(expression: &str, object: &str) -> Result<cel::Value, EvalError> {
         let program = compile(expression, &["object"]).unwrap();

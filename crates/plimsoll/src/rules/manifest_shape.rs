@@ -234,14 +234,7 @@ pub(crate) fn json6902_problems(patch: &Node) -> Vec<(TextRange, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{parse_stream, Limits};
-
-    fn root(text: &str) -> Node {
-        parse_stream(text, &Limits::default())
-            .into_iter()
-            .find_map(|document| document.root)
-            .unwrap()
-    }
+    use crate::yaml::first_tree as root;
 
     #[test]
     fn tool_configurations_are_not_manifests() {

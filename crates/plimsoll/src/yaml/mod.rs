@@ -17,3 +17,12 @@ pub(crate) use parse::Parsed;
 pub use parse::{parse_stream, Limits, Problem, ProblemKind, RawDocument};
 pub(crate) use split::{may_spell, Empty, Stream};
 pub use tree::{pointer_of, push_pointer, Entry, Located, Node, Value};
+
+/// The tree of the first document of `text` that has one (for tests).
+#[cfg(test)]
+pub(crate) fn first_tree(text: &str) -> Node {
+    parse_stream(text, &Limits::default())
+        .into_iter()
+        .find_map(|document| document.root)
+        .unwrap_or_else(|| panic!("no document in {text:?}"))
+}

@@ -52,6 +52,9 @@ pub(crate) struct Candidate {
     pub origin: Origin,
     /// What the file holds, by its name or by what a kustomization says.
     pub kind: FileKind,
+    /// The namespace the kustomizations that build the file give its
+    /// objects ([`kustomize::Graph::namespaces`]).
+    pub namespace_by_kustomize: Option<Arc<str>>,
 }
 
 impl Candidate {
@@ -61,6 +64,7 @@ impl Candidate {
             display,
             origin,
             kind,
+            namespace_by_kustomize: None,
         }
     }
 }
@@ -222,7 +226,7 @@ pub(crate) fn discover(
     }
     candidates.sort_by(|a, b| a.display.cmp(&b.display));
     candidates.dedup_by(|a, b| a.display == b.display);
-    let roles = kustomize::roles(&candidates);
+    let kustomize::Graph { roles, namespaces } = kustomize::graph(&candidates);
     let charts = ChartRoots::of(&candidates);
     candidates.retain_mut(|candidate| match roles.get(candidate.display.as_str()) {
         Some(Role::Data) => false,
@@ -230,6 +234,9 @@ pub(crate) fn discover(
             candidate.kind = FileKind::Resources {
                 selectors_by_kustomize: *role == Role::LabelledResource,
             };
+            candidate.namespace_by_kustomize = namespaces
+                .get(candidate.display.as_str())
+                .map(|namespace| Arc::from(namespace.as_str()));
             true
         }
         Some(Role::Patch) => {

@@ -46,6 +46,9 @@ pub(crate) struct LoadedFile {
     pub kind: FileKind,
     /// The text, when it could be read.
     pub text: Option<Arc<str>>,
+    /// The namespace the kustomizations that build the file give its
+    /// objects.
+    pub namespace_by_kustomize: Option<Arc<str>>,
     pub documents: Vec<RawDocument>,
     pub note: Option<FileNote>,
 }
@@ -187,17 +190,17 @@ pub(crate) fn load_picked(
                 }
                 _ => return Slot::Unread(candidate),
             };
-            let file = empty_file(candidate.display, candidate.kind);
-            Slot::Loaded(load_text(file, text, limits, budget))
+            Slot::Loaded(load_text(empty_file(candidate), text, limits, budget))
         })
         .collect()
 }
 
 /// A file with nothing in it yet.
-pub(crate) fn empty_file(display: String, kind: FileKind) -> LoadedFile {
+pub(crate) fn empty_file(candidate: Candidate) -> LoadedFile {
     LoadedFile {
-        kind,
-        display,
+        kind: candidate.kind,
+        display: candidate.display,
+        namespace_by_kustomize: candidate.namespace_by_kustomize,
         text: None,
         documents: Vec::new(),
         note: None,
@@ -223,12 +226,13 @@ pub(crate) fn read_again(candidate: &Candidate) -> Option<Arc<str>> {
 }
 
 fn load(candidate: Candidate, limits: &Limits, budget: &Budget) -> LoadedFile {
-    let mut file = empty_file(candidate.display, candidate.kind);
     if budget.exceeded() {
         // The run will stop with an error; reading more only costs memory.
-        return file;
+        return empty_file(candidate);
     }
-    match read_origin(&candidate.origin) {
+    let read = read_origin(&candidate.origin);
+    let mut file = empty_file(candidate);
+    match read {
         Ok(text) => load_text(file, text, limits, budget),
         Err(message) => {
             file.note = Some(unreadable(message));

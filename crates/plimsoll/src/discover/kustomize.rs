@@ -32,13 +32,33 @@ pub(crate) enum Role {
     LabelledResource,
 }
 
-/// The role of every file that some kustomization among `candidates`
-/// names, by display path.
-pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
+/// What the kustomizations among `candidates` say of the files they name,
+/// by display path.
+#[derive(Debug, Default)]
+pub(crate) struct Graph {
+    /// The role of every file some kustomization names.
+    pub(crate) roles: HashMap<String, Role>,
+    /// The namespace `kustomize build` gives the objects of a resource
+    /// file, where every build that reaches the file gives the same one.
+    pub(crate) namespaces: HashMap<String, String>,
+}
+
+/// One kustomization, by what the graph reads of it.
+#[derive(Debug, Default)]
+struct Build {
+    adds_selector_labels: bool,
+    /// The resources it names: files, or directories of kustomizations.
+    resources: Vec<String>,
+    /// Its `namespace:`, which Kustomize sets on every namespaced object
+    /// it builds (and as the name of a Namespace object).
+    namespace: Option<String>,
+}
+
+/// Reads the Kustomize graph of `candidates`.
+pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
     let mut roles: HashMap<String, Role> = HashMap::new();
-    // Each kustomization's directory: whether it adds selector labels, and
-    // the resources it names (files, or directories of kustomizations).
-    let mut builds: HashMap<String, (bool, Vec<String>)> = HashMap::new();
+    // Each kustomization, by its directory.
+    let mut builds: HashMap<String, Build> = HashMap::new();
     let mut plugins: Vec<PluginConfig> = Vec::new();
     for candidate in candidates {
         if candidate.kind != FileKind::Kustomization {
@@ -56,7 +76,14 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
             let Some(root) = document.root else {
                 continue;
             };
-            build.0 |= adds_selector_labels(&root);
+            build.adds_selector_labels |= adds_selector_labels(&root);
+            if let Some(namespace) = root
+                .get("namespace")
+                .and_then(Node::as_str)
+                .filter(|namespace| !namespace.is_empty())
+            {
+                build.namespace = Some(namespace.to_owned());
+            }
             plugins.extend(inline_plugins(&root).map(|config| PluginConfig::Inline {
                 directory: directory.to_owned(),
                 config,
@@ -71,7 +98,7 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
                     continue;
                 };
                 if role == Role::Resource {
-                    build.1.push(path.clone());
+                    build.resources.push(path.clone());
                 }
                 roles
                     .entry(path)
@@ -91,7 +118,59 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
     for path in left_out(candidates, &builds, &roles) {
         roles.insert(path, Role::Data);
     }
-    roles
+    Graph {
+        namespaces: built_namespaces(&builds),
+        roles,
+    }
+}
+
+/// The namespace each resource file gets from the builds that reach it.
+/// Along one way down from a kustomization that no other names, the
+/// outermost `namespace:` wins (an overlay's transformer runs after its
+/// bases'). A file that two builds put in different namespaces, or one
+/// build in none, keeps the namespaces it writes.
+fn built_namespaces(builds: &HashMap<String, Build>) -> HashMap<String, String> {
+    let named: HashSet<&str> = builds
+        .values()
+        .flat_map(|build| build.resources.iter().map(String::as_str))
+        .collect();
+    let mut pending: Vec<(&str, Option<&str>)> = builds
+        .keys()
+        .map(String::as_str)
+        .filter(|directory| !named.contains(directory))
+        .map(|directory| (directory, None))
+        .collect();
+    let mut visited = HashSet::new();
+    let mut reached: HashMap<&str, HashSet<Option<&str>>> = HashMap::new();
+    while let Some((path, outer)) = pending.pop() {
+        if !visited.insert((path, outer)) {
+            continue;
+        }
+        match builds.get(path) {
+            Some(build) => {
+                let namespace = outer.or(build.namespace.as_deref());
+                pending.extend(
+                    build
+                        .resources
+                        .iter()
+                        .map(|resource| (resource.as_str(), namespace)),
+                );
+            }
+            None => {
+                reached.entry(path).or_default().insert(outer);
+            }
+        }
+    }
+    reached
+        .into_iter()
+        .filter_map(|(path, namespaces)| {
+            let mut namespaces = namespaces.into_iter();
+            match (namespaces.next(), namespaces.next()) {
+                (Some(Some(namespace)), None) => Some((path.to_owned(), namespace.to_owned())),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The YAML files beside a kustomization that neither it nor any other
@@ -100,7 +179,7 @@ pub(crate) fn roles(candidates: &[Candidate]) -> HashMap<String, Role> {
 /// (alternatives a guide tells you to swap in, drafts, examples).
 fn left_out(
     candidates: &[Candidate],
-    builds: &HashMap<String, (bool, Vec<String>)>,
+    builds: &HashMap<String, Build>,
     roles: &HashMap<String, Role>,
 ) -> Vec<String> {
     candidates
@@ -247,20 +326,20 @@ fn adds_selector_labels(kustomization: &Node) -> bool {
 
 /// The files that a kustomization adding selector labels builds, through
 /// the directories of other kustomizations it names.
-fn selector_labelled(builds: &HashMap<String, (bool, Vec<String>)>) -> HashSet<String> {
+fn selector_labelled(builds: &HashMap<String, Build>) -> HashSet<String> {
     let mut labelled = HashSet::new();
     let mut visited = HashSet::new();
     let mut pending: Vec<&String> = builds
-        .iter()
-        .filter(|(_, (labels, _))| *labels)
-        .flat_map(|(_, (_, resources))| resources)
+        .values()
+        .filter(|build| build.adds_selector_labels)
+        .flat_map(|build| &build.resources)
         .collect();
     while let Some(path) = pending.pop() {
         if !visited.insert(path) {
             continue;
         }
         match builds.get(path) {
-            Some((_, resources)) => pending.extend(resources),
+            Some(build) => pending.extend(&build.resources),
             None => {
                 labelled.insert(path.clone());
             }
@@ -416,7 +495,7 @@ policies:
             // A directory that a name in the configuration happens to match.
             candidate("p/policies/real.yaml", ""),
         ];
-        let roles = roles(&candidates);
+        let roles = graph(&candidates).roles;
         for data in [
             "p/generator.yaml",
             "p/templates/a.yaml",
@@ -478,7 +557,7 @@ helmCharts:
     valuesFile: chart-values.yaml
 ";
         let candidates = vec![candidate("overlays/prod/kustomization.yaml", kustomization)];
-        let roles = roles(&candidates);
+        let roles = graph(&candidates).roles;
         let role = |path: &str| roles.get(path).copied();
         assert_eq!(role("overlays/prod/deployment.yaml"), Some(Role::Resource));
         assert_eq!(role("overlays/prod/replicas.yaml"), Some(Role::Patch));
@@ -517,7 +596,7 @@ helmCharts:
                 "resources: [cron.yaml]\nlabels:\n  - pairs: {team: a}\n    includeSelectors: true\n",
             ),
         ];
-        let roles = roles(&candidates);
+        let roles = graph(&candidates).roles;
         assert_eq!(roles.get("base/app.yaml"), Some(&Role::LabelledResource));
         assert_eq!(roles.get("plain/job.yaml"), Some(&Role::Resource));
         assert_eq!(
@@ -536,8 +615,44 @@ helmCharts:
             ),
         ];
         assert_eq!(
-            roles(&candidates).get("base/app.yaml"),
+            graph(&candidates).roles.get("base/app.yaml"),
             Some(&Role::Resource)
         );
+    }
+
+    #[test]
+    fn the_outermost_namespace_of_every_build_places_a_file() {
+        let candidates = vec![
+            candidate(
+                "base/kustomization.yaml",
+                "namespace: base\nresources: [app.yaml]\n",
+            ),
+            candidate(
+                "overlays/live/kustomization.yaml",
+                "namespace: live\nresources: [../../base]\n",
+            ),
+            candidate(
+                "own/kustomization.yaml",
+                "namespace: own\nresources: [job.yaml]\n",
+            ),
+            candidate("shared/kustomization.yaml", "resources: [quota.yaml]\n"),
+            candidate(
+                "a/kustomization.yaml",
+                "namespace: a\nresources: [../shared]\n",
+            ),
+            candidate(
+                "b/kustomization.yaml",
+                "namespace: b\nresources: [../shared]\n",
+            ),
+            candidate("plain/kustomization.yaml", "resources: [cron.yaml]\n"),
+        ];
+        let namespaces = graph(&candidates).namespaces;
+        let namespace = |path: &str| namespaces.get(path).map(String::as_str);
+        // The overlay's transformer runs after the base's.
+        assert_eq!(namespace("base/app.yaml"), Some("live"));
+        assert_eq!(namespace("own/job.yaml"), Some("own"));
+        // Two builds disagree: the file keeps what it writes.
+        assert_eq!(namespace("shared/quota.yaml"), None);
+        assert_eq!(namespace("plain/cron.yaml"), None);
     }
 }

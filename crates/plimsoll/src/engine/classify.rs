@@ -12,6 +12,7 @@ use super::Engine;
 use crate::discover::FileKind;
 use crate::environment::{is_environment_label, EnvId};
 use crate::load::{problem_rule, LoadedFile};
+use crate::model::kinds::is_cluster_scoped;
 use crate::model::kustomization::generated_secrets;
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{manifest_shape, secret_literal};
@@ -86,12 +87,14 @@ fn classify_file(
         FileKind::Manifests => Holds::Objects {
             expected: false,
             selectors_by_kustomize: false,
+            namespace_by_kustomize: None,
         },
         FileKind::Resources {
             selectors_by_kustomize,
         } => Holds::Objects {
             expected: true,
             selectors_by_kustomize,
+            namespace_by_kustomize: file.namespace_by_kustomize.as_deref(),
         },
         FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
         FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
@@ -109,9 +112,25 @@ fn classify_file(
     non_empty
 }
 
+/// The identity Kustomize gives an object it builds into `namespace`: a
+/// namespaced object moves there (over the namespace it writes), and a
+/// Namespace object takes that name. Kinds it does not know to be
+/// cluster-scoped are namespaced to Kustomize too.
+fn built_into(mut identity: Identity, namespace: Option<&str>) -> Identity {
+    let Some(namespace) = namespace else {
+        return identity;
+    };
+    if identity.is("", "Namespace") {
+        namespace.clone_into(&mut identity.name);
+    } else if !is_cluster_scoped(&identity) {
+        identity.namespace = Some(namespace.to_owned());
+    }
+    identity
+}
+
 /// What a file's documents become.
 #[derive(Debug, Clone, Copy)]
-enum Holds {
+enum Holds<'f> {
     /// Objects; when not `expected`, a document that does not try to be a
     /// manifest is some other tool's YAML, skipped without a finding.
     Objects {
@@ -119,6 +138,9 @@ enum Holds {
         /// A kustomization that builds the file writes its workloads'
         /// selectors.
         selectors_by_kustomize: bool,
+        /// The namespace the kustomizations that build the file give its
+        /// objects.
+        namespace_by_kustomize: Option<&'f str>,
     },
     Artifact(ArtifactKind),
     /// A kustomization: its committed plaintext secrets are findings.
@@ -132,7 +154,7 @@ enum Holds {
 fn classify_document(
     file_id: FileId,
     document: RawDocument,
-    holds: Holds,
+    holds: Holds<'_>,
     environment: Option<EnvId>,
     classified: &mut Classified,
 ) {
@@ -219,26 +241,27 @@ fn classify_document(
         });
         return;
     }
-    let selector_by_kustomize = matches!(
-        holds,
+    let (selector_by_kustomize, namespace_by_kustomize) = match holds {
         Holds::Objects {
-            selectors_by_kustomize: true,
+            selectors_by_kustomize,
+            namespace_by_kustomize,
             ..
-        }
-    );
+        } => (selectors_by_kustomize, namespace_by_kustomize),
+        _ => (false, None),
+    };
     let objects = &mut classified.objects;
     let pending = &mut classified.pending;
     let mut place = |node: Node, prefix: String| {
         let shape_problems = manifest_shape::problems(&node);
         match Identity::of(&node) {
             Some(identity) if shape_problems.is_empty() => objects.push(Object {
+                identity: built_into(identity, namespace_by_kustomize),
                 id: ObjectId(objects.len()),
                 file: file_id,
                 document: document.index,
                 pointer_prefix: prefix,
                 node,
                 source: source.clone(),
-                identity,
                 environment,
                 selector_by_kustomize,
             }),

@@ -58,8 +58,18 @@ pub(crate) fn tries_to_be_a_manifest(node: &Node) -> bool {
 
 /// `apiVersion` and `kind` of a type that is not a resource, and no
 /// `metadata`: every object the API server stores has one. (A `List`, which
-/// holds objects and needs no `metadata`, is read as its items.)
+/// holds objects and needs no `metadata`, is read as its items.) Or an
+/// `apiVersion` that is a number, with neither `kind` nor `metadata`: a
+/// tool's file format version (Grafana's provisioning files start with
+/// `apiVersion: 1`), where a Kubernetes `apiVersion` is a string such as
+/// `v1` or `apps/v1`.
 fn is_tool_configuration(node: &Node) -> bool {
+    let numbered = node
+        .get("apiVersion")
+        .is_some_and(|version| matches!(version.value, Value::Int(_) | Value::Float(_)));
+    if numbered && node.get("kind").is_none() && node.get("metadata").is_none() {
+        return true;
+    }
     let text = |field: &str| node.get(field).and_then(Node::as_str);
     match (text("apiVersion"), text("kind")) {
         (Some(api_version), Some(kind)) => {

@@ -6,10 +6,15 @@
 //! ExternalSecret instead. Values that hold no secret of their own are not
 //! counted: a SOPS-encrypted document (its `sops:` block), `ENC[…]` values,
 //! references a secret manager resolves (`op://…`, `ref+vault://…`,
-//! `<path:…#key>`) and `${VAR}` substitutions.
+//! `<path:…#key>`), `${VAR}` substitutions, and the placeholders and
+//! template expressions that example and catalogue Secrets leave to be
+//! filled in (`$(token)`, `{{ api_token }}`, `<your-token>`,
+//! `YOUR_TOKEN_HERE`), which `secret-literal` does not count either. A
+//! default such as `changeme` is a value, and counts.
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
+use super::secret_literal::is_fill_in;
 use crate::model::kept_elsewhere::{holds_no_secret, is_sops_document};
 
 pub(crate) fn rule() -> Rule {
@@ -46,7 +51,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         };
         let count = values
             .iter()
-            .filter(|entry| !entry.value.as_str().is_some_and(holds_no_secret))
+            .filter(|entry| {
+                !entry
+                    .value
+                    .as_str()
+                    .is_some_and(|value| holds_no_secret(value) || is_fill_in(value))
+            })
             .count();
         if count == 0 {
             continue;

@@ -180,8 +180,16 @@ fn is_templated(value: &str) -> bool {
     value.contains("${") || value.contains("$(") || value.contains("{{")
 }
 
+/// Whether a value is to be filled in, not a value: a placeholder or a
+/// template expression (`plaintext-secret` does not count such values).
+pub(crate) fn is_fill_in(value: &str) -> bool {
+    let value = value.trim();
+    is_placeholder(value) || is_templated(value)
+}
+
 fn is_placeholder(value: &str) -> bool {
     is_upper_snake_placeholder(value)
+        || is_braced_name(value)
         || (value.starts_with("${") && value.ends_with('}'))
         || (value.starts_with("$(") && value.ends_with(')'))
         || (value.starts_with("{{") && value.ends_with("}}"))
@@ -192,6 +200,20 @@ fn is_placeholder(value: &str) -> bool {
             && value
                 .get(1..)
                 .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')))
+}
+
+/// `{RTSP_PASSWORD}`: a name in single braces, which applications such as
+/// Frigate and many config templates fill in from the environment.
+fn is_braced_name(value: &str) -> bool {
+    value
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+        .is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+        })
 }
 
 /// `INSERT_ETCD_TOKEN`, `GOOGLE_API_KEY_VAL`, `SECRET`: an upper-case

@@ -12,12 +12,14 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::settings::ConfigError;
 
+mod built;
 mod file_kind;
 mod kustomize;
 mod recognise;
 
 pub use file_kind::FileKind;
 
+pub(crate) use built::Built;
 use kustomize::Role;
 use recognise::{is_plainly_not_kubernetes, ChartRoots};
 
@@ -52,9 +54,8 @@ pub(crate) struct Candidate {
     pub origin: Origin,
     /// What the file holds, by its name or by what a kustomization says.
     pub kind: FileKind,
-    /// The namespace the kustomizations that build the file give its
-    /// objects ([`kustomize::Graph::namespaces`]).
-    pub namespace_by_kustomize: Option<Arc<str>>,
+    /// What the tools that build the file set on its objects.
+    pub built: Option<Arc<Built>>,
 }
 
 impl Candidate {
@@ -64,7 +65,7 @@ impl Candidate {
             display,
             origin,
             kind,
-            namespace_by_kustomize: None,
+            built: None,
         }
     }
 }
@@ -226,24 +227,27 @@ pub(crate) fn discover(
     }
     candidates.sort_by(|a, b| a.display.cmp(&b.display));
     candidates.dedup_by(|a, b| a.display == b.display);
-    let kustomize::Graph { roles, namespaces } = kustomize::graph(&candidates);
+    let kustomize::Graph { roles, mut built } = kustomize::graph(&candidates);
+    let skaffold = built::skaffold_images(&candidates);
     let charts = ChartRoots::of(&candidates);
-    candidates.retain_mut(|candidate| match roles.get(candidate.display.as_str()) {
-        Some(Role::Data) => false,
-        Some(role @ (Role::Resource | Role::LabelledResource)) => {
-            candidate.kind = FileKind::Resources {
-                selectors_by_kustomize: *role == Role::LabelledResource,
-            };
-            candidate.namespace_by_kustomize = namespaces
-                .get(candidate.display.as_str())
-                .map(|namespace| Arc::from(namespace.as_str()));
-            true
+    candidates.retain_mut(|candidate| {
+        let by_kustomize = built.remove(candidate.display.as_str());
+        candidate.built =
+            built::with_skaffold(by_kustomize, &candidate.display, &skaffold).map(Arc::new);
+        match roles.get(candidate.display.as_str()) {
+            Some(Role::Data) => false,
+            Some(role @ (Role::Resource | Role::LabelledResource)) => {
+                candidate.kind = FileKind::Resources {
+                    selectors_by_kustomize: *role == Role::LabelledResource,
+                };
+                true
+            }
+            Some(Role::Patch) => {
+                candidate.kind = FileKind::Patch;
+                true
+            }
+            None => !is_plainly_not_kubernetes(&candidate.display) && !charts.hides(candidate),
         }
-        Some(Role::Patch) => {
-            candidate.kind = FileKind::Patch;
-            true
-        }
-        None => !is_plainly_not_kubernetes(&candidate.display) && !charts.hides(candidate),
     });
     Ok(candidates)
 }

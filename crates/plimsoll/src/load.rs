@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::discover::{Candidate, FileKind, Origin};
+use crate::discover::{Built, Candidate, FileKind, Origin};
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
 use crate::run_limits::{CheckError, InputLimits, Progress};
 use crate::yaml::{Empty, Limits, Parsed, ProblemKind, RawDocument, Stream};
@@ -46,9 +46,8 @@ pub(crate) struct LoadedFile {
     pub kind: FileKind,
     /// The text, when it could be read.
     pub text: Option<Arc<str>>,
-    /// The namespace the kustomizations that build the file give its
-    /// objects.
-    pub namespace_by_kustomize: Option<Arc<str>>,
+    /// What the tools that build the file set on its objects.
+    pub built: Option<Arc<Built>>,
     pub documents: Vec<RawDocument>,
     pub note: Option<FileNote>,
 }
@@ -200,7 +199,7 @@ pub(crate) fn empty_file(candidate: Candidate) -> LoadedFile {
     LoadedFile {
         kind: candidate.kind,
         display: candidate.display,
-        namespace_by_kustomize: candidate.namespace_by_kustomize,
+        built: candidate.built,
         text: None,
         documents: Vec::new(),
         note: None,

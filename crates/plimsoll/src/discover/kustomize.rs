@@ -13,6 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::built::{built_files, Built, Transforms};
 use super::{Candidate, FileKind, Origin};
 use crate::yaml::{parse_stream, Limits, Node};
 
@@ -38,9 +39,8 @@ pub(crate) enum Role {
 pub(crate) struct Graph {
     /// The role of every file some kustomization names.
     pub(crate) roles: HashMap<String, Role>,
-    /// The namespace `kustomize build` gives the objects of a resource
-    /// file, where every build that reaches the file gives the same one.
-    pub(crate) namespaces: HashMap<String, String>,
+    /// What every build that reaches a resource file sets on its objects.
+    pub(crate) built: HashMap<String, Built>,
 }
 
 /// One kustomization, by what the graph reads of it.
@@ -49,9 +49,8 @@ struct Build {
     adds_selector_labels: bool,
     /// The resources it names: files, or directories of kustomizations.
     resources: Vec<String>,
-    /// Its `namespace:`, which Kustomize sets on every namespaced object
-    /// it builds (and as the name of a Namespace object).
-    namespace: Option<String>,
+    /// What it sets on every object it builds.
+    transforms: Transforms,
 }
 
 /// Reads the Kustomize graph of `candidates`.
@@ -77,13 +76,7 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
                 continue;
             };
             build.adds_selector_labels |= adds_selector_labels(&root);
-            if let Some(namespace) = root
-                .get("namespace")
-                .and_then(Node::as_str)
-                .filter(|namespace| !namespace.is_empty())
-            {
-                build.namespace = Some(namespace.to_owned());
-            }
+            build.transforms = Transforms::of(&root);
             plugins.extend(inline_plugins(&root).map(|config| PluginConfig::Inline {
                 directory: directory.to_owned(),
                 config,
@@ -118,59 +111,14 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
     for path in left_out(candidates, &builds, &roles) {
         roles.insert(path, Role::Data);
     }
-    Graph {
-        namespaces: built_namespaces(&builds),
-        roles,
-    }
-}
-
-/// The namespace each resource file gets from the builds that reach it.
-/// Along one way down from a kustomization that no other names, the
-/// outermost `namespace:` wins (an overlay's transformer runs after its
-/// bases'). A file that two builds put in different namespaces, or one
-/// build in none, keeps the namespaces it writes.
-fn built_namespaces(builds: &HashMap<String, Build>) -> HashMap<String, String> {
-    let named: HashSet<&str> = builds
-        .values()
-        .flat_map(|build| build.resources.iter().map(String::as_str))
-        .collect();
-    let mut pending: Vec<(&str, Option<&str>)> = builds
-        .keys()
-        .map(String::as_str)
-        .filter(|directory| !named.contains(directory))
-        .map(|directory| (directory, None))
-        .collect();
-    let mut visited = HashSet::new();
-    let mut reached: HashMap<&str, HashSet<Option<&str>>> = HashMap::new();
-    while let Some((path, outer)) = pending.pop() {
-        if !visited.insert((path, outer)) {
-            continue;
-        }
-        match builds.get(path) {
-            Some(build) => {
-                let namespace = outer.or(build.namespace.as_deref());
-                pending.extend(
-                    build
-                        .resources
-                        .iter()
-                        .map(|resource| (resource.as_str(), namespace)),
-                );
-            }
-            None => {
-                reached.entry(path).or_default().insert(outer);
-            }
-        }
-    }
-    reached
-        .into_iter()
-        .filter_map(|(path, namespaces)| {
-            let mut namespaces = namespaces.into_iter();
-            match (namespaces.next(), namespaces.next()) {
-                (Some(Some(namespace)), None) => Some((path.to_owned(), namespace.to_owned())),
-                _ => None,
-            }
-        })
-        .collect()
+    let built = built_files(builds.iter().map(|(directory, build)| {
+        (
+            directory.as_str(),
+            &build.transforms,
+            build.resources.as_slice(),
+        )
+    }));
+    Graph { roles, built }
 }
 
 /// The YAML files beside a kustomization that neither it nor any other
@@ -646,8 +594,8 @@ helmCharts:
             ),
             candidate("plain/kustomization.yaml", "resources: [cron.yaml]\n"),
         ];
-        let namespaces = graph(&candidates).namespaces;
-        let namespace = |path: &str| namespaces.get(path).map(String::as_str);
+        let built = graph(&candidates).built;
+        let namespace = |path: &str| built.get(path).and_then(|built| built.namespace.as_deref());
         // The overlay's transformer runs after the base's.
         assert_eq!(namespace("base/app.yaml"), Some("live"));
         assert_eq!(namespace("own/job.yaml"), Some("own"));

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::pending::Pending;
 use super::Engine;
-use crate::discover::FileKind;
+use crate::discover::{Built, FileKind};
 use crate::environment::{is_environment_label, EnvId};
 use crate::load::{problem_rule, LoadedFile};
 use crate::model::kinds::is_cluster_scoped;
@@ -87,14 +87,14 @@ fn classify_file(
         FileKind::Manifests => Holds::Objects {
             expected: false,
             selectors_by_kustomize: false,
-            namespace_by_kustomize: None,
+            built: file.built.as_deref(),
         },
         FileKind::Resources {
             selectors_by_kustomize,
         } => Holds::Objects {
             expected: true,
             selectors_by_kustomize,
-            namespace_by_kustomize: file.namespace_by_kustomize.as_deref(),
+            built: file.built.as_deref(),
         },
         FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
         FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
@@ -138,9 +138,8 @@ enum Holds<'f> {
         /// A kustomization that builds the file writes its workloads'
         /// selectors.
         selectors_by_kustomize: bool,
-        /// The namespace the kustomizations that build the file give its
-        /// objects.
-        namespace_by_kustomize: Option<&'f str>,
+        /// What the tools that build the file set on its objects.
+        built: Option<&'f Built>,
     },
     Artifact(ArtifactKind),
     /// A kustomization: its committed plaintext secrets are findings.
@@ -224,6 +223,7 @@ fn classify_document(
                     identity,
                     environment,
                     selector_by_kustomize: false,
+                    images_set_by_build: Default::default(),
                 });
             }
             return;
@@ -241,21 +241,26 @@ fn classify_document(
         });
         return;
     }
-    let (selector_by_kustomize, namespace_by_kustomize) = match holds {
+    let (selector_by_kustomize, built) = match holds {
         Holds::Objects {
             selectors_by_kustomize,
-            namespace_by_kustomize,
+            built,
             ..
-        } => (selectors_by_kustomize, namespace_by_kustomize),
+        } => (selectors_by_kustomize, built),
         _ => (false, None),
     };
+    let namespace_by_build = built.and_then(|built| built.namespace.as_deref());
+    let images_set_by_build = built
+        .map(|built| Arc::clone(&built.images))
+        .unwrap_or_default();
     let objects = &mut classified.objects;
     let pending = &mut classified.pending;
     let mut place = |node: Node, prefix: String| {
         let shape_problems = manifest_shape::problems(&node);
         match Identity::of(&node) {
             Some(identity) if shape_problems.is_empty() => objects.push(Object {
-                identity: built_into(identity, namespace_by_kustomize),
+                identity: built_into(identity, namespace_by_build),
+                images_set_by_build: Arc::clone(&images_set_by_build),
                 id: ObjectId(objects.len()),
                 file: file_id,
                 document: document.index,

@@ -432,6 +432,7 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
                     identity,
                     environment: None,
                     selector_by_kustomize: false,
+                    images_set_by_build: Default::default(),
                 });
             }
         }

@@ -19,6 +19,26 @@ pub struct ImageRef<'a> {
     pub digest: Option<&'a str>,
 }
 
+/// An image that the build of a file sets before its objects are applied:
+/// an `images:` entry of every kustomization that builds the file, or an
+/// artifact that Skaffold builds and writes in with its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetImage {
+    /// The image name the manifest writes, without tag or digest.
+    pub name: String,
+    /// What the build pins.
+    pub pin: ImagePin,
+}
+
+/// What a build pins of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImagePin {
+    /// A tag (other than `latest`).
+    Tag,
+    /// A digest.
+    Digest,
+}
+
 /// What is wrong with a digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigestProblem {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::image::{ImagePin, SetImage};
 use crate::environment::EnvId;
 use crate::finding::ResourceRef;
 use crate::yaml::{Node, Value};
@@ -120,9 +121,21 @@ pub struct Object {
     /// A kustomization that builds its file adds selector labels
     /// (`commonLabels`): Kustomize writes its selector.
     pub selector_by_kustomize: bool,
+    /// The images that every build of its file sets (Kustomize `images:`,
+    /// Skaffold artifacts): what the file writes of them is replaced.
+    pub images_set_by_build: Arc<[SetImage]>,
 }
 
 impl Object {
+    /// What the builds of its file pin of the image named `name` (without
+    /// tag or digest), if they set it.
+    pub fn image_pinned_by_build(&self, name: &str) -> Option<ImagePin> {
+        self.images_set_by_build
+            .iter()
+            .find(|image| image.name == name)
+            .map(|image| image.pin)
+    }
+
     /// `metadata.labels[key]`.
     pub fn label(&self, key: &str) -> Option<&str> {
         self.node

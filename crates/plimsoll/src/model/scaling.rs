@@ -173,6 +173,7 @@ mod tests {
                     source: None,
                     environment: None,
                     selector_by_kustomize: false,
+                    images_set_by_build: Default::default(),
                 }
             })
             .collect()

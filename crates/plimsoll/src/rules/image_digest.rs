@@ -17,7 +17,7 @@ use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::fix::Fix;
-use crate::model::{containers, ImageRef};
+use crate::model::{containers, ImagePin, ImageRef};
 use crate::settings::recover::recover;
 
 /// Image policy (`image-digest`, `image-registry`, `image-pull-secret`).
@@ -159,6 +159,10 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             continue;
         };
         match (reference.digest, reference.digest_problem()) {
+            // The build writes the digest in (Kustomize `images:`,
+            // Skaffold): what the file says is not what runs.
+            (None, _) if object.image_pinned_by_build(reference.name) == Some(ImagePin::Digest) => {
+            }
             (None, _) => {
                 let stated = reference
                     .tag

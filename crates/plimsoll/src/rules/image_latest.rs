@@ -36,7 +36,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(reference) = ImageRef::parse(image) else {
             continue;
         };
-        if reference.digest.is_some() {
+        // A build that sets the tag or the digest (Kustomize `images:` in
+        // every overlay, Skaffold) replaces what the file says.
+        if reference.digest.is_some() || object.image_pinned_by_build(reference.name).is_some() {
             continue;
         }
         let message = match reference.tag {

@@ -12,9 +12,9 @@
 //! `YOUR_TOKEN_HERE`), which `secret-literal` does not count either. A
 //! default such as `changeme` is a value, and counts.
 
+use super::secret_literal::is_fill_in;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
-use super::secret_literal::is_fill_in;
 use crate::model::kept_elsewhere::{holds_no_secret, is_sops_document};
 
 pub(crate) fn rule() -> Rule {

@@ -1,0 +1,330 @@
+//! What the tools that build a file change in its objects before they are
+//! applied, where every build of the file agrees: the namespace Kustomize
+//! sets, and the images that Kustomize or Skaffold write in.
+//!
+//! Only what a rule would otherwise misread is taken: a quota that writes
+//! no namespace guards the kustomization's namespace, and a base's
+//! `image: app:latest` that every overlay retags never reaches a cluster.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{Candidate, Origin};
+use crate::model::{ImagePin, SetImage};
+use crate::yaml::{parse_stream, Limits, Node};
+
+/// What the builds of one file change in its objects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Built {
+    /// The namespace every build gives its objects (and a Namespace object
+    /// as its name).
+    pub(crate) namespace: Option<String>,
+    /// The images every build sets.
+    pub(crate) images: Arc<[SetImage]>,
+}
+
+/// What one kustomization sets on the objects it builds.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Transforms {
+    /// Its `namespace:`.
+    pub(super) namespace: Option<String>,
+    /// Its `images:` entries that set a tag or a digest, by image name.
+    pub(super) images: BTreeMap<String, ImagePin>,
+}
+
+impl Transforms {
+    /// Reads the transforms of a kustomization.
+    pub(super) fn of(kustomization: &Node) -> Transforms {
+        let namespace = kustomization
+            .get("namespace")
+            .and_then(Node::as_str)
+            .filter(|namespace| !namespace.is_empty())
+            .map(str::to_owned);
+        let images = kustomization
+            .get("images")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| {
+                let name = entry.get("name").and_then(Node::as_str)?;
+                let set = |key: &str| {
+                    entry
+                        .get(key)
+                        .and_then(Node::as_str)
+                        .is_some_and(|value| !value.is_empty())
+                };
+                let pin = if set("digest") {
+                    ImagePin::Digest
+                } else if set("newTag")
+                    && entry.get("newTag").and_then(Node::as_str) != Some("latest")
+                {
+                    ImagePin::Tag
+                } else {
+                    return None;
+                };
+                Some((name.to_owned(), pin))
+            })
+            .collect();
+        Transforms { namespace, images }
+    }
+
+    /// These transforms under those of a kustomization that builds this one
+    /// (`outer`): the outer namespace wins, and an image keeps the stronger
+    /// pin of the two.
+    fn under(&self, outer: &Way) -> Way {
+        let mut images = self.images.clone();
+        for (name, pin) in &outer.images {
+            let entry = images.entry(name.clone()).or_insert(*pin);
+            *entry = (*entry).max(*pin);
+        }
+        Way {
+            namespace: outer.namespace.clone().or_else(|| self.namespace.clone()),
+            images,
+        }
+    }
+}
+
+/// The transforms along one way down the Kustomize graph.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct Way {
+    namespace: Option<String>,
+    images: BTreeMap<String, ImagePin>,
+}
+
+/// What every build that reaches each resource file sets, by display path,
+/// given each kustomization's directory with its transforms and resources
+/// (files, or directories of kustomizations). The builds start at the
+/// kustomizations no other names; along one way down, an overlay's
+/// transforms run after its bases', so they win.
+pub(super) fn built_files<'b>(
+    builds: impl Iterator<Item = (&'b str, &'b Transforms, &'b [String])>,
+) -> HashMap<String, Built> {
+    let builds: HashMap<&str, (&Transforms, &[String])> = builds
+        .map(|(directory, transforms, resources)| (directory, (transforms, resources)))
+        .collect();
+    let named: HashSet<&str> = builds
+        .values()
+        .flat_map(|(_, resources)| resources.iter().map(String::as_str))
+        .collect();
+    let mut pending: Vec<(&str, Way)> = builds
+        .keys()
+        .filter(|directory| !named.contains(*directory))
+        .map(|directory| (*directory, Way::default()))
+        .collect();
+    let mut visited: HashSet<(&str, Way)> = HashSet::new();
+    let mut reached: HashMap<&str, Vec<Way>> = HashMap::new();
+    while let Some((path, outer)) = pending.pop() {
+        if !visited.insert((path, outer.clone())) {
+            continue;
+        }
+        match builds.get(path) {
+            Some((transforms, resources)) => {
+                let way = transforms.under(&outer);
+                pending.extend(
+                    resources
+                        .iter()
+                        .map(|resource| (resource.as_str(), way.clone())),
+                );
+            }
+            None => {
+                let ways = reached.entry(path).or_default();
+                if !ways.contains(&outer) {
+                    ways.push(outer);
+                }
+            }
+        }
+    }
+    reached
+        .into_iter()
+        .filter_map(|(path, ways)| {
+            let built = agreed(&ways);
+            (built != Built::default()).then(|| (path.to_owned(), built))
+        })
+        .collect()
+}
+
+/// What all `ways` to a file set: a namespace when they all set the same
+/// one, and each image that all of them set, with the weakest pin.
+fn agreed(ways: &[Way]) -> Built {
+    let Some((first, rest)) = ways.split_first() else {
+        return Built::default();
+    };
+    let namespace = first.namespace.clone().filter(|namespace| {
+        rest.iter()
+            .all(|way| way.namespace.as_ref() == Some(namespace))
+    });
+    let images: Vec<SetImage> = first
+        .images
+        .iter()
+        .filter_map(|(name, pin)| {
+            let mut pin = *pin;
+            for way in rest {
+                pin = pin.min(*way.images.get(name)?);
+            }
+            Some(SetImage {
+                name: name.clone(),
+                pin,
+            })
+        })
+        .collect();
+    Built {
+        namespace,
+        images: images.into(),
+    }
+}
+
+/// The images that the Skaffold configurations among `candidates` build
+/// (`build.artifacts[].image`, in profiles too), with the directory each
+/// configuration deploys from. Skaffold writes each built image into the
+/// manifests it deploys as `name:tag@digest`, so the bare name a manifest
+/// writes (`image: frontend`) is never what runs.
+pub(super) fn skaffold_images(candidates: &[Candidate]) -> Vec<(String, Vec<String>)> {
+    candidates
+        .iter()
+        .filter(|candidate| {
+            let name = candidate
+                .display
+                .rsplit('/')
+                .next()
+                .unwrap_or(&candidate.display);
+            matches!(name, "skaffold.yaml" | "skaffold.yml")
+        })
+        .filter_map(|candidate| {
+            let text = match &candidate.origin {
+                Origin::File(path) => std::fs::read_to_string(path).ok()?,
+                Origin::Text(text) => text.to_string(),
+                Origin::Bytes(_) | Origin::Unlistable(_) => return None,
+            };
+            let mut images = Vec::new();
+            for document in parse_stream(&text, &Limits::default()) {
+                let Some(root) = document.root else {
+                    continue;
+                };
+                let is_skaffold = root
+                    .get("apiVersion")
+                    .and_then(Node::as_str)
+                    .is_some_and(|version| version.starts_with("skaffold/"));
+                if !is_skaffold {
+                    continue;
+                }
+                let profiles = root
+                    .get("profiles")
+                    .and_then(Node::as_seq)
+                    .unwrap_or_default();
+                for build in std::iter::once(&root)
+                    .chain(profiles)
+                    .filter_map(|config| config.get("build"))
+                {
+                    let artifacts = build
+                        .get("artifacts")
+                        .and_then(Node::as_seq)
+                        .unwrap_or_default();
+                    images.extend(
+                        artifacts
+                            .iter()
+                            .filter_map(|artifact| artifact.get("image")?.as_str())
+                            .map(str::to_owned),
+                    );
+                }
+            }
+            let directory = candidate
+                .display
+                .rsplit_once('/')
+                .map_or_else(String::new, |(directory, _)| directory.to_owned());
+            (!images.is_empty()).then_some((directory, images))
+        })
+        .collect()
+}
+
+/// Adds the images Skaffold builds to what is built of the manifests under
+/// each Skaffold configuration's directory.
+pub(super) fn with_skaffold(
+    built: Option<Built>,
+    display: &str,
+    skaffold: &[(String, Vec<String>)],
+) -> Option<Built> {
+    let mut images: Vec<SetImage> = skaffold
+        .iter()
+        .filter(|(directory, _)| {
+            directory.is_empty()
+                || display
+                    .strip_prefix(directory.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .flat_map(|(_, names)| names)
+        .map(|name| SetImage {
+            name: name.clone(),
+            pin: ImagePin::Digest,
+        })
+        .collect();
+    if images.is_empty() {
+        return built;
+    }
+    let mut built = built.unwrap_or_default();
+    images.extend(built.images.iter().cloned());
+    // The strongest pin of each name first, and only it kept.
+    images.sort_by(|a, b| a.name.cmp(&b.name).then(b.pin.cmp(&a.pin)));
+    images.dedup_by(|later, earlier| later.name == earlier.name);
+    built.images = images.into();
+    Some(built)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::first_tree;
+
+    fn way(namespace: Option<&str>, images: &[(&str, ImagePin)]) -> Way {
+        Way {
+            namespace: namespace.map(str::to_owned),
+            images: images
+                .iter()
+                .map(|(name, pin)| ((*name).to_owned(), *pin))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_entries_that_set_a_tag_or_a_digest_pin_an_image() {
+        let kustomization = first_tree(
+            "images:\n  - {name: a, digest: 'sha256:00'}\n  - {name: b, newTag: '1.0'}\n  - {name: c, newTag: latest}\n  - {name: d, newName: e}\n",
+        );
+        let transforms = Transforms::of(&kustomization);
+        let pins: Vec<(&str, ImagePin)> = transforms
+            .images
+            .iter()
+            .map(|(name, pin)| (name.as_str(), *pin))
+            .collect();
+        assert_eq!(pins, [("a", ImagePin::Digest), ("b", ImagePin::Tag)]);
+    }
+
+    #[test]
+    fn every_way_to_a_file_must_set_what_it_keeps() {
+        let built = agreed(&[
+            way(
+                Some("shop"),
+                &[("a", ImagePin::Digest), ("b", ImagePin::Digest)],
+            ),
+            way(Some("shop"), &[("a", ImagePin::Tag)]),
+        ]);
+        assert_eq!(built.namespace.as_deref(), Some("shop"));
+        assert_eq!(
+            built.images.as_ref(),
+            [SetImage {
+                name: "a".to_owned(),
+                pin: ImagePin::Tag
+            }]
+        );
+        let apart = agreed(&[way(Some("dev"), &[]), way(Some("prod"), &[])]);
+        assert_eq!(apart, Built::default());
+    }
+
+    #[test]
+    fn skaffold_sets_the_images_of_the_manifests_under_its_directory() {
+        let skaffold = vec![("shop".to_owned(), vec!["storefront".to_owned()])];
+        let set = |display: &str| with_skaffold(None, display, &skaffold);
+        assert!(set("shop/k8s/deployment.yaml").is_some_and(|built| built.images.len() == 1));
+        assert_eq!(set("shopping/deployment.yaml"), None);
+        assert_eq!(set("other/deployment.yaml"), None);
+    }
+}

@@ -147,10 +147,10 @@ impl Engine {
         let mut report = ReportBuilder::default();
         let mut namespaces = NamespaceEnvironments::default();
         let mut waiting = Waiting::default();
-        let mut slots = slots.into_iter().peekable();
+        let mut slots = slots.into_iter();
         let mut first_file = 0;
         let mut first_object = 0;
-        while slots.peek().is_some() {
+        let load_batch = |slots: &mut std::vec::IntoIter<Slot>| {
             let mut files = Vec::new();
             let mut bytes = 0;
             while bytes < batching.bytes {
@@ -165,6 +165,10 @@ impl Engine {
                     .sum::<usize>();
                 files.extend(loaded);
             }
+            files
+        };
+        let mut files = load_batch(&mut slots);
+        while !files.is_empty() {
             budget.check()?;
             let count = files.len();
             let batch = Batch {
@@ -180,8 +184,15 @@ impl Engine {
                 report: &mut report,
                 reported,
             };
-            first_object += self.check_batch(batch, context);
+            // The next batch loads while this one is checked: checking has
+            // parts that run on one thread (the report, what is kept).
+            let (objects, next) = rayon::join(
+                || self.check_batch(batch, context),
+                || load_batch(&mut slots),
+            );
+            first_object += objects;
             first_file += count;
+            files = next;
         }
 
         let labelled = namespaces.labelled();

@@ -254,6 +254,8 @@ pub(crate) fn discover(
 
 fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidate>) {
     let found = Mutex::new(Vec::new());
+    // Symbolic links followed on the way (to directories or files).
+    let links: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -266,10 +268,16 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
         .build_parallel();
     walker.run(|| {
         let found = &found;
+        let links = &links;
         Box::new(move |entry| {
             let candidate = match entry {
                 Ok(entry) => {
                     let path = entry.path();
+                    if entry.path_is_symlink() {
+                        if let Ok(mut links) = links.lock() {
+                            links.push(path.to_path_buf());
+                        }
+                    }
                     let is_file = entry.file_type().is_some_and(|kind| !kind.is_dir());
                     if !is_file || !is_manifest_extension(path) || filter.excludes(path) {
                         return ignore::WalkState::Continue;
@@ -288,9 +296,52 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
             ignore::WalkState::Continue
         })
     });
+    let links = links.into_inner().unwrap_or_default();
     if let Ok(found) = found.into_inner() {
-        out.extend(found);
+        out.extend(without_linked_copies(root, found, &links));
     }
+}
+
+/// The files walked, but for those reached through a symbolic link that
+/// are also reached another way: a directory linked into the tree (shared
+/// documentation, a chart linked into several places) is read once, at its
+/// own path, so its findings are not repeated at every link. A file that
+/// only a link reaches stays, under the first path that reaches it.
+fn without_linked_copies(root: &Path, found: Vec<Candidate>, links: &[PathBuf]) -> Vec<Candidate> {
+    if links.is_empty() {
+        return found;
+    }
+    let through_link = |candidate: &Candidate| match &candidate.origin {
+        Origin::File(path) => links.iter().any(|link| path.starts_with(link)),
+        _ => false,
+    };
+    let (mut linked, direct): (Vec<Candidate>, Vec<Candidate>) =
+        found.into_iter().partition(through_link);
+    let Ok(real_root) = root.canonicalize() else {
+        return direct.into_iter().chain(linked).collect();
+    };
+    let direct_paths: std::collections::HashSet<PathBuf> = direct
+        .iter()
+        .filter_map(|candidate| match &candidate.origin {
+            Origin::File(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    linked.sort_by(|a, b| a.display.cmp(&b.display));
+    let mut seen = std::collections::HashSet::new();
+    linked.retain(|candidate| {
+        let Origin::File(path) = &candidate.origin else {
+            return true;
+        };
+        let Ok(real) = path.canonicalize() else {
+            return true;
+        };
+        let also_direct = real
+            .strip_prefix(&real_root)
+            .is_ok_and(|inside| direct_paths.contains(&root.join(inside)));
+        !also_direct && seen.insert(real)
+    });
+    direct.into_iter().chain(linked).collect()
 }
 
 /// The path an `ignore` error is about, when it says.

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use plimsoll::{CheckError, Config, Engine, EngineOptions, Input, Report};
 
+/// A manifest without `apiVersion`: one `manifest-shape` finding.
+const BROKEN: &str = "kind: ConfigMap\nmetadata:\n  name: shop\n";
+
 const GOOD: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\ndata:\n  key: value\n";
 
@@ -191,6 +194,38 @@ fn symlink_loops_and_dangling_links_are_input_read_findings() {
         .check(&[Input::Path(dir.path().join("a.yaml"))])
         .unwrap();
     assert_eq!(report.findings[0].rule, "input-read");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_linked_into_the_tree_is_read_once_at_its_own_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("install")).unwrap();
+    fs::write(dir.path().join("install/config.yaml"), BROKEN).unwrap();
+    // Documentation that links the install files in, twice, and a folder
+    // outside the tree that only a link reaches.
+    std::os::unix::fs::symlink(dir.path().join("install"), dir.path().join("docs-a")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("install"), dir.path().join("docs-b")).unwrap();
+    fs::write(outside.path().join("shared.yaml"), BROKEN).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("shared")).unwrap();
+    let report = check_dir(dir.path());
+    let mut files: Vec<String> = report
+        .findings
+        .iter()
+        .map(|finding| {
+            let path = Path::new(&finding.file);
+            let parent = path
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy();
+            format!("{parent}/{}", path.file_name().unwrap().to_string_lossy())
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, ["install/config.yaml", "shared/shared.yaml"]);
 }
 
 #[cfg(unix)]

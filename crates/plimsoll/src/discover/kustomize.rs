@@ -59,6 +59,8 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
     // Each kustomization, by its directory.
     let mut builds: HashMap<String, Build> = HashMap::new();
     let mut plugins: Vec<PluginConfig> = Vec::new();
+    // Files that kustomizations name only in comments.
+    let mut commented_out: Vec<String> = Vec::new();
     for candidate in candidates {
         if candidate.kind != FileKind::Kustomization {
             continue;
@@ -71,6 +73,9 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
             .rsplit_once('/')
             .map_or("", |(directory, _)| directory);
         let build = builds.entry(directory.to_owned()).or_default();
+        commented_out.extend(
+            files_in_comments(&text).filter_map(|reference| join(directory, reference)),
+        );
         for document in parse_stream(&text, &Limits::default()) {
             let Some(root) = document.root else {
                 continue;
@@ -111,6 +116,9 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
     for path in left_out(candidates, &builds, &roles) {
         roles.insert(path, Role::Data);
     }
+    for path in commented_out {
+        roles.entry(path).or_insert(Role::Data);
+    }
     let built = built_files(builds.iter().map(|(directory, build)| {
         (
             directory.as_str(),
@@ -119,6 +127,24 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
         )
     }));
     Graph { roles, built }
+}
+
+/// The YAML and JSON files that a kustomization's comment lines name
+/// (`#- path: patches/webhook_in_widgets.yaml`): a file its owner commented
+/// out of the build, as kubebuilder's scaffolds leave their optional
+/// patches. A file that no kustomization names otherwise is not deployed.
+fn files_in_comments(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .filter_map(|line| line.trim_start().strip_prefix('#'))
+        .flat_map(|comment| {
+            comment.split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '"' | '\''))
+        })
+        .map(|word| word.trim_start_matches('-'))
+        .filter(|word| {
+            [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|extension| word.ends_with(extension))
+        })
 }
 
 /// The YAML files beside a kustomization that neither it nor any other

@@ -256,6 +256,8 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
     let found = Mutex::new(Vec::new());
     // Symbolic links followed on the way (to directories or files).
     let links: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    // Go's vendored modules (a `vendor/` directory with `modules.txt`).
+    let vendored: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -269,6 +271,7 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
     walker.run(|| {
         let found = &found;
         let links = &links;
+        let vendored = &vendored;
         Box::new(move |entry| {
             let candidate = match entry {
                 Ok(entry) => {
@@ -276,6 +279,11 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
                     if entry.path_is_symlink() {
                         if let Ok(mut links) = links.lock() {
                             links.push(path.to_path_buf());
+                        }
+                    }
+                    if let Some(vendor) = go_vendor_directory(path) {
+                        if let Ok(mut vendored) = vendored.lock() {
+                            vendored.push(vendor.to_path_buf());
                         }
                     }
                     let is_file = entry.file_type().is_some_and(|kind| !kind.is_dir());
@@ -297,9 +305,22 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
         })
     });
     let links = links.into_inner().unwrap_or_default();
-    if let Ok(found) = found.into_inner() {
+    let vendored = vendored.into_inner().unwrap_or_default();
+    if let Ok(mut found) = found.into_inner() {
+        found.retain(|candidate| match &candidate.origin {
+            Origin::File(path) => !vendored.iter().any(|vendor| path.starts_with(vendor)),
+            _ => true,
+        });
         out.extend(without_linked_copies(root, found, &links));
     }
+}
+
+/// The directory of Go's vendored modules that `path` marks, when it is a
+/// `vendor/modules.txt`: the vendored modules' YAML is their test data and
+/// examples, which this repository does not deploy.
+fn go_vendor_directory(path: &Path) -> Option<&Path> {
+    let vendor = path.parent()?;
+    (path.file_name()? == "modules.txt" && vendor.file_name()? == "vendor").then_some(vendor)
 }
 
 /// The files walked, but for those reached through a symbolic link that

@@ -228,6 +228,22 @@ fn a_directory_linked_into_the_tree_is_read_once_at_its_own_path() {
     assert_eq!(files, ["install/config.yaml", "shared/shared.yaml"]);
 }
 
+#[test]
+fn go_vendored_modules_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("vendor/k8s.io/api/testdata");
+    fs::create_dir_all(&module).unwrap();
+    fs::write(dir.path().join("vendor/modules.txt"), "# k8s.io/api v0.31.0\n").unwrap();
+    fs::write(module.join("pod.yaml"), BROKEN).unwrap();
+    // A folder named vendor without Go's marker is the repository's own.
+    fs::create_dir_all(dir.path().join("deploy/vendor")).unwrap();
+    fs::write(dir.path().join("deploy/vendor/config.yaml"), BROKEN).unwrap();
+    let report = check_dir(dir.path());
+    let files: Vec<&str> = report.findings.iter().map(|f| f.file.as_str()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("deploy/vendor/config.yaml"), "{files:?}");
+}
+
 #[cfg(unix)]
 #[test]
 fn an_unreadable_file_is_an_input_read_finding() {

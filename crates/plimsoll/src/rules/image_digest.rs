@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer};
 use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
+use crate::model::kept_elsewhere::is_substituted;
 use crate::fix::Fix;
 use crate::model::{containers, ImagePin, ImageRef};
 use crate::settings::recover::recover;
@@ -146,6 +147,11 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
             continue;
         };
+        // Filled in before it is applied (Flux post-build substitution,
+        // envsubst): the committed text is not the image.
+        if is_substituted(image) {
+            continue;
+        }
         let pointer = container.pointer("image");
         let Some(reference) = ImageRef::parse(image) else {
             sink.push(

@@ -6,6 +6,7 @@
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
+use crate::model::kept_elsewhere::is_substituted;
 use crate::model::{containers, ImageRef};
 
 pub(crate) fn rule() -> Rule {
@@ -33,6 +34,11 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
             continue;
         };
+        // Filled in before it is applied (Flux post-build substitution,
+        // envsubst): the committed text is not the image.
+        if is_substituted(image) {
+            continue;
+        }
         let Some(reference) = ImageRef::parse(image) else {
             continue;
         };

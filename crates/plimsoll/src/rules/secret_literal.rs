@@ -457,7 +457,26 @@ fn is_secret_flag(token: &str) -> bool {
 /// lets through, or a shell expansion (`"$DB_PASSWORD"`, `$(cat …)`).
 fn harmless_flag_value(value: &str) -> bool {
     let value = value.trim_matches(['"', '\'']);
-    harmless(value) || value.contains('$') || value.contains('`')
+    harmless(value) || value.contains('$') || value.contains('`') || names_an_object(value)
+}
+
+/// `namespace/name`, the form in which controllers' flags name a Secret
+/// object (`-basic-auth-secret=ingress/basic-auth`): a reference, not a
+/// credential. Both parts are Kubernetes object names (lower-case
+/// letters, digits, `-` and `.`, starting and ending alphanumeric).
+fn names_an_object(value: &str) -> bool {
+    let is_name = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 253
+            && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    };
+    value
+        .split_once('/')
+        .is_some_and(|(namespace, name)| is_name(namespace) && is_name(name))
 }
 
 /// The command-line items that pass a literal to a secret flag, with the
@@ -754,6 +773,7 @@ mod tests {
             &["-p", "5432"],
             &["--token-ttl=1h"],
             &["--password="],
+            &["-basic-auth-secret=ingress/basic-auth"],
         ] {
             assert!(found(items).is_empty(), "{items:?}");
         }

@@ -1,8 +1,8 @@
 //! Files that are plainly not Kubernetes, recognised before they are read.
 //!
 //! A repository holds more YAML and JSON than manifests: package manifests,
-//! compose files, documentation sites, helmfiles, and the files of a Helm
-//! chart other than its templates. They are skipped without a finding.
+//! compose files, documentation sites, helmfiles, test snapshots, and the
+//! files of a Helm chart other than its templates. They are skipped without a finding.
 //! Anything else is read, and its documents that do not try to be
 //! manifests are skipped as they load (see [`FileKind`]).
 
@@ -15,6 +15,11 @@ pub(crate) fn is_plainly_not_kubernetes(display: &str) -> bool {
     let name = display.rsplit('/').next().unwrap_or(display);
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let in_helmfile_directory = display.split('/').any(|segment| segment == "helmfile.d");
+    // Test snapshots (helm-unittest's `__snapshot__`, jest's
+    // `__snapshots__`): what a test compares against, never applied.
+    let in_test_snapshots = display
+        .split('/')
+        .any(|segment| matches!(segment, "__snapshot__" | "__snapshots__"));
     matches!(
         name,
         "package.json"
@@ -33,6 +38,7 @@ pub(crate) fn is_plainly_not_kubernetes(display: &str) -> bool {
         || stem.starts_with("compose.")
         || stem.starts_with("helmfile")
         || in_helmfile_directory
+        || in_test_snapshots
 }
 
 /// The directories of the input's Helm charts (those holding a
@@ -99,6 +105,8 @@ mod tests {
             "clusters/helmfile.d/apps.yaml",
             "renovate.json",
             "devfile.yaml",
+            "charts/app/tests/__snapshot__/deployment_test.yaml.snap.yaml",
+            "web/src/__snapshots__/config.json",
         ] {
             assert!(is_plainly_not_kubernetes(name), "{name}");
         }
@@ -106,6 +114,7 @@ mod tests {
             "envs/prod/deployment.yaml",
             "compose-app.yaml",
             "app/packages.json",
+            "snapshots/deployment.yaml",
         ] {
             assert!(!is_plainly_not_kubernetes(name), "{name}");
         }

@@ -233,7 +233,11 @@ fn go_vendored_modules_are_not_read() {
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("vendor/k8s.io/api/testdata");
     fs::create_dir_all(&module).unwrap();
-    fs::write(dir.path().join("vendor/modules.txt"), "# k8s.io/api v0.31.0\n").unwrap();
+    fs::write(
+        dir.path().join("vendor/modules.txt"),
+        "# k8s.io/api v0.31.0\n",
+    )
+    .unwrap();
     fs::write(module.join("pod.yaml"), BROKEN).unwrap();
     // A folder named vendor without Go's marker is the repository's own.
     fs::create_dir_all(dir.path().join("deploy/vendor")).unwrap();

@@ -73,9 +73,8 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
             .rsplit_once('/')
             .map_or("", |(directory, _)| directory);
         let build = builds.entry(directory.to_owned()).or_default();
-        commented_out.extend(
-            files_in_comments(&text).filter_map(|reference| join(directory, reference)),
-        );
+        commented_out
+            .extend(files_in_comments(&text).filter_map(|reference| join(directory, reference)));
         for document in parse_stream(&text, &Limits::default()) {
             let Some(root) = document.root else {
                 continue;
@@ -117,7 +116,9 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
         roles.insert(path, Role::Data);
     }
     for path in commented_out {
-        roles.entry(path).or_insert(Role::Data);
+        if FileKind::of(&path) != FileKind::Kustomization {
+            roles.entry(path).or_insert(Role::Data);
+        }
     }
     let built = built_files(builds.iter().map(|(directory, build)| {
         (
@@ -129,13 +130,15 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
     Graph { roles, built }
 }
 
-/// The YAML and JSON files that a kustomization's comment lines name
-/// (`#- path: patches/webhook_in_widgets.yaml`): a file its owner commented
-/// out of the build, as kubebuilder's scaffolds leave their optional
-/// patches. A file that no kustomization names otherwise is not deployed.
+/// The YAML and JSON files that a kustomization's commented-out list items
+/// name (`#- path: patches/webhook_in_widgets.yaml`, `# - extra.yaml`): a
+/// file its owner commented out of the build, as kubebuilder's scaffolds
+/// leave their optional patches. A file that no kustomization names
+/// otherwise is not deployed. (Prose in comments is not read.)
 fn files_in_comments(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
         .filter_map(|line| line.trim_start().strip_prefix('#'))
+        .filter(|comment| comment.trim_start().starts_with('-'))
         .flat_map(|comment| {
             comment.split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '"' | '\''))
         })
@@ -628,5 +631,26 @@ helmCharts:
         // Two builds disagree: the file keeps what it writes.
         assert_eq!(namespace("shared/quota.yaml"), None);
         assert_eq!(namespace("plain/cron.yaml"), None);
+    }
+
+    #[test]
+    fn only_commented_out_list_items_leave_files_out() {
+        let kustomization = "\
+# Create your own kustomization.yaml beside extra.yaml to use this base.
+resources: [app.yaml]
+patches:
+#- path: patches/webhook.yaml
+# - optional.yaml
+";
+        let named: Vec<&str> = files_in_comments(kustomization).collect();
+        assert_eq!(named, ["patches/webhook.yaml", "optional.yaml"]);
+        let candidates = vec![
+            candidate("base/kustomization.yaml", kustomization),
+            candidate("base/patches/webhook.yaml", ""),
+        ];
+        let roles = graph(&candidates).roles;
+        assert_eq!(roles.get("base/patches/webhook.yaml"), Some(&Role::Data));
+        assert_eq!(roles.get("base/extra.yaml"), None);
+        assert_eq!(roles.get("base/kustomization.yaml"), None);
     }
 }

@@ -16,8 +16,8 @@ use serde::{Deserialize, Deserializer};
 use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::kept_elsewhere::is_substituted;
 use crate::fix::Fix;
+use crate::model::kept_elsewhere::is_substituted;
 use crate::model::{containers, ImagePin, ImageRef};
 use crate::settings::recover::recover;
 

@@ -18,6 +18,13 @@ pub(crate) fn is_substituted(text: &str) -> bool {
     })
 }
 
+/// Whether a `${VAR}` may fill in an image's tag or digest: one is in its
+/// last path component (`${IMAGE}`, `app:${TAG}`). A substituted registry
+/// (`${REGISTRY}/app:latest`) leaves the tag as written.
+pub(crate) fn is_substituted_image(image: &str) -> bool {
+    is_substituted(image.rsplit('/').next().unwrap_or(image))
+}
+
 /// Whether `text` is a value SOPS encrypted (`ENC[AES256_GCM,data:…]`).
 pub(crate) fn is_encrypted(text: &str) -> bool {
     text.trim_start().starts_with("ENC[")

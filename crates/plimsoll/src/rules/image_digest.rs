@@ -17,7 +17,7 @@ use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::fix::Fix;
-use crate::model::kept_elsewhere::is_substituted;
+use crate::model::kept_elsewhere::is_substituted_image;
 use crate::model::{containers, ImagePin, ImageRef};
 use crate::settings::recover::recover;
 
@@ -147,9 +147,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
             continue;
         };
-        // Filled in before it is applied (Flux post-build substitution,
-        // envsubst): the committed text is not the image.
-        if is_substituted(image) {
+        // Its tag or digest is filled in before it is applied (Flux
+        // post-build substitution, envsubst): the committed text is not it.
+        if is_substituted_image(image) {
             continue;
         }
         let pointer = container.pointer("image");

@@ -6,7 +6,7 @@
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::kept_elsewhere::is_substituted;
+use crate::model::kept_elsewhere::is_substituted_image;
 use crate::model::{containers, ImageRef};
 
 pub(crate) fn rule() -> Rule {
@@ -34,9 +34,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
             continue;
         };
-        // Filled in before it is applied (Flux post-build substitution,
-        // envsubst): the committed text is not the image.
-        if is_substituted(image) {
+        // Its tag or digest is filled in before it is applied (Flux
+        // post-build substitution, envsubst): the committed text is not it.
+        if is_substituted_image(image) {
             continue;
         }
         let Some(reference) = ImageRef::parse(image) else {

@@ -35,7 +35,7 @@ use serde_json::Value;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::Object;
-use crate::schema::{prune_nulls, Lookup, RunSchemas};
+use crate::schema::{apply_defaults, prune_nulls, Lookup, RunSchemas};
 use crate::yaml::push_pointer;
 
 const ID: &str = "schema";
@@ -82,6 +82,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let mut instance = original.clone();
     if let Some(structural) = &schema.structural {
         prune_nulls(&mut instance, structural);
+        apply_defaults(&mut instance, structural);
     }
     if schema.validator.is_valid(&instance) {
         return;

@@ -189,6 +189,45 @@ pub(crate) fn prune_nulls(value: &mut Value, structural: &Value) {
     }
 }
 
+/// Fills in the `default` of every field of `value` that the structural
+/// schema defaults and `value` leaves out, as the API server does before it
+/// validates, inside the filled-in values too. A `oneOf` whose branches
+/// tell items apart by a defaulted field (`type: IPAddress`) sees the
+/// field. (Run after [`prune_nulls`]: a dropped `null` is defaulted too.)
+pub(crate) fn apply_defaults(value: &mut Value, structural: &Value) {
+    match value {
+        Value::Object(fields) => {
+            let properties = structural.get("properties").and_then(Value::as_object);
+            for (name, schema) in properties.into_iter().flatten() {
+                if let Some(default) = schema.get("default") {
+                    if !fields.contains_key(name) {
+                        fields.insert(name.clone(), default.clone());
+                    }
+                }
+            }
+            let additional = structural
+                .get("additionalProperties")
+                .filter(|schema| schema.is_object());
+            for (name, field) in fields.iter_mut() {
+                let schema = properties
+                    .and_then(|properties| properties.get(name))
+                    .or(additional);
+                if let Some(schema) = schema {
+                    apply_defaults(field, schema);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(schema) = structural.get("items").filter(|schema| schema.is_object()) {
+                for item in items {
+                    apply_defaults(item, schema);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Converts one schema node; `strict` is false inside combinator branches.
 fn convert(schema: &Value, strict: bool) -> Value {
     let Value::Object(source) = schema else {

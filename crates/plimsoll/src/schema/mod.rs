@@ -34,7 +34,7 @@ use crate::model::{Identity, Object};
 use crate::settings::parse_kubernetes_version;
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
-pub(crate) use crd::{may_define_crd, prune_nulls};
+pub(crate) use crd::{apply_defaults, may_define_crd, prune_nulls};
 use location::{Fill, Location, Template};
 
 /// A compiled schema and where it came from.
@@ -43,7 +43,8 @@ pub(crate) struct Schema {
     /// For messages: "the Kubernetes 1.37 schema", "schemas/x.json", …
     pub(crate) origin: String,
     /// For a CRD schema, the structural schema whose non-nullable `null`s
-    /// are dropped from an object before it is validated ([`prune_nulls`]).
+    /// are dropped from an object before it is validated ([`prune_nulls`]),
+    /// and whose defaults are filled in ([`apply_defaults`]).
     pub(crate) structural: Option<Value>,
 }
 

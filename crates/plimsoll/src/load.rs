@@ -256,7 +256,7 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
     budget.spend_bytes(text.len());
     let helm_template =
         text.contains("{{") && is_under_templates(&file.display) && has_helm_actions(&text);
-    if helm_template || is_ytt_template(&text) {
+    if helm_template || is_ytt_template(&text) || has_brace_placeholders(&text) {
         file.note = Some(template_note(&file.display, &text));
         file.text = Some(text);
         return file;
@@ -347,6 +347,37 @@ fn is_ytt_template(text: &str) -> bool {
         && text
             .lines()
             .any(|line| line.trim_start().starts_with("#@") || line.contains(": #@ "))
+}
+
+/// Whether a text leaves whole values to a script that replaces `{NAME}`
+/// placeholders (`name: {TENANT_ID}`, `- {REGION}`): YAML reads such a
+/// value as a mapping, so the file is a template, not what is applied.
+fn has_brace_placeholders(text: &str) -> bool {
+    text.match_indices('{').any(|(open, _)| {
+        let Some(rest) = text.get(open + 1..) else {
+            return false;
+        };
+        if !rest.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return false;
+        }
+        let name_end = rest
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(rest.len());
+        let Some(tail) = rest
+            .get(name_end..)
+            .and_then(|after| after.strip_prefix('}'))
+        else {
+            return false;
+        };
+        let line_after = tail.split('\n').next().unwrap_or_default().trim_start();
+        let line_before = text
+            .get(..open)
+            .map(|before| before.rsplit_once('\n').map_or(before, |(_, line)| line))
+            .unwrap_or_default()
+            .trim_end();
+        (line_after.is_empty() || line_after.starts_with('#'))
+            && (line_before.ends_with(':') || line_before.trim_start() == "-")
+    })
 }
 
 fn has_template_syntax(text: &str) -> bool {

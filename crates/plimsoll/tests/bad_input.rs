@@ -229,6 +229,32 @@ fn a_directory_linked_into_the_tree_is_read_once_at_its_own_path() {
 }
 
 #[test]
+fn a_file_of_brace_placeholders_is_an_unrendered_template() {
+    let dir = tempfile::tempdir().unwrap();
+    // A script replaces {TENANT_ID} before applying: YAML would read the
+    // whole value as a mapping.
+    fs::write(
+        dir.path().join("tenant_template.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {TENANT_ID}\n",
+    )
+    .unwrap();
+    // Flow mappings and quoted braces are YAML of their own.
+    fs::write(
+        dir.path().join("fine.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  labels: {app: shop}\ndata:\n  greeting: \"{NAME}\"\n",
+    )
+    .unwrap();
+    let report = check_dir(dir.path());
+    assert_eq!(
+        rules_of(&report),
+        [(
+            "tenant_template.yaml".to_owned(),
+            "unrendered-template".to_owned()
+        )]
+    );
+}
+
+#[test]
 fn go_vendored_modules_are_not_read() {
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("vendor/k8s.io/api/testdata");

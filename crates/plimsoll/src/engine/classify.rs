@@ -157,6 +157,21 @@ fn classify_document(
     environment: Option<EnvId>,
     classified: &mut Classified,
 ) {
+    // Another tool's document where manifests are not expected: skipped,
+    // its duplicate keys with it (a CloudFormation template's are its own).
+    let not_a_manifest = matches!(
+        holds,
+        Holds::Objects {
+            expected: false,
+            ..
+        }
+    ) && document
+        .root
+        .as_ref()
+        .is_some_and(|root| !manifest_shape::tries_to_be_a_manifest(root));
+    if not_a_manifest {
+        return;
+    }
     let source: Option<Arc<str>> = document.source.as_deref().map(Arc::from);
     let identity = document.root.as_ref().and_then(Identity::of);
     for problem in &document.problems {
@@ -176,9 +191,6 @@ fn classify_document(
         return;
     };
     let artifact_kind = match holds {
-        Holds::Objects {
-            expected: false, ..
-        } if !manifest_shape::tries_to_be_a_manifest(&root) => return,
         Holds::Objects { .. } => None,
         Holds::Artifact(ArtifactKind::HelmValues)
             if manifest_shape::is_manifest_despite_its_name(&root) =>

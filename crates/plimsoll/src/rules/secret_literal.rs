@@ -190,6 +190,7 @@ pub(crate) fn is_fill_in(value: &str) -> bool {
 fn is_placeholder(value: &str) -> bool {
     is_upper_snake_placeholder(value)
         || is_braced_name(value)
+        || is_printf_verb(value)
         || (value.starts_with("${") && value.ends_with('}'))
         || (value.starts_with("$(") && value.ends_with(')'))
         || (value.starts_with("{{") && value.ends_with("}}"))
@@ -200,6 +201,14 @@ fn is_placeholder(value: &str) -> bool {
             && value
                 .get(1..)
                 .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')))
+}
+
+/// `%s`: a printf verb that a script fills in (`printf 'https://x:%s@host'
+/// "$TOKEN"`).
+fn is_printf_verb(value: &str) -> bool {
+    value
+        .strip_prefix('%')
+        .is_some_and(|verb| verb.len() == 1 && verb.chars().all(|c| c.is_ascii_alphabetic()))
 }
 
 /// `{RTSP_PASSWORD}`: a name in single braces, which applications such as

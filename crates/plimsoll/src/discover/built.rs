@@ -21,6 +21,10 @@ pub(crate) struct Built {
     pub(crate) namespace: Option<String>,
     /// The images every build sets.
     pub(crate) images: Arc<[SetImage]>,
+    /// The namespaces of the builds, when each sets one but they differ (a
+    /// Component's placeholder Namespace, which every app that includes it
+    /// names after itself); empty otherwise.
+    pub(crate) namespaces_apart: Vec<String>,
 }
 
 /// What one kustomization sets on the objects it builds.
@@ -167,9 +171,24 @@ fn agreed(ways: &[Way]) -> Built {
             })
         })
         .collect();
+    let mut namespaces_apart: Vec<String> = Vec::new();
+    if namespace.is_none() {
+        for way in ways {
+            match &way.namespace {
+                Some(namespace) => namespaces_apart.push(namespace.clone()),
+                None => {
+                    namespaces_apart.clear();
+                    break;
+                }
+            }
+        }
+        namespaces_apart.sort();
+        namespaces_apart.dedup();
+    }
     Built {
         namespace,
         images: images.into(),
+        namespaces_apart,
     }
 }
 
@@ -315,8 +334,11 @@ mod tests {
                 pin: ImagePin::Tag
             }]
         );
-        let apart = agreed(&[way(Some("dev"), &[]), way(Some("prod"), &[])]);
-        assert_eq!(apart, Built::default());
+        let apart = agreed(&[way(Some("prod"), &[]), way(Some("dev"), &[])]);
+        assert_eq!(apart.namespace, None);
+        assert_eq!(apart.namespaces_apart, ["dev", "prod"]);
+        let partly = agreed(&[way(Some("dev"), &[]), way(None, &[])]);
+        assert_eq!(partly, Built::default());
     }
 
     #[test]

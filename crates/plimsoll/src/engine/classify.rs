@@ -12,7 +12,7 @@ use super::Engine;
 use crate::discover::{Built, FileKind};
 use crate::environment::{is_environment_label, EnvId};
 use crate::load::{problem_rule, LoadedFile};
-use crate::model::kinds::is_cluster_scoped;
+use crate::model::kinds::{is_cluster_scoped, is_namespace_infrastructure};
 use crate::model::kustomization::generated_secrets;
 use crate::model::{Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId};
 use crate::rules::{manifest_shape, secret_literal};
@@ -270,18 +270,43 @@ fn classify_document(
     let mut place = |node: Node, prefix: String| {
         let shape_problems = manifest_shape::problems(&node);
         match Identity::of(&node) {
-            Some(identity) if shape_problems.is_empty() => objects.push(Object {
-                identity: built_into(identity, namespace_by_build),
-                images_set_by_build: Arc::clone(&images_set_by_build),
-                id: ObjectId(objects.len()),
-                file: file_id,
-                document: document.index,
-                pointer_prefix: prefix,
-                node,
-                source: source.clone(),
-                environment,
-                selector_by_kustomize,
-            }),
+            Some(identity) if shape_problems.is_empty() => {
+                // A Namespace (or its guardrails) in a base or Component
+                // that builds put in different namespaces is one per build:
+                // each build's Namespace is checked with its own name.
+                let per_build: &[String] = match built {
+                    Some(built)
+                        if built.namespace.is_none()
+                            && (identity.is("", "Namespace")
+                                || is_namespace_infrastructure(&identity)) =>
+                    {
+                        &built.namespaces_apart
+                    }
+                    _ => &[],
+                };
+                let object = Object {
+                    identity: built_into(identity, namespace_by_build),
+                    images_set_by_build: Arc::clone(&images_set_by_build),
+                    id: ObjectId(objects.len()),
+                    file: file_id,
+                    document: document.index,
+                    pointer_prefix: prefix,
+                    node,
+                    source: source.clone(),
+                    environment,
+                    selector_by_kustomize,
+                };
+                for namespace in per_build {
+                    objects.push(Object {
+                        identity: built_into(object.identity.clone(), Some(namespace)),
+                        id: ObjectId(objects.len()),
+                        ..object.clone()
+                    });
+                }
+                if per_build.is_empty() {
+                    objects.push(object);
+                }
+            }
             _ => {
                 // One finding per object, naming everything that is missing.
                 let pointer = shape_problems

@@ -39,7 +39,8 @@ use crate::yaml::{may_spell, Node};
 pub(super) struct Batching {
     /// How much text is loaded before it is checked: enough that every
     /// worker has files to parse, little enough that a batch's trees (about
-    /// three times its text) stay a few tens of MB.
+    /// three times its text) stay a few tens of MB, two batches at a time
+    /// (the next one loads while this one is checked).
     pub(super) bytes: usize,
     /// How many files are loaded in parallel at a time while a batch fills.
     pub(super) chunk_files: usize,
@@ -47,7 +48,7 @@ pub(super) struct Batching {
 
 /// The batches of every pass but the tests'.
 pub(super) const BATCHING: Batching = Batching {
-    bytes: 8 * 1024 * 1024,
+    bytes: 4 * 1024 * 1024,
     chunk_files: 64,
 };
 

@@ -16,6 +16,7 @@ mod built;
 mod file_kind;
 mod kustomize;
 mod recognise;
+mod test_suites;
 
 pub use file_kind::FileKind;
 
@@ -229,11 +230,15 @@ pub(crate) fn discover(
     candidates.dedup_by(|a, b| a.display == b.display);
     let kustomize::Graph { roles, mut built } = kustomize::graph(&candidates);
     let skaffold = built::skaffold_images(&candidates);
+    let assertions = test_suites::assertion_files(&candidates);
     let charts = ChartRoots::of(&candidates);
     candidates.retain_mut(|candidate| {
         let by_kustomize = built.remove(candidate.display.as_str());
         candidate.built =
             built::with_skaffold(by_kustomize, &candidate.display, &skaffold).map(Arc::new);
+        if assertions.contains(&candidate.display) {
+            return false;
+        }
         match roles.get(candidate.display.as_str()) {
             Some(Role::Data) => false,
             Some(role @ (Role::Resource | Role::LabelledResource)) => {

@@ -325,7 +325,7 @@ fn selector_labelled(builds: &HashMap<String, Build>) -> HashSet<String> {
     labelled
 }
 
-fn text_of(origin: &Origin) -> Option<String> {
+pub(super) fn text_of(origin: &Origin) -> Option<String> {
     match origin {
         Origin::File(path) => std::fs::read_to_string(path).ok(),
         Origin::Text(text) => Some(text.to_string()),
@@ -407,7 +407,7 @@ fn items(node: Option<&Node>) -> impl Iterator<Item = &Node> {
 /// `reference` resolved against the kustomization's directory, lexically
 /// (`overlays/prod` + `../../base/app.yaml` → `base/app.yaml`); `None` for
 /// remote references and paths that climb above the walked tree.
-fn join(directory: &str, reference: &str) -> Option<String> {
+pub(super) fn join(directory: &str, reference: &str) -> Option<String> {
     let reference = reference.trim();
     let remote = reference.contains("://")
         || reference.starts_with("github.com/")

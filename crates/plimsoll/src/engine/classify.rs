@@ -190,6 +190,12 @@ fn classify_document(
     let Some(root) = document.root else {
         return;
     };
+    // A strategic-merge directive at the top (`$patch: delete`) makes the
+    // document a patch, whether or not a kustomization names it as one.
+    let holds = match holds {
+        Holds::Objects { .. } if root.get("$patch").is_some() => Holds::Patch,
+        other => other,
+    };
     let artifact_kind = match holds {
         Holds::Objects { .. } => None,
         Holds::Artifact(ArtifactKind::HelmValues)

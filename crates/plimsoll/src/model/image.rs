@@ -30,6 +30,35 @@ pub struct SetImage {
     pub pin: ImagePin,
 }
 
+/// The containers of `object` whose image OpenShift's image-change trigger
+/// sets (the `image.openshift.io/triggers` annotation, an entry that is not
+/// paused): the trigger writes the image stream's digest reference into
+/// the container, so what the manifest writes there (often `' '`) is not
+/// what runs.
+pub fn containers_set_by_image_trigger(object: &super::Object) -> Vec<String> {
+    let Some(triggers) = object.annotation("image.openshift.io/triggers") else {
+        return Vec::new();
+    };
+    let Ok(serde_json::Value::Array(entries)) = serde_json::from_str(&triggers) else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter(|entry| {
+            let paused = entry.get("paused");
+            !(paused.and_then(serde_json::Value::as_bool) == Some(true)
+                || paused.and_then(serde_json::Value::as_str) == Some("true"))
+        })
+        .filter_map(|entry| entry.get("fieldPath")?.as_str())
+        .filter_map(|path| {
+            let (_, rest) = path.split_once("@.name==")?;
+            let name = rest.trim_start_matches(['"', '\'', '\\']);
+            let end = name.find(['"', '\'', '\\', ')'])?;
+            name.get(..end).map(str::to_owned)
+        })
+        .collect()
+}
+
 /// What a build pins of an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ImagePin {

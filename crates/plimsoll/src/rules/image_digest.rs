@@ -18,7 +18,7 @@ use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::fix::Fix;
 use crate::model::kept_elsewhere::is_substituted_image;
-use crate::model::{containers, ImagePin, ImageRef};
+use crate::model::{containers, containers_set_by_image_trigger, ImagePin, ImageRef};
 use crate::settings::recover::recover;
 
 /// Image policy (`image-digest`, `image-registry`, `image-pull-secret`).
@@ -123,7 +123,11 @@ states exactly one; it never guesses and never asks a registry",
     // The digests it pins by are those the whole input states: it runs once
     // every file is read, on the images.
     .reading_input()
-    .reading(&["{container}/image"])
+    .reading(&[
+        "{container}/image",
+        "{container}/name",
+        "/metadata/annotations/image.openshift.io~1triggers",
+    ])
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
@@ -143,7 +147,17 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         }
     }
     let object = context.object;
+    let triggered = containers_set_by_image_trigger(object);
     for container in containers(object) {
+        // OpenShift's image-change trigger writes the image in.
+        if container
+            .node
+            .get("name")
+            .and_then(|name| name.as_str())
+            .is_some_and(|name| triggered.iter().any(|set| set == name))
+        {
+            continue;
+        }
         let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
             continue;
         };

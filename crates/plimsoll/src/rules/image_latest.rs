@@ -7,7 +7,7 @@
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::kept_elsewhere::is_substituted_image;
-use crate::model::{containers, ImageRef};
+use crate::model::{containers, containers_set_by_image_trigger, ImageRef};
 
 pub(crate) fn rule() -> Rule {
     Rule::document(
@@ -30,7 +30,17 @@ manifest what runs."
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let object = context.object;
+    let triggered = containers_set_by_image_trigger(object);
     for container in containers(object) {
+        // OpenShift's image-change trigger writes the image in.
+        if container
+            .node
+            .get("name")
+            .and_then(|name| name.as_str())
+            .is_some_and(|name| triggered.iter().any(|set| set == name))
+        {
+            continue;
+        }
         let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
             continue;
         };

@@ -277,7 +277,7 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         .any(|problem| problem.kind == ProblemKind::Syntax);
     // Only a file that does not parse is searched for other engines'
     // syntax: most files parse, and are not scanned again.
-    if syntax_error && has_template_syntax(&text) {
+    if syntax_error && (has_template_syntax(&text) || has_at_placeholders(&text)) {
         file.note = Some(template_note(&file.display, &text));
     } else if syntax_error && file.kind == FileKind::Manifests && !names_manifest_fields(&text) {
         // Where manifests are not expected, a file that does not parse and
@@ -378,6 +378,18 @@ fn has_brace_placeholders(text: &str) -> bool {
         (line_after.is_empty() || line_after.starts_with('#'))
             && (line_before.ends_with(':') || line_before.trim_start() == "-")
     })
+}
+
+/// Whether a text has whole values that are `@NAME@` placeholders
+/// (`name: @STS_NAME@`), which a script replaces: `@` cannot start a YAML
+/// value, so such a file does not parse until it is filled in.
+fn has_at_placeholders(text: &str) -> bool {
+    text.contains(": @")
+        && text.lines().any(|line| {
+            line.split_once(": ").is_some_and(|(_, value)| {
+                crate::model::kept_elsewhere::is_script_placeholder(value.trim_end())
+            })
+        })
 }
 
 fn has_template_syntax(text: &str) -> bool {

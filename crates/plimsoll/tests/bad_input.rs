@@ -244,13 +244,29 @@ fn a_file_of_brace_placeholders_is_an_unrendered_template() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  labels: {app: shop}\ndata:\n  greeting: \"{NAME}\"\n",
     )
     .unwrap();
+    // `@NAME@` cannot start a YAML value: such a file parses once filled in.
+    // (In a directory of its own: the note is one per directory.)
+    fs::create_dir(dir.path().join("storage")).unwrap();
+    fs::write(
+        dir.path().join("storage/tenant_statefulset.yaml"),
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: @STS_NAME@\n",
+    )
+    .unwrap();
     let report = check_dir(dir.path());
+    let mut found = rules_of(&report);
+    found.sort();
     assert_eq!(
-        rules_of(&report),
-        [(
-            "tenant_template.yaml".to_owned(),
-            "unrendered-template".to_owned()
-        )]
+        found,
+        [
+            (
+                "tenant_statefulset.yaml".to_owned(),
+                "unrendered-template".to_owned()
+            ),
+            (
+                "tenant_template.yaml".to_owned(),
+                "unrendered-template".to_owned()
+            )
+        ]
     );
 }
 

@@ -1,6 +1,7 @@
 //! Values that a tool fills in or decrypts before the object reaches the
 //! cluster, so that what is committed is not what is applied: Flux's
-//! post-build substitution and `envsubst` (`${VAR}`), SOPS encryption
+//! post-build substitution and `envsubst` (`${VAR}`), a script's
+//! `__NAME__` and `@NAME@` placeholders, SOPS encryption
 //! (`ENC[…]` values beside a `sops:` block), and references a secret
 //! manager resolves (`op://` for 1Password, `ref+vault://` and the other
 //! `ref+` backends of vals, `<path:…#key>` for the Argo CD Vault plugin).
@@ -23,6 +24,26 @@ pub(crate) fn is_substituted(text: &str) -> bool {
 /// (`${REGISTRY}/app:latest`) leaves the tag as written.
 pub(crate) fn is_substituted_image(image: &str) -> bool {
     is_substituted(image.rsplit('/').next().unwrap_or(image))
+}
+
+/// Whether `text` is a placeholder that a script replaces before the file
+/// is applied: `__PORT__` or `@PORT@`, an upper-case name between double
+/// underscores or at signs (sed-filled templates). Like `${VAR}`, the
+/// committed value says nothing of the applied value's type.
+pub(crate) fn is_script_placeholder(text: &str) -> bool {
+    let name = text
+        .strip_prefix("__")
+        .and_then(|rest| rest.strip_suffix("__"))
+        .or_else(|| {
+            text.strip_prefix('@')
+                .and_then(|rest| rest.strip_suffix('@'))
+        });
+    name.is_some_and(|name| {
+        name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
 }
 
 /// Whether `text` is a value SOPS encrypted (`ENC[AES256_GCM,data:…]`).

@@ -27,7 +27,9 @@
 //!   applied value is another; a SOPS document's `sops:` block, which
 //!   decryption removes, is not a field.
 
-use crate::model::kept_elsewhere::{is_encrypted, is_sops_document, is_substituted};
+use crate::model::kept_elsewhere::{
+    is_encrypted, is_script_placeholder, is_sops_document, is_substituted,
+};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::ValidationError;
 use serde_json::Value;
@@ -111,9 +113,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
 /// (`replicas: ${REPLICAS}` becomes a number, `app.${DOMAIN}` a host name),
 /// or a value SOPS encrypted. Its type and form are not judged.
 fn is_filled_in_before_apply(value: &Value) -> bool {
-    value
-        .as_str()
-        .is_some_and(|text| is_substituted(text) || is_encrypted(text))
+    value.as_str().is_some_and(|text| {
+        is_substituted(text) || is_script_placeholder(text) || is_encrypted(text)
+    })
 }
 
 /// Whether the error is a missing `spec.selector`, which Kustomize writes

@@ -61,7 +61,8 @@ pub(crate) fn schemas_of(object: &Object) -> Vec<((String, String, String), Valu
         return Vec::new();
     }
     let shared = spec.get_path(&["validation", "openAPIV3Schema"]);
-    let mut versions: Vec<(&str, Option<&Node>)> = Vec::new();
+    let shared_status = spec.get_path(&["subresources", "status"]).is_some();
+    let mut versions: Vec<(&str, Option<&Node>, bool)> = Vec::new();
     for version in spec
         .get("versions")
         .and_then(Node::as_seq)
@@ -74,23 +75,40 @@ pub(crate) fn schemas_of(object: &Object) -> Vec<((String, String, String), Valu
             continue;
         }
         let own = version.get_path(&["schema", "openAPIV3Schema"]);
-        versions.push((name, own.or(shared)));
+        let status = shared_status || version.get_path(&["subresources", "status"]).is_some();
+        versions.push((name, own.or(shared), status));
     }
     if let Some(name) = spec.get("version").and_then(Node::as_str) {
-        if !versions.iter().any(|(known, _)| *known == name) {
-            versions.push((name, shared));
+        if !versions.iter().any(|(known, _, _)| *known == name) {
+            versions.push((name, shared, shared_status));
         }
     }
     versions
         .into_iter()
-        .filter_map(|(version, schema)| {
-            let schema = schema?;
+        .filter_map(|(version, schema, status_subresource)| {
+            let mut schema = schema?.to_json();
+            if status_subresource {
+                accept_any_status(&mut schema);
+            }
             Some((
                 (group.to_owned(), version.to_owned(), kind.to_owned()),
-                schema.to_json(),
+                schema,
             ))
         })
         .collect()
+}
+
+/// With the status subresource, the API server discards the `status` an
+/// object is created with (and keeps the stored one on update), so a
+/// committed `status` is never validated: any value is accepted here.
+fn accept_any_status(structural: &mut Value) {
+    if let Some(status) = structural
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+        .and_then(|properties| properties.get_mut("status"))
+    {
+        *status = serde_json::json!({"x-kubernetes-preserve-unknown-fields": true});
+    }
 }
 
 /// The JSON Schema of a structural schema, with the root `metadata` checked

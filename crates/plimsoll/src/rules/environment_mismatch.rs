@@ -14,12 +14,14 @@
 //! Applications and AppProjects, Flux kinds) are skipped: a Flux
 //! Kustomization of one cluster legitimately names the environments it
 //! deploys or depends on. Kustomize transformer configs (`apiVersion:
-//! builtin`) are not cluster objects and are skipped too.
+//! builtin`) are not cluster objects and are skipped too. A cert-manager
+//! ACME issuer's name (`letsencrypt-prod` in a staging cluster) names the
+//! certificate authority's server it uses, so it is not read.
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::environment::{is_environment_label, Environment, Environments, Written};
 use crate::finding::Severity;
-use crate::model::{containers, is_build_config, is_delivery, ImageRef};
+use crate::model::{containers, is_build_config, is_delivery, ImageRef, Object};
 use crate::yaml::pointer_of;
 
 pub(crate) fn rule() -> Rule {
@@ -59,6 +61,16 @@ fn other_named<'t>(
         .map(|other| (token, other))
 }
 
+/// Whether the object is a cert-manager ACME issuer, whose name says which
+/// of the certificate authority's servers it uses (`letsencrypt-staging`
+/// and `letsencrypt-prod` sit side by side in every cluster), not the
+/// cluster's environment.
+fn names_its_acme_server(object: &Object) -> bool {
+    (object.identity.is("cert-manager.io", "ClusterIssuer")
+        || object.identity.is("cert-manager.io", "Issuer"))
+        && object.node.get_path(&["spec", "acme"]).is_some()
+}
+
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let Some(environment) = context.environment else {
         return;
@@ -84,7 +96,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
             )),
         );
     };
-    if object.node.get_path(&["metadata", "name"]).is_some() {
+    if object.node.get_path(&["metadata", "name"]).is_some() && !names_its_acme_server(object) {
         if let Some((token, other)) = other_named(
             &object.identity.name,
             Written::ResourceName,

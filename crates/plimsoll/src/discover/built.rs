@@ -9,7 +9,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{Candidate, Origin};
+use super::kustomize::{directory_of, text_of};
+use super::Candidate;
 use crate::model::{ImagePin, SetImage};
 use crate::yaml::{parse_stream, Limits, Node};
 
@@ -209,11 +210,7 @@ pub(super) fn skaffold_images(candidates: &[Candidate]) -> Vec<(String, Vec<Stri
             matches!(name, "skaffold.yaml" | "skaffold.yml")
         })
         .filter_map(|candidate| {
-            let text = match &candidate.origin {
-                Origin::File(path) => std::fs::read_to_string(path).ok()?,
-                Origin::Text(text) => text.to_string(),
-                Origin::Bytes(_) | Origin::Unlistable(_) => return None,
-            };
+            let text = text_of(&candidate.origin)?;
             let mut images = Vec::new();
             for document in parse_stream(&text, &Limits::default()) {
                 let Some(root) = document.root else {
@@ -246,10 +243,7 @@ pub(super) fn skaffold_images(candidates: &[Candidate]) -> Vec<(String, Vec<Stri
                     );
                 }
             }
-            let directory = candidate
-                .display
-                .rsplit_once('/')
-                .map_or_else(String::new, |(directory, _)| directory.to_owned());
+            let directory = directory_of(&candidate.display).to_owned();
             (!images.is_empty()).then_some((directory, images))
         })
         .collect()

@@ -68,10 +68,7 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
         let Some(text) = text_of(&candidate.origin) else {
             continue;
         };
-        let directory = candidate
-            .display
-            .rsplit_once('/')
-            .map_or("", |(directory, _)| directory);
+        let directory = directory_of(&candidate.display);
         let build = builds.entry(directory.to_owned()).or_default();
         commented_out
             .extend(files_in_comments(&text).filter_map(|reference| join(directory, reference)));
@@ -163,13 +160,7 @@ fn left_out(
         .iter()
         .filter(|candidate| candidate.kind == FileKind::Manifests)
         .filter(|candidate| !roles.contains_key(&candidate.display))
-        .filter(|candidate| {
-            let directory = candidate
-                .display
-                .rsplit_once('/')
-                .map_or("", |(directory, _)| directory);
-            builds.contains_key(directory)
-        })
+        .filter(|candidate| builds.contains_key(directory_of(&candidate.display)))
         .map(|candidate| candidate.display.clone())
         .collect()
 }
@@ -207,7 +198,7 @@ fn plugin_inputs(candidates: &[Candidate], plugins: Vec<PluginConfig>) -> Vec<St
         else {
             continue;
         };
-        let directory = path.rsplit_once('/').map_or("", |(directory, _)| directory);
+        let directory = directory_of(&path);
         for document in parse_stream(&text, &Limits::default()) {
             configurations.extend(document.root.map(|root| (directory.to_owned(), root)));
         }
@@ -402,6 +393,13 @@ fn strings(node: Option<&Node>) -> impl Iterator<Item = &str> {
 /// The items of a sequence (none when it is not one).
 fn items(node: Option<&Node>) -> impl Iterator<Item = &Node> {
     node.and_then(Node::as_seq).unwrap_or_default().iter()
+}
+
+/// The directory of a display path (`""` at the top).
+pub(super) fn directory_of(display: &str) -> &str {
+    display
+        .rsplit_once('/')
+        .map_or("", |(directory, _)| directory)
 }
 
 /// `reference` resolved against the kustomization's directory, lexically

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::kustomize::{join, text_of};
+use super::kustomize::{directory_of, join, text_of};
 use super::Candidate;
 use crate::yaml::{parse_stream, Limits, Node};
 
@@ -21,7 +21,7 @@ pub(super) fn assertion_files(candidates: &[Candidate]) -> HashSet<String> {
                 "kuttl-test.yaml" | "kuttl-test.yml"
             )
         })
-        .map(|candidate| directory(&candidate.display))
+        .map(|candidate| directory_of(&candidate.display))
         .collect();
     if !kuttl_roots.is_empty() {
         assertions.extend(
@@ -45,7 +45,7 @@ pub(super) fn assertion_files(candidates: &[Candidate]) -> HashSet<String> {
         let Some(text) = text_of(&test.origin) else {
             continue;
         };
-        let folder = directory(&test.display);
+        let folder = directory_of(&test.display);
         for document in parse_stream(&text, &Limits::default()) {
             let Some(root) = document.root else {
                 continue;
@@ -93,12 +93,6 @@ fn checked_files<'n>(node: &'n Node, under_check: bool, named: &mut Vec<&'n str>
 
 fn file_name(display: &str) -> &str {
     display.rsplit('/').next().unwrap_or(display)
-}
-
-fn directory(display: &str) -> &str {
-    display
-        .rsplit_once('/')
-        .map_or("", |(directory, _)| directory)
 }
 
 #[cfg(test)]

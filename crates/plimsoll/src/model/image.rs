@@ -35,7 +35,7 @@ pub struct SetImage {
 /// paused): the trigger writes the image stream's digest reference into
 /// the container, so what the manifest writes there (often `' '`) is not
 /// what runs.
-pub fn containers_set_by_image_trigger(object: &super::Object) -> Vec<String> {
+fn containers_set_by_image_trigger(object: &super::Object) -> Vec<String> {
     let Some(triggers) = object.annotation("image.openshift.io/triggers") else {
         return Vec::new();
     };
@@ -55,6 +55,30 @@ pub fn containers_set_by_image_trigger(object: &super::Object) -> Vec<String> {
             let name = rest.trim_start_matches(['"', '\'', '\\']);
             let end = name.find(['"', '\'', '\\', ')'])?;
             name.get(..end).map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The containers of `object` with the image each writes, where that
+/// image is the one that runs as far as the file tells: not a container
+/// OpenShift's image-change trigger sets, nor an image whose tag or digest
+/// a `${VAR}` fills in before it is applied (Flux post-build
+/// substitution, envsubst). What a build pins is the caller's to weigh
+/// ([`super::Object::image_pinned_by_build`]).
+pub(crate) fn written_images(object: &super::Object) -> Vec<(super::Container<'_>, &str)> {
+    let triggered = containers_set_by_image_trigger(object);
+    super::containers(object)
+        .into_iter()
+        .filter(|container| {
+            !container
+                .node
+                .get("name")
+                .and_then(crate::yaml::Node::as_str)
+                .is_some_and(|name| triggered.iter().any(|set| set == name))
+        })
+        .filter_map(|container| {
+            let image = container.node.get("image")?.as_str()?;
+            (!super::kept_elsewhere::is_substituted_image(image)).then_some((container, image))
         })
         .collect()
 }

@@ -22,7 +22,8 @@ pub use artifact::{values_images, Artifact, ArtifactId, ArtifactKind, ValuesImag
 pub(crate) use codeowners::CodeownersFile;
 pub use digests::StatedDigests;
 pub use duration::{format_go_duration, parse_go_duration, Nanos};
-pub use image::{containers_set_by_image_trigger, DigestProblem, ImagePin, ImageRef, SetImage};
+pub(crate) use image::written_images;
+pub use image::{DigestProblem, ImagePin, ImageRef, SetImage};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};
 pub use quantity::{Quantity, QuantityError, Unit};

@@ -17,8 +17,7 @@ use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::fix::Fix;
-use crate::model::kept_elsewhere::is_substituted_image;
-use crate::model::{containers, containers_set_by_image_trigger, ImagePin, ImageRef};
+use crate::model::{written_images, ImagePin, ImageRef};
 use crate::settings::recover::recover;
 
 /// Image policy (`image-digest`, `image-registry`, `image-pull-secret`).
@@ -147,25 +146,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         }
     }
     let object = context.object;
-    let triggered = containers_set_by_image_trigger(object);
-    for container in containers(object) {
-        // OpenShift's image-change trigger writes the image in.
-        if container
-            .node
-            .get("name")
-            .and_then(|name| name.as_str())
-            .is_some_and(|name| triggered.iter().any(|set| set == name))
-        {
-            continue;
-        }
-        let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
-            continue;
-        };
-        // Its tag or digest is filled in before it is applied (Flux
-        // post-build substitution, envsubst): the committed text is not it.
-        if is_substituted_image(image) {
-            continue;
-        }
+    // The image each container runs, as far as the file tells (not one a
+    // trigger or a ${VAR} fills in).
+    for (container, image) in written_images(object) {
         let pointer = container.pointer("image");
         let Some(reference) = ImageRef::parse(image) else {
             sink.push(

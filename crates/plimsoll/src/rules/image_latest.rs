@@ -6,8 +6,7 @@
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::kept_elsewhere::is_substituted_image;
-use crate::model::{containers, containers_set_by_image_trigger, ImageRef};
+use crate::model::{written_images, ImageRef};
 
 pub(crate) fn rule() -> Rule {
     Rule::document(
@@ -30,25 +29,9 @@ manifest what runs."
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let object = context.object;
-    let triggered = containers_set_by_image_trigger(object);
-    for container in containers(object) {
-        // OpenShift's image-change trigger writes the image in.
-        if container
-            .node
-            .get("name")
-            .and_then(|name| name.as_str())
-            .is_some_and(|name| triggered.iter().any(|set| set == name))
-        {
-            continue;
-        }
-        let Some(image) = container.node.get("image").and_then(|node| node.as_str()) else {
-            continue;
-        };
-        // Its tag or digest is filled in before it is applied (Flux
-        // post-build substitution, envsubst): the committed text is not it.
-        if is_substituted_image(image) {
-            continue;
-        }
+    // The image each container runs, as far as the file tells (not one a
+    // trigger or a ${VAR} fills in).
+    for (container, image) in written_images(object) {
         let Some(reference) = ImageRef::parse(image) else {
             continue;
         };

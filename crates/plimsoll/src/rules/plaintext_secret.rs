@@ -9,8 +9,8 @@
 //! `<path:…#key>`), `${VAR}` substitutions, and the placeholders and
 //! template expressions that example and catalogue Secrets leave to be
 //! filled in (`$(token)`, `{{ api_token }}`, `<your-token>`,
-//! `YOUR_TOKEN_HERE`), which `secret-literal` does not count either. A
-//! default such as `changeme` is a value, and counts.
+//! `YOUR_TOKEN_HERE`, `replaceme`, `[TOKEN]`), which `secret-literal` does
+//! not count either. A default such as `changeme` is a value, and counts.
 
 use super::secret_literal::is_fill_in;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};

@@ -18,9 +18,10 @@
 //!   `PASSWORD_FILE`, `SECRET_NAME`, `SECRET_KEY_REF`); `PUBLIC_KEY` and
 //!   `CACHE_KEY_PREFIX` hold no secret word. The value is fine when it is
 //!   empty, a number, a boolean, a redaction (`***`), templated anywhere
-//!   (`${VAR}`, `$(VAR)`, `{{ … }}`), a placeholder (`<…>`, or an
-//!   upper-case identifier such as `INSERT_TOKEN_HERE`, `REPLACE_ME` or
-//!   `SECRET`, as example manifests use) or an absolute file path
+//!   (`${VAR}`, `$(VAR)`, `{{ … }}`), a placeholder (`<…>`, `[TOKEN]`,
+//!   `replaceme` in any case, or an upper-case identifier such as
+//!   `INSERT_TOKEN_HERE` or `SECRET`, as example manifests use) or an
+//!   absolute file path
 //!   (`/run/secrets/db`, the path of a mounted secret). `changeme` is a
 //!   finding: a default password that gets deployed is a password.
 //! - **by flag**: a command-line flag named like a secret gets a literal,
@@ -189,7 +190,9 @@ pub(crate) fn is_fill_in(value: &str) -> bool {
 
 fn is_placeholder(value: &str) -> bool {
     is_upper_snake_placeholder(value)
+        || is_replace_me(value)
         || is_braced_name(value)
+        || is_bracketed_name(value)
         || is_printf_verb(value)
         || (value.starts_with("${") && value.ends_with('}'))
         || (value.starts_with("$(") && value.ends_with(')'))
@@ -209,6 +212,33 @@ fn is_printf_verb(value: &str) -> bool {
     value
         .strip_prefix('%')
         .is_some_and(|verb| verb.len() == 1 && verb.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// `replaceme`, `Replace-Me`, `REPLACEME_WITH_TOKEN`: the author's own
+/// request to put a value there, in whatever case and spelling. (A default
+/// such as `changeme` is deployed as it is, and stays a value.)
+fn is_replace_me(value: &str) -> bool {
+    let letters: String = value
+        .chars()
+        .filter(|c| !matches!(c, '-' | '_' | ' ' | '.'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    letters.starts_with("replaceme")
+}
+
+/// `[PASSWORD]`, `[your-token]`: a name in square brackets, as
+/// documentation writes what the reader fills in. (YAML reads an unquoted
+/// one as a list: only a quoted one is a string here.)
+fn is_bracketed_name(value: &str) -> bool {
+    value
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
+        })
 }
 
 /// `{RTSP_PASSWORD}`: a name in single braces, which applications such as
@@ -710,6 +740,16 @@ mod tests {
         assert_eq!(finding_for("GOOGLE_API_KEY", "GOOGLE_API_KEY_VAL"), None);
         assert_eq!(finding_for("COOKIE_SECRET", "SECRET"), None);
         assert!(finding_for("COOKIE_SECRET", "CHANGEME").is_some());
+        assert_eq!(finding_for("COOKIE_SECRET", "replaceme"), None);
+        assert_eq!(
+            finding_for("COOKIE_SECRET", "Replace-Me-With-A-Secret"),
+            None
+        );
+        assert_eq!(finding_for("COOKIE_SECRET", "[COOKIE_SECRET]"), None);
+        assert_eq!(finding_for("COOKIE_SECRET", "[your cookie secret]"), None);
+        assert!(finding_for("COOKIE_SECRET", "replace").is_some());
+        assert!(finding_for("COOKIE_SECRET", "[x]y").is_some());
+        assert!(finding_for("COOKIE_SECRET", "[a=b;c]").is_some());
         assert!(finding_for("COOKIE_SECRET", "Xy_7Q").is_some());
         assert!(finding_for("DB_PASSWORD", "hunter2").is_some());
     }

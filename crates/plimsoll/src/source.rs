@@ -92,14 +92,16 @@ impl LineIndex {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         let mut non_ascii_lines = Vec::new();
         line_starts.push(0);
-        for (offset, byte) in text.bytes().enumerate() {
-            if byte == b'\n' {
-                line_starts.push(saturating_u32(offset + 1));
-            } else if !byte.is_ascii() {
-                let line = saturating_u32(line_starts.len() - 1);
-                if non_ascii_lines.last() != Some(&line) {
-                    non_ascii_lines.push(line);
-                }
+        // Whole lines at a time: finding a newline and testing a line for
+        // ASCII are word-at-a-time scans, a byte loop is not.
+        let mut start = 0;
+        for (line, text_of_line) in text.split('\n').enumerate() {
+            if !text_of_line.is_ascii() {
+                non_ascii_lines.push(saturating_u32(line));
+            }
+            start += text_of_line.len() + 1;
+            if start <= text.len() {
+                line_starts.push(saturating_u32(start));
             }
         }
         LineIndex {
@@ -212,6 +214,22 @@ pub(crate) fn saturating_u32(value: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_start_after_each_newline_and_non_ascii_lines_are_known() {
+        for (text, starts, non_ascii) in [
+            ("", vec![0], vec![]),
+            ("\n", vec![0, 1], vec![]),
+            ("a\n", vec![0, 2], vec![]),
+            ("a\nb", vec![0, 2], vec![]),
+            ("é\n\nx: é\n", vec![0, 3, 4, 10], vec![0, 2]),
+            ("a\r\nbé", vec![0, 3], vec![1]),
+        ] {
+            let index = LineIndex::new(text);
+            assert_eq!(index.line_starts, starts, "{text:?}");
+            assert_eq!(index.non_ascii_lines, non_ascii, "{text:?}");
+        }
+    }
 
     #[test]
     fn an_indexed_line_is_the_counted_line() {

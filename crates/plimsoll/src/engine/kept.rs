@@ -155,6 +155,10 @@ impl Kept {
     /// What was kept, in run order.
     pub(super) fn into_input(self) -> KeptInput {
         let mut objects = self.objects;
+        // Grown by doubling, batch by batch: the rules at the end, and the
+        // files read again for their findings, need not share memory with
+        // up to as much again of unused room.
+        objects.shrink_to_fit();
         objects.sort_by_key(|object| object.id);
         for (at, object) in objects.iter_mut().enumerate() {
             object.id = ObjectId(at);

@@ -74,14 +74,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let Lookup::Found(schema) = context.schemas.lookup(&object.identity) else {
         return;
     };
-    let mut original = object.node.to_json();
-    if is_sops_document(&object.node) {
-        // Decryption removes SOPS's metadata before the object is applied.
-        if let Some(fields) = original.as_object_mut() {
-            fields.remove("sops");
-        }
-    }
-    let mut instance = original.clone();
+    let mut instance = as_applied(object);
     if let Some(structural) = &schema.structural {
         prune_nulls(&mut instance, structural);
         apply_defaults(&mut instance, structural);
@@ -89,6 +82,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     if schema.validator.is_valid(&instance) {
         return;
     }
+    // Most objects are valid: the object as written (which messages quote
+    // beside the defaulted one) is built again only for those that are not.
+    let original = as_applied(object);
     let mut problems = Vec::new();
     for error in schema.validator.iter_errors(&instance) {
         if object.selector_by_kustomize && is_missing_selector(&error) {
@@ -106,6 +102,18 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         format!("checked against {}", schema.origin),
         sink,
     );
+}
+
+/// The object as JSON, as it is applied: decryption removes SOPS's
+/// metadata before that.
+fn as_applied(object: &Object) -> Value {
+    let mut json = object.node.to_json();
+    if is_sops_document(&object.node) {
+        if let Some(fields) = json.as_object_mut() {
+            fields.remove("sops");
+        }
+    }
+    json
 }
 
 /// Whether a value is not yet the one applied: a string with a `${VAR}`

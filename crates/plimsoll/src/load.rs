@@ -17,7 +17,9 @@ use rayon::prelude::*;
 use crate::discover::{Built, Candidate, FileKind, Origin};
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
 use crate::run_limits::{CheckError, InputLimits, Progress};
-use crate::yaml::{Empty, Limits, Parsed, ProblemKind, RawDocument, Stream};
+use crate::yaml::{
+    read_booleans_as_kustomize, Empty, Limits, Parsed, ProblemKind, RawDocument, Stream,
+};
 
 mod codeowners;
 
@@ -269,8 +271,23 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
     if budget.exceeded() {
         return file;
     }
-    let Parsed { documents, total } = stream.parse(limits);
+    let Parsed {
+        mut documents,
+        total,
+    } = stream.parse(limits);
     budget.spend_documents(total.saturating_sub(counted));
+    if file
+        .built
+        .as_ref()
+        .is_some_and(|built| built.read_by_kustomize)
+    {
+        for root in documents
+            .iter_mut()
+            .filter_map(|document| document.root.as_mut())
+        {
+            read_booleans_as_kustomize(root, &text);
+        }
+    }
     let syntax_error = documents
         .iter()
         .flat_map(|document| &document.problems)

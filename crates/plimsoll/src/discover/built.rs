@@ -26,6 +26,9 @@ pub(crate) struct Built {
     /// Component's placeholder Namespace, which every app that includes it
     /// names after itself); empty otherwise.
     pub(crate) namespaces_apart: Vec<String>,
+    /// Kustomize reads the file (it is a resource of a build): its YAML is
+    /// read as YAML 1.2, where `yes`, `on` and `off` are strings.
+    pub(crate) read_by_kustomize: bool,
 }
 
 /// What one kustomization sets on the objects it builds.
@@ -190,6 +193,7 @@ fn agreed(ways: &[Way]) -> Built {
         namespace,
         images: images.into(),
         namespaces_apart,
+        read_by_kustomize: true,
     }
 }
 
@@ -332,7 +336,13 @@ mod tests {
         assert_eq!(apart.namespace, None);
         assert_eq!(apart.namespaces_apart, ["dev", "prod"]);
         let partly = agreed(&[way(Some("dev"), &[]), way(None, &[])]);
-        assert_eq!(partly, Built::default());
+        assert_eq!(
+            partly,
+            Built {
+                read_by_kustomize: true,
+                ..Built::default()
+            }
+        );
     }
 
     #[test]

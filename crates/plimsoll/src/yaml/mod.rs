@@ -15,6 +15,7 @@ mod tree;
 pub(crate) use locator::Locator;
 pub(crate) use parse::Parsed;
 pub use parse::{parse_stream, Limits, Problem, ProblemKind, RawDocument};
+pub(crate) use scalar::read_booleans_as_kustomize;
 pub(crate) use split::{may_spell, Empty, Stream};
 pub use tree::{pointer_of, push_pointer, Entry, Located, Node, Value};
 

@@ -4,8 +4,12 @@
 //! reader, so a plain `yes`, `on` or `y` is a boolean and `0755` an octal
 //! integer. Resolving the same way means a manifest that Kubernetes would
 //! reject (a boolean where a string is expected) is reported here too.
+//! Kustomize reads YAML 1.2, where only `true` and `false` are booleans:
+//! the files it builds are read again as it reads them
+//! ([`read_booleans_as_kustomize`]).
 
-use super::tree::Value;
+use super::tree::{Node, Value};
+use crate::source::TextRange;
 use saphyr_parser::{ScalarStyle, Tag};
 
 /// Resolves a scalar's text to a value, given its style and tag.
@@ -63,6 +67,46 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
         }
     }
     Value::String(text.into())
+}
+
+/// Reads `node`, parsed from `text` as Kubernetes' reader does (YAML 1.1),
+/// as Kustomize reads it (YAML 1.2): `y`, `yes`, `on`, `off` and the like are
+/// strings there, in values and in keys, and only `true` and `false` are
+/// booleans. Kustomize writes such a string quoted in what it builds, so
+/// the cluster gets the string.
+pub(crate) fn read_booleans_as_kustomize(node: &mut Node, text: &str) {
+    match &mut node.value {
+        Value::Bool(_) => {
+            if let Some(written) = yaml_1_1_only_boolean(text, node.span) {
+                node.value = Value::String(written.into());
+            }
+        }
+        Value::Seq(items) => {
+            for item in items.iter_mut() {
+                read_booleans_as_kustomize(item, text);
+            }
+        }
+        Value::Map(entries) => {
+            for entry in entries.iter_mut() {
+                if let Some(written) = yaml_1_1_only_boolean(text, entry.key_span) {
+                    entry.key = written.into();
+                }
+                read_booleans_as_kustomize(&mut entry.value, text);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The text at `span` when it is a plain boolean of YAML 1.1 that YAML 1.2
+/// reads as a string (`yes`, `On`, `n`; not `true` or `False`).
+fn yaml_1_1_only_boolean(text: &str, span: TextRange) -> Option<&str> {
+    let written = text.get(span.byte_range())?;
+    let both = matches!(
+        written,
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+    );
+    (!both && resolve_bool(written).is_some()).then_some(written)
 }
 
 fn resolve_bool(text: &str) -> Option<bool> {
@@ -169,6 +213,19 @@ fn count_digits(bytes: &[u8], from: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kustomize_reads_only_true_and_false_as_booleans() {
+        let text = "a: yes\nb: Off\nc: TRUE\nd: 0755\non: n\ne: [y, false]\n";
+        let mut node = crate::yaml::first_tree(text);
+        read_booleans_as_kustomize(&mut node, text);
+        assert_eq!(
+            node.to_json(),
+            serde_json::json!({
+                "a": "yes", "b": "Off", "c": true, "d": 493, "on": "n", "e": ["y", false]
+            })
+        );
+    }
 
     #[test]
     fn plain_scalars_resolve_as_yaml_1_1() {

@@ -717,9 +717,16 @@ const SLASH_ESCAPE: &str =
 const QUOTED_INDENTATION: &str = "invalid indentation in quoted scalar";
 const UNKNOWN_ESCAPE: &str = "found unknown escape character";
 
-/// How many tabs after a `:` one chunk may have read as spaces (each costs
-/// a parse of the chunk).
-const MAX_TAB_FIXES: usize = 32;
+/// How many of the things kubectl's reader accepts one chunk may have
+/// rewritten as the parser accepts them (each costs a parse of the chunk).
+const MAX_FIXES: usize = 32;
+
+/// The parser's complaints about a line of a flow collection (`[…]`,
+/// `{…}`) indented no more than the block it is in.
+const FLOW_INDENTATION: [&str; 2] = [
+    "invalid indentation",
+    "invalid indentation in flow construct",
+];
 
 /// The parser's complaint about a tab between `:` and a plain value.
 const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
@@ -745,16 +752,22 @@ fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
             .last()
             .and_then(|document| document.problems.last())
         {
-            Some(problem) if fixes < MAX_TAB_FIXES && problem.message == TAB_AFTER_COLON => {
+            Some(problem) if fixes < MAX_FIXES && problem.message == TAB_AFTER_COLON => {
                 tabs_after_colon(text, chunk.byte_start, problem.span.start)
                     .map(|tabs| (tabs.clone(), " ".repeat(tabs.len())))
             }
             Some(problem)
-                if fixes < MAX_TAB_FIXES
+                if fixes < MAX_FIXES
                     && (problem.message.ends_with(QUOTED_INDENTATION)
                         || problem.message.ends_with(UNKNOWN_ESCAPE)) =>
             {
                 requote(text, chunk.byte_start, problem.span.start)
+            }
+            Some(problem)
+                if fixes < MAX_FIXES && FLOW_INDENTATION.contains(&problem.message.as_str()) =>
+            {
+                join_flow_line(text, chunk.byte_start, problem.span.start)
+                    .map(|range| (range.clone(), " ".repeat(range.len())))
             }
             _ => None,
         };
@@ -832,6 +845,70 @@ fn requote(text: &str, byte_start: usize, at: u32) -> Option<(std::ops::Range<us
     let padding = original.len() - replacement.len();
     replacement.push_str(&" ".repeat(padding));
     Some((start..end, replacement))
+}
+
+/// kubectl's reader (go-yaml) does not look at indentation inside a flow
+/// collection: `args: [` with its items, or its `]`, at the column of
+/// `args` (or less) is read as one list, which the parser refuses. When
+/// file offset `at` starts a line inside a flow collection, returns the
+/// byte range (in the chunk) of the line break before it: written as
+/// spaces, the line joins the one above as YAML folds it, and nothing
+/// after it moves. A line above that ends in a comment is left alone.
+fn join_flow_line(text: &str, byte_start: usize, at: u32) -> Option<std::ops::Range<usize>> {
+    let start = usize::try_from(at).ok()?.checked_sub(byte_start)?;
+    let before = text.get(..start)?;
+    let line_start = before.trim_end_matches([' ', '\t']).len();
+    if !before.get(..line_start)?.ends_with('\n') || flow_depth(before) == 0 {
+        return None;
+    }
+    let break_start = before
+        .get(..line_start - 1)?
+        .strip_suffix('\r')
+        .map_or(line_start - 1, str::len);
+    let line_above = before.get(..break_start)?.rsplit('\n').next()?;
+    if line_above.contains('#') {
+        return None;
+    }
+    Some(break_start..line_start)
+}
+
+/// How many flow collections are open at the end of `text`: brackets that
+/// open one (after `:`, `-`, `,`, `?`, another bracket or at the start of a
+/// line, not inside a plain scalar such as `a[0]`) and close one, outside
+/// quoted scalars and comments.
+fn flow_depth(text: &str) -> usize {
+    let mut depth: usize = 0;
+    let mut quote = None;
+    let mut comment = false;
+    let mut previous = '\n';
+    let mut last_token = '\n';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\n') if comment => comment = false,
+            _ if comment => {}
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some('\''), '\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+            }
+            (Some(open), c) if c == open => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') if !previous.is_alphanumeric() => quote = Some(c),
+            (None, '#') if previous.is_whitespace() => comment = true,
+            (None, '[' | '{') if matches!(last_token, ':' | '-' | ',' | '?' | '[' | '{' | '\n') => {
+                depth += 1
+            }
+            (None, ']' | '}') if depth > 0 => depth -= 1,
+            _ => {}
+        }
+        if quote.is_none() && !comment && (c == '\n' || !c.is_whitespace()) {
+            last_token = c;
+        }
+        previous = c;
+    }
+    depth
 }
 
 /// The byte range (in the chunk) of the tabs right before file offset `at`,
@@ -1060,6 +1137,24 @@ mod tests {
         assert_eq!(at(text, d.span).line, 7);
         // An empty line inside stays an error, as the value would change.
         assert!(!parse("a: \"one\n\ntwo\"\n")[0].problems.is_empty());
+    }
+
+    #[test]
+    fn flow_collections_are_read_at_any_indentation_as_kubectl_reads_them() {
+        let text = "a:\n  b: [\n  1,\n2\n  ]\n  c: {\n  x: \"[y\",\n  }\nd: 3\n";
+        let docs = parse(text);
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"a": {"b": [1, 2], "c": {"x": "[y"}}, "d": 3})
+        );
+        assert_eq!(at(text, root.get("d").unwrap().span).line, 9);
+        // A comment above would swallow the joined line: left an error.
+        assert!(!parse("a: [ # list\n1]\n")[0].problems.is_empty());
+        // Brackets inside a plain scalar open nothing.
+        assert_eq!(flow_depth("a: x[0\nb: 'c[' # d[\n"), 0);
+        assert_eq!(flow_depth("a: [b, {c: d}, [\n"), 2);
     }
 
     #[test]

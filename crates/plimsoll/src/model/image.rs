@@ -63,7 +63,7 @@ fn containers_set_by_image_trigger(object: &super::Object) -> Vec<String> {
 /// image is the one that runs as far as the file tells: not a container
 /// OpenShift's image-change trigger sets, nor an image whose tag or digest
 /// a `${VAR}` fills in before it is applied (Flux post-build
-/// substitution, envsubst). What a build pins is the caller's to weigh
+/// substitution, envsubst), nor a placeholder for the image. What a build pins is the caller's to weigh
 /// ([`super::Object::image_pinned_by_build`]).
 pub(crate) fn written_images(object: &super::Object) -> Vec<(super::Container<'_>, &str)> {
     let triggered = containers_set_by_image_trigger(object);
@@ -78,7 +78,7 @@ pub(crate) fn written_images(object: &super::Object) -> Vec<(super::Container<'_
         })
         .filter_map(|container| {
             let image = container.node.get("image")?.as_str()?;
-            (!super::kept_elsewhere::is_substituted_image(image)).then_some((container, image))
+            (!super::kept_elsewhere::is_image_filled_in(image)).then_some((container, image))
         })
         .collect()
 }

@@ -19,11 +19,22 @@ pub(crate) fn is_substituted(text: &str) -> bool {
     })
 }
 
-/// Whether a `${VAR}` may fill in an image's tag or digest: one is in its
-/// last path component (`${IMAGE}`, `app:${TAG}`). A substituted registry
-/// (`${REGISTRY}/app:latest`) leaves the tag as written.
-pub(crate) fn is_substituted_image(image: &str) -> bool {
+/// Whether an image is filled in before it is applied, so that its tag
+/// and digest are not the ones written: a `${VAR}` in its last path
+/// component (`${IMAGE}`, `app:${TAG}`; a substituted registry, as in
+/// `${REGISTRY}/app:latest`, leaves the tag as written), or the whole image
+/// a placeholder that a person or a script replaces (`WEB_IMAGE_URL`,
+/// `<your-image>`, `__IMAGE__`). An image reference is lower-case, so no
+/// registry would serve an upper-case name as written.
+pub(crate) fn is_image_filled_in(image: &str) -> bool {
     is_substituted(image.rsplit('/').next().unwrap_or(image))
+        || is_script_placeholder(image)
+        || (image.starts_with('<') && image.ends_with('>'))
+        || (image.contains('_')
+            && image.starts_with(|c: char| c.is_ascii_uppercase())
+            && image
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
 }
 
 /// Whether `text` is a placeholder that a script replaces before the file
@@ -91,6 +102,28 @@ mod tests {
         }
         for text in ["$5", "cost: ${", "${1}", "plain", "$(VAR)"] {
             assert!(!is_substituted(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn images_filled_in_before_apply_are_recognised() {
+        for image in [
+            "${IMAGE}",
+            "ghcr.io/acme/app:${TAG}",
+            "WEB_SERVER_IMAGE_URL",
+            "<your-image>",
+            "__IMAGE__",
+        ] {
+            assert!(is_image_filled_in(image), "{image}");
+        }
+        for image in [
+            "${REGISTRY}/app:latest",
+            "nginx",
+            "IMAGE",
+            "registry.example.com/Team_A/app:1.0",
+            "busybox:1.36",
+        ] {
+            assert!(!is_image_filled_in(image), "{image}");
         }
     }
 

@@ -5,6 +5,12 @@
 //! promotion that copies a digest from staging to prod deploys exactly what
 //! was tested. `images.requireDigest` turns the rule off (`false`) or limits
 //! it to some environments (a list).
+//!
+//! An image that is filled in before it is applied is not judged (nor by
+//! `image-latest`): a `${VAR}` in its name or tag, a placeholder for the
+//! whole image (`WEB_IMAGE_URL`, `<your-image>`, `__IMAGE__`), a container
+//! that OpenShift's image-change trigger sets, or a name a Kustomize
+//! `images:` entry or a Skaffold artifact replaces.
 
 use std::borrow::Cow;
 use std::fmt;

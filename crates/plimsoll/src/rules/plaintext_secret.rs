@@ -10,12 +10,45 @@
 //! template expressions that example and catalogue Secrets leave to be
 //! filled in (`$(token)`, `{{ api_token }}`, `<your-token>`,
 //! `YOUR_TOKEN_HERE`, `replaceme`, `[TOKEN]`), which `secret-literal` does
-//! not count either. A default such as `changeme` is a value, and counts.
+//! not count either; nor do keys left empty to be filled in, nor the
+//! settings of a Secret that Argo CD reads its repositories and clusters
+//! from (`name`, `url`, `type`, `server`, … under the
+//! `argocd.argoproj.io/secret-type` label): a public repository's Secret
+//! commits no secret. A default such as `changeme` is a value, and counts.
 
 use super::secret_literal::is_fill_in;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::kept_elsewhere::{holds_no_secret, is_sops_document};
+
+/// The label that makes a Secret one of Argo CD's declarative settings (a
+/// repository, repository credentials or a cluster): Argo CD reads those
+/// from Secrets only.
+const ARGO_CD_SECRET_TYPE: &str = "argocd.argoproj.io/secret-type";
+
+/// The keys of such a Secret that configure, not authenticate: a public
+/// repository's Secret holds nothing else. (`password`, `sshPrivateKey`,
+/// `githubAppPrivateKey`, a cluster's `config` and the like count.)
+const ARGO_CD_SETTINGS: &[&str] = &[
+    "name",
+    "url",
+    "type",
+    "project",
+    "username",
+    "enableOCI",
+    "enableLfs",
+    "insecure",
+    "proxy",
+    "noProxy",
+    "forceHttpBasicAuth",
+    "githubAppID",
+    "githubAppInstallationID",
+    "githubAppEnterpriseBaseUrl",
+    "server",
+    "namespaces",
+    "clusterResources",
+    "shard",
+];
 
 pub(crate) fn rule() -> Rule {
     Rule::document(
@@ -49,13 +82,17 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let Some(values) = object.node.get(field).and_then(|node| node.as_map()) else {
             continue;
         };
+        let argo_cd_settings = object.label(ARGO_CD_SECRET_TYPE).is_some();
         let count = values
             .iter()
             .filter(|entry| {
-                !entry
+                let setting = argo_cd_settings && ARGO_CD_SETTINGS.contains(&entry.key.as_str());
+                let empty = entry.value.is_null();
+                let no_secret = entry
                     .value
                     .as_str()
-                    .is_some_and(|value| holds_no_secret(value) || is_fill_in(value))
+                    .is_some_and(|value| holds_no_secret(value) || is_fill_in(value));
+                !(setting || empty || no_secret)
             })
             .count();
         if count == 0 {

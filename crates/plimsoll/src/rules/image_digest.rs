@@ -9,8 +9,9 @@
 //! An image that is filled in before it is applied is not judged (nor by
 //! `image-latest`): a `${VAR}` in its name or tag, a placeholder for the
 //! whole image (`WEB_IMAGE_URL`, `<your-image>`, `__IMAGE__`), a container
-//! that OpenShift's image-change trigger sets, or a name a Kustomize
-//! `images:` entry or a Skaffold artifact replaces.
+//! that OpenShift's image-change trigger sets, or a name that every build
+//! pins by digest (a Kustomize `images:` entry with a `digest`, a Skaffold
+//! artifact).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -107,7 +108,10 @@ pub(crate) fn rule() -> Rule {
             summary: "an image is not pinned by digest (@sha256: and 64 lowercase hex), or the digest is malformed".into(),
             rationale: "Tags are mutable: the image behind `api:1.4.0` can change after it was tested, and two \
 clusters pulling the same tag can run different code. A sha256 digest names exactly one image, so what was \
-validated in staging is what runs in prod."
+validated in staging is what runs in prod. An image filled in before it is applied is not judged: a `${VAR}` \
+in its name or tag, a placeholder for the whole image (`WEB_IMAGE_URL`, `<your-image>`, `__IMAGE__`), a \
+container an OpenShift image-change trigger sets, or a name that every build pins by digest (a Kustomize \
+`images:` entry with a `digest`, a Skaffold artifact)."
                 .into(),
             fix: "Append the digest of the image you tested: `repo:tag@sha256:<64 hex>` (`crane digest repo:tag` \
 or `docker buildx imagetools inspect` prints it). Set `images.requireDigest` to a list of environments to \

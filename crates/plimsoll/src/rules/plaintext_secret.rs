@@ -58,7 +58,11 @@ pub(crate) fn rule() -> Rule {
             default_severity: Severity::Error,
             summary: "a v1 Secret with data or stringData is committed; use SealedSecret or ExternalSecret".into(),
             rationale: "A Secret's `data` is only base64-encoded. Once committed, the value is in every clone and \
-in the history forever, and must be rotated."
+in the history forever, and must be rotated. Values that hold no secret are not counted: a SOPS-encrypted \
+document, references a secret manager resolves (`op://…`, `ref+vault://…`, `<path:…#key>`), `${VAR}` \
+substitutions, placeholders (`<your-token>`, `YOUR_TOKEN_HERE`, `replaceme`, `[TOKEN]`, `{{ token }}`), keys \
+left empty, and the settings (`name`, `url`, `type`, `server`, …) of the Secrets Argo CD reads its repositories \
+and clusters from. A default such as `changeme` is a value, and counts."
                 .into(),
             fix: "Rotate the credential, delete the Secret from the repository, and commit a SealedSecret \
 (`kubeseal --format yaml`) or an ExternalSecret that reads it from your secret store."

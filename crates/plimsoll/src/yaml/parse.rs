@@ -766,8 +766,7 @@ fn parse_chunk(chunk: &Chunk<'_>, limits: &Limits) -> Vec<RawDocument> {
             Some(problem)
                 if fixes < MAX_FIXES && FLOW_INDENTATION.contains(&problem.message.as_str()) =>
             {
-                join_flow_line(text, chunk.byte_start, problem.span.start)
-                    .map(|range| (range.clone(), " ".repeat(range.len())))
+                join_flow_lines(text, chunk.byte_start, problem.span.start)
             }
             _ => None,
         };
@@ -851,14 +850,22 @@ fn requote(text: &str, byte_start: usize, at: u32) -> Option<(std::ops::Range<us
 /// collection: `args: [` with its items, or its `]`, at the column of
 /// `args` (or less) is read as one list, which the parser refuses. When
 /// file offset `at` starts a line inside a flow collection, returns the
-/// byte range (in the chunk) of the line break before it: written as
-/// spaces, the line joins the one above as YAML folds it, and nothing
-/// after it moves. A line above that ends in a comment is left alone.
-fn join_flow_line(text: &str, byte_start: usize, at: u32) -> Option<std::ops::Range<usize>> {
+/// byte range (in the chunk) from the line break before it to the end of
+/// the outermost open collection, with every line break in it written as
+/// a space: the lines join as YAML folds them, and nothing moves. Left
+/// alone when a comment (which a joined line would swallow) or an empty
+/// line (which folds to a line break) is in the way.
+fn join_flow_lines(
+    text: &str,
+    byte_start: usize,
+    at: u32,
+) -> Option<(std::ops::Range<usize>, String)> {
     let start = usize::try_from(at).ok()?.checked_sub(byte_start)?;
     let before = text.get(..start)?;
     let line_start = before.trim_end_matches([' ', '\t']).len();
-    if !before.get(..line_start)?.ends_with('\n') || flow_depth(before) == 0 {
+    let mut scan = FlowScan::default();
+    scan.feed(before);
+    if !before.get(..line_start)?.ends_with('\n') || scan.depth == 0 {
         return None;
     }
     let break_start = before
@@ -869,46 +876,102 @@ fn join_flow_line(text: &str, byte_start: usize, at: u32) -> Option<std::ops::Ra
     if line_above.contains('#') {
         return None;
     }
-    Some(break_start..line_start)
+    let rest = text.get(start..)?;
+    let mut end = None;
+    for (offset, c) in rest.char_indices() {
+        scan.step(c);
+        if scan.comment {
+            return None;
+        }
+        if scan.depth == 0 {
+            end = Some(start + offset + c.len_utf8());
+            break;
+        }
+    }
+    let range = break_start..end?;
+    let joined = text.get(range.clone())?;
+    if joined
+        .split('\n')
+        .skip(1)
+        .any(|line| line.trim_matches([' ', '\t', '\r']).is_empty())
+    {
+        return None;
+    }
+    Some((range, joined.replace(['\r', '\n'], " ")))
 }
 
-/// How many flow collections are open at the end of `text`: brackets that
-/// open one (after `:`, `-`, `,`, `?`, another bracket or at the start of a
-/// line, not inside a plain scalar such as `a[0]`) and close one, outside
-/// quoted scalars and comments.
-fn flow_depth(text: &str) -> usize {
-    let mut depth: usize = 0;
-    let mut quote = None;
-    let mut comment = false;
-    let mut previous = '\n';
-    let mut last_token = '\n';
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (_, '\n') if comment => comment = false,
-            _ if comment => {}
-            (Some('"'), '\\') => {
-                chars.next();
-            }
-            (Some('\''), '\'') if chars.peek() == Some(&'\'') => {
-                chars.next();
-            }
-            (Some(open), c) if c == open => quote = None,
+/// Where a scan of YAML text stands with flow collections: how many are
+/// open (brackets that open one come after `:`, `-`, `,`, `?`, another
+/// bracket or at the start of a line, not inside a plain scalar such as
+/// `a[0]`), and whether it is in a quoted scalar or a comment.
+#[derive(Debug)]
+struct FlowScan {
+    depth: usize,
+    quote: Option<char>,
+    comment: bool,
+    /// A `\` or `'` that escapes the next character of a quoted scalar.
+    escaping: bool,
+    previous: char,
+    last_token: char,
+}
+
+impl Default for FlowScan {
+    fn default() -> FlowScan {
+        FlowScan {
+            depth: 0,
+            quote: None,
+            comment: false,
+            escaping: false,
+            previous: '\n',
+            last_token: '\n',
+        }
+    }
+}
+
+impl FlowScan {
+    fn feed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.step(c);
+        }
+    }
+
+    fn step(&mut self, c: char) {
+        if self.escaping {
+            self.escaping = false;
+            self.previous = c;
+            return;
+        }
+        match (self.quote, c) {
+            (_, '\n') if self.comment => self.comment = false,
+            _ if self.comment => {}
+            (Some('"'), '\\') => self.escaping = true,
+            // `''` in a single-quoted scalar: the first closes, the second
+            // opens again, and the scan stays inside.
+            (Some(open), c) if c == open => self.quote = None,
             (Some(_), _) => {}
-            (None, '"' | '\'') if !previous.is_alphanumeric() => quote = Some(c),
-            (None, '#') if previous.is_whitespace() => comment = true,
-            (None, '[' | '{') if matches!(last_token, ':' | '-' | ',' | '?' | '[' | '{' | '\n') => {
-                depth += 1
+            (None, '"' | '\'') if !self.previous.is_alphanumeric() => self.quote = Some(c),
+            (None, '#') if self.previous.is_whitespace() => self.comment = true,
+            (None, '[' | '{')
+                if matches!(self.last_token, ':' | '-' | ',' | '?' | '[' | '{' | '\n') =>
+            {
+                self.depth += 1
             }
-            (None, ']' | '}') if depth > 0 => depth -= 1,
+            (None, ']' | '}') if self.depth > 0 => self.depth -= 1,
             _ => {}
         }
-        if quote.is_none() && !comment && (c == '\n' || !c.is_whitespace()) {
-            last_token = c;
+        if self.quote.is_none() && !self.comment && (c == '\n' || !c.is_whitespace()) {
+            self.last_token = c;
         }
-        previous = c;
+        self.previous = c;
     }
-    depth
+}
+
+/// How many flow collections are open at the end of `text`.
+#[cfg(test)]
+fn flow_depth(text: &str) -> usize {
+    let mut scan = FlowScan::default();
+    scan.feed(text);
+    scan.depth
 }
 
 /// The byte range (in the chunk) of the tabs right before file offset `at`,
@@ -1150,8 +1213,24 @@ mod tests {
             serde_json::json!({"a": {"b": [1, 2], "c": {"x": "[y"}}, "d": 3})
         );
         assert_eq!(at(text, root.get("d").unwrap().span).line, 9);
-        // A comment above would swallow the joined line: left an error.
+        // Every line of the collection is joined at once, however many.
+        let long = format!("a: [\n{}]\nb: 1\n", "x,\n".repeat(100));
+        let docs = parse(&long);
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(
+            root.get("a").unwrap().as_seq().map(<[Node]>::len),
+            Some(100)
+        );
+        assert_eq!(at(&long, root.get("b").unwrap().span).line, 103);
+        // A comment would swallow a joined line, and an empty line folds to
+        // a line break: both are left errors.
         assert!(!parse("a: [ # list\n1]\n")[0].problems.is_empty());
+        assert!(!parse("a: [\n1, # one\n2]\n")[0].problems.is_empty());
+        assert!(!parse("a: [\n'x\n\ny']\n")[0].problems.is_empty());
+        // Quotes, escaped quotes and brackets inside them are not brackets.
+        let docs = parse("a: [\n'it''s [', \"\\\" ]\"\n]\n");
+        assert!(docs[0].problems.is_empty(), "{:?}", docs[0].problems);
         // Brackets inside a plain scalar open nothing.
         assert_eq!(flow_depth("a: x[0\nb: 'c[' # d[\n"), 0);
         assert_eq!(flow_depth("a: [b, {c: d}, [\n"), 2);

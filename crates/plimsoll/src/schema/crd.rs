@@ -174,37 +174,13 @@ pub(crate) fn from_catalog(schema: &Value) -> Value {
 /// value of a field (listed in `properties`, or under `additionalProperties`)
 /// whose schema is not `nullable`. Nulls in lists are kept, as there.
 pub(crate) fn prune_nulls(value: &mut Value, structural: &Value) {
-    match value {
-        Value::Object(fields) => {
-            let properties = structural.get("properties").and_then(Value::as_object);
-            let additional = structural
-                .get("additionalProperties")
-                .filter(|schema| schema.is_object());
-            let schema_of = |name: &str| {
-                properties
-                    .and_then(|properties| properties.get(name))
-                    .or(additional)
-            };
-            fields.retain(|name, field| {
-                let nullable = schema_of(name)
-                    .map(|schema| schema.get("nullable").and_then(Value::as_bool) == Some(true));
-                !(field.is_null() && nullable == Some(false))
-            });
-            for (name, field) in fields.iter_mut() {
-                if let Some(schema) = schema_of(name) {
-                    prune_nulls(field, schema);
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(schema) = structural.get("items").filter(|schema| schema.is_object()) {
-                for item in items {
-                    prune_nulls(item, schema);
-                }
-            }
-        }
-        _ => {}
-    }
+    walk_objects(value, structural, &mut |fields, structural| {
+        fields.retain(|name, field| {
+            let nullable = field_schema(structural, name)
+                .map(|schema| schema.get("nullable").and_then(Value::as_bool) == Some(true));
+            !(field.is_null() && nullable == Some(false))
+        });
+    });
 }
 
 /// Fills in the `default` of every field of `value` that the structural
@@ -213,37 +189,57 @@ pub(crate) fn prune_nulls(value: &mut Value, structural: &Value) {
 /// tell items apart by a defaulted field (`type: IPAddress`) sees the
 /// field. (Run after [`prune_nulls`]: a dropped `null` is defaulted too.)
 pub(crate) fn apply_defaults(value: &mut Value, structural: &Value) {
-    match value {
-        Value::Object(fields) => {
-            let properties = structural.get("properties").and_then(Value::as_object);
-            for (name, schema) in properties.into_iter().flatten() {
-                if let Some(default) = schema.get("default") {
-                    if !fields.contains_key(name) {
-                        fields.insert(name.clone(), default.clone());
-                    }
+    walk_objects(value, structural, &mut |fields, structural| {
+        let properties = structural.get("properties").and_then(Value::as_object);
+        for (name, schema) in properties.into_iter().flatten() {
+            if let Some(default) = schema.get("default") {
+                if !fields.contains_key(name) {
+                    fields.insert(name.clone(), default.clone());
                 }
             }
-            let additional = structural
-                .get("additionalProperties")
-                .filter(|schema| schema.is_object());
+        }
+    });
+}
+
+/// Walks `value` beside its structural schema: `visit` changes each object
+/// with its schema, then the walk goes into the object's fields (by their
+/// `properties` or `additionalProperties` schema) and a list's items.
+fn walk_objects(
+    value: &mut Value,
+    structural: &Value,
+    visit: &mut impl FnMut(&mut serde_json::Map<String, Value>, &Value),
+) {
+    match value {
+        Value::Object(fields) => {
+            visit(fields, structural);
             for (name, field) in fields.iter_mut() {
-                let schema = properties
-                    .and_then(|properties| properties.get(name))
-                    .or(additional);
-                if let Some(schema) = schema {
-                    apply_defaults(field, schema);
+                if let Some(schema) = field_schema(structural, name) {
+                    walk_objects(field, schema, visit);
                 }
             }
         }
         Value::Array(items) => {
             if let Some(schema) = structural.get("items").filter(|schema| schema.is_object()) {
                 for item in items {
-                    apply_defaults(item, schema);
+                    walk_objects(item, schema, visit);
                 }
             }
         }
         _ => {}
     }
+}
+
+/// The schema of field `name` of an object: its `properties` entry, else
+/// an `additionalProperties` schema.
+fn field_schema<'s>(structural: &'s Value, name: &str) -> Option<&'s Value> {
+    structural
+        .get("properties")
+        .and_then(|properties| properties.get(name))
+        .or_else(|| {
+            structural
+                .get("additionalProperties")
+                .filter(|schema| schema.is_object())
+        })
 }
 
 /// Converts one schema node; `strict` is false inside combinator branches.

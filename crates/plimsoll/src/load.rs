@@ -15,6 +15,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::discover::{Built, Candidate, FileKind, Origin};
+use crate::model::kept_elsewhere::{is_script_placeholder, is_upper_case_name};
 use crate::rules::{input_read, unrendered_template, yaml_syntax};
 use crate::run_limits::{CheckError, InputLimits, Progress};
 use crate::yaml::{
@@ -374,15 +375,14 @@ fn has_brace_placeholders(text: &str) -> bool {
         let Some(rest) = text.get(open + 1..) else {
             return false;
         };
-        if !rest.starts_with(|c: char| c.is_ascii_uppercase()) {
-            return false;
-        }
         let name_end = rest
-            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
+        let name = rest.get(..name_end).unwrap_or_default();
         let Some(tail) = rest
             .get(name_end..)
             .and_then(|after| after.strip_prefix('}'))
+            .filter(|_| is_upper_case_name(name))
         else {
             return false;
         };
@@ -403,9 +403,8 @@ fn has_brace_placeholders(text: &str) -> bool {
 fn has_at_placeholders(text: &str) -> bool {
     text.contains(": @")
         && text.lines().any(|line| {
-            line.split_once(": ").is_some_and(|(_, value)| {
-                crate::model::kept_elsewhere::is_script_placeholder(value.trim_end())
-            })
+            line.split_once(": ")
+                .is_some_and(|(_, value)| is_script_placeholder(value.trim_end()))
         })
 }
 

@@ -63,8 +63,8 @@ fn containers_set_by_image_trigger(object: &super::Object) -> Vec<String> {
 /// image is the one that runs as far as the file tells: not a container
 /// OpenShift's image-change trigger sets, nor an image whose tag or digest
 /// a `${VAR}` fills in before it is applied (Flux post-build
-/// substitution, envsubst), nor a placeholder for the image. What a build pins is the caller's to weigh
-/// ([`super::Object::image_pinned_by_build`]).
+/// substitution, envsubst), nor a placeholder for the image. What a build
+/// pins is the caller's to weigh ([`super::Object::image_pinned_by_build`]).
 pub(crate) fn written_images(object: &super::Object) -> Vec<(super::Container<'_>, &str)> {
     let triggered = containers_set_by_image_trigger(object);
     super::containers(object)

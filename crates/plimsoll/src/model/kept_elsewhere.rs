@@ -30,11 +30,16 @@ pub(crate) fn is_image_filled_in(image: &str) -> bool {
     is_substituted(image.rsplit('/').next().unwrap_or(image))
         || is_script_placeholder(image)
         || (image.starts_with('<') && image.ends_with('>'))
-        || (image.contains('_')
-            && image.starts_with(|c: char| c.is_ascii_uppercase())
-            && image
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        || (image.contains('_') && is_upper_case_name(image))
+}
+
+/// `WEB_IMAGE_URL`, `PORT`: an upper-case letter, then upper-case letters,
+/// digits and underscores, the way templates name what is filled in.
+pub(crate) fn is_upper_case_name(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_uppercase())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Whether `text` is a placeholder that a script replaces before the file
@@ -49,12 +54,7 @@ pub(crate) fn is_script_placeholder(text: &str) -> bool {
             text.strip_prefix('@')
                 .and_then(|rest| rest.strip_suffix('@'))
         });
-    name.is_some_and(|name| {
-        name.starts_with(|c: char| c.is_ascii_uppercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-    })
+    name.is_some_and(is_upper_case_name)
 }
 
 /// Whether `text` is a value SOPS encrypted (`ENC[AES256_GCM,data:…]`).

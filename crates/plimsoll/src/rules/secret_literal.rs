@@ -43,7 +43,7 @@
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::containers;
-use crate::model::kept_elsewhere::holds_no_secret;
+use crate::model::kept_elsewhere::{holds_no_secret, is_upper_case_name};
 use crate::model::Object;
 use crate::source::TextRange;
 use crate::yaml::{pointer_of, Node, Value};
@@ -259,11 +259,7 @@ fn is_braced_name(value: &str) -> bool {
 /// identifier with an underscore, or a bare secret word, is a template
 /// placeholder, not a credential.
 fn is_upper_snake_placeholder(value: &str) -> bool {
-    let identifier = value.starts_with(|c: char| c.is_ascii_uppercase())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    identifier && (value.contains('_') || secret_word(value).is_some())
+    is_upper_case_name(value) && (value.contains('_') || secret_word(value).is_some())
 }
 
 /// What kind of credential a value looks like, whatever its key.

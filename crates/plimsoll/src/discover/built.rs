@@ -142,17 +142,16 @@ pub(super) fn built_files<'b>(
             }
         }
     }
+    // Every file reached is read by Kustomize, whatever its builds set.
     reached
         .into_iter()
-        .filter_map(|(path, ways)| {
-            let built = agreed(&ways);
-            (built != Built::default()).then(|| (path.to_owned(), built))
-        })
+        .map(|(path, ways)| (path.to_owned(), agreed(&ways)))
         .collect()
 }
 
 /// What all `ways` to a file set: a namespace when they all set the same
-/// one, and each image that all of them set, with the weakest pin.
+/// one, and each image that all of them set, with the weakest pin; a file
+/// some way reaches is read by Kustomize.
 fn agreed(ways: &[Way]) -> Built {
     let Some((first, rest)) = ways.split_first() else {
         return Built::default();

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::kustomize::{directory_of, text_of};
+use super::kustomize::{directory_of, is_below, text_of};
 use super::Candidate;
 use crate::model::{ImagePin, SetImage};
 use crate::yaml::{parse_stream, Limits, Node};
@@ -261,12 +261,7 @@ pub(super) fn with_skaffold(
 ) -> Option<Built> {
     let mut images: Vec<SetImage> = skaffold
         .iter()
-        .filter(|(directory, _)| {
-            directory.is_empty()
-                || display
-                    .strip_prefix(directory.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
+        .filter(|(directory, _)| is_below(display, directory))
         .flat_map(|(_, names)| names)
         .map(|name| SetImage {
             name: name.clone(),

@@ -402,6 +402,15 @@ pub(super) fn directory_of(display: &str) -> &str {
         .map_or("", |(directory, _)| directory)
 }
 
+/// Whether the file at `display` is below `directory` (`""`: the walked
+/// tree's top, below which every file is).
+pub(super) fn is_below(display: &str, directory: &str) -> bool {
+    directory.is_empty()
+        || display
+            .strip_prefix(directory)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// `reference` resolved against the kustomization's directory, lexically
 /// (`overlays/prod` + `../../base/app.yaml` → `base/app.yaml`); `None` for
 /// remote references and paths that climb above the walked tree.

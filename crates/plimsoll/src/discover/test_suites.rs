@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::kustomize::{directory_of, join, text_of};
+use super::kustomize::{directory_of, is_below, join, text_of};
 use super::Candidate;
 use crate::yaml::{parse_stream, Limits, Node};
 
@@ -29,9 +29,9 @@ pub(super) fn assertion_files(candidates: &[Candidate]) -> HashSet<String> {
                 .iter()
                 .filter(|candidate| is_kuttl_assertion(file_name(&candidate.display)))
                 .filter(|candidate| {
-                    kuttl_roots.iter().any(|root| {
-                        root.is_empty() || candidate.display.starts_with(&format!("{root}/"))
-                    })
+                    kuttl_roots
+                        .iter()
+                        .any(|root| is_below(&candidate.display, root))
                 })
                 .map(|candidate| candidate.display.clone()),
         );

@@ -30,7 +30,7 @@ use args::{
 
 /// Loading builds many small trees on several threads at once; mimalloc
 /// keeps that faster and the resident memory smaller than the system
-/// allocator does.
+/// allocator does (its 2.x line, chosen in Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

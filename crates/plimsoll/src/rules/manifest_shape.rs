@@ -8,7 +8,8 @@
 //! `kind`, or a `metadata` with a name — and fails. Other YAML (a compose file, CI
 //! settings, a JSON 6902 patch array, a tool's configuration such as a kind
 //! cluster, a kubeadm configuration or a kubeconfig: `apiVersion` and
-//! `kind` of a type no API server serves, without `metadata`) is not a
+//! `kind` of a type no API server serves, without `metadata`; a CI
+//! pipeline's lower-case `kind` without `apiVersion`) is not a
 //! manifest and is skipped without a finding, as are files recognised by name (`values*.yaml`,
 //! `Chart.yaml`, `kustomization.yaml`, `component-tags.json`,
 //! `package.json`, …).
@@ -62,7 +63,10 @@ pub(crate) fn tries_to_be_a_manifest(node: &Node) -> bool {
 /// `apiVersion` that is a number, with neither `kind` nor `metadata`: a
 /// tool's file format version (Grafana's provisioning files start with
 /// `apiVersion: 1`), where a Kubernetes `apiVersion` is a string such as
-/// `v1` or `apps/v1`.
+/// `v1` or `apps/v1`. Or no `apiVersion` and a lower-case `kind`: a CI
+/// system's pipeline (`kind: pipeline`), where every Kubernetes kind is
+/// written in UpperCamelCase. (With an `apiVersion`, `kind: deployment` is
+/// a manifest with a mistake, and stays one.)
 fn is_tool_configuration(node: &Node) -> bool {
     let numbered = node
         .get("apiVersion")
@@ -71,6 +75,11 @@ fn is_tool_configuration(node: &Node) -> bool {
         return true;
     }
     let text = |field: &str| node.get(field).and_then(Node::as_str);
+    let lower_case_kind =
+        text("kind").is_some_and(|kind| kind.starts_with(|c: char| c.is_ascii_lowercase()));
+    if node.get("apiVersion").is_none() && lower_case_kind {
+        return true;
+    }
     match (text("apiVersion"), text("kind")) {
         (Some(api_version), Some(kind)) => {
             node.get("metadata").is_none()
@@ -253,6 +262,7 @@ mod tests {
             "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n",
             "apiVersion: v1\nkind: Config\nclusters: []\n",
             "kind: Policy\napiVersion: v1\npredicates: []\n",
+            "version: '1.0'\nkind: pipeline\nmetadata: {name: ci/deploy}\nspec: {steps: {}}\n",
         ] {
             assert!(!tries_to_be_a_manifest(&root(text)), "{text}");
         }
@@ -267,6 +277,7 @@ mod tests {
             "apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nmetadata: {name: a}\n",
             "kind: ConfigMap\ndata: {}\n",
             "apiVersion: v1\nkind: List\nitems: []\n",
+            "apiVersion: apps/v1\nkind: deployment\nmetadata: {name: a}\n",
         ] {
             assert!(tries_to_be_a_manifest(&root(text)), "{text}");
         }

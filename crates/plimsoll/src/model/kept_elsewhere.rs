@@ -29,8 +29,17 @@ pub(crate) fn is_substituted(text: &str) -> bool {
 pub(crate) fn is_image_filled_in(image: &str) -> bool {
     is_substituted(image.rsplit('/').next().unwrap_or(image))
         || is_script_placeholder(image)
-        || (image.starts_with('<') && image.ends_with('>'))
+        || is_bracketed_instruction(image)
         || (image.contains('_') && is_upper_case_name(image))
+}
+
+/// Whether `text` is an instruction to the reader in angle brackets, to be
+/// replaced before the file is applied: `<your-image>`, `<ADD LUN ID Here>`
+/// (a single bracketed phrase; `<a>…</a>` is markup, not a placeholder).
+pub(crate) fn is_bracketed_instruction(text: &str) -> bool {
+    text.strip_prefix('<')
+        .and_then(|rest| rest.strip_suffix('>'))
+        .is_some_and(|inside| !inside.trim().is_empty() && !inside.contains(['<', '>', '\n']))
 }
 
 /// `WEB_IMAGE_URL`, `PORT`: an upper-case letter, then upper-case letters,
@@ -102,6 +111,16 @@ mod tests {
         }
         for text in ["$5", "cost: ${", "${1}", "plain", "$(VAR)"] {
             assert!(!is_substituted(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn bracketed_instructions_are_recognised() {
+        for text in ["<your-image>", "<ADD LUN ID Here>", "<image_url>"] {
+            assert!(is_bracketed_instruction(text), "{text}");
+        }
+        for text in ["<>", "< >", "<b>bold</b>", "<a\nb>", "a<b>", "<b"] {
+            assert!(!is_bracketed_instruction(text), "{text}");
         }
     }
 

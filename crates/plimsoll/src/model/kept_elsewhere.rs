@@ -25,9 +25,12 @@ pub(crate) fn is_substituted(text: &str) -> bool {
 /// `${REGISTRY}/app:latest`, leaves the tag as written), or the whole image
 /// a placeholder that a person or a script replaces (`WEB_IMAGE_URL`,
 /// `<your-image>`, `__IMAGE__`). An image reference is lower-case, so no
-/// registry would serve an upper-case name as written.
+/// registry would serve an upper-case name as written. Or a ko build
+/// reference (`ko://github.com/acme/shop/cmd/api`, a Go import path):
+/// `ko resolve` builds it and writes the image by digest in its place.
 pub(crate) fn is_image_filled_in(image: &str) -> bool {
-    is_substituted(image.rsplit('/').next().unwrap_or(image))
+    image.starts_with("ko://")
+        || is_substituted(image.rsplit('/').next().unwrap_or(image))
         || is_script_placeholder(image)
         || is_bracketed_instruction(image)
         || (image.contains('_') && is_upper_case_name(image))
@@ -132,6 +135,7 @@ mod tests {
             "WEB_SERVER_IMAGE_URL",
             "<your-image>",
             "__IMAGE__",
+            "ko://github.com/acme/shop/cmd/api",
         ] {
             assert!(is_image_filled_in(image), "{image}");
         }

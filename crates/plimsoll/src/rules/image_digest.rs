@@ -110,7 +110,8 @@ pub(crate) fn rule() -> Rule {
 clusters pulling the same tag can run different code. A sha256 digest names exactly one image, so what was \
 validated in staging is what runs in prod. An image filled in before it is applied is not judged: a `${VAR}` \
 in its name or tag, a placeholder for the whole image (`WEB_IMAGE_URL`, `<your-image>`, `__IMAGE__`), a \
-container an OpenShift image-change trigger sets, or a name that every build pins by digest (a Kustomize \
+ko build reference (`ko://…`, which `ko resolve` replaces by digest), a container an OpenShift image-change \
+trigger sets, or a name that every build pins by digest (a Kustomize \
 `images:` entry with a `digest`, a Skaffold artifact)."
                 .into(),
             fix: "Append the digest of the image you tested: `repo:tag@sha256:<64 hex>` (`crane digest repo:tag` \

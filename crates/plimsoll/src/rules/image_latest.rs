@@ -17,7 +17,7 @@ pub(crate) fn rule() -> Rule {
             summary: "an image uses :latest or no tag, and no digest".into(),
             rationale: "`:latest` (or no tag, which means `:latest`) names whatever was pushed last: a rollback \
 redeploys the new code, and replicas started minutes apart can run different images. Nobody can tell from the \
-manifest what runs. An image filled in before it is applied (`${IMAGE}`, `WEB_IMAGE_URL`, `<your-image>`) or \
+manifest what runs. An image filled in before it is applied (`${IMAGE}`, `WEB_IMAGE_URL`, `<your-image>`, `ko://…`) or \
 retagged by every build (Kustomize `images:`, Skaffold) is not judged."
                 .into(),
             fix: "Use a version tag, and pin its digest: `repo:1.4.0@sha256:<digest>`.".into(),

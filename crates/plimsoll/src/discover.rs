@@ -12,6 +12,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::settings::ConfigError;
 
+mod build_scripts;
 mod built;
 mod file_kind;
 mod kustomize;
@@ -193,6 +194,7 @@ pub(crate) fn discover(
     threads: usize,
 ) -> Result<Vec<Candidate>, MissingPath> {
     let mut candidates = Vec::new();
+    let mut scripts = Vec::new();
     for input in inputs {
         match input {
             Input::Text { name, text } => candidates.push(Candidate::new(
@@ -212,7 +214,9 @@ pub(crate) fn discover(
                 candidates.push(candidate);
             }
             Input::Path(path) => match std::fs::metadata(path) {
-                Ok(metadata) if metadata.is_dir() => walk(path, filter, threads, &mut candidates),
+                Ok(metadata) if metadata.is_dir() => {
+                    walk(path, filter, threads, &mut candidates, &mut scripts)
+                }
                 Ok(_) => {
                     candidates.push(Candidate::new(normalize(path), Origin::File(path.clone())))
                 }
@@ -229,13 +233,17 @@ pub(crate) fn discover(
     candidates.sort_by(|a, b| a.display.cmp(&b.display));
     candidates.dedup_by(|a, b| a.display == b.display);
     let kustomize::Graph { roles, mut built } = kustomize::graph(&candidates);
-    let skaffold = built::skaffold_images(&candidates);
+    let mut set_by_tools = built::skaffold_images(&candidates);
+    set_by_tools.extend(scripts.iter().filter_map(|(display, path)| {
+        let text = std::fs::read_to_string(path).ok()?;
+        build_scripts::images_set(display, &text)
+    }));
     let assertions = test_suites::assertion_files(&candidates);
     let charts = ChartRoots::of(&candidates);
     candidates.retain_mut(|candidate| {
         let by_kustomize = built.remove(candidate.display.as_str());
         candidate.built =
-            built::with_skaffold(by_kustomize, &candidate.display, &skaffold).map(Arc::new);
+            built::with_tools(by_kustomize, &candidate.display, &set_by_tools).map(Arc::new);
         if assertions.contains(&candidate.display) {
             return false;
         }
@@ -257,8 +265,17 @@ pub(crate) fn discover(
     Ok(candidates)
 }
 
-fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidate>) {
+/// Walks `root`: its manifest files (and those it cannot list) into `out`,
+/// its build scripts into `scripts`, by display path.
+fn walk(
+    root: &Path,
+    filter: &PathFilter,
+    threads: usize,
+    out: &mut Vec<Candidate>,
+    scripts: &mut Vec<(String, PathBuf)>,
+) {
     let found = Mutex::new(Vec::new());
+    let found_scripts: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     // Symbolic links followed on the way (to directories or files).
     let links: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     // Go's vendored modules (a `vendor/` directory with `modules.txt`).
@@ -275,6 +292,7 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
         .build_parallel();
     walker.run(|| {
         let found = &found;
+        let found_scripts = &found_scripts;
         let links = &links;
         let vendored = &vendored;
         Box::new(move |entry| {
@@ -292,6 +310,12 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
                         }
                     }
                     let is_file = entry.file_type().is_some_and(|kind| !kind.is_dir());
+                    let is_script = is_file && build_scripts::is_build_script(path);
+                    if is_script && !filter.excludes(path) {
+                        if let Ok(mut scripts) = found_scripts.lock() {
+                            scripts.push((normalize(path), path.to_path_buf()));
+                        }
+                    }
                     if !is_file || !is_manifest_extension(path) || filter.excludes(path) {
                         return ignore::WalkState::Continue;
                     }
@@ -311,6 +335,11 @@ fn walk(root: &Path, filter: &PathFilter, threads: usize, out: &mut Vec<Candidat
     });
     let links = links.into_inner().unwrap_or_default();
     let vendored = vendored.into_inner().unwrap_or_default();
+    let mut found_scripts = found_scripts.into_inner().unwrap_or_default();
+    found_scripts.retain(|(_, path)| !vendored.iter().any(|vendor| path.starts_with(vendor)));
+    // In walk order, which threads make uneven: sorted, runs agree.
+    found_scripts.sort();
+    scripts.extend(found_scripts);
     if let Ok(mut found) = found.into_inner() {
         found.retain(|candidate| match &candidate.origin {
             Origin::File(path) => !vendored.iter().any(|vendor| path.starts_with(vendor)),

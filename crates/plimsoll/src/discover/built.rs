@@ -1,6 +1,7 @@
 //! What the tools that build a file change in its objects before they are
 //! applied, where every build of the file agrees: the namespace Kustomize
-//! sets, and the images that Kustomize or Skaffold write in.
+//! sets, and the images that Kustomize, Skaffold or a build script
+//! (`build_scripts`) write in.
 //!
 //! Only what a rule would otherwise misread is taken: a quota that writes
 //! no namespace guards the kustomization's namespace, and a base's
@@ -29,6 +30,18 @@ pub(crate) struct Built {
     /// Kustomize reads the file (it is a resource of a build): its YAML is
     /// read as YAML 1.2, where `yes`, `on` and `off` are strings.
     pub(crate) read_by_kustomize: bool,
+}
+
+/// The images one tool sets (a Skaffold configuration, a build script), and
+/// for which files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ToolImages {
+    /// The tool's directory: it sets images of the files below.
+    pub(super) directory: String,
+    /// Whether only files a kustomization builds get them (`kustomize
+    /// edit` changes a kustomization, not the files applied directly).
+    pub(super) only_built_by_kustomize: bool,
+    pub(super) images: Vec<SetImage>,
 }
 
 /// What one kustomization sets on the objects it builds.
@@ -201,7 +214,7 @@ fn agreed(ways: &[Way]) -> Built {
 /// configuration deploys from. Skaffold writes each built image into the
 /// manifests it deploys as `name:tag@digest`, so the bare name a manifest
 /// writes (`image: frontend`) is never what runs.
-pub(super) fn skaffold_images(candidates: &[Candidate]) -> Vec<(String, Vec<String>)> {
+pub(super) fn skaffold_images(candidates: &[Candidate]) -> Vec<ToolImages> {
     candidates
         .iter()
         .filter(|candidate| {
@@ -242,31 +255,36 @@ pub(super) fn skaffold_images(candidates: &[Candidate]) -> Vec<(String, Vec<Stri
                         artifacts
                             .iter()
                             .filter_map(|artifact| artifact.get("image")?.as_str())
-                            .map(str::to_owned),
+                            .map(|name| SetImage {
+                                name: name.to_owned(),
+                                pin: ImagePin::Digest,
+                            }),
                     );
                 }
             }
-            let directory = directory_of(&candidate.display).to_owned();
-            (!images.is_empty()).then_some((directory, images))
+            (!images.is_empty()).then(|| ToolImages {
+                directory: directory_of(&candidate.display).to_owned(),
+                only_built_by_kustomize: false,
+                images,
+            })
         })
         .collect()
 }
 
-/// Adds the images Skaffold builds to what is built of the manifests under
-/// each Skaffold configuration's directory.
-pub(super) fn with_skaffold(
+/// Adds the images that tools set (Skaffold's artifacts, build scripts'
+/// `kustomize edit set image` and Tilt builds) to what is built of the
+/// manifests under each tool's directory.
+pub(super) fn with_tools(
     built: Option<Built>,
     display: &str,
-    skaffold: &[(String, Vec<String>)],
+    set_by_tools: &[ToolImages],
 ) -> Option<Built> {
-    let mut images: Vec<SetImage> = skaffold
+    let read_by_kustomize = built.as_ref().is_some_and(|built| built.read_by_kustomize);
+    let mut images: Vec<SetImage> = set_by_tools
         .iter()
-        .filter(|(directory, _)| is_below(display, directory))
-        .flat_map(|(_, names)| names)
-        .map(|name| SetImage {
-            name: name.clone(),
-            pin: ImagePin::Digest,
-        })
+        .filter(|tool| is_below(display, &tool.directory))
+        .filter(|tool| read_by_kustomize || !tool.only_built_by_kustomize)
+        .flat_map(|tool| tool.images.iter().cloned())
         .collect();
     if images.is_empty() {
         return built;
@@ -339,12 +357,38 @@ mod tests {
         );
     }
 
+    fn tool(directory: &str, only_built_by_kustomize: bool, name: &str) -> ToolImages {
+        ToolImages {
+            directory: directory.to_owned(),
+            only_built_by_kustomize,
+            images: vec![SetImage {
+                name: name.to_owned(),
+                pin: ImagePin::Digest,
+            }],
+        }
+    }
+
     #[test]
-    fn skaffold_sets_the_images_of_the_manifests_under_its_directory() {
-        let skaffold = vec![("shop".to_owned(), vec!["storefront".to_owned()])];
-        let set = |display: &str| with_skaffold(None, display, &skaffold);
+    fn a_tool_sets_the_images_of_the_manifests_under_its_directory() {
+        let skaffold = [tool("shop", false, "storefront")];
+        let set = |display: &str| with_tools(None, display, &skaffold);
         assert!(set("shop/k8s/deployment.yaml").is_some_and(|built| built.images.len() == 1));
         assert_eq!(set("shopping/deployment.yaml"), None);
         assert_eq!(set("other/deployment.yaml"), None);
+    }
+
+    #[test]
+    fn a_kustomize_edit_sets_images_only_where_kustomize_builds() {
+        let makefile = [tool("", true, "controller")];
+        assert_eq!(
+            with_tools(None, "config/manager/manager.yaml", &makefile),
+            None
+        );
+        let built = Built {
+            read_by_kustomize: true,
+            ..Built::default()
+        };
+        let set = with_tools(Some(built), "config/manager/manager.yaml", &makefile);
+        assert!(set.is_some_and(|built| built.images.len() == 1));
     }
 }

@@ -18,7 +18,8 @@ pub(crate) fn rule() -> Rule {
             rationale: "`:latest` (or no tag, which means `:latest`) names whatever was pushed last: a rollback \
 redeploys the new code, and replicas started minutes apart can run different images. Nobody can tell from the \
 manifest what runs. An image filled in before it is applied (`${IMAGE}`, `WEB_IMAGE_URL`, `<your-image>`, `ko://…`) or \
-retagged by every build (Kustomize `images:`, Skaffold) is not judged."
+retagged by every build (Kustomize `images:`, Skaffold, a build script's `kustomize edit set image`, a Tilt \
+build) is not judged."
                 .into(),
             fix: "Use a version tag, and pin its digest: `repo:1.4.0@sha256:<digest>`.".into(),
             bad: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  containers:\n    - name: shell\n      image: busybox:latest\n".into(),

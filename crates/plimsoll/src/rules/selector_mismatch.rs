@@ -6,7 +6,9 @@
 //! ReplicationController (a plain map) and Job only with
 //! `manualSelector: true` (otherwise Kubernetes generates the selector). A
 //! missing selector is left to the schema (`apps/v1` requires it; older
-//! APIs default it from the template labels). A selector that cannot be
+//! APIs default it from the template labels), and an empty one is not
+//! reported in a file that a kustomization with `commonLabels` builds:
+//! Kustomize fills it, and the template's labels, with those labels. A selector that cannot be
 //! read (unknown operator, `In` without values, a non-string value) is
 //! reported too: the API server would reject it. Rollouts that reference
 //! another workload (`workloadRef`) have no template and are skipped.
@@ -98,6 +100,12 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         }
     };
     if selector.is_empty() {
+        // A kustomization with `commonLabels` (or `labels` with
+        // `includeSelectors`) writes its labels into the selector and the
+        // template both: the selector applied is not empty.
+        if object.selector_by_kustomize {
+            return;
+        }
         sink.push(
             Violation::at_value(
                 object,

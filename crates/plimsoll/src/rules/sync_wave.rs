@@ -4,9 +4,10 @@
 //! Three checks, per environment:
 //! - `argocd.argoproj.io/sync-wave` must be an integer (Argo CD reads it with
 //!   `strconv.Atoi`; surrounding spaces are tolerated);
-//! - a migration Job (see `migration-hook`) must have a lower wave than the
-//!   lowest wave of the Deployments and StatefulSets in its namespace (no
-//!   annotation means wave 0);
+//! - a migration Job (see `migration-hook`) that Argo CD orders (a hook, or
+//!   a Job with a wave) must have a lower wave than the lowest wave of the
+//!   Deployments and StatefulSets in its namespace (no annotation means
+//!   wave 0); a migration Job with neither is `migration-hook`'s to report;
 //! - the Jobs of `migrations.waveOrder` entries must have strictly
 //!   increasing waves in that order. A Job belongs to the first entry that
 //!   its name, labels, container command, args or env values contain, with
@@ -21,7 +22,9 @@ use crate::settings::recover::recover;
 
 use std::collections::HashMap;
 
-use super::delivery::{annotation_pointer, is_migration_job, sync_wave, SYNC_WAVE};
+use super::delivery::{
+    annotation_pointer, is_migration_job, sync_wave, ARGO_HOOK, HELM_HOOK, SYNC_WAVE,
+};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::finding::Severity;
 use crate::model::{containers, Object};
@@ -62,6 +65,8 @@ the sync fail."
     )
     .reading(&[
         "/metadata/annotations/argocd.argoproj.io~1sync-wave",
+        "Job:/metadata/annotations/argocd.argoproj.io~1hook",
+        "Job:/metadata/annotations/helm.sh~1hook",
         "Job:/metadata/labels",
         "Job:{container}/command",
         "Job:{container}/args",
@@ -80,6 +85,17 @@ fn wave_target(object: &Object) -> Target {
     } else {
         Target::Value("/metadata/name".to_owned())
     }
+}
+
+/// Whether a Job is ordered by Argo CD: it is a hook (Argo CD's, or
+/// Helm's, which Argo CD maps) or has a wave. A migration Job with neither
+/// is applied with the rest (`kubectl apply`, a script that waits for it):
+/// `migration-hook` says it is no PreSync hook, and a wave it never wrote
+/// is not one to compare.
+fn takes_part_in_a_sync(job: &Object) -> bool {
+    [SYNC_WAVE, ARGO_HOOK, HELM_HOOK]
+        .iter()
+        .any(|key| job.annotation(key).is_some())
 }
 
 fn wave_of(object: &Object) -> i64 {
@@ -124,7 +140,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     for job in context
         .index
         .of_kind("Job")
-        .filter(|job| is_migration_job(job))
+        .filter(|job| is_migration_job(job) && takes_part_in_a_sync(job))
     {
         let Some(namespace) = job.identity.namespace.as_deref() else {
             continue;

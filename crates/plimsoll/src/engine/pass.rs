@@ -31,7 +31,7 @@ use crate::model::{FileId, Identity, Object, ObjectId, StatedDigests};
 use crate::report::Report;
 use crate::rules::{manifest_shape, Rule};
 use crate::run_limits::CheckError;
-use crate::schema::{may_define_crd, RunSchemas};
+use crate::schema::{may_define_crd, may_patch_flux_objects, RunSchemas};
 use crate::yaml::{may_spell, Node};
 
 /// How a pass cuts its input into batches.
@@ -105,7 +105,7 @@ impl Engine {
                     seen.store(true, Ordering::Relaxed);
                 }
             }
-            validates && may_define_crd(text)
+            validates && (may_define_crd(text) || may_patch_flux_objects(text))
         };
         let slots = load_picked(candidates, &picked, &self.limits, budget);
         let named = kinds
@@ -402,8 +402,9 @@ struct BatchContext<'a> {
     reported: &'a Reported,
 }
 
-/// The CustomResourceDefinitions among the files loaded ahead of a
-/// pass (copies: the files are checked later in their turn).
+/// The CustomResourceDefinitions and the Flux Kustomizations among the
+/// files loaded ahead of a pass (copies: the files are checked later in
+/// their turn), for the schemas of the run.
 fn input_crds(slots: &[Slot]) -> Vec<Object> {
     let mut crds = Vec::new();
     for (at, slot) in slots.iter().enumerate() {
@@ -417,10 +418,11 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
             let Some(root) = &document.root else {
                 continue;
             };
-            let may_hold = root
-                .get("kind")
-                .and_then(Node::as_str)
-                .is_some_and(|kind| kind == "CustomResourceDefinition" || kind.ends_with("List"));
+            let may_hold = root.get("kind").and_then(Node::as_str).is_some_and(|kind| {
+                kind == "CustomResourceDefinition"
+                    || kind == "Kustomization"
+                    || kind.ends_with("List")
+            });
             if !may_hold {
                 continue;
             }
@@ -429,9 +431,9 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
                 let Some(identity) = Identity::of(&node) else {
                     continue;
                 };
-                if identity.kind != "CustomResourceDefinition"
-                    || !manifest_shape::problems(&node).is_empty()
-                {
+                let wanted = identity.is("apiextensions.k8s.io", "CustomResourceDefinition")
+                    || identity.is("kustomize.toolkit.fluxcd.io", "Kustomization");
+                if !wanted || !manifest_shape::problems(&node).is_empty() {
                     continue;
                 }
                 crds.push(Object {

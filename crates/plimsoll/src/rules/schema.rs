@@ -20,6 +20,9 @@
 //! - a workload in a file that a kustomization with `commonLabels` (or
 //!   `labels` with `includeSelectors`) builds may leave `spec.selector` out:
 //!   Kustomize writes it;
+//! - a required field that a Flux Kustomization of the input writes into
+//!   the object with its `spec.patches` is not missing (see
+//!   `crate::schema::flux_patches`);
 //! - a Kustomize strategic-merge patch is checked for unknown fields and
 //!   wrong types only ([`check_patch`]);
 //! - a string with a `${VAR}` (Flux's post-build substitution, `envsubst`),
@@ -91,6 +94,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         if object.selector_by_kustomize && is_missing_selector(&error) {
             continue;
         }
+        if is_patched_in_by_flux(&error, object, context.schemas) {
+            continue;
+        }
         if is_filled_in_before_apply(error.instance()) {
             continue;
         }
@@ -130,6 +136,24 @@ fn is_filled_in_before_apply(value: &Value) -> bool {
             || is_bracketed_instruction(text)
             || is_encrypted(text)
     })
+}
+
+/// Whether the error is a missing required field that a Flux Kustomization
+/// of the input patches into the object when it applies it.
+fn is_patched_in_by_flux(
+    error: &ValidationError<'_>,
+    object: &Object,
+    schemas: &RunSchemas,
+) -> bool {
+    let ValidationErrorKind::Required { property } = error.kind() else {
+        return false;
+    };
+    let Some(property) = property.as_str() else {
+        return false;
+    };
+    let property = property.replace('~', "~0").replace('/', "~1");
+    let pointer = format!("{}/{property}", error.instance_path().as_str());
+    schemas.set_by_a_flux_patch(&object.identity, &pointer)
 }
 
 /// Whether the error is a missing `spec.selector`, which Kustomize writes

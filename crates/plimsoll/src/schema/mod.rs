@@ -20,6 +20,7 @@
 
 mod bundle;
 mod crd;
+mod flux_patches;
 mod location;
 
 use std::collections::HashMap;
@@ -35,6 +36,8 @@ use crate::settings::parse_kubernetes_version;
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
 pub(crate) use crd::{apply_defaults, may_define_crd, prune_nulls};
+pub(crate) use flux_patches::may_patch_flux_objects;
+use flux_patches::FluxPatchedFields;
 use location::{Fill, Location, Template};
 
 /// A compiled schema and where it came from.
@@ -618,6 +621,8 @@ impl Retrieve for FolderRetriever {
 pub(crate) struct RunSchemas {
     catalog: Arc<SchemaCatalog>,
     crds: HashMap<(String, String, String), InputCrd>,
+    /// What the input's Flux Kustomizations patch into what they apply.
+    flux_patched: FluxPatchedFields,
 }
 
 /// A schema from a CRD of the input, compiled on first use.
@@ -630,7 +635,8 @@ struct InputCrd {
 
 impl RunSchemas {
     /// Collects the CRDs of the input (a cheap pass: schemas are converted
-    /// and compiled when a custom resource needs them).
+    /// and compiled when a custom resource needs them), and what its Flux
+    /// Kustomizations patch.
     pub(crate) fn new(catalog: Arc<SchemaCatalog>, objects: &[Object]) -> RunSchemas {
         let mut crds = HashMap::new();
         for object in objects {
@@ -643,7 +649,18 @@ impl RunSchemas {
                 });
             }
         }
-        RunSchemas { catalog, crds }
+        RunSchemas {
+            catalog,
+            crds,
+            flux_patched: FluxPatchedFields::of(objects),
+        }
+    }
+
+    /// Whether a Flux Kustomization of the input patches `pointer` into the
+    /// object `identity` names (a required field it leaves out is there
+    /// when the object is applied).
+    pub(crate) fn set_by_a_flux_patch(&self, identity: &Identity, pointer: &str) -> bool {
+        self.flux_patched.sets(identity, pointer)
     }
 
     /// The Kubernetes version.

@@ -1,0 +1,224 @@
+//! Fields that a Flux Kustomization's `spec.patches` write into the objects
+//! it applies. A parent Kustomization often patches every child
+//! Kustomization with shared defaults (`interval`, `prune`, `decryption`),
+//! so a child that leaves a required field to that patch is valid once
+//! Flux has applied it: the schema check does not call the field missing.
+//!
+//! A patch is read as Flux reads it: a strategic-merge patch (a YAML
+//! object) sets every path it writes, a JSON 6902 patch (a list of
+//! operations) the `path` of each `add` and `replace`. It holds for the
+//! objects of its `target` kind (else of its own `kind`); a `target.name`
+//! is compared as written, a name with a regular expression's `*` takes
+//! every object, and label and annotation selectors are not evaluated
+//! (a patch with one is taken to reach every object of its kind).
+
+use std::collections::HashMap;
+
+use crate::model::{Identity, Object};
+use crate::yaml::{parse_stream, Limits, Node, Value};
+
+/// Whether a file's text may hold a Flux Kustomization with patches (read
+/// ahead of a pass, as the input's CRDs are).
+pub(crate) fn may_patch_flux_objects(text: &str) -> bool {
+    text.contains("kustomize.toolkit.fluxcd.io") && text.contains("patches")
+}
+
+/// The paths that some Flux Kustomization of the input patches, by the
+/// kind of the objects they are patched into.
+#[derive(Debug, Default)]
+pub(crate) struct FluxPatchedFields {
+    by_kind: HashMap<String, Vec<PatchedPath>>,
+}
+
+#[derive(Debug)]
+struct PatchedPath {
+    /// Only objects of this API group (`None`: of any, as a target that
+    /// names no group selects).
+    group: Option<String>,
+    /// Only the object of this name (`None`: every object of the kind).
+    name: Option<String>,
+    /// A JSON pointer (`/spec/interval`).
+    pointer: String,
+}
+
+impl FluxPatchedFields {
+    /// What the Flux Kustomizations among `objects` patch.
+    pub(crate) fn of(objects: &[Object]) -> FluxPatchedFields {
+        FluxPatchedFields::of_kustomizations(
+            objects
+                .iter()
+                .filter(|object| {
+                    object
+                        .identity
+                        .is("kustomize.toolkit.fluxcd.io", "Kustomization")
+                })
+                .map(|object| &object.node),
+        )
+    }
+
+    fn of_kustomizations<'n>(kustomizations: impl Iterator<Item = &'n Node>) -> FluxPatchedFields {
+        let mut fields = FluxPatchedFields::default();
+        for kustomization in kustomizations {
+            let patches = kustomization
+                .get_path(&["spec", "patches"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            for item in patches {
+                fields.add(item);
+            }
+        }
+        fields
+    }
+
+    /// Whether a patch writes `pointer` into the object `identity` names.
+    pub(crate) fn sets(&self, identity: &Identity, pointer: &str) -> bool {
+        self.by_kind.get(&identity.kind).is_some_and(|paths| {
+            paths.iter().any(|path| {
+                path.pointer == pointer
+                    && path
+                        .group
+                        .as_deref()
+                        .is_none_or(|group| group == identity.group)
+                    && path
+                        .name
+                        .as_deref()
+                        .is_none_or(|name| name == identity.name)
+            })
+        })
+    }
+
+    fn add(&mut self, item: &Node) {
+        let Some(text) = item.get("patch").and_then(Node::as_str) else {
+            return;
+        };
+        let Some(patch) = parse_stream(text, &Limits::default())
+            .into_iter()
+            .find_map(|document| document.root)
+        else {
+            return;
+        };
+        let target = item.get("target");
+        let text_of = |node: Option<&Node>, key: &str| {
+            node.and_then(|node| node.get(key))
+                .and_then(Node::as_str)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        let (group, kind) = match text_of(target, "kind") {
+            Some(kind) => (text_of(target, "group"), kind),
+            None => {
+                let Some(kind) = text_of(Some(&patch), "kind") else {
+                    return;
+                };
+                let group = text_of(Some(&patch), "apiVersion").map(|version| {
+                    version
+                        .rsplit_once('/')
+                        .map_or(String::new(), |(group, _)| group.to_owned())
+                });
+                (group, kind)
+            }
+        };
+        let name = match target {
+            Some(_) => text_of(target, "name"),
+            None => text_of(patch.get("metadata"), "name"),
+        }
+        .filter(|name| !name.contains('*'));
+        let mut pointers = Vec::new();
+        match &patch.value {
+            Value::Seq(operations) => {
+                for operation in operations.iter() {
+                    let op = operation.get("op").and_then(Node::as_str);
+                    if let (Some("add" | "replace"), Some(path)) =
+                        (op, operation.get("path").and_then(Node::as_str))
+                    {
+                        pointers.push(path.to_owned());
+                    }
+                }
+            }
+            Value::Map(_) => written_paths(&patch, String::new(), &mut pointers),
+            _ => {}
+        }
+        self.by_kind
+            .entry(kind)
+            .or_default()
+            .extend(pointers.into_iter().map(|pointer| PatchedPath {
+                group: group.clone(),
+                name: name.clone(),
+                pointer,
+            }));
+    }
+}
+
+/// Every path a strategic-merge patch writes: each key of its mappings
+/// (a list is written whole).
+fn written_paths(node: &Node, pointer: String, out: &mut Vec<String>) {
+    let Some(entries) = node.as_map() else {
+        return;
+    };
+    for entry in entries {
+        let key = entry.key.replace('~', "~0").replace('/', "~1");
+        let path = format!("{pointer}/{key}");
+        written_paths(&entry.value, path.clone(), out);
+        out.push(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::first_tree;
+
+    const PARENT: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 1h
+  prune: true
+  path: ./apps
+  sourceRef: {kind: GitRepository, name: flux-system}
+  patches:
+    - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization, labelSelector: 'defaults!=off'}
+      patch: |
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: _}
+        spec:
+          interval: 30m
+          prune: true
+    - target: {kind: HelmRelease, name: web}
+      patch: |
+        - {op: add, path: /spec/interval, value: 15m}
+        - {op: remove, path: /spec/suspend}
+";
+
+    fn identity(group: &str, kind: &str, name: &str) -> Identity {
+        Identity {
+            api_version: format!("{group}/v1"),
+            group: group.to_owned(),
+            version: "v1".to_owned(),
+            kind: kind.to_owned(),
+            namespace: None,
+            name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn strategic_merge_patches_set_every_path_they_write() {
+        let fields = FluxPatchedFields::of_kustomizations(std::iter::once(&first_tree(PARENT)));
+        let child = identity("kustomize.toolkit.fluxcd.io", "Kustomization", "n8n");
+        assert!(fields.sets(&child, "/spec/interval"));
+        assert!(fields.sets(&child, "/spec/prune"));
+        assert!(!fields.sets(&child, "/spec/sourceRef"));
+        let other_kind = identity("kustomize.toolkit.fluxcd.io", "Other", "n8n");
+        assert!(!fields.sets(&other_kind, "/spec/interval"));
+    }
+
+    #[test]
+    fn json_patches_set_what_they_add_to_the_objects_they_name() {
+        let fields = FluxPatchedFields::of_kustomizations(std::iter::once(&first_tree(PARENT)));
+        let release = |name| identity("helm.toolkit.fluxcd.io", "HelmRelease", name);
+        assert!(fields.sets(&release("web"), "/spec/interval"));
+        assert!(!fields.sets(&release("api"), "/spec/interval"));
+        assert!(!fields.sets(&release("web"), "/spec/suspend"));
+    }
+}

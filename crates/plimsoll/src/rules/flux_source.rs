@@ -8,9 +8,11 @@
 //! name and namespace (the Kustomization's own when omitted); it is checked
 //! only when the input defines sources of the referenced kind (otherwise
 //! they are managed elsewhere — bootstrap, an ExternalArtifact generator).
-//! The GitRepository `flux-system` of namespace `flux-system` is always
-//! found: `flux bootstrap` (or the Terraform provider) creates it, and a
-//! repository kept for bootstrapping holds only its placeholder.
+//! The source `flux-system` of namespace `flux-system` is always found:
+//! `flux bootstrap` (or the Terraform provider) creates it as a
+//! GitRepository, the Flux Operator's FluxInstance as the source kind of its
+//! `spec.sync`, and a repository kept for bootstrapping holds only its
+//! placeholder.
 
 use super::delivery::{delivery_environment, is_flux_kustomization, is_flux_source};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
@@ -160,8 +162,13 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     }
 }
 
-/// The source `flux bootstrap` creates and keeps in sync with the
-/// repository itself: the GitRepository `flux-system` in `flux-system`.
+/// The source that bootstrapping creates and keeps in sync with the
+/// repository itself, `flux-system` in `flux-system`: a GitRepository for
+/// `flux bootstrap`, any source kind for the Flux Operator's FluxInstance
+/// (`spec.sync.kind`: GitRepository, OCIRepository or Bucket, named after
+/// its namespace).
 fn is_bootstrap_source(kind: &str, name: &str, namespace: Option<&str>) -> bool {
-    kind == "GitRepository" && name == "flux-system" && namespace == Some("flux-system")
+    matches!(kind, "GitRepository" | "OCIRepository" | "Bucket")
+        && name == "flux-system"
+        && namespace == Some("flux-system")
 }

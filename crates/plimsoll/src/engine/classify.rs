@@ -102,12 +102,27 @@ fn classify_file(
         FileKind::Patch => Holds::Patch,
         FileKind::HelmChart => Holds::Nothing,
     };
+    // A file where manifests are not expected and that holds a tool's
+    // configuration is that tool's: its documents without `apiVersion`
+    // and `metadata` are skipped with it.
+    let tools_file = file.kind == FileKind::Manifests
+        && raw_documents
+            .iter()
+            .filter_map(|document| document.root.as_ref())
+            .any(manifest_shape::is_tool_configuration);
     let mut non_empty = 0;
     for document in raw_documents {
         if document.root.is_some() || !document.problems.is_empty() {
             non_empty += 1;
         }
-        classify_document(file_id, document, kind, environment, classified);
+        let tools_document = tools_file
+            && document
+                .root
+                .as_ref()
+                .is_some_and(manifest_shape::lacks_api_version_and_metadata);
+        if !tools_document {
+            classify_document(file_id, document, kind, environment, classified);
+        }
     }
     non_empty
 }

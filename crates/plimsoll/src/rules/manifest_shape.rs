@@ -9,8 +9,9 @@
 //! settings, a JSON 6902 patch array, a tool's configuration such as a kind
 //! cluster, a kubeadm configuration or a kubeconfig: `apiVersion` and
 //! `kind` of a type no API server serves, without `metadata`; a CI
-//! pipeline's lower-case `kind` without `apiVersion`) is not a
-//! manifest and is skipped without a finding, as are files recognised by name (`values*.yaml`,
+//! pipeline's lower-case `kind` without `apiVersion`; a template with a
+//! `kind` and a `name` at its top but no `apiVersion` nor `metadata`) is
+//! not a manifest and is skipped without a finding, as are files recognised by name (`values*.yaml`,
 //! `Chart.yaml`, `kustomization.yaml`, `component-tags.json`,
 //! `package.json`, …).
 
@@ -66,8 +67,11 @@ pub(crate) fn tries_to_be_a_manifest(node: &Node) -> bool {
 /// `v1` or `apps/v1`. Or no `apiVersion` and a lower-case `kind`: a CI
 /// system's pipeline (`kind: pipeline`), where every Kubernetes kind is
 /// written in UpperCamelCase. (With an `apiVersion`, `kind: deployment` is
-/// a manifest with a mistake, and stays one.)
-fn is_tool_configuration(node: &Node) -> bool {
+/// a manifest with a mistake, and stays one.) Or neither `apiVersion` nor
+/// `metadata`, and a `name` at the top: a tool's template (a Sidero Omni
+/// cluster template's `kind: Cluster` and `name:`), where an object is
+/// named in its `metadata`.
+pub(crate) fn is_tool_configuration(node: &Node) -> bool {
     let numbered = node
         .get("apiVersion")
         .is_some_and(|version| matches!(version.value, Value::Int(_) | Value::Float(_)));
@@ -77,7 +81,8 @@ fn is_tool_configuration(node: &Node) -> bool {
     let text = |field: &str| node.get(field).and_then(Node::as_str);
     let lower_case_kind =
         text("kind").is_some_and(|kind| kind.starts_with(|c: char| c.is_ascii_lowercase()));
-    if node.get("apiVersion").is_none() && lower_case_kind {
+    let named_at_top = node.get("metadata").is_none() && node.get("name").is_some();
+    if node.get("apiVersion").is_none() && (lower_case_kind || named_at_top) {
         return true;
     }
     match (text("apiVersion"), text("kind")) {
@@ -88,6 +93,13 @@ fn is_tool_configuration(node: &Node) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a document has neither `apiVersion` nor `metadata`: in a file
+/// whose other documents are a tool's configuration, it is that tool's too
+/// (a cluster template's `kind: ControlPlane` beside its `kind: Cluster`).
+pub(crate) fn lacks_api_version_and_metadata(node: &Node) -> bool {
+    node.get("apiVersion").is_none() && node.get("metadata").is_none()
 }
 
 /// Whether a document of a file named like Helm values is a manifest all
@@ -263,6 +275,7 @@ mod tests {
             "apiVersion: v1\nkind: Config\nclusters: []\n",
             "kind: Policy\napiVersion: v1\npredicates: []\n",
             "version: '1.0'\nkind: pipeline\nmetadata: {name: ci/deploy}\nspec: {steps: {}}\n",
+            "kind: Cluster\nname: lab\nkubernetes: {version: v1.34.1}\n",
         ] {
             assert!(!tries_to_be_a_manifest(&root(text)), "{text}");
         }

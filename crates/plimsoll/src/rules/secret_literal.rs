@@ -20,8 +20,9 @@
 //!   empty, a number, a boolean, a redaction (`***`), templated anywhere
 //!   (`${VAR}`, `$(VAR)`, `{{ … }}`), a placeholder (`<…>`, `[TOKEN]`,
 //!   `replaceme` in any case, or an upper-case identifier such as
-//!   `INSERT_TOKEN_HERE` or `SECRET`, as example manifests use) or an
-//!   absolute file path
+//!   `INSERT_TOKEN_HERE` or `SECRET`, as example manifests use), a value
+//!   that says no key is needed (`sk-no-key-required`, `not-needed`,
+//!   `dummy`, for a server without authentication) or an absolute file path
 //!   (`/run/secrets/db`, the path of a mounted secret). `changeme` is a
 //!   finding: a default password that gets deployed is a password.
 //! - **by flag**: a command-line flag named like a secret gets a literal,
@@ -191,6 +192,7 @@ pub(crate) fn is_fill_in(value: &str) -> bool {
 fn is_placeholder(value: &str) -> bool {
     is_upper_snake_placeholder(value)
         || is_replace_me(value)
+        || says_no_secret_is_needed(value)
         || is_braced_name(value)
         || is_bracketed_name(value)
         || is_printf_verb(value)
@@ -224,6 +226,23 @@ fn is_replace_me(value: &str) -> bool {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     letters.starts_with("replaceme")
+}
+
+/// `sk-no-key-required`, `not-needed`, `dummy`: a value that says no
+/// secret goes there, which clients that insist on a key are given for a
+/// server without authentication (a local model server, say).
+fn says_no_secret_is_needed(value: &str) -> bool {
+    let words: Vec<String> = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let has = |phrase: &[&str]| words.windows(phrase.len()).any(|window| window == phrase);
+    has(&["no", "key"])
+        || has(&["not", "needed"])
+        || has(&["not", "required"])
+        || has(&["dummy"])
+        || has(&["unused"])
 }
 
 /// `[PASSWORD]`, `[your-token]`: a name in square brackets, as
@@ -748,6 +767,11 @@ mod tests {
         assert!(finding_for("COOKIE_SECRET", "[a=b;c]").is_some());
         assert!(finding_for("COOKIE_SECRET", "Xy_7Q").is_some());
         assert!(finding_for("DB_PASSWORD", "hunter2").is_some());
+        assert_eq!(finding_for("OPENAI_API_KEY", "sk-no-key-required"), None);
+        assert_eq!(finding_for("LLM_API_KEY", "not-needed"), None);
+        assert_eq!(finding_for("LLM_API_KEY", "dummy"), None);
+        assert!(finding_for("LLM_API_KEY", "monkey-key").is_some());
+        assert!(finding_for("LLM_API_KEY", "nokey").is_some());
     }
 
     #[test]

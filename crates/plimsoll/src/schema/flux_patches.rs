@@ -10,7 +10,9 @@
 //! objects of its `target` kind (else of its own `kind`); a `target.name`
 //! is compared as written, a name with a regular expression's `*` takes
 //! every object, and label and annotation selectors are not evaluated
-//! (a patch with one is taken to reach every object of its kind).
+//! (a patch with one is taken to reach every object of its kind). A patch
+//! that gives child Kustomizations patches of their own (a parent that
+//! patches `spec.patches` into them) is read for those too.
 
 use std::collections::HashMap;
 
@@ -22,6 +24,10 @@ use crate::yaml::{parse_stream, Limits, Node, Value};
 pub(crate) fn may_patch_flux_objects(text: &str) -> bool {
     text.contains("kustomize.toolkit.fluxcd.io") && text.contains("patches")
 }
+
+/// How deep patches that give Kustomizations patches are followed (real
+/// repositories use one level; a hostile input could nest many).
+const MAX_NESTING: usize = 4;
 
 /// The paths that some Flux Kustomization of the input patches, by the
 /// kind of the objects they are patched into.
@@ -64,7 +70,7 @@ impl FluxPatchedFields {
                 .and_then(Node::as_seq)
                 .unwrap_or_default();
             for item in patches {
-                fields.add(item);
+                fields.add(item, 0);
             }
         }
         fields
@@ -87,7 +93,9 @@ impl FluxPatchedFields {
         })
     }
 
-    fn add(&mut self, item: &Node) {
+    /// Adds what one item of `spec.patches` writes; `depth` counts the
+    /// patches it sits in.
+    fn add(&mut self, item: &Node, depth: usize) {
         let Some(text) = item.get("patch").and_then(Node::as_str) else {
             return;
         };
@@ -123,6 +131,17 @@ impl FluxPatchedFields {
             None => text_of(patch.get("metadata"), "name"),
         }
         .filter(|name| !name.contains('*'));
+        // A patch that gives the Kustomizations it reaches patches of their
+        // own: those reach what the children apply.
+        if kind == "Kustomization" && depth < MAX_NESTING {
+            for inner in patch
+                .get_path(&["spec", "patches"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                self.add(inner, depth + 1);
+            }
+        }
         let mut pointers = Vec::new();
         match &patch.value {
             Value::Seq(operations) => {
@@ -185,6 +204,19 @@ spec:
         spec:
           interval: 30m
           prune: true
+    - target: {kind: Kustomization}
+      patch: |
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: _}
+        spec:
+          patches:
+            - target: {kind: OCIRepository}
+              patch: |
+                apiVersion: source.toolkit.fluxcd.io/v1
+                kind: OCIRepository
+                metadata: {name: _}
+                spec: {interval: 1h}
     - target: {kind: HelmRelease, name: web}
       patch: |
         - {op: add, path: /spec/interval, value: 15m}
@@ -211,6 +243,14 @@ spec:
         assert!(!fields.sets(&child, "/spec/sourceRef"));
         let other_kind = identity("kustomize.toolkit.fluxcd.io", "Other", "n8n");
         assert!(!fields.sets(&other_kind, "/spec/interval"));
+    }
+
+    #[test]
+    fn patches_given_to_child_kustomizations_reach_what_they_apply() {
+        let fields = FluxPatchedFields::of_kustomizations(std::iter::once(&first_tree(PARENT)));
+        let chart = identity("source.toolkit.fluxcd.io", "OCIRepository", "atuin");
+        assert!(fields.sets(&chart, "/spec/interval"));
+        assert!(!fields.sets(&chart, "/spec/url"));
     }
 
     #[test]

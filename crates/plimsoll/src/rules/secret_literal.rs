@@ -286,13 +286,40 @@ pub(crate) fn credential_shape(value: &str) -> Option<&'static str> {
     if url_with_password(value) {
         return Some("a URL with an embedded password");
     }
-    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+    if has_pem_private_key(value) {
         return Some("a PEM private key");
     }
     if has_jwt(value) {
         return Some("a JSON Web Token");
     }
     cloud_key(value)
+}
+
+/// A PEM private key: a `-----BEGIN … PRIVATE KEY-----` line followed by a
+/// line of base64 (a JSON string's `\n` counts as a line break, as in a
+/// cloud service account's key file). A script that only prints the
+/// header (`echo "-----BEGIN OPENSSH PRIVATE KEY-----"`) holds no key.
+fn has_pem_private_key(value: &str) -> bool {
+    let text = value.replace("\\n", "\n");
+    text.match_indices("-----BEGIN ").any(|(at, _)| {
+        let rest = text.get(at..).unwrap_or("");
+        let (header, after) = rest.split_once('\n').unwrap_or((rest, ""));
+        let Some(label_end) = header.get(11..).and_then(|label| label.find("-----")) else {
+            return false;
+        };
+        let label = header.get(11..11 + label_end).unwrap_or("");
+        let header_rest = header.get(11 + label_end + 5..).unwrap_or("");
+        label.ends_with("PRIVATE KEY")
+            && header_rest.trim().is_empty()
+            && after
+                .lines()
+                .map(str::trim)
+                .find(|line| !line.is_empty())
+                .is_some_and(|line| {
+                    line.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+                })
+    })
 }
 
 fn is_token_char(c: char) -> bool {
@@ -808,6 +835,14 @@ mod tests {
         )
         .is_some());
         assert!(credential_shape("-----BEGIN CERTIFICATE-----").is_none());
+        assert!(credential_shape(
+            "{\"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----\\n\"}"
+        )
+        .is_some());
+        assert!(credential_shape(
+            "echo \"-----BEGIN OPENSSH PRIVATE KEY-----\"\ncat /keys/id | fold -w 70\necho \"-----END OPENSSH PRIVATE KEY-----\"\n"
+        )
+        .is_none());
         assert!(credential_shape("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U").is_some());
         assert!(credential_shape("AKIAIOSFODNN7EXAMPLE").is_some());
         assert!(credential_shape("XAKIAIOSFODNN7EXAMPLE").is_none());

@@ -8,6 +8,9 @@
 //! agree; cluster-wide scope is free). Scope comes from the annotations
 //! `sealedsecrets.bitnami.com/cluster-wide` and `…/namespace-wide`.
 //!
+//! A value cut short with an ellipsis (`AgBy3i4OJSWK...`, documentation's
+//! way of showing sealed text) is an example, and not judged.
+//!
 //! "Too short": kubeseal's hybrid encryption writes a 2-byte length, the
 //! RSA-OAEP-encrypted session key (256 bytes for the smallest, 2048-bit,
 //! key) and the AES-GCM ciphertext with its 16-byte tag, so a sealed value
@@ -49,6 +52,21 @@ the output unchanged. Rotate any value that was committed unsealed."
 
 /// A value of the length kubeseal produces with a 2048-bit key.
 const EXAMPLE_SEALED: &str = "AQALnP+zepicpUTmu3gKLHiQHT+zNzh2hRGjBhevoB1L9RIvNEVUxTveLruM0rfj0WAK1jHDhaXXzOI8d4VFmtvBtMkA/+SNV1tdpcY4BAEl9l2w/j4kSUt26phkV9mGCE/tCLl4r019GWp0RqhrWACeY2thHbFiEbZamq3/KcXlLZxQjFAjRzRNjAetkcvWBor8df9ikvBioJyjgcieced7mprp4wsNvbb1EKJk753ngVAde2uSronrBZxat0PbZ1humPrSfaC5lovAOaHvNMk5ubjlI6i++J1HhgjF7PbKNYdY9tJ+bPRScpN5d6dI/Yg5HbZ5ztp9x78fAF7oeb7q13mUz1czQewXtYu/frNNJxHJk8HZdrEosxiNwYKaK0w0L1Qz6+WRoQ==";
+
+/// `AgBy3i4OJSWK...`: sealed text cut short with an ellipsis, as
+/// documentation shows an example's values (kubeseal never writes a `.`).
+fn is_elided(text: &str) -> bool {
+    let shown = text
+        .trim()
+        .strip_suffix("...")
+        .or_else(|| text.trim().strip_suffix('…'));
+    shown.is_some_and(|shown| {
+        !shown.is_empty()
+            && shown
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+    })
+}
 
 /// The decoded length of standard, padded base64, or `None` when the text
 /// is not base64. Whitespace (line breaks of folded values) is ignored.
@@ -102,6 +120,9 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     for entry in values {
         let pointer = pointer_of(["spec", "encryptedData", entry.key.as_str()]);
         let text = entry.value.as_str().unwrap_or("");
+        if is_elided(text) {
+            continue;
+        }
         let problem = match base64_len(text) {
             None => "is not base64",
             Some(length) if length < MIN_SEALED_BYTES => "is too short to be sealed",
@@ -160,6 +181,15 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elided_values_are_examples() {
+        assert!(is_elided("AgA+dujiBo..."));
+        assert!(is_elided("AgBy3i4OJSWK…"));
+        assert!(!is_elided("..."));
+        assert!(!is_elided("hunter2 ..."));
+        assert!(!is_elided("AgA+dujiBo"));
+    }
 
     #[test]
     fn base64_lengths() {

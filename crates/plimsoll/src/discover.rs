@@ -322,8 +322,22 @@ fn walk(
                     Candidate::new(normalize(path), Origin::File(path.to_path_buf()))
                 }
                 Err(error) => {
-                    let display =
-                        error_path(&error).map_or_else(|| normalize(root), |path| normalize(&path));
+                    let path = error_path(&error);
+                    // A link that loops back to a folder above it, or that
+                    // leads nowhere, under a name no manifest has (a
+                    // dotfiles folder, a library's import path): nothing
+                    // of the input is lost, and nothing to report.
+                    let is_link = |path: &Path| {
+                        path.symlink_metadata()
+                            .is_ok_and(|metadata| metadata.file_type().is_symlink())
+                    };
+                    if path
+                        .as_deref()
+                        .is_some_and(|path| is_link(path) && !is_manifest_extension(path))
+                    {
+                        return ignore::WalkState::Continue;
+                    }
+                    let display = path.map_or_else(|| normalize(root), |path| normalize(&path));
                     Candidate::new(display, Origin::Unlistable(error.to_string()))
                 }
             };

@@ -198,6 +198,25 @@ fn symlink_loops_and_dangling_links_are_input_read_findings() {
 
 #[cfg(unix)]
 #[test]
+fn links_that_hold_no_manifest_are_walked_past() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("examples")).unwrap();
+    fs::write(dir.path().join("examples/good.yaml"), GOOD).unwrap();
+    // A library's import path that points above itself, and a dotfile
+    // whose target is not checked in: nothing of the input is behind them.
+    std::os::unix::fs::symlink("..", dir.path().join("examples/lib")).unwrap();
+    std::os::unix::fs::symlink("./.source/skins", dir.path().join("skins")).unwrap();
+    let report = check_dir(dir.path());
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    // A dangling link named like a manifest is one that cannot be read.
+    std::os::unix::fs::symlink("missing.yaml", dir.path().join("app.yaml")).unwrap();
+    let report = check_dir(dir.path());
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_ref()).collect();
+    assert_eq!(rules, ["input-read"]);
+}
+
+#[cfg(unix)]
+#[test]
 fn a_directory_linked_into_the_tree_is_read_once_at_its_own_path() {
     let dir = tempfile::tempdir().unwrap();
     let outside = tempfile::tempdir().unwrap();

@@ -27,11 +27,12 @@ use super::reported::Reported;
 use super::Engine;
 use crate::discover::Candidate;
 use crate::load::{load_picked, load_slots, Budget, LoadTally, LoadedFile, Slot};
+use crate::model::may_patch_flux_objects;
 use crate::model::{FileId, Identity, Object, ObjectId, StatedDigests};
 use crate::report::Report;
 use crate::rules::{manifest_shape, Rule};
 use crate::run_limits::CheckError;
-use crate::schema::{may_define_crd, may_patch_flux_objects, RunSchemas};
+use crate::schema::{may_define_crd, RunSchemas};
 use crate::yaml::{may_spell, Node};
 
 /// How a pass cuts its input into batches.

@@ -5,6 +5,7 @@ pub(crate) mod artifact;
 pub(crate) mod codeowners;
 pub(crate) mod digests;
 pub(crate) mod duration;
+pub(crate) mod flux_patches;
 pub(crate) mod image;
 pub(crate) mod kept_elsewhere;
 pub(crate) mod kinds;
@@ -22,6 +23,7 @@ pub use artifact::{values_images, Artifact, ArtifactId, ArtifactKind, ValuesImag
 pub(crate) use codeowners::CodeownersFile;
 pub use digests::StatedDigests;
 pub use duration::{format_go_duration, parse_go_duration, Nanos};
+pub(crate) use flux_patches::{may_patch_flux_objects, FluxPatchedFields};
 pub(crate) use image::written_images;
 pub use image::{DigestProblem, ImagePin, ImageRef, SetImage};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};

@@ -5,7 +5,8 @@
 //! The GitRepository's environment is its own, else the one a token of its
 //! name names; it is checked only when that environment has a `branch` in
 //! `.plimsoll.yaml`. A `sourceRef` resolves across the whole input, by kind,
-//! name and namespace (the Kustomization's own when omitted); it is checked
+//! name and namespace (the Kustomization's own when omitted, any when a
+//! Flux Kustomization of the input patches one in); it is checked
 //! only when the input defines sources of the referenced kind (otherwise
 //! they are managed elsewhere — bootstrap, an ExternalArtifact generator).
 //! The source `flux-system` of namespace `flux-system` is always found:
@@ -17,6 +18,7 @@
 use super::delivery::{delivery_environment, is_flux_kustomization, is_flux_source};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
+use crate::model::FluxPatchedFields;
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
@@ -41,6 +43,7 @@ at a GitRepository (or OCIRepository, Bucket) that the repository defines."
     .reading(&[
         "/spec/ref/branch",
         "/spec/sourceRef",
+        "Kustomization:/spec/patches",
         "/spec/targetNamespace",
         "/spec/destination/namespace",
     ])
@@ -100,6 +103,9 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     if sources.is_empty() {
         return;
     }
+    // A parent that patches the namespace of its children's sourceRef
+    // decides where they look, whatever namespace they are in.
+    let patched = FluxPatchedFields::of(context.all.of_kind("Kustomization"));
     // Only references to a kind the input defines are resolved: an
     // ExternalArtifact or OCIRepository made elsewhere is not "missing".
     for kustomization in context
@@ -117,10 +123,14 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let Some(name) = reference.get("name").and_then(Node::as_str) else {
             continue;
         };
-        let namespace = reference
-            .get("namespace")
-            .and_then(Node::as_str)
-            .or(kustomization.identity.namespace.as_deref());
+        let written = reference.get("namespace").and_then(Node::as_str);
+        let namespace_patched =
+            written.is_none() && patched.sets(&kustomization.identity, "/spec/sourceRef/namespace");
+        let namespace = if namespace_patched {
+            None
+        } else {
+            written.or(kustomization.identity.namespace.as_deref())
+        };
         let found = sources
             .iter()
             .any(|(source_kind, source_name, source_namespace)| {
@@ -134,6 +144,30 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             .iter()
             .any(|(source_kind, _, _)| *source_kind == kind);
         if found || !kind_defined || is_bootstrap_source(kind, name, namespace) {
+            continue;
+        }
+        // The same source in another namespace: the reference misses only
+        // by its namespace, which the message says.
+        let mut elsewhere: Vec<String> = sources
+            .iter()
+            .filter(|(source_kind, source_name, _)| *source_kind == kind && *source_name == name)
+            .filter_map(|(_, _, source_namespace)| source_namespace.map(|ns| format!("`{ns}`")))
+            .collect();
+        elsewhere.sort();
+        elsewhere.dedup();
+        if let (Some(namespace), false) = (namespace, elsewhere.is_empty()) {
+            sink.push(
+                Violation::at_value(
+                    kustomization,
+                    "/spec/sourceRef/name",
+                    format!(
+                        "Kustomization `{}` reads {kind} `{name}` in namespace `{namespace}`, where the input has none (it has one in {})",
+                        kustomization.identity.name,
+                        elsewhere.join(", ")
+                    ),
+                )
+                .with_help("set `sourceRef.namespace` to the source's namespace"),
+            );
             continue;
         }
         let mut known: Vec<String> = sources

@@ -20,7 +20,6 @@
 
 mod bundle;
 mod crd;
-mod flux_patches;
 mod location;
 
 use std::collections::HashMap;
@@ -31,13 +30,12 @@ use jsonschema::{Draft, Registry, Retrieve, Uri, Validator};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::model::{Identity, Object};
+use crate::model::{FluxPatchedFields, Identity, Object};
 use crate::settings::parse_kubernetes_version;
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
 pub(crate) use crd::{apply_defaults, may_define_crd, prune_nulls};
-pub(crate) use flux_patches::may_patch_flux_objects;
-use flux_patches::FluxPatchedFields;
+
 use location::{Fill, Location, Template};
 
 /// A compiled schema and where it came from.

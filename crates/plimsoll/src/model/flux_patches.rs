@@ -1,8 +1,10 @@
 //! Fields that a Flux Kustomization's `spec.patches` write into the objects
 //! it applies. A parent Kustomization often patches every child
-//! Kustomization with shared defaults (`interval`, `prune`, `decryption`),
-//! so a child that leaves a required field to that patch is valid once
-//! Flux has applied it: the schema check does not call the field missing.
+//! Kustomization with shared defaults (`interval`, `prune`, `decryption`,
+//! the namespace of its `sourceRef`), so a child that leaves a field to
+//! that patch has it once Flux has applied it: the schema check does not
+//! call a required field missing, and `flux-source` does not resolve a
+//! `sourceRef` in a namespace the patch replaces.
 //!
 //! A patch is read as Flux reads it: a strategic-merge patch (a YAML
 //! object) sets every path it writes, a JSON 6902 patch (a list of
@@ -16,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Identity, Object};
+use super::{Identity, Object};
 use crate::yaml::{parse_stream, Limits, Node, Value};
 
 /// Whether a file's text may hold a Flux Kustomization with patches (read
@@ -49,10 +51,10 @@ struct PatchedPath {
 
 impl FluxPatchedFields {
     /// What the Flux Kustomizations among `objects` patch.
-    pub(crate) fn of(objects: &[Object]) -> FluxPatchedFields {
+    pub(crate) fn of<'o>(objects: impl IntoIterator<Item = &'o Object>) -> FluxPatchedFields {
         FluxPatchedFields::of_kustomizations(
             objects
-                .iter()
+                .into_iter()
                 .filter(|object| {
                     object
                         .identity

@@ -19,6 +19,7 @@ use super::delivery::{delivery_environment, is_flux_kustomization, is_flux_sourc
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::FluxPatchedFields;
+use crate::settings::edit_distance;
 use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
@@ -170,17 +171,29 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             );
             continue;
         }
-        let mut known: Vec<String> = sources
+        let mut known: Vec<&str> = sources
             .iter()
             .filter(|(source_kind, _, _)| *source_kind == kind)
-            .map(|(_, source_name, _)| format!("`{source_name}`"))
+            .map(|(_, source_name, _)| *source_name)
             .collect();
-        known.sort();
+        known.sort_unstable();
         known.dedup();
-        let hint = if known.is_empty() {
-            format!("the input has no {kind}")
-        } else {
-            format!("{kind} objects in the input: {}", known.join(", "))
+        // The names nearest the one written first, a few of them: a home
+        // lab defines dozens of sources.
+        known.sort_by_key(|known| edit_distance(name, known));
+        let shown: Vec<String> = known
+            .iter()
+            .take(SHOWN_SOURCES)
+            .map(|known| format!("`{known}`"))
+            .collect();
+        let more = known.len().saturating_sub(SHOWN_SOURCES);
+        let hint = match (shown.is_empty(), more) {
+            (true, _) => format!("the input has no {kind}"),
+            (false, 0) => format!("{kind} objects in the input: {}", shown.join(", ")),
+            (false, more) => format!(
+                "{kind} objects in the input: {} and {more} more",
+                shown.join(", ")
+            ),
         };
         sink.push(
             Violation::at_value(
@@ -195,6 +208,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         );
     }
 }
+
+/// How many of the input's sources of the kind a finding names, nearest
+/// first.
+const SHOWN_SOURCES: usize = 3;
 
 /// The source that bootstrapping creates and keeps in sync with the
 /// repository itself, `flux-system` in `flux-system`: a GitRepository for

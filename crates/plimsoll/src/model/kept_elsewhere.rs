@@ -54,6 +54,16 @@ pub(crate) fn is_upper_case_name(text: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Whether `text` starts with an upper-case name that a script replaces
+/// (`sed s~REPO_PREFIX~…~`) before the file is applied: `REPO_PREFIX/app`,
+/// `ACCOUNT_ID.dkr.ecr.eu-west-1.amazonaws.com/api`. The name has an
+/// underscore and is followed by `/`, `.` or `:`, so a lone enum value
+/// written in the wrong case (`IF_NOT_PRESENT`) is not one.
+pub(crate) fn starts_with_placeholder_name(text: &str) -> bool {
+    text.split_once(['/', '.', ':'])
+        .is_some_and(|(head, _)| head.contains('_') && is_upper_case_name(head))
+}
+
 /// Whether `text` is a placeholder that a script replaces before the file
 /// is applied: `__PORT__` or `@PORT@`, an upper-case name between double
 /// underscores or at signs (sed-filled templates). Like `${VAR}`, the
@@ -114,6 +124,24 @@ mod tests {
         }
         for text in ["$5", "cost: ${", "${1}", "plain", "$(VAR)"] {
             assert!(!is_substituted(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn names_a_script_replaces_at_the_start_are_recognised() {
+        for text in [
+            "REPO_PREFIX/gitops-system",
+            "ACCOUNT_ID.dkr.ecr.eu-west-1.amazonaws.com/api",
+        ] {
+            assert!(starts_with_placeholder_name(text), "{text}");
+        }
+        for text in [
+            "IF_NOT_PRESENT",
+            "REPO/app",
+            "https://github.com/acme/app",
+            "Repo_Prefix/app",
+        ] {
+            assert!(!starts_with_placeholder_name(text), "{text}");
         }
     }
 

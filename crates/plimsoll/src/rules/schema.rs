@@ -26,13 +26,14 @@
 //! - a Kustomize strategic-merge patch is checked for unknown fields and
 //!   wrong types only ([`check_patch`]);
 //! - a string with a `${VAR}` (Flux's post-build substitution, `envsubst`),
-//!   a script's `__NAME__` or `@NAME@`, an instruction in angle brackets
+//!   a script's `__NAME__`, `@NAME@` or `REPO_PREFIX/…`, an instruction in angle brackets
 //!   (`<ADD LUN ID Here>`) or a SOPS-encrypted `ENC[…]` value is not judged
 //!   for type or form: the applied value is another; a SOPS document's
 //!   `sops:` block, which decryption removes, is not a field.
 
 use crate::model::kept_elsewhere::{
-    is_bracketed_instruction, is_encrypted, is_script_placeholder, is_sops_document, is_substituted,
+    is_bracketed_instruction, is_encrypted, is_script_placeholder, is_sops_document,
+    is_substituted, starts_with_placeholder_name,
 };
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::ValidationError;
@@ -126,14 +127,15 @@ fn as_applied(object: &Object) -> Value {
 /// Whether a value is not yet the one applied: a string with a `${VAR}`
 /// that Flux's post-build substitution or `envsubst` replaces in the text
 /// (`replicas: ${REPLICAS}` becomes a number, `app.${DOMAIN}` a host name),
-/// a script's `__NAME__`, an instruction to the reader such as
-/// `lun: <ADD LUN ID Here>`, or a value SOPS encrypted. Its type and form
-/// are not judged.
+/// a script's `__NAME__` or a `REPO_PREFIX/…` it replaces, an instruction
+/// to the reader such as `lun: <ADD LUN ID Here>`, or a value SOPS
+/// encrypted. Its type and form are not judged.
 fn is_filled_in_before_apply(value: &Value) -> bool {
     value.as_str().is_some_and(|text| {
         is_substituted(text)
             || is_script_placeholder(text)
             || is_bracketed_instruction(text)
+            || starts_with_placeholder_name(text)
             || is_encrypted(text)
     })
 }

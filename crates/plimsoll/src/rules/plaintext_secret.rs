@@ -13,10 +13,13 @@
 //! not count either; nor do keys left empty to be filled in, nor the
 //! settings of a Secret that Argo CD reads its repositories and clusters
 //! from (`name`, `url`, `type`, `server`, … under the
-//! `argocd.argoproj.io/secret-type` label): a public repository's Secret
-//! commits no secret. A default such as `changeme` is a value, and counts.
+//! `argocd.argoproj.io/secret-type` label, and a cluster's `config` that
+//! sets no `bearerToken`, `password` or `keyData` but placeholders): a
+//! public repository's Secret commits no secret. Nor do public keys and
+//! certificates (`known_hosts`, `*.pub`, `*.crt`), nor private-key armour
+//! around no key (`# key goes here`). A default such as `changeme` is a value, and counts.
 
-use super::secret_literal::is_fill_in;
+use super::secret_literal::{is_empty_key_armour, is_fill_in};
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::kept_elsewhere::{holds_no_secret, is_sops_document};
@@ -50,6 +53,49 @@ const ARGO_CD_SETTINGS: &[&str] = &[
     "shard",
 ];
 
+/// Keys that hold public material: SSH host keys and public keys, and
+/// certificates (`ca.crt`, `tls.crt`: a TLS Secret's `tls.key` counts).
+fn is_public(key: &str) -> bool {
+    matches!(key, "known_hosts" | "ssh_known_hosts")
+        || key.ends_with(".pub")
+        || key.ends_with(".crt")
+}
+
+/// The fields of an Argo CD cluster Secret's `config` that authenticate.
+const CLUSTER_CREDENTIALS: &[&str] = &["bearerToken", "password", "keyData"];
+
+/// Whether an Argo CD cluster Secret's `config` (JSON) sets no credential,
+/// or only placeholders (`{"tlsClientConfig": {"insecure": false}}`, a
+/// `"bearerToken": "###"` to fill in). Configuration that does not parse
+/// counts, as it may hold one.
+fn cluster_config_holds_no_credential(config: &str) -> bool {
+    fn credentials<'v>(value: &'v serde_json::Value, out: &mut Vec<&'v serde_json::Value>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, field) in fields {
+                    if CLUSTER_CREDENTIALS.contains(&key.as_str()) {
+                        out.push(field);
+                    } else {
+                        credentials(field, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| credentials(item, out)),
+            _ => {}
+        }
+    }
+    let Ok(parsed) = serde_json::from_str::<serde_json::Value>(config) else {
+        return false;
+    };
+    let mut found = Vec::new();
+    credentials(&parsed, &mut found);
+    found.iter().all(|value| match value {
+        serde_json::Value::String(text) => text.is_empty() || is_fill_in(text),
+        serde_json::Value::Null => true,
+        _ => false,
+    })
+}
+
 pub(crate) fn rule() -> Rule {
     Rule::document(
         RuleMeta {
@@ -61,8 +107,9 @@ pub(crate) fn rule() -> Rule {
 in the history forever, and must be rotated. Values that hold no secret are not counted: a SOPS-encrypted \
 document, references a secret manager resolves (`op://…`, `ref+vault://…`, `<path:…#key>`), `${VAR}` \
 substitutions, placeholders (`<your-token>`, `YOUR_TOKEN_HERE`, `replaceme`, `[TOKEN]`, `{{ token }}`), keys \
-left empty, and the settings (`name`, `url`, `type`, `server`, …) of the Secrets Argo CD reads its repositories \
-and clusters from. A default such as `changeme` is a value, and counts."
+left empty, public keys and certificates (`known_hosts`, `*.pub`, `*.crt`), and the settings (`name`, `url`, \
+`type`, `server`, a cluster `config` without credentials, …) of the Secrets Argo CD reads its repositories and \
+clusters from. A default such as `changeme` is a value, and counts."
                 .into(),
             fix: "Rotate the credential, delete the Secret from the repository, and commit a SealedSecret \
 (`kubeseal --format yaml`) or an ExternalSecret that reads it from your secret store."
@@ -90,13 +137,19 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         let count = values
             .iter()
             .filter(|entry| {
-                let setting = argo_cd_settings && ARGO_CD_SETTINGS.contains(&entry.key.as_str());
+                let key = entry.key.as_str();
+                let setting = argo_cd_settings
+                    && (ARGO_CD_SETTINGS.contains(&key)
+                        || (key == "config"
+                            && entry
+                                .value
+                                .as_str()
+                                .is_some_and(cluster_config_holds_no_credential)));
                 let empty = entry.value.is_null();
-                let no_secret = entry
-                    .value
-                    .as_str()
-                    .is_some_and(|value| holds_no_secret(value) || is_fill_in(value));
-                !(setting || empty || no_secret)
+                let no_secret = entry.value.as_str().is_some_and(|value| {
+                    holds_no_secret(value) || is_fill_in(value) || is_empty_key_armour(value)
+                });
+                !(setting || empty || no_secret || is_public(key))
             })
             .count();
         if count == 0 {

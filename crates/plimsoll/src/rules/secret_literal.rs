@@ -200,7 +200,7 @@ fn is_placeholder(value: &str) -> bool {
         || (value.starts_with("$(") && value.ends_with(')'))
         || (value.starts_with("{{") && value.ends_with("}}"))
         || (value.starts_with('<') && value.ends_with('>'))
-        || value.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+        || value.chars().all(|c| matches!(c, '*' | 'x' | 'X' | '#'))
         || (value.starts_with('$')
             && value.len() > 1
             && value
@@ -320,6 +320,14 @@ fn has_pem_private_key(value: &str) -> bool {
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
                 })
     })
+}
+
+/// The armour of a private key around no key (`-----BEGIN … PRIVATE
+/// KEY-----`, `# key goes here`, `-----END …`): a template to fill in.
+pub(crate) fn is_empty_key_armour(value: &str) -> bool {
+    value.trim_start().starts_with("-----BEGIN")
+        && value.contains("PRIVATE KEY")
+        && !has_pem_private_key(value)
 }
 
 fn is_token_char(c: char) -> bool {

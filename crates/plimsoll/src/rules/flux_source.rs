@@ -106,7 +106,8 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
     }
     // A parent that patches the namespace of its children's sourceRef
     // decides where they look, whatever namespace they are in.
-    let patched = FluxPatchedFields::of(context.all.of_kind("Kustomization"));
+    // Read only for a reference that writes no namespace.
+    let patched = std::cell::OnceCell::new();
     // Only references to a kind the input defines are resolved: an
     // ExternalArtifact or OCIRepository made elsewhere is not "missing".
     for kustomization in context
@@ -125,8 +126,10 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
             continue;
         };
         let written = reference.get("namespace").and_then(Node::as_str);
-        let namespace_patched =
-            written.is_none() && patched.sets(&kustomization.identity, "/spec/sourceRef/namespace");
+        let namespace_patched = written.is_none()
+            && patched
+                .get_or_init(|| FluxPatchedFields::of(context.all.of_kind("Kustomization")))
+                .sets(&kustomization.identity, "/spec/sourceRef/namespace");
         let namespace = if namespace_patched {
             None
         } else {

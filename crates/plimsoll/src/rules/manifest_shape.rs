@@ -81,8 +81,8 @@ pub(crate) fn is_tool_configuration(node: &Node) -> bool {
     let text = |field: &str| node.get(field).and_then(Node::as_str);
     let lower_case_kind =
         text("kind").is_some_and(|kind| kind.starts_with(|c: char| c.is_ascii_lowercase()));
-    let named_at_top = node.get("metadata").is_none() && node.get("name").is_some();
-    if node.get("apiVersion").is_none() && (lower_case_kind || named_at_top) {
+    let named_at_top = lacks_api_version_and_metadata(node) && node.get("name").is_some();
+    if named_at_top || (node.get("apiVersion").is_none() && lower_case_kind) {
         return true;
     }
     match (text("apiVersion"), text("kind")) {

@@ -60,12 +60,14 @@ fn is_elided(text: &str) -> bool {
         .trim()
         .strip_suffix("...")
         .or_else(|| text.trim().strip_suffix('…'));
-    shown.is_some_and(|shown| {
-        !shown.is_empty()
-            && shown
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
-    })
+    shown.is_some_and(|shown| !shown.is_empty() && is_base64_alphabet(shown))
+}
+
+/// Whether every character of `text` is one of standard base64's: letters,
+/// digits, `+`, `/` and the `=` of padding.
+pub(crate) fn is_base64_alphabet(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
 }
 
 /// The decoded length of standard, padded base64, or `None` when the text

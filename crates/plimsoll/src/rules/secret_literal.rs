@@ -41,6 +41,7 @@
 //! Secrets (`kind: Secret`) are `plaintext-secret`'s. Messages name the key
 //! and the kind of credential, never the value.
 
+use super::sealed_secret::is_base64_alphabet;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::containers;
@@ -315,10 +316,7 @@ fn has_pem_private_key(value: &str) -> bool {
                 .lines()
                 .map(str::trim)
                 .find(|line| !line.is_empty())
-                .is_some_and(|line| {
-                    line.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
-                })
+                .is_some_and(is_base64_alphabet)
     })
 }
 

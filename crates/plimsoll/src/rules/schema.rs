@@ -35,15 +35,17 @@ use crate::model::kept_elsewhere::{
     is_bracketed_instruction, is_encrypted, is_script_placeholder, is_sops_document,
     is_substituted, starts_with_placeholder_name,
 };
+use std::borrow::Cow;
+
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::ValidationError;
+use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::Object;
-use crate::schema::{apply_defaults, prune_nulls, Lookup, RunSchemas};
-use crate::yaml::push_pointer;
+use crate::schema::{apply_defaults, prune_nulls, Compiled, Lookup, RunSchemas, Schema};
+use crate::yaml::{push_pointer, Entry, Node, Value as YamlValue};
 
 const ID: &str = "schema";
 
@@ -79,49 +81,88 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let Lookup::Found(schema) = context.schemas.lookup(&object.identity) else {
         return;
     };
-    let mut instance = as_applied(object);
+    let help = || format!("checked against {}", schema.origin);
+    let validator = match &schema.validator {
+        Compiled::Tree(validator) => validator,
+        Compiled::Json(validator) => return check_defaulted(context, &schema, validator, sink),
+    };
+    // Most objects are valid, and then need no JSON copy.
+    let applied = as_applied(&object.node);
+    if validator.is_valid(&applied) {
+        return;
+    }
+    let instance = applied.to_json();
+    let errors = validator.iter_errors(&applied);
+    let problems = describe_all(errors, object, context.schemas, &instance, &instance);
+    report(object, &instance, problems, help(), sink);
+}
+
+/// Checks an object defaulted by its structural schema, as JSON.
+fn check_defaulted(
+    context: &DocumentContext<'_>,
+    schema: &Schema,
+    validator: &Validator,
+    sink: &mut Sink,
+) {
+    let object = context.object;
+    let mut instance = as_applied(&object.node).to_json();
     if let Some(structural) = &schema.structural {
         prune_nulls(&mut instance, structural);
         apply_defaults(&mut instance, structural);
     }
-    if schema.validator.is_valid(&instance) {
+    if validator.is_valid(&instance) {
         return;
     }
-    // Most objects are valid: the object as written (which messages quote
-    // beside the defaulted one) is built again only for those that are not.
-    let original = as_applied(object);
+    // The object as written, which messages quote beside the defaulted
+    // one, is built again only for those that are not valid.
+    let original = as_applied(&object.node).to_json();
+    let errors = validator.iter_errors(&instance);
+    let problems = describe_all(errors, object, context.schemas, &instance, &original);
+    let help = format!("checked against {}", schema.origin);
+    report(object, &instance, problems, help, sink);
+}
+
+/// The problems of `errors`, found in `object` validated as `instance`
+/// (`original` as written), but those that are not problems once the
+/// object is applied.
+fn describe_all<'e>(
+    errors: impl Iterator<Item = ValidationError<'e>>,
+    object: &Object,
+    schemas: &RunSchemas,
+    instance: &Value,
+    original: &Value,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for error in schema.validator.iter_errors(&instance) {
+    for error in errors {
         if object.selector_by_kustomize && is_missing_selector(&error) {
             continue;
         }
-        if is_patched_in_by_flux(&error, object, context.schemas) {
+        if is_patched_in_by_flux(&error, object, schemas) {
             continue;
         }
         if is_filled_in_before_apply(error.instance()) {
             continue;
         }
-        describe(&error, &instance, &original, &mut problems);
+        describe(&error, instance, original, &mut problems);
     }
-    report(
-        object,
-        &instance,
-        problems,
-        format!("checked against {}", schema.origin),
-        sink,
-    );
+    problems
 }
 
-/// The object as JSON, as it is applied: decryption removes SOPS's
-/// metadata before that.
-fn as_applied(object: &Object) -> Value {
-    let mut json = object.node.to_json();
-    if is_sops_document(&object.node) {
-        if let Some(fields) = json.as_object_mut() {
-            fields.remove("sops");
-        }
+/// The object as it is applied: decryption removes SOPS's metadata.
+fn as_applied(node: &Node) -> Cow<'_, Node> {
+    match &node.value {
+        YamlValue::Map(entries) if is_sops_document(node) => Cow::Owned(Node {
+            value: YamlValue::Map(
+                entries
+                    .iter()
+                    .filter(|entry| entry.key != "sops")
+                    .cloned()
+                    .collect(),
+            ),
+            span: node.span,
+        }),
+        _ => Cow::Borrowed(node),
     }
-    json
 }
 
 /// Whether a value is not yet the one applied: a string with a `${VAR}`
@@ -177,25 +218,20 @@ fn check_patch(patch: &Object, schemas: &RunSchemas) -> Vec<Violation> {
     let Lookup::Found(schema) = schemas.lookup(&patch.identity) else {
         return Vec::new();
     };
-    let mut instance = patch.node.to_json();
-    if instance.get("$patch").and_then(Value::as_str) == Some("delete") {
+    if patch.node.get("$patch").and_then(Node::as_str) == Some("delete") {
         return Vec::new();
     }
-    without_merge_directives(&mut instance);
-    if schema.validator.is_valid(&instance) {
-        return Vec::new();
-    }
-    let mut problems = Vec::new();
-    for error in schema.validator.iter_errors(&instance) {
-        if matches!(
-            error.kind(),
-            ValidationErrorKind::AdditionalProperties { .. }
-                | ValidationErrorKind::UnevaluatedProperties { .. }
-                | ValidationErrorKind::Type { .. }
-        ) {
-            describe(&error, &instance, &instance, &mut problems);
+    let fields = without_merge_directives(&patch.node);
+    let instance = fields.to_json();
+    let problems = match &schema.validator {
+        Compiled::Tree(validator) if !validator.is_valid(&fields) => {
+            patch_problems(validator.iter_errors(&fields), &instance)
         }
-    }
+        Compiled::Json(validator) if !validator.is_valid(&instance) => {
+            patch_problems(validator.iter_errors(&instance), &instance)
+        }
+        _ => return Vec::new(),
+    };
     let mut sink = Sink::default();
     report(
         patch,
@@ -210,16 +246,57 @@ fn check_patch(patch: &Object, schemas: &RunSchemas) -> Vec<Violation> {
     sink.into_violations()
 }
 
-/// Drops what a strategic-merge patch writes that is not a field: keys
-/// starting with `$` and `null` values (which delete the field).
-fn without_merge_directives(value: &mut Value) {
-    match value {
-        Value::Object(fields) => {
-            fields.retain(|key, field| !key.starts_with('$') && !field.is_null());
-            fields.values_mut().for_each(without_merge_directives);
+/// The problems of a patch, validated as `instance`: unknown fields and
+/// values of the wrong type.
+fn patch_problems<'e>(
+    errors: impl Iterator<Item = ValidationError<'e>>,
+    instance: &Value,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for error in errors {
+        if matches!(
+            error.kind(),
+            ValidationErrorKind::AdditionalProperties { .. }
+                | ValidationErrorKind::UnevaluatedProperties { .. }
+                | ValidationErrorKind::Type { .. }
+        ) {
+            describe(&error, instance, instance, &mut problems);
         }
-        Value::Array(items) => items.iter_mut().for_each(without_merge_directives),
-        _ => {}
+    }
+    problems
+}
+
+/// Drops what a strategic-merge patch writes that is not a field: keys
+/// starting with `$` and `null` values (which delete the field; a float
+/// JSON cannot hold is one too).
+fn without_merge_directives(node: &Node) -> Node {
+    let value = match &node.value {
+        YamlValue::Map(entries) => YamlValue::Map(
+            entries
+                .iter()
+                .filter(|entry| !entry.key.starts_with('$') && !is_json_null(&entry.value))
+                .map(|entry| Entry {
+                    value: without_merge_directives(&entry.value),
+                    ..entry.clone()
+                })
+                .collect(),
+        ),
+        YamlValue::Seq(items) => {
+            YamlValue::Seq(items.iter().map(without_merge_directives).collect())
+        }
+        other => other.clone(),
+    };
+    Node {
+        value,
+        span: node.span,
+    }
+}
+
+fn is_json_null(node: &Node) -> bool {
+    match node.value {
+        YamlValue::Null => true,
+        YamlValue::Float(number) => !number.is_finite(),
+        _ => false,
     }
 }
 
@@ -598,5 +675,30 @@ fn dotted(root: &Value, pointer: &str) -> String {
         "(root)".to_owned()
     } else {
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::first_tree;
+
+    #[test]
+    fn merge_directives_and_deleting_nulls_are_not_fields_of_a_patch() {
+        let patch = first_tree(
+            "spec:\n  $retainKeys: [a]\n  replicas: null\n  paused: .nan\n  template:\n    spec:\n      containers:\n        - {name: app, $patch: delete, image: ~}\n",
+        );
+        assert_eq!(
+            without_merge_directives(&patch).to_json(),
+            serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "app"}]}}}})
+        );
+    }
+
+    #[test]
+    fn sops_metadata_is_not_applied() {
+        let document = first_tree("kind: Secret\nsops:\n  version: 3.8.1\n  mac: x\n");
+        assert_eq!(as_applied(&document).get("sops"), None);
+        let plain = first_tree("kind: ConfigMap\nsops: {}\n");
+        assert!(matches!(as_applied(&plain), Cow::Borrowed(_)));
     }
 }

@@ -21,11 +21,13 @@
 mod bundle;
 mod crd;
 mod location;
+mod tree_instance;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 
+use jsonschema::json::{Json, SerdeJson};
 use jsonschema::{Draft, Registry, Retrieve, Uri, Validator};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -35,18 +37,28 @@ use crate::settings::parse_kubernetes_version;
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
 pub(crate) use crd::{apply_defaults, may_define_crd, prune_nulls};
+pub(crate) use tree_instance::YamlTree;
 
 use location::{Fill, Location, Template};
 
 /// A compiled schema and where it came from.
 pub(crate) struct Schema {
-    pub(crate) validator: Validator,
+    pub(crate) validator: Compiled,
     /// For messages: "the Kubernetes 1.37 schema", "schemas/x.json", …
     pub(crate) origin: String,
     /// For a CRD schema, the structural schema whose non-nullable `null`s
     /// are dropped from an object before it is validated ([`prune_nulls`]),
     /// and whose defaults are filled in ([`apply_defaults`]).
     pub(crate) structural: Option<Value>,
+}
+
+/// A validator of what a schema's objects are read as.
+pub(crate) enum Compiled {
+    /// YAML trees, as written: objects of a kind without a structural
+    /// schema, which most often are valid and then need no JSON copy.
+    Tree(Validator<YamlTree>),
+    /// JSON: objects defaulted by their structural schema.
+    Json(Validator),
 }
 
 /// The answer to "which schema validates this object?".
@@ -518,11 +530,6 @@ fn compile_with(
     draft: Draft,
     structural: Option<Value>,
 ) -> Lookup {
-    let builder = Registry::new().draft(draft);
-    let builder = match folder {
-        Some(folder) => builder.retriever(FolderRetriever(folder.to_path_buf())),
-        None => builder.retriever(Offline),
-    };
     let uri = schema
         .get("$id")
         .or_else(|| schema.get("id"))
@@ -530,35 +537,55 @@ fn compile_with(
         .filter(|id| id.contains("://"))
         .unwrap_or(SCHEMA_URI)
         .to_owned();
-    let registry = match builder
-        .add(&uri, schema.clone())
-        .and_then(|builder| builder.prepare())
-    {
+    let registry = match prepare(schema.clone(), &uri, draft, folder) {
         Ok(registry) => registry,
-        Err(error) => {
-            return Lookup::Unusable {
-                origin,
-                reason: error.to_string(),
-            }
-        }
+        Err(reason) => return Lookup::Unusable { origin, reason },
     };
     let root = serde_json::json!({ "$ref": uri });
-    let built = jsonschema::options()
-        .with_draft(draft)
-        .with_registry(&registry)
-        .should_validate_formats(false)
-        .build(&root);
-    match built {
+    let compiled = match structural {
+        Some(_) => build::<SerdeJson>(&registry, &root, draft).map(Compiled::Json),
+        None => build::<YamlTree>(&registry, &root, draft).map(Compiled::Tree),
+    };
+    match compiled {
         Ok(validator) => Lookup::Found(Arc::new(Schema {
             validator,
             origin,
             structural,
         })),
-        Err(error) => Lookup::Unusable {
-            origin,
-            reason: error.to_string(),
-        },
+        Err(reason) => Lookup::Unusable { origin, reason },
     }
+}
+
+fn build<F: Json>(
+    registry: &Registry<'_>,
+    root: &Value,
+    draft: Draft,
+) -> Result<Validator<F>, String> {
+    jsonschema::options_for::<F>()
+        .with_draft(draft)
+        .with_registry(registry)
+        .should_validate_formats(false)
+        .build(root)
+        .map_err(|error| error.to_string())
+}
+
+/// A registry holding `schema` at `uri`, whose references resolve in
+/// `folder` or nowhere.
+fn prepare(
+    schema: Value,
+    uri: &str,
+    draft: Draft,
+    folder: Option<&Path>,
+) -> Result<Registry<'static>, String> {
+    let builder = Registry::new().draft(draft);
+    let builder = match folder {
+        Some(folder) => builder.retriever(FolderRetriever(folder.to_path_buf())),
+        None => builder.retriever(Offline),
+    };
+    builder
+        .add(uri, schema)
+        .and_then(|builder| builder.prepare())
+        .map_err(|error| error.to_string())
 }
 
 /// Refuses every reference outside the registry: never the network.

@@ -2,8 +2,10 @@
 //!
 //! Files are read and parsed in parallel. A file that cannot be read is a
 //! note for `input-read`; an unrendered Helm template (a file under
-//! `templates/` with Helm actions such as `{{ .Values.x }}`, or any file with
-//! `{{` that does not parse) is a note for `unrendered-template`; everything
+//! `templates/` with Helm actions such as `{{ .Values.x }}`), or a file that
+//! does not parse and holds another engine's syntax (`{{`, `{%`, `<%`) or a
+//! script's placeholders (`@NAME@` values, `<NAME>` lines), is a note for
+//! `unrendered-template`; everything
 //! else is parsed into spanned documents. The repository's CODEOWNERS,
 //! which no input names, is found and read here too, for the rules that
 //! declare they read it.
@@ -295,7 +297,11 @@ fn load_text(mut file: LoadedFile, text: Arc<str>, limits: &Limits, budget: &Bud
         .any(|problem| problem.kind == ProblemKind::Syntax);
     // Only a file that does not parse is searched for other engines'
     // syntax: most files parse, and are not scanned again.
-    if syntax_error && (has_template_syntax(&text) || has_at_placeholders(&text)) {
+    if syntax_error
+        && (has_template_syntax(&text)
+            || has_at_placeholders(&text)
+            || has_angle_placeholder_lines(&text))
+    {
         file.note = Some(template_note(&file.display, &text));
     } else if syntax_error && file.kind == FileKind::Manifests && !names_manifest_fields(&text) {
         // Where manifests are not expected, a file that does not parse and
@@ -406,6 +412,18 @@ fn has_at_placeholders(text: &str) -> bool {
             line.split_once(": ")
                 .is_some_and(|(_, value)| is_script_placeholder(value.trim_end()))
         })
+}
+
+/// Whether a text has lines that are only a `<NAME>` placeholder, which a
+/// command-line tool replaces with whole lines of YAML (annotations, a
+/// block of values) before anything parses the file.
+fn has_angle_placeholder_lines(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.trim()
+            .strip_prefix('<')
+            .and_then(|rest| rest.strip_suffix('>'))
+            .is_some_and(is_upper_case_name)
+    })
 }
 
 fn has_template_syntax(text: &str) -> bool {

@@ -290,6 +290,37 @@ fn a_file_of_brace_placeholders_is_an_unrendered_template() {
 }
 
 #[test]
+fn a_file_with_lines_left_to_a_text_template_tool_is_an_unrendered_template() {
+    let dir = tempfile::tempdir().unwrap();
+    // A platform's command-line tool writes whole annotations where the
+    // `<NAME>` lines stand before anything parses the YAML.
+    fs::create_dir(dir.path().join("ingress")).unwrap();
+    fs::write(
+        dir.path().join("ingress/ingress.yaml"),
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ui\n  annotations:\n    a.example.com/b: \"true\"\n    <ISSUER_ANNOTATION_1>\n    <ISSUER_ANNOTATION_2>\nspec:\n  ingressClassName: nginx\n",
+    )
+    .unwrap();
+    // A line of lower-case markup is not such a placeholder: broken YAML
+    // stays a syntax error.
+    fs::create_dir(dir.path().join("broken")).unwrap();
+    fs::write(
+        dir.path().join("broken/configmap.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: b\n    <not a name>\n",
+    )
+    .unwrap();
+    let report = check_dir(dir.path());
+    let mut found = rules_of(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("configmap.yaml".to_owned(), "yaml-syntax".to_owned()),
+            ("ingress.yaml".to_owned(), "unrendered-template".to_owned()),
+        ]
+    );
+}
+
+#[test]
 fn go_vendored_modules_are_not_read() {
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("vendor/k8s.io/api/testdata");

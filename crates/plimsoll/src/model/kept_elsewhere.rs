@@ -45,6 +45,17 @@ pub(crate) fn is_bracketed_instruction(text: &str) -> bool {
         .is_some_and(|inside| !inside.trim().is_empty() && !inside.contains(['<', '>', '\n']))
 }
 
+/// Whether `text` holds a `<NAME>` placeholder, an upper-case name in
+/// angle brackets that a template tool replaces before the file is
+/// applied (`<CLUSTER_NAME>-vault-token`, `argocd.<DOMAIN_NAME>`).
+pub(crate) fn has_angle_placeholder(text: &str) -> bool {
+    text.match_indices('<').any(|(open, _)| {
+        text.get(open + 1..)
+            .and_then(|rest| rest.split_once('>'))
+            .is_some_and(|(name, _)| is_upper_case_name(name))
+    })
+}
+
 /// `WEB_IMAGE_URL`, `PORT`: an upper-case letter, then upper-case letters,
 /// digits and underscores, the way templates name what is filled in.
 pub(crate) fn is_upper_case_name(text: &str) -> bool {
@@ -111,6 +122,28 @@ pub(crate) fn is_sops_document(node: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn angle_placeholders_are_upper_case_names() {
+        for text in [
+            "<CLUSTER_NAME>-vault",
+            "argocd.<DOMAIN_NAME>",
+            "<PORT>",
+            "a-<X1>",
+        ] {
+            assert!(has_angle_placeholder(text), "{text}");
+        }
+        for text in [
+            "<b>bold</b>",
+            "<your-image>",
+            "a < B > c",
+            "<>",
+            "<CLUSTER_NAME",
+            "x <a_B>",
+        ] {
+            assert!(!has_angle_placeholder(text), "{text}");
+        }
+    }
 
     #[test]
     fn substituted_values_are_recognised() {

@@ -32,8 +32,8 @@
 //!   `sops:` block, which decryption removes, is not a field.
 
 use crate::model::kept_elsewhere::{
-    is_bracketed_instruction, is_encrypted, is_script_placeholder, is_sops_document,
-    is_substituted, starts_with_placeholder_name,
+    has_angle_placeholder, is_bracketed_instruction, is_encrypted, is_script_placeholder,
+    is_sops_document, is_substituted, starts_with_placeholder_name,
 };
 use std::borrow::Cow;
 
@@ -168,14 +168,15 @@ fn as_applied(node: &Node) -> Cow<'_, Node> {
 /// Whether a value is not yet the one applied: a string with a `${VAR}`
 /// that Flux's post-build substitution or `envsubst` replaces in the text
 /// (`replicas: ${REPLICAS}` becomes a number, `app.${DOMAIN}` a host name),
-/// a script's `__NAME__` or a `REPO_PREFIX/…` it replaces, an instruction
-/// to the reader such as `lun: <ADD LUN ID Here>`, or a value SOPS
-/// encrypted. Its type and form are not judged.
+/// a script's `__NAME__` or a `REPO_PREFIX/…` it replaces, a template
+/// tool's `<CLUSTER_NAME>-vault`, an instruction to the reader such as
+/// `lun: <ADD LUN ID Here>`, or a value SOPS encrypted. Its type and form are not judged.
 fn is_filled_in_before_apply(value: &Value) -> bool {
     value.as_str().is_some_and(|text| {
         is_substituted(text)
             || is_script_placeholder(text)
             || is_bracketed_instruction(text)
+            || has_angle_placeholder(text)
             || starts_with_placeholder_name(text)
             || is_encrypted(text)
     })

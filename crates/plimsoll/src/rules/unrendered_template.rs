@@ -2,7 +2,9 @@
 //!
 //! Files under a `templates/` directory that contain Helm's actions
 //! (`{{ .Values`, `{{-`, …), and files that hold a template engine's syntax
-//! (`{{`, `{%`, FreeMarker's `<#if>`, ERB's `<%`) and do not parse, are
+//! (`{{`, `{%`, FreeMarker's `<#if>`, ERB's `<%`) or a script's
+//! placeholders (`name: @NAME@`, a line that is only `<NAME>`) and do not
+//! parse, are
 //! templates, not manifests: they are skipped instead of reported as a
 //! cascade of YAML errors, with one note per chart (the directory above
 //! `templates/`), or per directory for other templates, saying how many

@@ -159,6 +159,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             max_input_bytes: args.max_input_mb.saturating_mul(1024 * 1024),
         },
         whole_input: args.fix,
+        // Only the human format draws the lines of findings.
+        skip_source_lines: !args
+            .format
+            .iter()
+            .any(|target| target.format == Format::Human),
         ..EngineOptions::default()
     };
     let engine = Engine::new(config, options).map_err(|error| error.to_string())?;

@@ -70,6 +70,9 @@ pub struct Engine {
     input_limits: InputLimits,
     progress: Option<Progress>,
     whole_input: bool,
+    /// Whether the report keeps the lines its findings are on, for
+    /// snippets.
+    source_lines: bool,
     schemas: Arc<SchemaCatalog>,
     /// The worker threads, started by the first check and kept for the
     /// next ones (an editor or a fuzzer checks many small inputs).

@@ -303,6 +303,32 @@ fn output_is_identical_across_jobs_and_input_order() {
 }
 
 #[test]
+fn a_run_without_source_lines_reports_the_same_findings_and_keeps_no_line() {
+    let files = [
+        ("a.yaml", UNPINNED_POD),
+        ("b.yaml", UNPINNED_POD),
+    ];
+    let with_lines = run(Config::default(), EngineOptions::default(), &files);
+    let without = run(
+        Config::default(),
+        EngineOptions {
+            skip_source_lines: true,
+            ..EngineOptions::default()
+        },
+        &files,
+    );
+    assert_eq!(json_of(&with_lines), json_of(&without));
+    // A rule on each document and one on the whole input (the duplicate).
+    assert!(rules(&with_lines).contains(&"image-digest".to_owned()));
+    assert!(rules(&with_lines).contains(&"duplicate-resource".to_owned()));
+    for finding in &with_lines.findings {
+        let line = finding.span.start.line;
+        assert!(with_lines.source_line(&finding.file, line).is_some(), "{finding}");
+        assert_eq!(without.source_line(&finding.file, line), None, "{finding}");
+    }
+}
+
+#[test]
 fn a_rule_that_panics_becomes_a_finding() {
     let broken = Rule::document(
         RuleMeta {

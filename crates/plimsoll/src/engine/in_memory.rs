@@ -117,7 +117,7 @@ impl Engine {
     }
 
     fn report_of(&self, model: Model) -> ReportBuilder {
-        let mut report = ReportBuilder::default();
+        let mut report = ReportBuilder::of(self);
         report.documents = model.documents;
         report.add_files(&model.file_paths, &model.objects, &model.texts);
         report.add_pending(

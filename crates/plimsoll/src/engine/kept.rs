@@ -44,8 +44,9 @@ pub(super) struct Kept {
     candidates: Vec<Candidate>,
     file_paths: Vec<String>,
     fingerprints: Vec<Option<Fingerprint>>,
-    /// The secret values of each file that has some, sorted.
-    secrets: HashMap<FileId, Vec<TextRange>>,
+    /// The secret values of each file that has some, sorted; `None` when
+    /// the report keeps no lines, which are what they mask.
+    secrets: Option<HashMap<FileId, Vec<TextRange>>>,
     /// Their ids are their places in run order until [`Kept::into_input`]
     /// sorts them.
     objects: Vec<Object>,
@@ -69,14 +70,19 @@ pub(super) struct KeptFiles {
 }
 
 impl Kept {
-    /// Keeps `projection` of every object of a run of `candidates`.
-    pub(super) fn new(projection: Option<Projection>, candidates: Vec<Candidate>) -> Kept {
+    /// Keeps `projection` of every object of a run of `candidates`, and
+    /// with `source_lines` where the secret values of their files are.
+    pub(super) fn new(
+        projection: Option<Projection>,
+        candidates: Vec<Candidate>,
+        source_lines: bool,
+    ) -> Kept {
         Kept {
             candidates,
             projection,
             file_paths: Vec::new(),
             fingerprints: Vec::new(),
-            secrets: HashMap::new(),
+            secrets: source_lines.then(HashMap::new),
             objects: Vec::new(),
             artifacts: Vec::new(),
         }
@@ -106,13 +112,16 @@ impl Kept {
                 .iter()
                 .map(|text| text.as_deref().map(Fingerprint::of)),
         );
+        let Some(secrets) = &mut self.secrets else {
+            return;
+        };
         let found: Vec<(FileId, Vec<TextRange>)> = objects
             .par_iter()
             .map(|object| (FileId(first_file + object.file.0), secret_values(object)))
             .filter(|(_, values)| !values.is_empty())
             .collect();
         for (file, values) in found {
-            self.secrets.entry(file).or_default().extend(values);
+            secrets.entry(file).or_default().extend(values);
         }
     }
 
@@ -172,7 +181,8 @@ impl Kept {
                 ..artifact
             })
             .collect();
-        let mut secrets = self.secrets;
+        // Without them no line is kept, and nothing is masked.
+        let mut secrets = self.secrets.unwrap_or_default();
         for values in secrets.values_mut() {
             values.sort();
         }
@@ -303,7 +313,7 @@ mod tests {
     fn kept_file(path: &std::path::Path) -> (KeptInput, Vec<Pending>) {
         let filter = PathFilter::new(&[], None, &[]).unwrap();
         let candidates = discover(&[Input::Path(path.into())], &filter, 1).unwrap();
-        let mut kept = Kept::new(Some(Projection::whole()), candidates);
+        let mut kept = Kept::new(Some(Projection::whole()), candidates, true);
         let text: Arc<str> = Arc::from(std::fs::read_to_string(path).unwrap());
         kept.add_files(0, &[path.display().to_string()], &[Some(text)], &[]);
         (kept.into_input(), vec![finding()])

@@ -49,6 +49,12 @@ pub struct EngineOptions {
     /// stated in another file): what `check --fix` wants. Without it, a
     /// run that checks its files as they load offers none of those.
     pub whole_input: bool,
+    /// Keep no line of the input for snippets: the report's
+    /// [`Report::source_line`](crate::Report::source_line) is then empty,
+    /// and the human format draws findings without their lines. For a run
+    /// rendered only in formats that show no snippet (JSON, SARIF, …),
+    /// which saves the lines' memory and the masking of their secrets.
+    pub skip_source_lines: bool,
 }
 
 /// Why an engine could not be built.
@@ -224,6 +230,7 @@ impl Engine {
             input_limits: options.input_limits,
             progress: options.progress,
             whole_input: options.whole_input,
+            source_lines: !options.skip_source_lines,
             schemas: Arc::new(schemas),
             pool: OnceLock::new(),
             notes: Vec::new(),

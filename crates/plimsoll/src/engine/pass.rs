@@ -141,12 +141,13 @@ impl Engine {
         let mut kept = Kept::new(
             self.projection(|kind| named.contains(&kind)),
             kept_candidates,
+            self.source_lines,
         );
         let crds = input_crds(&slots);
         let schemas = RunSchemas::new(Arc::clone(&self.schemas), &crds);
         drop(crds);
 
-        let mut report = ReportBuilder::default();
+        let mut report = ReportBuilder::of(self);
         let mut namespaces = NamespaceEnvironments::default();
         let mut waiting = Waiting::default();
         let mut slots = slots.into_iter();

@@ -35,6 +35,8 @@ pub(super) struct ReportBuilder {
     summary: Summary,
     files: Vec<CheckedFile>,
     snippets: Snippets,
+    /// Keep no line of text for snippets (no renderer will draw them).
+    no_source_lines: bool,
     pub(super) documents: usize,
     /// Findings reported once per run (see [`Violation::once_per`]), by
     /// rule and key: the first so far, its line's text, and how many.
@@ -74,6 +76,28 @@ struct OnceFinding {
 }
 
 impl ReportBuilder {
+    /// A report of `engine`'s check, keeping the lines of its findings
+    /// unless the engine was told not to.
+    pub(super) fn of(engine: &Engine) -> ReportBuilder {
+        ReportBuilder {
+            no_source_lines: !engine.source_lines,
+            ..ReportBuilder::default()
+        }
+    }
+
+    /// Whether to keep the text of `line` of `file`: the first text kept
+    /// stays.
+    fn wants_line(&self, file: &str, line: u32) -> bool {
+        !self.no_source_lines && !self.snippets.has(file, line)
+    }
+
+    /// Keeps the text of a line for snippets.
+    fn keep_line(&mut self, file: &str, line: u32, text: &str) {
+        if !self.no_source_lines {
+            self.snippets.add(file, line, text);
+        }
+    }
+
     /// Adds files and the objects they hold; `objects` refer to `file_paths`
     /// by position.
     pub(super) fn add_files(
@@ -240,8 +264,7 @@ impl ReportBuilder {
             }
             self.summary.count(severity);
             if let Some(line_text) = line_text {
-                self.snippets
-                    .add(&finding.file, span.start.line, &line_text);
+                self.keep_line(&finding.file, span.start.line, &line_text);
             }
             batch.push(finding);
         }
@@ -325,9 +348,9 @@ impl ReportBuilder {
             let once_per = item.once_per;
             if suppressed_by.is_none() && once_per.is_none() {
                 self.summary.count(severity);
-                let kept = self.snippets.has(&file, span.start.line);
-                if let (false, Some(text), Some((line_start, line_text))) =
-                    (kept, text.as_deref(), line_text)
+                let wanted = self.wants_line(&file, span.start.line);
+                if let (true, Some(text), Some((line_start, line_text))) =
+                    (wanted, text.as_deref(), line_text)
                 {
                     // No output may show a secret value (SPEC section 5).
                     // A line is masked once, however many findings it holds.
@@ -408,7 +431,7 @@ impl ReportBuilder {
                         .or_insert_with(|| LineIndex::new(text));
                     let span = index.span(text, span);
                     let line = span.start.line;
-                    if keep_lines && !self.snippets.has(path, line) {
+                    if keep_lines && self.wants_line(path, line) {
                         let line_text = index
                             .line_range(text, line)
                             .and_then(|range| Some((range.start, text.get(range)?)));
@@ -429,7 +452,7 @@ impl ReportBuilder {
                     if let (true, Some(line)) =
                         (keep_lines, engine.config.places.line(span.start.line))
                     {
-                        self.snippets.add(&path, span.start.line, line);
+                        self.keep_line(&path, span.start.line, line);
                     }
                     (path, span)
                 }
@@ -487,8 +510,7 @@ impl ReportBuilder {
             }
             self.summary.count(first.severity);
             if let Some(line_text) = line_text {
-                self.snippets
-                    .add(&first.file, first.span.start.line, &line_text);
+                self.keep_line(&first.file, first.span.start.line, &line_text);
             }
             batch.push(first);
         }
@@ -503,6 +525,7 @@ impl ReportBuilder {
             once: _,
             directives: _,
             annotations: _,
+            no_source_lines: _,
         } = self;
         // One exact allocation, the batches freed as they move in: a vector
         // grown finding by finding would need up to three times the room

@@ -304,10 +304,7 @@ fn output_is_identical_across_jobs_and_input_order() {
 
 #[test]
 fn a_run_without_source_lines_reports_the_same_findings_and_keeps_no_line() {
-    let files = [
-        ("a.yaml", UNPINNED_POD),
-        ("b.yaml", UNPINNED_POD),
-    ];
+    let files = [("a.yaml", UNPINNED_POD), ("b.yaml", UNPINNED_POD)];
     let with_lines = run(Config::default(), EngineOptions::default(), &files);
     let without = run(
         Config::default(),
@@ -323,7 +320,10 @@ fn a_run_without_source_lines_reports_the_same_findings_and_keeps_no_line() {
     assert!(rules(&with_lines).contains(&"duplicate-resource".to_owned()));
     for finding in &with_lines.findings {
         let line = finding.span.start.line;
-        assert!(with_lines.source_line(&finding.file, line).is_some(), "{finding}");
+        assert!(
+            with_lines.source_line(&finding.file, line).is_some(),
+            "{finding}"
+        );
         assert_eq!(without.source_line(&finding.file, line), None, "{finding}");
     }
 }

@@ -303,3 +303,32 @@ pub(crate) fn node_count(node: &Node) -> usize {
         _ => 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::first_tree;
+
+    #[test]
+    fn pointers_unescape_slashes_and_tildes_in_keys() {
+        let tree =
+            first_tree("metadata:\n  annotations:\n    a.io/b~c: x\n    plain: z\nlist: [p, q]\n");
+        let pointer = pointer_of(["metadata", "annotations", "a.io/b~c"]);
+        assert_eq!(pointer, "/metadata/annotations/a.io~1b~0c");
+        assert_eq!(tree.pointer(&pointer).and_then(Node::as_str), Some("x"));
+        assert!(tree.locate(&pointer).exact);
+        assert_eq!(
+            tree.key_span(&pointer),
+            tree.pointer("/metadata/annotations")
+                .and_then(|node| node.entry("a.io/b~c"))
+                .map(|entry| entry.key_span)
+        );
+        assert_eq!(
+            tree.pointer("/metadata/annotations/plain")
+                .and_then(Node::as_str),
+            Some("z")
+        );
+        assert_eq!(tree.pointer("/list/1").and_then(Node::as_str), Some("q"));
+        assert!(!tree.locate("/metadata/annotations/a.io/b~c").exact);
+    }
+}

@@ -26,10 +26,15 @@
 //! - a Kustomize strategic-merge patch is checked for unknown fields and
 //!   wrong types only ([`check_patch`]);
 //! - a string with a `${VAR}` (Flux's post-build substitution, `envsubst`),
-//!   a script's `__NAME__`, `@NAME@` or `REPO_PREFIX/…`, an instruction in angle brackets
+//!   a script's `__NAME__`, `@NAME@` or `REPO_PREFIX/…`, a template tool's
+//!   `<CLUSTER_NAME>` anywhere in it, an instruction in angle brackets
 //!   (`<ADD LUN ID Here>`) or a SOPS-encrypted `ENC[…]` value is not judged
 //!   for type or form: the applied value is another; a SOPS document's
-//!   `sops:` block, which decryption removes, is not a field.
+//!   `sops:` block, which decryption removes, is not a field;
+//! - an object of a kind without a structural schema is validated as its
+//!   YAML tree, with no JSON copy unless it is invalid
+//!   (`crate::schema::YamlTree`); a custom resource is defaulted, and so
+//!   validated, as JSON.
 
 use crate::model::kept_elsewhere::{
     has_angle_placeholder, is_bracketed_instruction, is_encrypted, is_script_placeholder,

@@ -247,76 +247,80 @@ fn a_directory_linked_into_the_tree_is_read_once_at_its_own_path() {
     assert_eq!(files, ["install/config.yaml", "shared/shared.yaml"]);
 }
 
+/// The (file name, rule) of each finding in a folder of `files` (relative
+/// path, text), sorted.
+fn findings_in_folder(files: &[(&str, &str)]) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let mut found = rules_of(&check_dir(dir.path()));
+    found.sort();
+    found
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|(file, rule)| ((*file).to_owned(), (*rule).to_owned()))
+        .collect()
+}
+
 #[test]
 fn a_file_of_brace_placeholders_is_an_unrendered_template() {
-    let dir = tempfile::tempdir().unwrap();
-    // A script replaces {TENANT_ID} before applying: YAML would read the
-    // whole value as a mapping.
-    fs::write(
-        dir.path().join("tenant_template.yaml"),
-        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {TENANT_ID}\n",
-    )
-    .unwrap();
-    // Flow mappings and quoted braces are YAML of their own.
-    fs::write(
-        dir.path().join("fine.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  labels: {app: shop}\ndata:\n  greeting: \"{NAME}\"\n",
-    )
-    .unwrap();
-    // `@NAME@` cannot start a YAML value: such a file parses once filled in.
-    // (In a directory of its own: the note is one per directory.)
-    fs::create_dir(dir.path().join("storage")).unwrap();
-    fs::write(
-        dir.path().join("storage/tenant_statefulset.yaml"),
-        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: @STS_NAME@\n",
-    )
-    .unwrap();
-    let report = check_dir(dir.path());
-    let mut found = rules_of(&report);
-    found.sort();
+    let found = findings_in_folder(&[
+        // A script replaces {TENANT_ID} before applying: YAML would read
+        // the whole value as a mapping.
+        (
+            "tenant_template.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {TENANT_ID}\n",
+        ),
+        // Flow mappings and quoted braces are YAML of their own.
+        (
+            "fine.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n  labels: {app: shop}\ndata:\n  greeting: \"{NAME}\"\n",
+        ),
+        // `@NAME@` cannot start a YAML value: such a file parses once
+        // filled in. (In a directory of its own: the note is one per
+        // directory.)
+        (
+            "storage/tenant_statefulset.yaml",
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: @STS_NAME@\n",
+        ),
+    ]);
     assert_eq!(
         found,
-        [
-            (
-                "tenant_statefulset.yaml".to_owned(),
-                "unrendered-template".to_owned()
-            ),
-            (
-                "tenant_template.yaml".to_owned(),
-                "unrendered-template".to_owned()
-            )
-        ]
+        pairs(&[
+            ("tenant_statefulset.yaml", "unrendered-template"),
+            ("tenant_template.yaml", "unrendered-template"),
+        ])
     );
 }
 
 #[test]
 fn a_file_with_lines_left_to_a_text_template_tool_is_an_unrendered_template() {
-    let dir = tempfile::tempdir().unwrap();
-    // A platform's command-line tool writes whole annotations where the
-    // `<NAME>` lines stand before anything parses the YAML.
-    fs::create_dir(dir.path().join("ingress")).unwrap();
-    fs::write(
-        dir.path().join("ingress/ingress.yaml"),
-        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ui\n  annotations:\n    a.example.com/b: \"true\"\n    <ISSUER_ANNOTATION_1>\n    <ISSUER_ANNOTATION_2>\nspec:\n  ingressClassName: nginx\n",
-    )
-    .unwrap();
-    // A line of lower-case markup is not such a placeholder: broken YAML
-    // stays a syntax error.
-    fs::create_dir(dir.path().join("broken")).unwrap();
-    fs::write(
-        dir.path().join("broken/configmap.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: b\n    <not a name>\n",
-    )
-    .unwrap();
-    let report = check_dir(dir.path());
-    let mut found = rules_of(&report);
-    found.sort();
+    let found = findings_in_folder(&[
+        // A platform's command-line tool writes whole annotations where
+        // the `<NAME>` lines stand before anything parses the YAML.
+        (
+            "ingress/ingress.yaml",
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ui\n  annotations:\n    a.example.com/b: \"true\"\n    <ISSUER_ANNOTATION_1>\n    <ISSUER_ANNOTATION_2>\nspec:\n  ingressClassName: nginx\n",
+        ),
+        // A line of lower-case markup is not such a placeholder: broken
+        // YAML stays a syntax error.
+        (
+            "broken/configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: b\n    <not a name>\n",
+        ),
+    ]);
     assert_eq!(
         found,
-        [
-            ("configmap.yaml".to_owned(), "yaml-syntax".to_owned()),
-            ("ingress.yaml".to_owned(), "unrendered-template".to_owned()),
-        ]
+        pairs(&[
+            ("configmap.yaml", "yaml-syntax"),
+            ("ingress.yaml", "unrendered-template"),
+        ])
     );
 }
 

@@ -7,7 +7,7 @@
 //! no namespace guards the kustomization's namespace, and a base's
 //! `image: app:latest` that every overlay retags never reaches a cluster.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::kustomize::{directory_of, is_below, text_of};
@@ -30,6 +30,9 @@ pub(crate) struct Built {
     /// Kustomize reads the file (it is a resource of a build): its YAML is
     /// read as YAML 1.2, where `yes`, `on` and `off` are strings.
     pub(crate) read_by_kustomize: bool,
+    /// The directories of the builds that reach the file, each a
+    /// kustomization no other one includes, sorted.
+    pub(crate) roots: Arc<[String]>,
 }
 
 /// The images one tool sets (a Skaffold configuration, a build script), and
@@ -127,15 +130,15 @@ pub(super) fn built_files<'b>(
         .values()
         .flat_map(|(_, resources)| resources.iter().map(String::as_str))
         .collect();
-    let mut pending: Vec<(&str, Way)> = builds
+    let mut pending: Vec<(&str, Way, &str)> = builds
         .keys()
         .filter(|directory| !named.contains(*directory))
-        .map(|directory| (*directory, Way::default()))
+        .map(|directory| (*directory, Way::default(), *directory))
         .collect();
-    let mut visited: HashSet<(&str, Way)> = HashSet::new();
-    let mut reached: HashMap<&str, Vec<Way>> = HashMap::new();
-    while let Some((path, outer)) = pending.pop() {
-        if !visited.insert((path, outer.clone())) {
+    let mut visited: HashSet<(&str, Way, &str)> = HashSet::new();
+    let mut reached: HashMap<&str, (Vec<Way>, BTreeSet<&str>)> = HashMap::new();
+    while let Some((path, outer, root)) = pending.pop() {
+        if !visited.insert((path, outer.clone(), root)) {
             continue;
         }
         match builds.get(path) {
@@ -144,21 +147,28 @@ pub(super) fn built_files<'b>(
                 pending.extend(
                     resources
                         .iter()
-                        .map(|resource| (resource.as_str(), way.clone())),
+                        .map(|resource| (resource.as_str(), way.clone(), root)),
                 );
             }
             None => {
-                let ways = reached.entry(path).or_default();
+                let (ways, roots) = reached.entry(path).or_default();
                 if !ways.contains(&outer) {
                     ways.push(outer);
                 }
+                roots.insert(root);
             }
         }
     }
     // Every file reached is read by Kustomize, whatever its builds set.
     reached
         .into_iter()
-        .map(|(path, ways)| (path.to_owned(), agreed(&ways)))
+        .map(|(path, (ways, roots))| {
+            let built = Built {
+                roots: roots.into_iter().map(str::to_owned).collect(),
+                ..agreed(&ways)
+            };
+            (path.to_owned(), built)
+        })
         .collect()
 }
 
@@ -206,6 +216,7 @@ fn agreed(ways: &[Way]) -> Built {
         images: images.into(),
         namespaces_apart,
         read_by_kustomize: true,
+        roots: Arc::default(),
     }
 }
 
@@ -325,6 +336,33 @@ mod tests {
             .map(|(name, pin)| (name.as_str(), *pin))
             .collect();
         assert_eq!(pins, [("a", ImagePin::Digest), ("b", ImagePin::Tag)]);
+    }
+
+    #[test]
+    fn a_file_knows_the_top_builds_that_reach_it() {
+        let none = Transforms::default();
+        let resources =
+            |list: &[&str]| -> Vec<String> { list.iter().map(|item| (*item).to_owned()).collect() };
+        let (a, b, base) = (
+            resources(&["prod/base", "prod/a/cm.yaml"]),
+            resources(&["prod/base", "prod/b/cm.yaml"]),
+            resources(&["prod/base/ns.yaml"]),
+        );
+        let built = built_files(
+            [
+                ("prod/a", &none, a.as_slice()),
+                ("prod/b", &none, b.as_slice()),
+                ("prod/base", &none, base.as_slice()),
+            ]
+            .into_iter(),
+        );
+        let roots = |file: &str| built.get(file).map(|built| built.roots.to_vec());
+        assert_eq!(roots("prod/a/cm.yaml"), Some(vec!["prod/a".to_owned()]));
+        assert_eq!(roots("prod/b/cm.yaml"), Some(vec!["prod/b".to_owned()]));
+        assert_eq!(
+            roots("prod/base/ns.yaml"),
+            Some(vec!["prod/a".to_owned(), "prod/b".to_owned()])
+        );
     }
 
     #[test]

@@ -257,6 +257,7 @@ fn classify_document(
                     environment,
                     selector_by_kustomize: false,
                     images_set_by_build: Default::default(),
+                    build_roots: Default::default(),
                 });
             }
             return;
@@ -286,6 +287,9 @@ fn classify_document(
     let images_set_by_build = built
         .map(|built| Arc::clone(&built.images))
         .unwrap_or_default();
+    let build_roots = built
+        .map(|built| Arc::clone(&built.roots))
+        .unwrap_or_default();
     let objects = &mut classified.objects;
     let pending = &mut classified.pending;
     let mut place = |node: Node, prefix: String| {
@@ -308,6 +312,7 @@ fn classify_document(
                 let object = Object {
                     identity: built_into(identity, namespace_by_build),
                     images_set_by_build: Arc::clone(&images_set_by_build),
+                    build_roots: Arc::clone(&build_roots),
                     id: ObjectId(objects.len()),
                     file: file_id,
                     document: document.index,

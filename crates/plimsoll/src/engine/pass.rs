@@ -449,6 +449,7 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
                     environment: None,
                     selector_by_kustomize: false,
                     images_set_by_build: Default::default(),
+                    build_roots: Default::default(),
                 });
             }
         }

@@ -124,6 +124,10 @@ pub struct Object {
     /// The images that every build of its file sets (Kustomize `images:`,
     /// Skaffold artifacts): what the file writes of them is replaced.
     pub images_set_by_build: Arc<[SetImage]>,
+    /// The kustomizations whose builds apply its file, by directory, each
+    /// one that no other kustomization includes (sorted; empty when no
+    /// kustomization builds the file): each is applied on its own.
+    pub build_roots: Arc<[String]>,
 }
 
 impl Object {

@@ -276,6 +276,7 @@ mod tests {
             environment: None,
             selector_by_kustomize: false,
             images_set_by_build: Default::default(),
+            build_roots: Default::default(),
         }
     }
 

@@ -15,7 +15,12 @@
 //! repositories are full of alternative examples that reuse a name.
 //! Namespace-less objects of a Config Sync hierarchical repository with
 //! different `configmanagement.gke.io/namespace-selector` annotations land
-//! in different namespaces, and are not duplicates.
+//! in different namespaces, and are not duplicates. Two copies that only
+//! different Kustomize builds apply (each build a kustomization no other
+//! includes, as each cluster's folder of an environment is: synced by an
+//! Argo CD Application or Flux Kustomization of its own) are in different
+//! deployments; copies that one build applies, or that no kustomization
+//! builds, are compared as above.
 
 use std::collections::HashMap;
 
@@ -32,7 +37,9 @@ pub(crate) fn rule() -> Rule {
             summary: "two objects with the same group, kind, namespace and name in one environment".into(),
             rationale: "The cluster holds one object per group, kind, namespace and name: the copy applied last \
 silently replaces the other, and which one that is depends on file order. `apps/v1` and `apps/v1beta1` \
-Deployments are the same object."
+Deployments are the same object. Copies are compared within what is applied together: the directory that \
+names the environment, and one Kustomize build (two clusters' folders that each build on their own may hold \
+the same object)."
                 .into(),
             fix: "Delete one copy, or rename it if both are needed.".into(),
             bad: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata: {LOG_LEVEL: info}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata: {LOG_LEVEL: debug}\n".into(),
@@ -69,8 +76,16 @@ enum Scope<'a> {
     File(FileId),
 }
 
+/// Whether two copies may be applied together: some build applies both,
+/// or one of them is applied by no kustomization (nothing says apart).
+fn applied_together(first: &Object, later: &Object) -> bool {
+    let (a, b) = (&first.build_roots, &later.build_roots);
+    a.is_empty() || b.is_empty() || a.iter().any(|root| b.binary_search(root).is_ok())
+}
+
 fn check(context: &SetContext<'_>, sink: &mut Sink) {
-    let mut first_seen: HashMap<Key<'_>, &Object> = HashMap::new();
+    // Per key, the copies seen that no earlier copy is applied with.
+    let mut first_seen: HashMap<Key<'_>, Vec<&Object>> = HashMap::new();
     for object in context.index.all() {
         let identity = &object.identity;
         let path = context.file_path(object.file);
@@ -92,10 +107,13 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 .get_path(&["metadata", "annotations", NAMESPACE_SELECTOR])
                 .and_then(crate::yaml::Node::as_str),
         );
-        match first_seen.get(&key) {
-            None => {
-                first_seen.insert(key, object);
-            }
+        let copies = first_seen.entry(key).or_default();
+        match copies
+            .iter()
+            .find(|first| applied_together(first, object))
+            .copied()
+        {
+            None => copies.push(object),
             Some(first) => {
                 sink.push(
                     Violation::at_value(

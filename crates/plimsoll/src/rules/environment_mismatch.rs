@@ -71,6 +71,13 @@ fn names_its_acme_server(object: &Object) -> bool {
         && object.node.get_path(&["spec", "acme"]).is_some()
 }
 
+/// A name without its last label when it is written as a domain name
+/// (`brokers.eventing.knative.dev`, a CRD's plural and API group): the
+/// top-level domain `.dev` is no environment.
+fn without_top_level_domain(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(rest, _)| rest)
+}
+
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     let Some(environment) = context.environment else {
         return;
@@ -98,7 +105,7 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
     };
     if object.node.get_path(&["metadata", "name"]).is_some() && !names_its_acme_server(object) {
         if let Some((token, other)) = other_named(
-            &object.identity.name,
+            without_top_level_domain(&object.identity.name),
             Written::ResourceName,
             environment,
             environments,

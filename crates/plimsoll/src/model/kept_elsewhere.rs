@@ -19,6 +19,24 @@ pub(crate) fn is_substituted(text: &str) -> bool {
     })
 }
 
+/// Whether `text` holds a Kustomize variable, `$(NAME)`, which a
+/// kustomization's `vars` (or the Kubeflow parameters that feed them)
+/// replace in the text when it is built. (In a container's `command`,
+/// `args` and `env` values the kubelet expands `$(NAME)` too; elsewhere
+/// nothing else does.)
+pub(crate) fn has_kustomize_var(text: &str) -> bool {
+    text.match_indices("$(").any(|(at, _)| {
+        text.get(at + 2..)
+            .and_then(|rest| rest.split_once(')'))
+            .is_some_and(|(name, _)| {
+                name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            })
+    })
+}
+
 /// Whether an image is filled in before it is applied, so that its tag
 /// and digest are not the ones written: a `${VAR}` in its last path
 /// component (`${IMAGE}`, `app:${TAG}`; a substituted registry, as in
@@ -31,6 +49,7 @@ pub(crate) fn is_substituted(text: &str) -> bool {
 pub(crate) fn is_image_filled_in(image: &str) -> bool {
     image.starts_with("ko://")
         || is_substituted(image.rsplit('/').next().unwrap_or(image))
+        || has_kustomize_var(image)
         || is_script_placeholder(image)
         || is_bracketed_instruction(image)
         || (image.contains('_') && is_upper_case_name(image))
@@ -122,6 +141,21 @@ pub(crate) fn is_sops_document(node: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kustomize_variables_are_names_in_parentheses() {
+        for text in [
+            "$(trino_image)",
+            "$(CPU_LIMIT)",
+            "registry/$(app.name):1",
+            "$(a-b)",
+        ] {
+            assert!(has_kustomize_var(text), "{text}");
+        }
+        for text in ["$()", "$(1x)", "$(a b)", "(a)", "$ (a)", "${A}"] {
+            assert!(!has_kustomize_var(text), "{text}");
+        }
+    }
 
     #[test]
     fn angle_placeholders_are_upper_case_names() {

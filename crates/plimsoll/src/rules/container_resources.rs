@@ -19,9 +19,11 @@ use std::collections::HashMap;
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
+use crate::model::kept_elsewhere::{has_kustomize_var, is_substituted};
 use crate::model::resources::{admitted, limit_items, ContainerDefaults, Requirements};
 use crate::model::{is_workload, Object, Quantity, Unit};
 use crate::settings::ResourceAmounts;
+use crate::yaml::Node;
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -138,6 +140,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                     let value_pointer = format!("{resources_pointer}/{section}/{resource}");
                     !malformed.iter().any(|m| m.pointer == value_pointer)
                         && pick(&container.effective, section, resource).is_none()
+                        && !filled_in_later(container.container.node, section, resource)
                 })
                 .map(|(section, resource)| format!("{section}.{resource}"))
                 .collect();
@@ -226,4 +229,14 @@ fn check_floor(
             );
         }
     }
+}
+
+/// Whether a container writes an amount as a value filled in before it is
+/// applied (`${CPU}`, a Kustomize `$(cpu_limit)`): it is set, with a value
+/// not known yet.
+fn filled_in_later(container: &Node, section: &str, resource: &str) -> bool {
+    container
+        .get_path(&["resources", section, resource])
+        .and_then(Node::as_str)
+        .is_some_and(|text| is_substituted(text) || has_kustomize_var(text))
 }

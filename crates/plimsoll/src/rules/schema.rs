@@ -37,8 +37,8 @@
 //!   validated, as JSON.
 
 use crate::model::kept_elsewhere::{
-    has_angle_placeholder, is_bracketed_instruction, is_encrypted, is_script_placeholder,
-    is_sops_document, is_substituted, starts_with_placeholder_name,
+    has_angle_placeholder, has_kustomize_var, is_bracketed_instruction, is_encrypted,
+    is_script_placeholder, is_sops_document, is_substituted, starts_with_placeholder_name,
 };
 use std::borrow::Cow;
 
@@ -179,6 +179,7 @@ fn as_applied(node: &Node) -> Cow<'_, Node> {
 fn is_filled_in_before_apply(value: &Value) -> bool {
     value.as_str().is_some_and(|text| {
         is_substituted(text)
+            || has_kustomize_var(text)
             || is_script_placeholder(text)
             || is_bracketed_instruction(text)
             || has_angle_placeholder(text)

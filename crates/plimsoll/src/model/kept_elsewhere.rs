@@ -37,6 +37,13 @@ pub(crate) fn has_kustomize_var(text: &str) -> bool {
     })
 }
 
+/// Whether `text` holds a variable that a tool replaces in the text before
+/// the object is applied: `${VAR}` ([`is_substituted`]) or a Kustomize
+/// `$(var)` ([`has_kustomize_var`]).
+pub(crate) fn holds_variable(text: &str) -> bool {
+    is_substituted(text) || has_kustomize_var(text)
+}
+
 /// Whether an image is filled in before it is applied, so that its tag
 /// and digest are not the ones written: a `${VAR}` in its last path
 /// component (`${IMAGE}`, `app:${TAG}`; a substituted registry, as in

@@ -14,7 +14,7 @@
 //!   Sidecars are init containers with `restartPolicy: Always`.
 //! - Ephemeral containers cannot declare resources and are left out.
 
-use super::kept_elsewhere::{has_kustomize_var, is_substituted};
+use super::kept_elsewhere::holds_variable;
 use std::collections::BTreeMap;
 
 use super::object::Object;
@@ -59,11 +59,7 @@ pub(crate) fn read_amounts(
             // `${VAR}` and a Kustomize `$(var)` are substituted before
             // the object is applied: not a quantity yet, nor a malformed
             // one.
-            Err(_)
-                if entry
-                    .value
-                    .as_str()
-                    .is_some_and(|text| is_substituted(text) || has_kustomize_var(text)) => {}
+            Err(_) if entry.value.as_str().is_some_and(holds_variable) => {}
             Err(error) => {
                 let mut at = pointer.to_owned();
                 crate::yaml::push_pointer(&mut at, &entry.key);

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::kept_elsewhere::{has_kustomize_var, is_substituted};
+use crate::model::kept_elsewhere::holds_variable;
 use crate::model::resources::{admitted, limit_items, ContainerDefaults, Requirements};
 use crate::model::{is_workload, Object, Quantity, Unit};
 use crate::settings::ResourceAmounts;
@@ -238,5 +238,5 @@ fn filled_in_later(container: &Node, section: &str, resource: &str) -> bool {
     container
         .get_path(&["resources", section, resource])
         .and_then(Node::as_str)
-        .is_some_and(|text| is_substituted(text) || has_kustomize_var(text))
+        .is_some_and(holds_variable)
 }

@@ -37,8 +37,8 @@
 //!   validated, as JSON.
 
 use crate::model::kept_elsewhere::{
-    has_angle_placeholder, has_kustomize_var, is_bracketed_instruction, is_encrypted,
-    is_script_placeholder, is_sops_document, is_substituted, starts_with_placeholder_name,
+    has_angle_placeholder, holds_variable, is_bracketed_instruction, is_encrypted,
+    is_script_placeholder, is_sops_document, starts_with_placeholder_name,
 };
 use std::borrow::Cow;
 
@@ -178,8 +178,7 @@ fn as_applied(node: &Node) -> Cow<'_, Node> {
 /// `lun: <ADD LUN ID Here>`, or a value SOPS encrypted. Its type and form are not judged.
 fn is_filled_in_before_apply(value: &Value) -> bool {
     value.as_str().is_some_and(|text| {
-        is_substituted(text)
-            || has_kustomize_var(text)
+        holds_variable(text)
             || is_script_placeholder(text)
             || is_bracketed_instruction(text)
             || has_angle_placeholder(text)
@@ -281,7 +280,7 @@ fn without_merge_directives(node: &Node) -> Node {
         YamlValue::Map(entries) => YamlValue::Map(
             entries
                 .iter()
-                .filter(|entry| !entry.key.starts_with('$') && !is_json_null(&entry.value))
+                .filter(|entry| !entry.key.starts_with('$') && !entry.value.is_json_null())
                 .map(|entry| Entry {
                     value: without_merge_directives(&entry.value),
                     ..entry.clone()
@@ -296,14 +295,6 @@ fn without_merge_directives(node: &Node) -> Node {
     Node {
         value,
         span: node.span,
-    }
-}
-
-fn is_json_null(node: &Node) -> bool {
-    match node.value {
-        YamlValue::Null => true,
-        YamlValue::Float(number) => !number.is_finite(),
-        _ => false,
     }
 }
 

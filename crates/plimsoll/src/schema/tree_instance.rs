@@ -96,16 +96,17 @@ impl<'a> JsonNode<'a, YamlTree> for &'a Node {
     }
 
     fn is_null(&self) -> bool {
-        self.json_type() == JsonType::Null
+        self.is_json_null()
     }
 
     fn json_type(&self) -> JsonType {
+        if self.is_json_null() {
+            return JsonType::Null;
+        }
         match &self.value {
             Value::Null => JsonType::Null,
             Value::Bool(_) => JsonType::Boolean,
-            Value::Int(_) => JsonType::Number,
-            Value::Float(number) if number.is_finite() => JsonType::Number,
-            Value::Float(_) => JsonType::Null,
+            Value::Int(_) | Value::Float(_) => JsonType::Number,
             Value::String(_) => JsonType::String,
             Value::Seq(_) => JsonType::Array,
             Value::Map(_) => JsonType::Object,

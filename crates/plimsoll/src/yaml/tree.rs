@@ -228,6 +228,16 @@ impl Node {
         }
     }
 
+    /// Whether the value is `null` once converted to JSON: `null`, or a
+    /// float JSON cannot hold (`.nan`, `.inf`).
+    pub(crate) fn is_json_null(&self) -> bool {
+        match self.value {
+            Value::Null => true,
+            Value::Float(number) => !number.is_finite(),
+            _ => false,
+        }
+    }
+
     /// Converts the tree to JSON (as Kubernetes' YAML-to-JSON step does).
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {

@@ -16,6 +16,7 @@ mod build_scripts;
 mod built;
 mod file_kind;
 mod kustomize;
+mod kustomize_patches;
 mod recognise;
 mod test_suites;
 

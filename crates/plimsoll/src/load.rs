@@ -175,7 +175,7 @@ pub(crate) fn load_slots(
 /// so this costs a second read of each, not memory).
 pub(crate) fn load_picked(
     candidates: Vec<Candidate>,
-    picked: &(dyn Fn(&str) -> bool + Sync),
+    picked: &(dyn Fn(&Candidate, &str) -> bool + Sync),
     limits: &Limits,
     budget: &Budget,
 ) -> Vec<Slot> {
@@ -184,12 +184,14 @@ pub(crate) fn load_picked(
         .map(|candidate| {
             let text: Arc<str> = match &candidate.origin {
                 Origin::File(path) => match read_text(path) {
-                    Ok(text) if picked(&text) => Arc::from(text),
+                    Ok(text) if picked(&candidate, &text) => Arc::from(text),
                     // Unreadable files are reported when read in their turn.
                     _ => return Slot::Unread(candidate),
                 },
-                Origin::Text(text) if picked(text) => text.clone(),
-                Origin::Bytes(bytes) if std::str::from_utf8(bytes).is_ok_and(picked) => {
+                Origin::Text(text) if picked(&candidate, text) => text.clone(),
+                Origin::Bytes(bytes)
+                    if std::str::from_utf8(bytes).is_ok_and(|text| picked(&candidate, text)) =>
+                {
                     return Slot::Loaded(load(candidate, limits, budget));
                 }
                 _ => return Slot::Unread(candidate),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::kustomize::{directory_of, is_below, text_of};
 use super::Candidate;
-use crate::model::{ImagePin, SetImage};
+use crate::model::{ImagePin, PatchedFields, SetImage};
 use crate::yaml::{parse_stream, Limits, Node};
 
 /// What the builds of one file change in its objects.
@@ -33,6 +33,9 @@ pub(crate) struct Built {
     /// The directories of the builds that reach the file, each a
     /// kustomization no other one includes, sorted.
     pub(crate) roots: Arc<[String]>,
+    /// What the patches of the kustomizations that reach the file write
+    /// into its objects.
+    pub(crate) patched: Option<Arc<PatchedFields>>,
 }
 
 /// The images one tool sets (a Skaffold configuration, a build script), and
@@ -217,6 +220,7 @@ fn agreed(ways: &[Way]) -> Built {
         namespaces_apart,
         read_by_kustomize: true,
         roots: Arc::default(),
+        patched: None,
     }
 }
 

@@ -14,6 +14,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::built::{built_files, Built, Transforms};
+use super::kustomize_patches::{named_patches, patched_files, NamedPatch};
 use super::{Candidate, FileKind, Origin};
 use crate::yaml::{parse_stream, Limits, Node};
 
@@ -61,6 +62,8 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
     let mut plugins: Vec<PluginConfig> = Vec::new();
     // Files that kustomizations name only in comments.
     let mut commented_out: Vec<String> = Vec::new();
+    // Each kustomization's patches, by its directory.
+    let mut patches: HashMap<String, Vec<NamedPatch>> = HashMap::new();
     for candidate in candidates {
         if candidate.kind != FileKind::Kustomization {
             continue;
@@ -78,6 +81,13 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
             };
             build.adds_selector_labels |= adds_selector_labels(&root);
             build.transforms = Transforms::of(&root);
+            let named = named_patches(&root, directory);
+            if !named.is_empty() {
+                patches
+                    .entry(directory.to_owned())
+                    .or_default()
+                    .extend(named);
+            }
             plugins.extend(inline_plugins(&root).map(|config| PluginConfig::Inline {
                 directory: directory.to_owned(),
                 config,
@@ -117,13 +127,24 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
             roles.entry(path).or_insert(Role::Data);
         }
     }
-    let built = built_files(builds.iter().map(|(directory, build)| {
+    let mut built = built_files(builds.iter().map(|(directory, build)| {
         (
             directory.as_str(),
             &build.transforms,
             build.resources.as_slice(),
         )
     }));
+    if !patches.is_empty() {
+        let resources: HashMap<String, Vec<String>> = builds
+            .into_iter()
+            .map(|(directory, build)| (directory, build.resources))
+            .collect();
+        for (path, fields) in patched_files(&patches, &resources, candidates) {
+            if let Some(built) = built.get_mut(&path) {
+                built.patched = Some(fields);
+            }
+        }
+    }
     Graph { roles, built }
 }
 

@@ -258,6 +258,7 @@ fn classify_document(
                     selector_by_kustomize: false,
                     images_set_by_build: Default::default(),
                     build_roots: Default::default(),
+                    patched_by_build: None,
                 });
             }
             return;
@@ -290,6 +291,7 @@ fn classify_document(
     let build_roots = built
         .map(|built| Arc::clone(&built.roots))
         .unwrap_or_default();
+    let patched_by_build = built.and_then(|built| built.patched.clone());
     let objects = &mut classified.objects;
     let pending = &mut classified.pending;
     let mut place = |node: Node, prefix: String| {
@@ -313,6 +315,7 @@ fn classify_document(
                     identity: built_into(identity, namespace_by_build),
                     images_set_by_build: Arc::clone(&images_set_by_build),
                     build_roots: Arc::clone(&build_roots),
+                    patched_by_build: patched_by_build.clone(),
                     id: ObjectId(objects.len()),
                     file: file_id,
                     document: document.index,

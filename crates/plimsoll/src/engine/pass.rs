@@ -27,7 +27,7 @@ use super::reported::Reported;
 use super::Engine;
 use crate::discover::Candidate;
 use crate::load::{load_picked, load_slots, Budget, LoadTally, LoadedFile, Slot};
-use crate::model::may_patch_flux_objects;
+use crate::model::{may_patch_flux_objects, PatchedFields};
 use crate::model::{FileId, Identity, Object, ObjectId, StatedDigests};
 use crate::report::Report;
 use crate::rules::{manifest_shape, Rule};
@@ -100,13 +100,16 @@ impl Engine {
             );
         }
         let named: Vec<AtomicBool> = kinds.iter().map(|_| AtomicBool::new(false)).collect();
-        let picked = |text: &str| {
+        let picked = |candidate: &Candidate, text: &str| {
             for (kind, seen) in kinds.iter().zip(&named) {
                 if may_spell(text, kind) {
                     seen.store(true, Ordering::Relaxed);
                 }
             }
-            validates && (may_define_crd(text) || may_patch_flux_objects(text))
+            validates
+                && (may_define_crd(text)
+                    || may_patch_flux_objects(text)
+                    || given_flux_patches(candidate, text))
         };
         let slots = load_picked(candidates, &picked, &self.limits, budget);
         let named = kinds
@@ -404,6 +407,18 @@ struct BatchContext<'a> {
     reported: &'a Reported,
 }
 
+/// Whether a file may hold Flux Kustomizations that the Kustomize build of
+/// the file gives `spec.patches` (read ahead as those with patches of
+/// their own are).
+fn given_flux_patches(candidate: &Candidate, text: &str) -> bool {
+    candidate
+        .built
+        .as_ref()
+        .and_then(|built| built.patched.as_deref())
+        .is_some_and(PatchedFields::gives_flux_patches)
+        && text.contains("kustomize.toolkit.fluxcd.io")
+}
+
 /// The CustomResourceDefinitions and the Flux Kustomizations among the
 /// files loaded ahead of a pass (copies: the files are checked later in
 /// their turn), for the schemas of the run.
@@ -450,6 +465,7 @@ fn input_crds(slots: &[Slot]) -> Vec<Object> {
                     selector_by_kustomize: false,
                     images_set_by_build: Default::default(),
                     build_roots: Default::default(),
+                    patched_by_build: file.built.as_ref().and_then(|built| built.patched.clone()),
                 });
             }
         }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::image::{ImagePin, SetImage};
+use super::PatchedFields;
 use crate::environment::EnvId;
 use crate::finding::ResourceRef;
 use crate::yaml::{Node, Value};
@@ -128,6 +129,9 @@ pub struct Object {
     /// one that no other kustomization includes (sorted; empty when no
     /// kustomization builds the file): each is applied on its own.
     pub build_roots: Arc<[String]>,
+    /// What the patches of the kustomizations that build its file write
+    /// into it.
+    pub(crate) patched_by_build: Option<Arc<PatchedFields>>,
 }
 
 impl Object {

@@ -175,6 +175,7 @@ mod tests {
                     selector_by_kustomize: false,
                     images_set_by_build: Default::default(),
                     build_roots: Default::default(),
+                    patched_by_build: None,
                 }
             })
             .collect()

@@ -18,7 +18,7 @@
 use super::delivery::{delivery_environment, is_flux_kustomization, is_flux_source};
 use super::{Category, Rule, RuleMeta, SetContext, Sink, Violation};
 use crate::finding::Severity;
-use crate::model::FluxPatchedFields;
+use crate::model::PatchedFields;
 use crate::settings::edit_distance;
 use crate::yaml::Node;
 
@@ -128,7 +128,7 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         let written = reference.get("namespace").and_then(Node::as_str);
         let namespace_patched = written.is_none()
             && patched
-                .get_or_init(|| FluxPatchedFields::of(context.all.of_kind("Kustomization")))
+                .get_or_init(|| PatchedFields::of_flux(context.all.of_kind("Kustomization")))
                 .sets(&kustomization.identity, "/spec/sourceRef/namespace");
         let namespace = if namespace_patched {
             None

@@ -20,9 +20,10 @@
 //! - a workload in a file that a kustomization with `commonLabels` (or
 //!   `labels` with `includeSelectors`) builds may leave `spec.selector` out:
 //!   Kustomize writes it;
-//! - a required field that a Flux Kustomization of the input writes into
-//!   the object with its `spec.patches` is not missing (see
-//!   `crate::schema::flux_patches`);
+//! - a required field that a patch writes into the object is not missing:
+//!   a patch of a kustomization that builds its file (`patches`,
+//!   `patchesStrategicMerge`, `patchesJson6902`), or a Flux
+//!   Kustomization's `spec.patches` (see `crate::model::patched_fields`);
 //! - a Kustomize strategic-merge patch is checked for unknown fields and
 //!   wrong types only ([`check_patch`]);
 //! - a string with a `${VAR}` (Flux's post-build substitution, `envsubst`),
@@ -142,7 +143,7 @@ fn describe_all<'e>(
         if object.selector_by_kustomize && is_missing_selector(&error) {
             continue;
         }
-        if is_patched_in_by_flux(&error, object, schemas) {
+        if is_patched_in(&error, object, schemas) {
             continue;
         }
         if is_filled_in_before_apply(error.instance()) {
@@ -187,13 +188,10 @@ fn is_filled_in_before_apply(value: &Value) -> bool {
     })
 }
 
-/// Whether the error is a missing required field that a Flux Kustomization
-/// of the input patches into the object when it applies it.
-fn is_patched_in_by_flux(
-    error: &ValidationError<'_>,
-    object: &Object,
-    schemas: &RunSchemas,
-) -> bool {
+/// Whether the error is a missing required field that a patch writes into
+/// the object before it is applied: one of a kustomization that builds its
+/// file, or one of a Flux Kustomization of the input.
+fn is_patched_in(error: &ValidationError<'_>, object: &Object, schemas: &RunSchemas) -> bool {
     let ValidationErrorKind::Required { property } = error.kind() else {
         return false;
     };
@@ -202,7 +200,11 @@ fn is_patched_in_by_flux(
     };
     let property = property.replace('~', "~0").replace('/', "~1");
     let pointer = format!("{}/{property}", error.instance_path().as_str());
-    schemas.set_by_a_flux_patch(&object.identity, &pointer)
+    object
+        .patched_by_build
+        .as_ref()
+        .is_some_and(|patched| patched.sets(&object.identity, &pointer))
+        || schemas.set_by_a_flux_patch(&object.identity, &pointer)
 }
 
 /// Whether the error is a missing `spec.selector`, which Kustomize writes

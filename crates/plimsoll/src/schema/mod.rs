@@ -32,7 +32,7 @@ use jsonschema::{Draft, Registry, Retrieve, Uri, Validator};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::model::{FluxPatchedFields, Identity, Object};
+use crate::model::{Identity, Object, PatchedFields};
 use crate::settings::parse_kubernetes_version;
 
 pub use bundle::{kubernetes_versions, newest_kubernetes_version};
@@ -647,7 +647,7 @@ pub(crate) struct RunSchemas {
     catalog: Arc<SchemaCatalog>,
     crds: HashMap<(String, String, String), InputCrd>,
     /// What the input's Flux Kustomizations patch into what they apply.
-    flux_patched: FluxPatchedFields,
+    flux_patched: PatchedFields,
 }
 
 /// A schema from a CRD of the input, compiled on first use.
@@ -677,7 +677,7 @@ impl RunSchemas {
         RunSchemas {
             catalog,
             crds,
-            flux_patched: FluxPatchedFields::of(objects),
+            flux_patched: PatchedFields::of_flux(objects),
         }
     }
 

@@ -1,20 +1,28 @@
-//! Fields that a Flux Kustomization's `spec.patches` write into the objects
-//! it applies. A parent Kustomization often patches every child
-//! Kustomization with shared defaults (`interval`, `prune`, `decryption`,
-//! the namespace of its `sourceRef`), so a child that leaves a field to
-//! that patch has it once Flux has applied it: the schema check does not
-//! call a required field missing, and `flux-source` does not resolve a
-//! `sourceRef` in a namespace the patch replaces.
+//! Fields that patches write into objects before they are applied, so
+//! that a required field an object leaves to a patch is there once it is
+//! applied: the schema check does not call it missing, and `flux-source`
+//! does not resolve a `sourceRef` in a namespace a patch replaces.
 //!
-//! A patch is read as Flux reads it: a strategic-merge patch (a YAML
+//! Two tools patch:
+//! - a Flux Kustomization's `spec.patches` reach the objects it applies.
+//!   A parent Kustomization often patches every child Kustomization with
+//!   shared defaults (`interval`, `prune`, `decryption`, the namespace of
+//!   its `sourceRef`); which files a Kustomization applies is not followed,
+//!   so these hold for every object of the input
+//!   ([`PatchedFields::of_flux`]). A patch that gives child Kustomizations
+//!   patches of their own (a parent that patches `spec.patches` into them)
+//!   is read for those too.
+//! - a kustomization's `patches`, `patchesStrategicMerge` and
+//!   `patchesJson6902` reach the files it builds (the Kustomize graph keeps
+//!   them per file: [`PatchedFields::add_patch`]).
+//!
+//! A patch is read as both tools read it: a strategic-merge patch (a YAML
 //! object) sets every path it writes, a JSON 6902 patch (a list of
 //! operations) the `path` of each `add` and `replace`. It holds for the
 //! objects of its `target` kind (else of its own `kind`); a `target.name`
 //! is compared as written, a name with a regular expression's `*` takes
 //! every object, and label and annotation selectors are not evaluated
-//! (a patch with one is taken to reach every object of its kind). A patch
-//! that gives child Kustomizations patches of their own (a parent that
-//! patches `spec.patches` into them) is read for those too.
+//! (a patch with one is taken to reach every object of its kind).
 
 use std::collections::HashMap;
 
@@ -31,14 +39,17 @@ pub(crate) fn may_patch_flux_objects(text: &str) -> bool {
 /// repositories use one level; a hostile input could nest many).
 const MAX_NESTING: usize = 4;
 
-/// The paths that some Flux Kustomization of the input patches, by the
-/// kind of the objects they are patched into.
-#[derive(Debug, Default)]
-pub(crate) struct FluxPatchedFields {
+/// The paths that patches write, by the kind of the objects they are
+/// patched into.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct PatchedFields {
     by_kind: HashMap<String, Vec<PatchedPath>>,
+    /// What the Flux `spec.patches` that Kustomize patches give Flux
+    /// Kustomizations write into what those apply.
+    through_flux: Option<Box<PatchedFields>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct PatchedPath {
     /// Only objects of this API group (`None`: of any, as a target that
     /// names no group selects).
@@ -49,10 +60,10 @@ struct PatchedPath {
     pointer: String,
 }
 
-impl FluxPatchedFields {
+impl PatchedFields {
     /// What the Flux Kustomizations among `objects` patch.
-    pub(crate) fn of<'o>(objects: impl IntoIterator<Item = &'o Object>) -> FluxPatchedFields {
-        FluxPatchedFields::of_kustomizations(
+    pub(crate) fn of_flux<'o>(objects: impl IntoIterator<Item = &'o Object>) -> PatchedFields {
+        PatchedFields::of_flux_kustomizations(
             objects
                 .into_iter()
                 .filter(|object| {
@@ -60,22 +71,77 @@ impl FluxPatchedFields {
                         .identity
                         .is("kustomize.toolkit.fluxcd.io", "Kustomization")
                 })
-                .map(|object| &object.node),
+                .map(|object| (&object.node, object.patched_by_build.as_deref())),
         )
     }
 
-    fn of_kustomizations<'n>(kustomizations: impl Iterator<Item = &'n Node>) -> FluxPatchedFields {
-        let mut fields = FluxPatchedFields::default();
-        for kustomization in kustomizations {
+    /// What the Flux Kustomizations `kustomizations` patch, each with what
+    /// the Kustomize build of its file patches into it.
+    fn of_flux_kustomizations<'n>(
+        kustomizations: impl Iterator<Item = (&'n Node, Option<&'n PatchedFields>)>,
+    ) -> PatchedFields {
+        let mut fields = PatchedFields::default();
+        for (kustomization, patched_by_build) in kustomizations {
             let patches = kustomization
                 .get_path(&["spec", "patches"])
                 .and_then(Node::as_seq)
                 .unwrap_or_default();
             for item in patches {
-                fields.add(item, 0);
+                fields.add_flux_item(item, 0);
+            }
+            if let Some(given) = patched_by_build.and_then(|built| built.through_flux.as_deref()) {
+                fields.extend(given);
             }
         }
         fields
+    }
+
+    /// Whether no patch writes anything.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.by_kind.is_empty()
+    }
+
+    /// Whether Flux Kustomizations patched with these fields get patches
+    /// of their own to apply.
+    pub(crate) fn gives_flux_patches(&self) -> bool {
+        self.through_flux.is_some()
+    }
+
+    /// Adds what `other` writes.
+    pub(crate) fn extend(&mut self, other: &PatchedFields) {
+        for (kind, paths) in &other.by_kind {
+            let known = self.by_kind.entry(kind.clone()).or_default();
+            for path in paths {
+                if !known.contains(path) {
+                    known.push(path.clone());
+                }
+            }
+        }
+        if let Some(given) = &other.through_flux {
+            self.through_flux
+                .get_or_insert_with(Box::default)
+                .extend(given);
+        }
+    }
+
+    /// Adds what one patch of a kustomization writes into the objects it
+    /// builds; a patch that gives Flux Kustomizations `spec.patches` is
+    /// read for what those write into the objects they apply.
+    pub(crate) fn add_kustomize_patch(&mut self, patch: &Node, target: Option<&Node>) {
+        if self.add_patch(patch, target).as_deref() != Some("Kustomization") {
+            return;
+        }
+        let given = patch
+            .get_path(&["spec", "patches"])
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        if given.is_empty() {
+            return;
+        }
+        let through_flux = self.through_flux.get_or_insert_with(Box::default);
+        for item in given {
+            through_flux.add_flux_item(item, 1);
+        }
     }
 
     /// Whether a patch writes `pointer` into the object `identity` names.
@@ -97,7 +163,7 @@ impl FluxPatchedFields {
 
     /// Adds what one item of `spec.patches` writes; `depth` counts the
     /// patches it sits in.
-    fn add(&mut self, item: &Node, depth: usize) {
+    fn add_flux_item(&mut self, item: &Node, depth: usize) {
         let Some(text) = item.get("patch").and_then(Node::as_str) else {
             return;
         };
@@ -107,7 +173,26 @@ impl FluxPatchedFields {
         else {
             return;
         };
-        let target = item.get("target");
+        let Some(kind) = self.add_patch(&patch, item.get("target")) else {
+            return;
+        };
+        // A patch that gives the Kustomizations it reaches patches of their
+        // own: those reach what the children apply.
+        if kind == "Kustomization" && depth < MAX_NESTING {
+            for inner in patch
+                .get_path(&["spec", "patches"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                self.add_flux_item(inner, depth + 1);
+            }
+        }
+    }
+
+    /// Adds what `patch` writes into the objects `target` selects (without
+    /// one, the object the patch names by its own `kind` and name), and
+    /// returns the kind it patches; `None` when it names none.
+    fn add_patch(&mut self, patch: &Node, target: Option<&Node>) -> Option<String> {
         let text_of = |node: Option<&Node>, key: &str| {
             node.and_then(|node| node.get(key))
                 .and_then(Node::as_str)
@@ -117,10 +202,8 @@ impl FluxPatchedFields {
         let (group, kind) = match text_of(target, "kind") {
             Some(kind) => (text_of(target, "group"), kind),
             None => {
-                let Some(kind) = text_of(Some(&patch), "kind") else {
-                    return;
-                };
-                let group = text_of(Some(&patch), "apiVersion").map(|version| {
+                let kind = text_of(Some(patch), "kind")?;
+                let group = text_of(Some(patch), "apiVersion").map(|version| {
                     version
                         .rsplit_once('/')
                         .map_or(String::new(), |(group, _)| group.to_owned())
@@ -133,17 +216,6 @@ impl FluxPatchedFields {
             None => text_of(patch.get("metadata"), "name"),
         }
         .filter(|name| !name.contains('*'));
-        // A patch that gives the Kustomizations it reaches patches of their
-        // own: those reach what the children apply.
-        if kind == "Kustomization" && depth < MAX_NESTING {
-            for inner in patch
-                .get_path(&["spec", "patches"])
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-            {
-                self.add(inner, depth + 1);
-            }
-        }
         let mut pointers = Vec::new();
         match &patch.value {
             Value::Seq(operations) => {
@@ -156,17 +228,18 @@ impl FluxPatchedFields {
                     }
                 }
             }
-            Value::Map(_) => written_paths(&patch, String::new(), &mut pointers),
+            Value::Map(_) => written_paths(patch, String::new(), &mut pointers),
             _ => {}
         }
         self.by_kind
-            .entry(kind)
+            .entry(kind.clone())
             .or_default()
             .extend(pointers.into_iter().map(|pointer| PatchedPath {
                 group: group.clone(),
                 name: name.clone(),
                 pointer,
             }));
+        Some(kind)
     }
 }
 
@@ -238,7 +311,8 @@ spec:
 
     #[test]
     fn strategic_merge_patches_set_every_path_they_write() {
-        let fields = FluxPatchedFields::of_kustomizations(std::iter::once(&first_tree(PARENT)));
+        let fields =
+            PatchedFields::of_flux_kustomizations(std::iter::once((&first_tree(PARENT), None)));
         let child = identity("kustomize.toolkit.fluxcd.io", "Kustomization", "n8n");
         assert!(fields.sets(&child, "/spec/interval"));
         assert!(fields.sets(&child, "/spec/prune"));
@@ -249,7 +323,8 @@ spec:
 
     #[test]
     fn patches_given_to_child_kustomizations_reach_what_they_apply() {
-        let fields = FluxPatchedFields::of_kustomizations(std::iter::once(&first_tree(PARENT)));
+        let fields =
+            PatchedFields::of_flux_kustomizations(std::iter::once((&first_tree(PARENT), None)));
         let chart = identity("source.toolkit.fluxcd.io", "OCIRepository", "atuin");
         assert!(fields.sets(&chart, "/spec/interval"));
         assert!(!fields.sets(&chart, "/spec/url"));
@@ -257,7 +332,8 @@ spec:
 
     #[test]
     fn json_patches_set_what_they_add_to_the_objects_they_name() {
-        let fields = FluxPatchedFields::of_kustomizations(std::iter::once(&first_tree(PARENT)));
+        let fields =
+            PatchedFields::of_flux_kustomizations(std::iter::once((&first_tree(PARENT), None)));
         let release = |name| identity("helm.toolkit.fluxcd.io", "HelmRelease", name);
         assert!(fields.sets(&release("web"), "/spec/interval"));
         assert!(!fields.sets(&release("api"), "/spec/interval"));

@@ -5,9 +5,11 @@
 //! `secrets.stores`. The store is `spec.secretStoreRef` (kind `SecretStore`
 //! by default, or `ClusterSecretStore`) and any `sourceRef.storeRef` of a
 //! `data`/`dataFrom` item. A SecretStore must be in the ExternalSecret's
-//! namespace (an object without namespace matches any); a
-//! ClusterSecretStore is looked up in the whole input, since it usually
-//! sits in shared infrastructure outside the environment directories.
+//! namespace (an object without namespace matches any) and environment
+//! (any, for an ExternalSecret of no environment, which may be applied
+//! beside the stores of any); a ClusterSecretStore is looked up in the
+//! whole input, since it usually sits in shared infrastructure outside the
+//! environment directories.
 //! Items that name a `generatorRef` instead of a store need no store.
 
 use std::collections::{HashMap, HashSet};
@@ -55,9 +57,14 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
         .filter(|store| is_external_secrets(store, "ClusterSecretStore"))
         .map(|store| store.identity.name.as_str())
         .collect();
+    // An ExternalSecret of no environment may be applied beside the stores
+    // of any: its store is looked up in the whole input.
+    let store_index = match context.environment {
+        Some(_) => context.index,
+        None => context.all,
+    };
     let mut stores: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
-    for store in context
-        .index
+    for store in store_index
         .of_kind("SecretStore")
         .filter(|store| is_external_secrets(store, "SecretStore"))
     {

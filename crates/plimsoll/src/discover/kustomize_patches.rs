@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::kustomize::{join, text_of};
 use super::Candidate;
-use crate::model::PatchedFields;
+use crate::model::{PatchedFields, Selected};
 use crate::yaml::{parse_stream, Limits, Node};
 
 /// One patch a kustomization names, before its text is read.
@@ -81,6 +81,7 @@ pub(super) fn patched_files(
         .map(|candidate| (candidate.display.as_str(), candidate))
         .collect();
     let mut written: HashMap<&str, PatchedFields> = HashMap::new();
+    let mut deleting: HashMap<&str, Vec<Selected>> = HashMap::new();
     for (directory, named) in patches {
         let mut fields = PatchedFields::default();
         for patch in named {
@@ -103,7 +104,11 @@ pub(super) fn patched_files(
                 }
             }
         }
-        if !fields.is_empty() {
+        let deleted = fields.take_deleted();
+        if !deleted.is_empty() {
+            deleting.insert(directory.as_str(), deleted);
+        }
+        if !fields.is_empty() || deleting.contains_key(directory.as_str()) {
             written.insert(directory.as_str(), fields);
         }
     }
@@ -124,22 +129,54 @@ pub(super) fn patched_files(
             }
         }
     }
-    // Files that the same kustomizations reach share what they write.
-    let mut shared: HashMap<Vec<&str>, Arc<PatchedFields>> = HashMap::new();
+    // Files that the same kustomizations reach, with the same deletions,
+    // share what they write.
+    let mut shared: HashMap<(Vec<&str>, Vec<&Selected>), Arc<PatchedFields>> = HashMap::new();
     reaching
         .into_iter()
         .map(|(path, directories)| {
+            let deleted = deleted_by_every_build(path, resources, &deleting);
             let directories: Vec<&str> = directories.into_iter().collect();
-            let fields = shared.entry(directories).or_insert_with_key(|directories| {
-                let mut fields = PatchedFields::default();
-                for directory in directories {
-                    if let Some(written) = written.get(directory) {
-                        fields.extend(written);
+            let fields = shared.entry((directories, deleted)).or_insert_with_key(
+                |(directories, deleted)| {
+                    let mut fields = PatchedFields::default();
+                    for directory in directories {
+                        if let Some(written) = written.get(directory) {
+                            fields.extend(written);
+                        }
                     }
-                }
-                Arc::new(fields)
-            });
+                    fields.add_deleted(deleted.iter().copied());
+                    Arc::new(fields)
+                },
+            );
             (path.to_owned(), Arc::clone(fields))
+        })
+        .collect()
+}
+
+/// The deletions that hold for the file at `path`: those that every
+/// kustomization naming the file itself makes. A kustomization that builds
+/// the file through a base does not count, since the base may be deployed
+/// on its own too (an environment's folder that another one builds on).
+fn deleted_by_every_build<'d>(
+    path: &str,
+    resources: &HashMap<String, Vec<String>>,
+    deleting: &'d HashMap<&'d str, Vec<Selected>>,
+) -> Vec<&'d Selected> {
+    let mut builders = resources
+        .iter()
+        .filter(|(_, named)| named.iter().any(|resource| resource == path))
+        .map(|(directory, _)| deleting.get(directory.as_str()));
+    let Some(Some(first)) = builders.next() else {
+        return Vec::new();
+    };
+    let others: Vec<Option<&Vec<Selected>>> = builders.collect();
+    first
+        .iter()
+        .filter(|selected| {
+            others
+                .iter()
+                .all(|deleted| deleted.is_some_and(|deleted| deleted.contains(selected)))
         })
         .collect()
 }
@@ -226,5 +263,73 @@ spec:
             NamedPatch::File { path, target: None },
             NamedPatch::Inline { target: None, .. },
         ] if path == "overlays/prod/replicas.yaml"));
+    }
+
+    const DELETES_SECRET: &str = "resources: [install.yaml]
+patches:
+  - patch: |
+      $patch: delete
+      apiVersion: v1
+      kind: Secret
+      metadata: {name: upstream-credentials}
+";
+
+    /// Whether the Secret of `vendor/install.yaml` is deleted, given the
+    /// kustomizations (directory, text, resources) of a repository.
+    fn deletes_in(kustomizations: &[(&str, &str, &str)]) -> bool {
+        let mut patches = HashMap::new();
+        let mut resources = HashMap::new();
+        for (directory, text, named) in kustomizations {
+            let named_patches = named_patches(&first_tree(text), directory);
+            if !named_patches.is_empty() {
+                patches.insert((*directory).to_owned(), named_patches);
+            }
+            resources.insert((*directory).to_owned(), vec![(*named).to_owned()]);
+        }
+        let patched = patched_files(&patches, &resources, &[]);
+        let secret = Identity {
+            api_version: "v1".to_owned(),
+            group: String::new(),
+            version: "v1".to_owned(),
+            kind: "Secret".to_owned(),
+            namespace: None,
+            name: "upstream-credentials".to_owned(),
+        };
+        patched
+            .get("vendor/install.yaml")
+            .is_some_and(|fields| fields.deletes(&secret))
+    }
+
+    #[test]
+    fn an_object_the_kustomization_naming_its_file_deletes_is_deleted() {
+        assert!(deletes_in(&[
+            ("vendor", DELETES_SECRET, "vendor/install.yaml"),
+            ("clusters/a", "resources: [../../vendor]\n", "vendor"),
+        ]));
+    }
+
+    #[test]
+    fn an_object_one_kustomization_naming_its_file_keeps_is_not_deleted() {
+        assert!(!deletes_in(&[
+            ("clusters/a", DELETES_SECRET, "vendor/install.yaml"),
+            (
+                "clusters/b",
+                "resources: [../../vendor/install.yaml]\n",
+                "vendor/install.yaml"
+            ),
+        ]));
+    }
+
+    #[test]
+    fn an_object_deleted_only_above_its_base_is_not_deleted() {
+        // The base may be deployed on its own, with the Secret.
+        assert!(!deletes_in(&[
+            (
+                "vendor",
+                "resources: [install.yaml]\n",
+                "vendor/install.yaml"
+            ),
+            ("clusters/a", DELETES_SECRET, "vendor"),
+        ]));
     }
 }

@@ -297,6 +297,12 @@ fn classify_document(
     let mut place = |node: Node, prefix: String| {
         let shape_problems = manifest_shape::problems(&node);
         match Identity::of(&node) {
+            // Every build of the file removes it (`$patch: delete`): it
+            // never reaches a cluster.
+            Some(identity)
+                if patched_by_build
+                    .as_ref()
+                    .is_some_and(|patched| patched.deletes(&identity)) => {}
             Some(identity) if shape_problems.is_empty() => {
                 // A Namespace (or its guardrails) in a base or Component
                 // that builds put in different namespaces is one per build:

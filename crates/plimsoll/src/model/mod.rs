@@ -27,7 +27,7 @@ pub(crate) use image::written_images;
 pub use image::{DigestProblem, ImagePin, ImageRef, SetImage};
 pub use kinds::{is_build_config, is_cluster_scoped, is_delivery, is_namespace_infrastructure};
 pub use object::{FileId, Identity, Object, ObjectId};
-pub(crate) use patched_fields::{may_patch_flux_objects, PatchedFields};
+pub(crate) use patched_fields::{may_patch_flux_objects, PatchedFields, Selected};
 pub use quantity::{Quantity, QuantityError, Unit};
 pub use selector::{label_pairs, label_selector_matches, Requirement, Selector, SelectorError};
 pub use workload::{containers, is_workload, pod_spec, Container};

@@ -47,6 +47,62 @@ pub(crate) struct PatchedFields {
     /// What the Flux `spec.patches` that Kustomize patches give Flux
     /// Kustomizations write into what those apply.
     through_flux: Option<Box<PatchedFields>>,
+    /// The objects a kustomization's `$patch: delete` removes from every
+    /// build of the file.
+    deleted: Vec<Selected>,
+}
+
+/// The objects a patch reaches: those its `target` selects, else the one
+/// it names by its own `kind` and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Selected {
+    /// Only objects of this API group (`None`: of any, as a target that
+    /// names no group selects).
+    group: Option<String>,
+    kind: String,
+    /// Only the object of this name (`None`: every object of the kind).
+    name: Option<String>,
+}
+
+impl Selected {
+    fn of(patch: &Node, target: Option<&Node>) -> Option<Selected> {
+        let text_of = |node: Option<&Node>, key: &str| {
+            node.and_then(|node| node.get(key))
+                .and_then(Node::as_str)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        let (group, kind) = match text_of(target, "kind") {
+            Some(kind) => (text_of(target, "group"), kind),
+            None => {
+                let kind = text_of(Some(patch), "kind")?;
+                let group = text_of(Some(patch), "apiVersion").map(|version| {
+                    version
+                        .rsplit_once('/')
+                        .map_or(String::new(), |(group, _)| group.to_owned())
+                });
+                (group, kind)
+            }
+        };
+        let name = match target {
+            Some(_) => text_of(target, "name"),
+            None => text_of(patch.get("metadata"), "name"),
+        }
+        .filter(|name| !name.contains('*'));
+        Some(Selected { group, kind, name })
+    }
+
+    fn selects(&self, identity: &Identity) -> bool {
+        self.kind == identity.kind
+            && self
+                .group
+                .as_deref()
+                .is_none_or(|group| group == identity.group)
+            && self
+                .name
+                .as_deref()
+                .is_none_or(|name| name == identity.name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,9 +152,29 @@ impl PatchedFields {
         fields
     }
 
-    /// Whether no patch writes anything.
+    /// Whether no patch writes or deletes anything.
     pub(crate) fn is_empty(&self) -> bool {
-        self.by_kind.is_empty()
+        self.by_kind.is_empty() && self.deleted.is_empty()
+    }
+
+    /// Whether a `$patch: delete` removes the object `identity` names.
+    pub(crate) fn deletes(&self, identity: &Identity) -> bool {
+        self.deleted.iter().any(|deleted| deleted.selects(identity))
+    }
+
+    /// Takes out the deletions, which hold for a file only when every
+    /// build of it deletes (see `discover::kustomize_patches`).
+    pub(crate) fn take_deleted(&mut self) -> Vec<Selected> {
+        std::mem::take(&mut self.deleted)
+    }
+
+    /// Adds deletions that every build of a file makes.
+    pub(crate) fn add_deleted<'s>(&mut self, deleted: impl IntoIterator<Item = &'s Selected>) {
+        for selected in deleted {
+            if !self.deleted.contains(selected) {
+                self.deleted.push(selected.clone());
+            }
+        }
     }
 
     /// Whether Flux Kustomizations patched with these fields get patches
@@ -128,6 +204,14 @@ impl PatchedFields {
     /// builds; a patch that gives Flux Kustomizations `spec.patches` is
     /// read for what those write into the objects they apply.
     pub(crate) fn add_kustomize_patch(&mut self, patch: &Node, target: Option<&Node>) {
+        if patch.get("$patch").and_then(Node::as_str) == Some("delete") {
+            // Only a named object: a delete that selects a whole kind is
+            // rare, and too broad to take on trust.
+            if let Some(selected) = Selected::of(patch, target).filter(|s| s.name.is_some()) {
+                self.deleted.push(selected);
+            }
+            return;
+        }
         if self.add_patch(patch, target).as_deref() != Some("Kustomization") {
             return;
         }
@@ -193,29 +277,7 @@ impl PatchedFields {
     /// one, the object the patch names by its own `kind` and name), and
     /// returns the kind it patches; `None` when it names none.
     fn add_patch(&mut self, patch: &Node, target: Option<&Node>) -> Option<String> {
-        let text_of = |node: Option<&Node>, key: &str| {
-            node.and_then(|node| node.get(key))
-                .and_then(Node::as_str)
-                .filter(|text| !text.is_empty())
-                .map(str::to_owned)
-        };
-        let (group, kind) = match text_of(target, "kind") {
-            Some(kind) => (text_of(target, "group"), kind),
-            None => {
-                let kind = text_of(Some(patch), "kind")?;
-                let group = text_of(Some(patch), "apiVersion").map(|version| {
-                    version
-                        .rsplit_once('/')
-                        .map_or(String::new(), |(group, _)| group.to_owned())
-                });
-                (group, kind)
-            }
-        };
-        let name = match target {
-            Some(_) => text_of(target, "name"),
-            None => text_of(patch.get("metadata"), "name"),
-        }
-        .filter(|name| !name.contains('*'));
+        let Selected { group, kind, name } = Selected::of(patch, target)?;
         let mut pointers = Vec::new();
         match &patch.value {
             Value::Seq(operations) => {

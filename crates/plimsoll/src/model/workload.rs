@@ -1,6 +1,6 @@
 //! Workloads: where each kind keeps its pod template, and its containers.
 
-use super::object::Object;
+use super::object::{Identity, Object};
 use crate::yaml::Node;
 
 /// The kinds whose objects run pods, with the JSON pointer of their pod spec.
@@ -88,7 +88,11 @@ pub fn is_workload(object: &Object) -> bool {
 
 /// The JSON pointer of a workload's pod spec.
 pub(crate) fn pod_spec_pointer(object: &Object) -> Option<&'static str> {
-    let identity = &object.identity;
+    pod_spec_pointer_of(&object.identity)
+}
+
+/// The JSON pointer of the pod spec of objects of `identity`'s kind.
+pub(crate) fn pod_spec_pointer_of(identity: &Identity) -> Option<&'static str> {
     POD_SPEC_POINTERS
         .iter()
         .find(|(group, kind, _)| identity.group == *group && identity.kind == *kind)

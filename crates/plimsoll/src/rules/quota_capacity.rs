@@ -102,6 +102,7 @@ spec:
     spec:
       containers:
         - name: api
+          image: ghcr.io/acme/api:1.4.0
           resources:
             requests: {cpu: 750m}
 ".into(),
@@ -125,6 +126,7 @@ spec:
     spec:
       containers:
         - name: api
+          image: ghcr.io/acme/api:1.4.0
           resources:
             requests: {cpu: 750m}
 ".into(),

@@ -168,20 +168,38 @@ fn files_in_comments(text: &str) -> impl Iterator<Item = &str> {
         })
 }
 
-/// The YAML files beside a kustomization that neither it nor any other
-/// kustomization names: `kustomize build`, Argo CD and Flux build that
-/// directory from its kustomization, so they are not deployed from there
-/// (alternatives a guide tells you to swap in, drafts, examples).
+/// The YAML files that no kustomization names, where a kustomization
+/// decides what is deployed:
+/// - beside a kustomization: `kustomize build`, Argo CD and Flux build
+///   that directory from its kustomization, so they are not deployed from
+///   there (alternatives a guide tells you to swap in, drafts, examples);
+/// - in a folder below a kustomization that picks some of the folder's
+///   files by name (a vendored release of which the base takes two files):
+///   the others are left out of its build.
 fn left_out(
     candidates: &[Candidate],
     builds: &HashMap<String, Build>,
     roles: &HashMap<String, Role>,
 ) -> Vec<String> {
+    let picked_from: HashSet<&str> = builds
+        .iter()
+        .flat_map(|(directory, build)| {
+            build
+                .resources
+                .iter()
+                .filter(|resource| !builds.contains_key(resource.as_str()))
+                .map(|resource| directory_of(resource))
+                .filter(move |folder| *folder != directory && is_below(folder, directory))
+        })
+        .collect();
     candidates
         .iter()
         .filter(|candidate| candidate.kind == FileKind::Manifests)
         .filter(|candidate| !roles.contains_key(&candidate.display))
-        .filter(|candidate| builds.contains_key(directory_of(&candidate.display)))
+        .filter(|candidate| {
+            let folder = directory_of(&candidate.display);
+            builds.contains_key(folder) || picked_from.contains(folder)
+        })
         .map(|candidate| candidate.display.clone())
         .collect()
 }

@@ -19,6 +19,8 @@
 //!   `x-kubernetes-preserve-unknown-fields` or `additionalProperties` says
 //!   otherwise; branches of `allOf`/`anyOf`/`oneOf`/`not` are left open, as
 //!   they only add constraints;
+//! - a `v1beta1` CRD that does not set `preserveUnknownFields: false`
+//!   keeps unknown fields everywhere (its default before v1);
 //! - `apiVersion`, `kind` and `metadata` are always allowed at the root, and
 //!   `metadata` is checked as ObjectMeta whatever the CRD says (the API
 //!   server does; see [`SchemaCatalog::object_meta`](super::SchemaCatalog)).
@@ -60,6 +62,10 @@ pub(crate) fn schemas_of(object: &Object) -> Vec<((String, String, String), Valu
     if group.is_empty() || kind.is_empty() {
         return Vec::new();
     }
+    // A v1beta1 CRD keeps unknown fields (neither rejected nor pruned)
+    // unless it sets `preserveUnknownFields: false`; v1 dropped the field.
+    let keeps_unknown_fields = object.identity.version == "v1beta1"
+        && spec.get("preserveUnknownFields").and_then(Node::as_bool) != Some(false);
     let shared = spec.get_path(&["validation", "openAPIV3Schema"]);
     let shared_status = spec.get_path(&["subresources", "status"]).is_some();
     let mut versions: Vec<(&str, Option<&Node>, bool)> = Vec::new();
@@ -90,12 +96,34 @@ pub(crate) fn schemas_of(object: &Object) -> Vec<((String, String, String), Valu
             if status_subresource {
                 accept_any_status(&mut schema);
             }
+            if keeps_unknown_fields {
+                preserve_unknown_fields(&mut schema);
+            }
             Some((
                 (group.to_owned(), version.to_owned(), kind.to_owned()),
                 schema,
             ))
         })
         .collect()
+}
+
+/// Marks every object of a structural schema as keeping the fields it does
+/// not list, as a v1beta1 CRD with `preserveUnknownFields` (its default)
+/// has the API server do.
+fn preserve_unknown_fields(structural: &mut Value) {
+    match structural {
+        Value::Object(map) => {
+            if map.contains_key("properties") {
+                map.insert(
+                    "x-kubernetes-preserve-unknown-fields".to_owned(),
+                    Value::Bool(true),
+                );
+            }
+            map.values_mut().for_each(preserve_unknown_fields);
+        }
+        Value::Array(items) => items.iter_mut().for_each(preserve_unknown_fields),
+        _ => {}
+    }
 }
 
 /// With the status subresource, the API server discards the `status` an

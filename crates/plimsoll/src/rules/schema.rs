@@ -20,6 +20,8 @@
 //! - a workload in a file that a kustomization with `commonLabels` (or
 //!   `labels` with `includeSelectors`) builds may leave `spec.selector` out:
 //!   Kustomize writes it;
+//! - a value that a patch of a kustomization building the object writes
+//!   over is not judged (only the exact field: a merge keeps the rest);
 //! - a required field that a patch writes into the object is not missing:
 //!   a patch of a kustomization that builds its file (`patches`,
 //!   `patchesStrategicMerge`, `patchesJson6902`), or a Flux
@@ -146,7 +148,7 @@ fn describe_all<'e>(
         if is_patched_in(&error, object, schemas) {
             continue;
         }
-        if is_filled_in_before_apply(error.instance()) {
+        if is_filled_in_before_apply(error.instance()) || is_patched_over(&error, object) {
             continue;
         }
         describe(&error, instance, original, &mut problems);
@@ -205,6 +207,25 @@ fn is_patched_in(error: &ValidationError<'_>, object: &Object, schemas: &RunSche
         .as_ref()
         .is_some_and(|patched| patched.sets(&object.identity, &pointer))
         || schemas.set_by_a_flux_patch(&object.identity, &pointer)
+}
+
+/// Whether the value in error is one that a patch of a kustomization that
+/// builds the object writes over (a base's `REPLACE_IN_OVERLAY` that each
+/// overlay patches): the applied value is the patch's. Only a scalar at
+/// the exact field counts.
+fn is_patched_over(error: &ValidationError<'_>, object: &Object) -> bool {
+    // A mapping or a list is merged with what the patch writes: its
+    // unknown or missing fields stay.
+    if matches!(
+        error.instance().as_ref(),
+        Value::Object(_) | Value::Array(_)
+    ) {
+        return false;
+    }
+    object
+        .patched_by_build
+        .as_ref()
+        .is_some_and(|patched| patched.sets(&object.identity, error.instance_path().as_str()))
 }
 
 /// Whether the error is a missing `spec.selector`, which Kustomize writes

@@ -17,9 +17,12 @@
 //! sets no `bearerToken`, `password` or `keyData` but placeholders): a
 //! public repository's Secret commits no secret. Nor do public keys and
 //! certificates (`known_hosts`, `*.pub`, `*.crt`), nor private-key armour
-//! around no key (`# key goes here`). A default such as `changeme` is a value, and counts.
+//! around no key (`# key goes here`). Nor do the settings an operator reads
+//! from a Secret under keys that name no secret: booleans, numbers,
+//! durations, and GUIDs under a key naming an ID (`AZURE_TENANT_ID`). A
+//! default such as `changeme` is a value, and counts.
 
-use super::secret_literal::{is_empty_key_armour, is_fill_in};
+use super::secret_literal::{is_empty_key_armour, is_fill_in, secret_word, words};
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::kept_elsewhere::{holds_no_secret, is_sops_document};
@@ -52,6 +55,101 @@ const ARGO_CD_SETTINGS: &[&str] = &[
     "clusterResources",
     "shard",
 ];
+
+/// Whether a value (base64 in `data`) is a setting that a Secret carries
+/// only because its reader reads Secrets (an operator's settings): under a
+/// key that names no secret, a boolean, a number, a duration, or a GUID
+/// under a key that names an ID (an Azure client or tenant ID identifies,
+/// it does not authenticate). Under a secret-named key (`PASSWORD`,
+/// `TOKEN`) every value counts, `123456` too.
+fn is_plain_setting(key: &str, value: &str, base64: bool) -> bool {
+    // Any word of a secret counts here (`MY_SECRET_NUM`), not only a key
+    // that `secret-literal` reads as a secret.
+    let key_words = words(key);
+    let names_a_secret = secret_word(key).is_some()
+        || key_words.iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "SECRET" | "PASSWORD" | "PASSWD" | "PASS" | "PWD" | "TOKEN" | "KEY" | "CREDENTIALS"
+            )
+        });
+    if names_a_secret {
+        return false;
+    }
+    let decoded;
+    let value = if base64 {
+        match decode_base64(value).and_then(|bytes| String::from_utf8(bytes).ok()) {
+            Some(text) => {
+                decoded = text;
+                decoded.as_str()
+            }
+            None => return false,
+        }
+    } else {
+        value
+    };
+    let value = value.trim();
+    let names_an_id = key_words.last().is_some_and(|word| word == "ID");
+    matches!(value.to_ascii_lowercase().as_str(), "true" | "false")
+        || (!value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()))
+        || is_duration(value)
+        || (names_an_id && is_guid(value))
+}
+
+/// `12h`, `30s`, `1h30m`: a Go duration of whole units.
+fn is_duration(value: &str) -> bool {
+    let mut rest = value;
+    let mut units = 0;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let Some(after) = rest.get(digits..).filter(|_| digits > 0) else {
+            return false;
+        };
+        let unit = ["ms", "h", "m", "s"]
+            .into_iter()
+            .find(|unit| after.starts_with(unit));
+        let Some(unit) = unit else {
+            return false;
+        };
+        rest = after.get(unit.len()..).unwrap_or_default();
+        units += 1;
+    }
+    units > 0
+}
+
+/// `531ff96d-0ae9-462a-8d2d-bec7c0b42082`.
+fn is_guid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.iter().map(|group| group.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|group| group.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
+/// Standard base64 (with or without padding) decoded; `None` when the text
+/// is not base64.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    for byte in text.trim().trim_end_matches('=').bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push(u8::try_from((bits >> count) & 0xff).ok()?);
+        }
+    }
+    Some(out)
+}
 
 /// Keys that hold public material: SSH host keys and public keys, and
 /// certificates (`ca.crt`, `tls.crt`: a TLS Secret's `tls.key` counts).
@@ -109,7 +207,8 @@ document, references a secret manager resolves (`op://…`, `ref+vault://…`, `
 substitutions, placeholders (`<your-token>`, `YOUR_TOKEN_HERE`, `replaceme`, `[TOKEN]`, `{{ token }}`), keys \
 left empty, public keys and certificates (`known_hosts`, `*.pub`, `*.crt`), and the settings (`name`, `url`, \
 `type`, `server`, a cluster `config` without credentials, …) of the Secrets Argo CD reads its repositories and \
-clusters from. A default such as `changeme` is a value, and counts."
+clusters from, nor an operator's settings under keys that name no secret (booleans, numbers, durations, a GUID \
+under a key naming an ID such as `AZURE_TENANT_ID`). A default such as `changeme` is a value, and counts."
                 .into(),
             fix: "Rotate the credential, delete the Secret from the repository, and commit a SealedSecret \
 (`kubeseal --format yaml`) or an ExternalSecret that reads it from your secret store."
@@ -147,7 +246,10 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                                 .is_some_and(cluster_config_holds_no_credential)));
                 let empty = entry.value.is_null();
                 let no_secret = entry.value.as_str().is_some_and(|value| {
-                    holds_no_secret(value) || is_fill_in(value) || is_empty_key_armour(value)
+                    holds_no_secret(value)
+                        || is_fill_in(value)
+                        || is_empty_key_armour(value)
+                        || is_plain_setting(key, value, field == "data")
                 });
                 !(setting || empty || no_secret || is_public(key))
             })
@@ -169,5 +271,39 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
                 "commit a SealedSecret or an ExternalSecret instead, and rotate the exposed values",
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(decode_base64("dHJ1ZQ=="), Some(b"true".to_vec()));
+        assert_eq!(decode_base64("dHJ1ZQ"), Some(b"true".to_vec()));
+        assert_eq!(decode_base64("MTJo"), Some(b"12h".to_vec()));
+        assert_eq!(decode_base64("not base64!"), None);
+    }
+
+    #[test]
+    fn durations_are_whole_units() {
+        for value in ["12h", "30s", "1h30m", "250ms"] {
+            assert!(is_duration(value), "{value}");
+        }
+        for value in ["", "h", "12", "1.5h", "12 h", "hunter2"] {
+            assert!(!is_duration(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn only_keys_naming_no_secret_hold_settings() {
+        assert!(is_plain_setting("MAX_RETRIES", "3", false));
+        assert!(!is_plain_setting("DB_PASSWORD", "123456", false));
+        assert!(!is_plain_setting("MY_SECRET_NUM", "NQ==", true));
+        let guid = "531ff96d-0ae9-462a-8d2d-bec7c0b42082";
+        assert!(is_plain_setting("clientId", guid, false));
+        assert!(!is_plain_setting("API_KEY", guid, false));
+        assert!(!is_plain_setting("ENDPOINT", guid, false));
     }
 }

@@ -76,7 +76,7 @@ build the URL from `$(DB_PASSWORD)`."
 
 /// The words of a key, upper-cased: split on `_`, `-`, `.`, `/` and at
 /// lower-to-upper camelCase boundaries.
-fn words(key: &str) -> Vec<String> {
+pub(crate) fn words(key: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut previous_lower = false;

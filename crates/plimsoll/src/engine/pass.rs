@@ -615,7 +615,7 @@ mod tests {
     #[test]
     fn a_run_without_cross_object_rules_keeps_nothing() {
         let options = EngineOptions {
-            select: vec!["image-latest".to_owned(), "schema".to_owned()],
+            select: vec!["probes".to_owned(), "schema".to_owned()],
             ..EngineOptions::default()
         };
         let engine = Engine::new(Config::default(), options).unwrap();

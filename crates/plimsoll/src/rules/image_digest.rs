@@ -9,9 +9,10 @@
 //! An image that is filled in before it is applied is not judged (nor by
 //! `image-latest`): a `${VAR}` in its name or tag, a placeholder for the
 //! whole image (`WEB_IMAGE_URL`, `<your-image>`, `__IMAGE__`), a container
-//! that OpenShift's image-change trigger sets, or a name that every build
-//! pins by digest (a Kustomize `images:` entry with a `digest`, a Skaffold
-//! artifact).
+//! that OpenShift's image-change trigger sets, a bare name an ImageStream
+//! of the input resolves by local lookup (to its tag's image, by digest),
+//! or a name that every build pins by digest (a Kustomize `images:` entry
+//! with a `digest`, a Skaffold artifact).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -20,6 +21,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, SeqAccess};
 use serde::{Deserialize, Deserializer};
 
+use super::image_latest::resolved_by_image_stream;
 use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
@@ -111,7 +113,7 @@ clusters pulling the same tag can run different code. A sha256 digest names exac
 validated in staging is what runs in prod. An image filled in before it is applied is not judged: a `${VAR}` \
 in its name or tag, a placeholder for the whole image (`WEB_IMAGE_URL`, `<your-image>`, `__IMAGE__`), a \
 ko build reference (`ko://…`, which `ko resolve` replaces by digest), a container an OpenShift image-change \
-trigger sets, or a name that every build pins by digest (a Kustomize \
+trigger sets, a name an OpenShift ImageStream of the input resolves (local lookup), or a name that every build pins by digest (a Kustomize \
 `images:` entry with a `digest`, a Skaffold artifact)."
                 .into(),
             fix: "Append the digest of the image you tested: `repo:tag@sha256:<64 hex>` (`crane digest repo:tag` \
@@ -137,6 +139,7 @@ states exactly one; it never guesses and never asks a registry",
         "{container}/image",
         "{container}/name",
         "/metadata/annotations/image.openshift.io~1triggers",
+        "ImageStream:/spec/lookupPolicy/local",
     ])
 }
 
@@ -174,9 +177,11 @@ fn check(context: &DocumentContext<'_>, sink: &mut Sink) {
         };
         match (reference.digest, reference.digest_problem()) {
             // The build writes the digest in (Kustomize `images:`,
-            // Skaffold): what the file says is not what runs.
-            (None, _) if object.image_pinned_by_build(reference.name) == Some(ImagePin::Digest) => {
-            }
+            // Skaffold), or an ImageStream resolves the name to an image
+            // by digest: what the file says is not what runs.
+            (None, _)
+                if object.image_pinned_by_build(reference.name) == Some(ImagePin::Digest)
+                    || resolved_by_image_stream(&reference, object, context.all).is_some() => {}
             (None, _) => {
                 let stated = reference
                     .tag

@@ -55,6 +55,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{deployment, Category, Rule, RuleMeta, SetContext, Sink, Target, Violation};
 use crate::english::plural;
 use crate::finding::Severity;
+use crate::model::kept_elsewhere::holds_variable;
 use crate::model::kinds::resource_plural;
 use crate::model::resources::{
     admitted, limit_items, pod_amount, AdmittedContainer, Amounts, ContainerDefaults, LimitItem,
@@ -63,7 +64,7 @@ use crate::model::resources::{
 use crate::model::scaling::{peak_pods, Autoscalers};
 use crate::model::workload::pod_spec_pointer;
 use crate::model::{is_workload, FileId, Object, ObjectId, Quantity, Unit};
-use crate::yaml::{pointer_of, Node};
+use crate::yaml::{pointer_of, Entry, Node};
 
 pub(crate) fn rule() -> Rule {
     Rule::set(
@@ -392,6 +393,9 @@ fn check(context: &SetContext<'_>, sink: &mut Sink) {
                 None => {
                     let mut malformed = Vec::new();
                     for entry in hard_entries(quota) {
+                        if filled_in_later(entry) {
+                            continue;
+                        }
                         if let Err(error) = Quantity::from_node(&entry.value) {
                             malformed.push(Malformed {
                                 pointer: pointer_of(["spec", "hard", entry.key.as_str()]),
@@ -577,7 +581,7 @@ fn identity_key(object: &Object) -> (&str, &str, Option<&str>, &str) {
     )
 }
 
-fn hard_entries(quota: &Object) -> &[crate::yaml::Entry] {
+fn hard_entries(quota: &Object) -> &[Entry] {
     quota
         .node
         .pointer("/spec/hard")
@@ -607,6 +611,7 @@ fn check_quota(
         let pointer = pointer_of(["spec", "hard", entry.key.as_str()]);
         let hard = match Quantity::from_node(&entry.value) {
             Ok(hard) => hard,
+            Err(_) if filled_in_later(entry) => continue,
             Err(error) => {
                 report_malformed(quota, &[Malformed { pointer, error }], sink);
                 continue;
@@ -780,6 +785,14 @@ fn pod_amounts<'r>(
 }
 
 /// One object's part of a total: the amount, how it is described, the object.
+/// Whether a quota's amount is a `${VAR}` (Flux's post-build
+/// substitution, with or without a `:=default`) or a Kustomize `$(var)`:
+/// it is a quantity only once substituted, so neither malformed nor a
+/// bound to check against.
+fn filled_in_later(entry: &Entry) -> bool {
+    entry.value.as_str().is_some_and(holds_variable)
+}
+
 type Share<'o> = (Quantity, String, &'o Object);
 
 /// How many objects a finding labels as counted (the largest shares).

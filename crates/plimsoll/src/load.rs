@@ -569,6 +569,9 @@ mod tests {
         );
         assert_eq!(FileKind::of("envs/prod/deploy.yaml"), FileKind::Manifests);
         assert_eq!(FileKind::of("valuesets.yaml"), FileKind::Manifests);
+        assert_eq!(FileKind::of("env/prod/api-hpa-patch.yaml"), FileKind::Patch);
+        assert_eq!(FileKind::of("overlays/patches.yaml"), FileKind::Patch);
+        assert_eq!(FileKind::of("dispatcher.yaml"), FileKind::Manifests);
         assert_eq!(FileKind::of("helm/prod-values.yaml"), FileKind::HelmValues);
         assert_eq!(FileKind::of("apps/values/prod.yaml"), FileKind::HelmValues);
         assert_eq!(FileKind::of("values.prod.yaml"), FileKind::HelmValues);

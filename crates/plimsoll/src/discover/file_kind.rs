@@ -52,6 +52,13 @@ impl FileKind {
                 .any(|token| token.eq_ignore_ascii_case("values"))
         {
             FileKind::HelmValues
+        } else if stem.split(['-', '_', '.']).any(|token| {
+            token.eq_ignore_ascii_case("patch") || token.eq_ignore_ascii_case("patches")
+        }) {
+            // `replicas-patch.yaml`, `hpa_patch.yaml`: named as Kustomize's
+            // documentation names patches. A kustomization that names the
+            // file as a resource makes it one again.
+            FileKind::Patch
         } else {
             FileKind::Manifests
         }

@@ -311,6 +311,13 @@ fn walk(
                         }
                     }
                     let is_file = entry.file_type().is_some_and(|kind| !kind.is_dir());
+                    // Test inputs by Go's convention (the go tool ignores a
+                    // `testdata` directory): fixtures tests apply to
+                    // throw-away clusters or feed to code. A walk that
+                    // starts inside one still reads it.
+                    if !is_file && entry.depth() > 0 && entry.file_name() == "testdata" {
+                        return ignore::WalkState::Skip;
+                    }
                     let is_script = is_file && build_scripts::is_build_script(path);
                     if is_script && !filter.excludes(path) {
                         if let Ok(mut scripts) = found_scripts.lock() {

@@ -327,7 +327,7 @@ fn a_file_with_lines_left_to_a_text_template_tool_is_an_unrendered_template() {
 #[test]
 fn go_vendored_modules_are_not_read() {
     let dir = tempfile::tempdir().unwrap();
-    let module = dir.path().join("vendor/k8s.io/api/testdata");
+    let module = dir.path().join("vendor/k8s.io/api/examples");
     fs::create_dir_all(&module).unwrap();
     fs::write(
         dir.path().join("vendor/modules.txt"),
@@ -342,6 +342,23 @@ fn go_vendored_modules_are_not_read() {
     let files: Vec<&str> = report.findings.iter().map(|f| f.file.as_str()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].ends_with("deploy/vendor/config.yaml"), "{files:?}");
+}
+
+#[test]
+fn testdata_directories_below_the_path_given_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("test/testdata");
+    fs::create_dir_all(&fixtures).unwrap();
+    fs::write(fixtures.join("pod.yaml"), BROKEN).unwrap();
+    fs::create_dir_all(dir.path().join("deploy")).unwrap();
+    fs::write(dir.path().join("deploy/config.yaml"), BROKEN).unwrap();
+    let report = check_dir(dir.path());
+    let files: Vec<&str> = report.findings.iter().map(|f| f.file.as_str()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("deploy/config.yaml"), "{files:?}");
+    // Given as the path to check, a testdata directory is read.
+    let report = check_dir(&fixtures);
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
 }
 
 #[cfg(unix)]

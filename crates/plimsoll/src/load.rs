@@ -190,7 +190,7 @@ pub(crate) fn load_picked(
                 },
                 Origin::Text(text) if picked(&candidate, text) => text.clone(),
                 Origin::Bytes(bytes)
-                    if std::str::from_utf8(bytes).is_ok_and(|text| picked(&candidate, text)) =>
+                    if decode(bytes.to_vec()).is_ok_and(|text| picked(&candidate, &text)) =>
                 {
                     return Slot::Loaded(load(candidate, limits, budget));
                 }
@@ -217,9 +217,7 @@ pub(crate) fn empty_file(candidate: Candidate) -> LoadedFile {
 fn read_origin(origin: &Origin) -> Result<Arc<str>, String> {
     match origin {
         Origin::Text(text) => Ok(text.clone()),
-        Origin::Bytes(bytes) => std::str::from_utf8(bytes)
-            .map(Arc::from)
-            .map_err(|error| not_utf8(&error)),
+        Origin::Bytes(bytes) => decode(bytes.to_vec()).map(Arc::from),
         Origin::Unlistable(reason) => Err(format!("cannot read the file: {reason}")),
         Origin::File(path) => read_text(path).map(Arc::from),
     }
@@ -517,8 +515,28 @@ fn read_opened(path: &std::path::Path) -> Result<String, String> {
     decode(bytes)
 }
 
+/// The text of a file: UTF-8, or UTF-16 that starts with its byte-order
+/// mark, as Windows editors write YAML and as Kubernetes' YAML reader (and
+/// so kubectl and Kustomize) accepts it. Positions are in the decoded text.
 fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(bytes).map_err(|error| not_utf8(&error.utf8_error()))
+    match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8(bytes).map_err(|error| not_utf8(&error.utf8_error())),
+    }
+}
+
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, String> {
+    let pairs = bytes.chunks_exact(2);
+    if !pairs.remainder().is_empty() {
+        return Err("the file is UTF-16 but has an odd number of bytes".to_owned());
+    }
+    let units: Vec<u16> = pairs
+        .filter_map(|pair| pair.try_into().ok())
+        .map(unit)
+        .collect();
+    String::from_utf16(&units)
+        .map_err(|_| "the file is UTF-16 but holds an unpaired surrogate".to_owned())
 }
 
 fn not_utf8(error: &std::str::Utf8Error) -> String {

@@ -344,6 +344,43 @@ fn go_vendored_modules_are_not_read() {
     assert!(files[0].ends_with("deploy/vendor/config.yaml"), "{files:?}");
 }
 
+/// `text` in UTF-16 with a byte-order mark, little- or big-endian.
+fn utf16(text: &str, little_endian: bool) -> Vec<u8> {
+    let mut bytes = if little_endian {
+        vec![0xFF, 0xFE]
+    } else {
+        vec![0xFE, 0xFF]
+    };
+    for unit in text.encode_utf16() {
+        bytes.extend(if little_endian {
+            unit.to_le_bytes()
+        } else {
+            unit.to_be_bytes()
+        });
+    }
+    bytes
+}
+
+#[test]
+fn utf16_with_a_byte_order_mark_is_read_as_kubectl_reads_it() {
+    for little_endian in [true, false] {
+        let (dir, _) = with_bad_file("broken.yaml", &utf16(BROKEN, little_endian));
+        assert_eq!(
+            rules_of(&check_dir(dir.path())),
+            [("broken.yaml".into(), "manifest-shape".into())],
+            "little-endian: {little_endian}"
+        );
+    }
+    // Without its mark, or cut in the middle of a unit, it is not text.
+    let mut odd = utf16(GOOD, true);
+    odd.pop();
+    let (dir, _) = with_bad_file("odd.yaml", &odd);
+    assert_eq!(
+        rules_of(&check_dir(dir.path())),
+        [("odd.yaml".into(), "input-read".into())]
+    );
+}
+
 #[test]
 fn testdata_directories_below_the_path_given_are_not_read() {
     let dir = tempfile::tempdir().unwrap();

@@ -185,22 +185,11 @@ fn deleted_by_every_build<'d>(
 mod tests {
     use super::*;
     use crate::discover::Origin;
-    use crate::model::Identity;
+    use crate::model::patched_fields::identity;
     use crate::yaml::first_tree;
 
     fn candidate(display: &str, text: &str) -> Candidate {
         Candidate::new(display.to_owned(), Origin::Text(Arc::from(text)))
-    }
-
-    fn identity(group: &str, kind: &str, name: &str) -> Identity {
-        Identity {
-            api_version: format!("{group}/v1"),
-            group: group.to_owned(),
-            version: "v1".to_owned(),
-            kind: kind.to_owned(),
-            namespace: None,
-            name: name.to_owned(),
-        }
     }
 
     const CLUSTER: &str = "resources: [../../apps/web]
@@ -287,14 +276,7 @@ patches:
             resources.insert((*directory).to_owned(), vec![(*named).to_owned()]);
         }
         let patched = patched_files(&patches, &resources, &[]);
-        let secret = Identity {
-            api_version: "v1".to_owned(),
-            group: String::new(),
-            version: "v1".to_owned(),
-            kind: "Secret".to_owned(),
-            namespace: None,
-            name: "upstream-credentials".to_owned(),
-        };
+        let secret = identity("", "Secret", "upstream-credentials");
         patched
             .get("vendor/install.yaml")
             .is_some_and(|fields| fields.deletes(&secret))

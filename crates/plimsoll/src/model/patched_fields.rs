@@ -107,11 +107,8 @@ impl Selected {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PatchedPath {
-    /// Only objects of this API group (`None`: of any, as a target that
-    /// names no group selects).
-    group: Option<String>,
-    /// Only the object of this name (`None`: every object of the kind).
-    name: Option<String>,
+    /// The objects the patch reaches.
+    selected: Selected,
     /// A JSON pointer (`/spec/interval`).
     pointer: String,
 }
@@ -231,17 +228,9 @@ impl PatchedFields {
     /// Whether a patch writes `pointer` into the object `identity` names.
     pub(crate) fn sets(&self, identity: &Identity, pointer: &str) -> bool {
         self.by_kind.get(&identity.kind).is_some_and(|paths| {
-            paths.iter().any(|path| {
-                path.pointer == pointer
-                    && path
-                        .group
-                        .as_deref()
-                        .is_none_or(|group| group == identity.group)
-                    && path
-                        .name
-                        .as_deref()
-                        .is_none_or(|name| name == identity.name)
-            })
+            paths
+                .iter()
+                .any(|path| path.pointer == pointer && path.selected.selects(identity))
         })
     }
 
@@ -277,7 +266,7 @@ impl PatchedFields {
     /// one, the object the patch names by its own `kind` and name), and
     /// returns the kind it patches; `None` when it names none.
     fn add_patch(&mut self, patch: &Node, target: Option<&Node>) -> Option<String> {
-        let Selected { group, kind, name } = Selected::of(patch, target)?;
+        let selected = Selected::of(patch, target)?;
         let mut pointers = Vec::new();
         match &patch.value {
             Value::Seq(operations) => {
@@ -293,12 +282,12 @@ impl PatchedFields {
             Value::Map(_) => written_paths(patch, String::new(), &mut pointers),
             _ => {}
         }
+        let kind = selected.kind.clone();
         self.by_kind
             .entry(kind.clone())
             .or_default()
             .extend(pointers.into_iter().map(|pointer| PatchedPath {
-                group: group.clone(),
-                name: name.clone(),
+                selected: selected.clone(),
                 pointer,
             }));
         Some(kind)
@@ -316,6 +305,19 @@ fn written_paths(node: &Node, pointer: String, out: &mut Vec<String>) {
         let path = format!("{pointer}/{key}");
         written_paths(&entry.value, path.clone(), out);
         out.push(path);
+    }
+}
+
+/// An identity of `kind` in `group`'s `v1`, for tests.
+#[cfg(test)]
+pub(crate) fn identity(group: &str, kind: &str, name: &str) -> Identity {
+    Identity {
+        api_version: format!("{group}/v1"),
+        group: group.to_owned(),
+        version: "v1".to_owned(),
+        kind: kind.to_owned(),
+        namespace: None,
+        name: name.to_owned(),
     }
 }
 
@@ -359,17 +361,6 @@ spec:
         - {op: add, path: /spec/interval, value: 15m}
         - {op: remove, path: /spec/suspend}
 ";
-
-    fn identity(group: &str, kind: &str, name: &str) -> Identity {
-        Identity {
-            api_version: format!("{group}/v1"),
-            group: group.to_owned(),
-            version: "v1".to_owned(),
-            kind: kind.to_owned(),
-            namespace: None,
-            name: name.to_owned(),
-        }
-    }
 
     #[test]
     fn strategic_merge_patches_set_every_path_they_write() {

@@ -21,7 +21,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, SeqAccess};
 use serde::{Deserialize, Deserializer};
 
-use super::image_latest::resolved_by_image_stream;
+use super::image_latest::{resolved_by_image_stream, IMAGES_READ};
 use super::image_pull_secret::PullSecret;
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
@@ -135,12 +135,7 @@ states exactly one; it never guesses and never asks a registry",
     // The digests it pins by are those the whole input states: it runs once
     // every file is read, on the images.
     .reading_input()
-    .reading(&[
-        "{container}/image",
-        "{container}/name",
-        "/metadata/annotations/image.openshift.io~1triggers",
-        "ImageStream:/spec/lookupPolicy/local",
-    ])
+    .reading(IMAGES_READ)
 }
 
 fn check(context: &DocumentContext<'_>, sink: &mut Sink) {

@@ -38,14 +38,19 @@ build), or resolved by an OpenShift ImageStream of the input with local lookup i
     // An ImageStream of the input may resolve the image: it runs once every
     // file is read.
     .reading_input()
-    .reading(&[
-        "{container}/image",
-        "{container}/name",
-        "/metadata/annotations/image.openshift.io~1triggers",
-        "ImageStream:/spec/lookupPolicy/local",
-        "ImageStream:/spec/tags",
-    ])
+    .reading(IMAGES_READ)
 }
+
+/// What the image rules read of the input: each container's image (with
+/// OpenShift's image-change triggers, which set it), and the ImageStreams
+/// that may resolve it.
+pub(crate) const IMAGES_READ: &[&str] = &[
+    "{container}/image",
+    "{container}/name",
+    "/metadata/annotations/image.openshift.io~1triggers",
+    "ImageStream:/spec/lookupPolicy/local",
+    "ImageStream:/spec/tags",
+];
 
 /// Whether an ImageStream of the input resolves `reference`, written in a
 /// container of `object`: a bare name (no registry, no path, no digest)

@@ -59,6 +59,9 @@ pub(crate) struct Candidate {
     pub kind: FileKind,
     /// What the tools that build the file set on its objects.
     pub built: Option<Arc<Built>>,
+    /// Of a kustomization: the env files its `secretGenerator`s read that
+    /// are not on disk, hence not committed.
+    pub missing_env_files: Vec<String>,
 }
 
 impl Candidate {
@@ -69,6 +72,7 @@ impl Candidate {
             origin,
             kind,
             built: None,
+            missing_env_files: Vec::new(),
         }
     }
 }
@@ -233,7 +237,11 @@ pub(crate) fn discover(
     }
     candidates.sort_by(|a, b| a.display.cmp(&b.display));
     candidates.dedup_by(|a, b| a.display == b.display);
-    let kustomize::Graph { roles, mut built } = kustomize::graph(&candidates);
+    let kustomize::Graph {
+        roles,
+        mut built,
+        mut missing_env_files,
+    } = kustomize::graph(&candidates);
     let mut set_by_tools = built::skaffold_images(&candidates);
     set_by_tools.extend(scripts.iter().filter_map(|(display, path)| {
         let text = std::fs::read_to_string(path).ok()?;
@@ -243,6 +251,9 @@ pub(crate) fn discover(
     let charts = ChartRoots::of(&candidates);
     candidates.retain_mut(|candidate| {
         let by_kustomize = built.remove(candidate.display.as_str());
+        candidate.missing_env_files = missing_env_files
+            .remove(candidate.display.as_str())
+            .unwrap_or_default();
         candidate.built =
             built::with_tools(by_kustomize, &candidate.display, &set_by_tools).map(Arc::new);
         if assertions.contains(&candidate.display) {

@@ -53,6 +53,9 @@ pub(crate) struct LoadedFile {
     pub text: Option<Arc<str>>,
     /// What the tools that build the file set on its objects.
     pub built: Option<Arc<Built>>,
+    /// Of a kustomization: the env files its generators read that are not
+    /// committed (see [`Candidate::missing_env_files`]).
+    pub missing_env_files: Vec<String>,
     pub documents: Vec<RawDocument>,
     pub note: Option<FileNote>,
 }
@@ -207,6 +210,7 @@ pub(crate) fn empty_file(candidate: Candidate) -> LoadedFile {
         kind: candidate.kind,
         display: candidate.display,
         built: candidate.built,
+        missing_env_files: candidate.missing_env_files,
         text: None,
         documents: Vec::new(),
         note: None,

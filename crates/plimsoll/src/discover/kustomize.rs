@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use super::built::{built_files, Built, Transforms};
 use super::kustomize_patches::{named_patches, patched_files, NamedPatch};
 use super::{Candidate, FileKind, Origin};
+use crate::model::kustomization::secret_env_files;
 use crate::yaml::{parse_stream, Limits, Node};
 
 /// What a kustomization makes of a file it names.
@@ -42,6 +43,10 @@ pub(crate) struct Graph {
     pub(crate) roles: HashMap<String, Role>,
     /// What every build that reaches a resource file sets on its objects.
     pub(crate) built: HashMap<String, Built>,
+    /// The env files that each kustomization's `secretGenerator`s read and
+    /// that are not on disk (kept out of Git, made where it is built), by
+    /// the kustomization's display path, as the kustomization writes them.
+    pub(crate) missing_env_files: HashMap<String, Vec<String>>,
 }
 
 /// One kustomization, by what the graph reads of it.
@@ -64,6 +69,7 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
     let mut commented_out: Vec<String> = Vec::new();
     // Each kustomization's patches, by its directory.
     let mut patches: HashMap<String, Vec<NamedPatch>> = HashMap::new();
+    let mut missing_env_files: HashMap<String, Vec<String>> = HashMap::new();
     for candidate in candidates {
         if candidate.kind != FileKind::Kustomization {
             continue;
@@ -81,6 +87,19 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
             };
             build.adds_selector_labels |= adds_selector_labels(&root);
             build.transforms = Transforms::of(&root);
+            if let Origin::File(path) = &candidate.origin {
+                let folder = path.parent().unwrap_or(path);
+                let missing: Vec<String> = secret_env_files(&root)
+                    .filter(|file| !folder.join(file).exists())
+                    .map(str::to_owned)
+                    .collect();
+                if !missing.is_empty() {
+                    missing_env_files
+                        .entry(candidate.display.clone())
+                        .or_default()
+                        .extend(missing);
+                }
+            }
             let named = named_patches(&root, directory);
             if !named.is_empty() {
                 patches
@@ -145,7 +164,11 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
             }
         }
     }
-    Graph { roles, built }
+    Graph {
+        roles,
+        built,
+        missing_env_files,
+    }
 }
 
 /// The YAML and JSON files that a kustomization's commented-out list items

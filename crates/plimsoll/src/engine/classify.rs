@@ -13,7 +13,7 @@ use crate::discover::{Built, FileKind};
 use crate::environment::{is_environment_label, EnvId};
 use crate::load::{problem_rule, LoadedFile};
 use crate::model::kinds::{is_cluster_scoped, is_namespace_infrastructure};
-use crate::model::kustomization::generated_secrets;
+use crate::model::kustomization::{generated_secrets, GeneratedSecret};
 use crate::model::{
     pod_spec_pointer_of, Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId,
 };
@@ -100,7 +100,9 @@ fn classify_file(
         },
         FileKind::HelmValues => Holds::Artifact(ArtifactKind::HelmValues),
         FileKind::ComponentTags => Holds::Artifact(ArtifactKind::ComponentTags),
-        FileKind::Kustomization => Holds::Kustomization,
+        FileKind::Kustomization => Holds::Kustomization {
+            missing_env_files: &file.missing_env_files,
+        },
         FileKind::Patch => Holds::Patch,
         FileKind::HelmChart => Holds::Nothing,
     };
@@ -159,8 +161,11 @@ enum Holds<'f> {
         built: Option<&'f Built>,
     },
     Artifact(ArtifactKind),
-    /// A kustomization: its committed plaintext secrets are findings.
-    Kustomization,
+    /// A kustomization: its committed plaintext secrets are findings (not
+    /// an env file that is not on disk, so not committed).
+    Kustomization {
+        missing_env_files: &'f [String],
+    },
     /// A Kustomize patch: part of an object, never a whole one; a JSON 6902
     /// patch is checked for its shape.
     Patch,
@@ -226,8 +231,14 @@ fn classify_document(
             None
         }
         Holds::Artifact(kind) => Some(kind),
-        Holds::Kustomization => {
-            for secret in generated_secrets(&root) {
+        Holds::Kustomization { missing_env_files } => {
+            let committed = |secret: &GeneratedSecret| {
+                secret
+                    .env_file
+                    .as_ref()
+                    .is_none_or(|file| !missing_env_files.contains(file))
+            };
+            for secret in generated_secrets(&root).into_iter().filter(committed) {
                 let mut item = Pending::load(
                     secret_literal::ID,
                     file_id,

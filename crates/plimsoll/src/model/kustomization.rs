@@ -15,6 +15,30 @@ pub(crate) struct GeneratedSecret {
     pub is_value: bool,
     /// What is committed, without the value.
     pub message: String,
+    /// The env file it reads, as the kustomization writes its path.
+    pub env_file: Option<String>,
+}
+
+/// The env files the `secretGenerator`s of a kustomization read, as
+/// written.
+pub(crate) fn secret_env_files(kustomization: &Node) -> impl Iterator<Item = &str> {
+    kustomization
+        .get("secretGenerator")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(env_files_of)
+        .filter_map(Node::as_str)
+}
+
+/// A generator's env files: `envs` and the older `env`.
+fn env_files_of(generator: &Node) -> impl Iterator<Item = &Node> {
+    generator
+        .get("envs")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .chain(generator.get("env"))
 }
 
 /// The plaintext secrets of a kustomization's `secretGenerator`s.
@@ -41,22 +65,18 @@ pub(crate) fn generated_secrets(kustomization: &Node) -> Vec<GeneratedSecret> {
             found.push(GeneratedSecret {
                 span: literal.span,
                 is_value: true,
+                env_file: None,
                 message: format!(
                     "secretGenerator {name} holds the value of `{key}` in plain text in Git"
                 ),
             });
         }
-        let env_files = generator
-            .get("envs")
-            .and_then(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .chain(generator.get("env"));
-        for env_file in env_files {
+        for env_file in env_files_of(generator) {
             let Some(path) = env_file.as_str() else {
                 continue;
             };
             found.push(GeneratedSecret {
+                env_file: Some(path.to_owned()),
                 span: env_file.span,
                 is_value: false,
                 message: format!(

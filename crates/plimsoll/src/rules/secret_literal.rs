@@ -2,7 +2,9 @@
 //!
 //! A kustomization's `secretGenerator` `literals` and env files are
 //! committed plaintext secrets too; the loader reports them under this id,
-//! at the entry of the kustomization (see `model::kustomization`).
+//! at the entry of the kustomization (see `model::kustomization`). An env
+//! file that is not on disk (kept out of Git, made where the kustomization
+//! is built) is not committed, and not reported.
 //!
 //! Two checks, over container `env` values (all container lists), container
 //! `command`/`args` items, and ConfigMap `data` values:

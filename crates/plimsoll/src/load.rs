@@ -10,6 +10,7 @@
 //! which no input names, is found and read here too, for the rules that
 //! declare they read it.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -193,7 +194,7 @@ pub(crate) fn load_picked(
                 },
                 Origin::Text(text) if picked(&candidate, text) => text.clone(),
                 Origin::Bytes(bytes)
-                    if decode(bytes.to_vec()).is_ok_and(|text| picked(&candidate, &text)) =>
+                    if decode_borrowed(bytes).is_ok_and(|text| picked(&candidate, &text)) =>
                 {
                     return Slot::Loaded(load(candidate, limits, budget));
                 }
@@ -221,7 +222,7 @@ pub(crate) fn empty_file(candidate: Candidate) -> LoadedFile {
 fn read_origin(origin: &Origin) -> Result<Arc<str>, String> {
     match origin {
         Origin::Text(text) => Ok(text.clone()),
-        Origin::Bytes(bytes) => decode(bytes.to_vec()).map(Arc::from),
+        Origin::Bytes(bytes) => decode_borrowed(bytes).map(|text| Arc::from(text.as_ref())),
         Origin::Unlistable(reason) => Err(format!("cannot read the file: {reason}")),
         Origin::File(path) => read_text(path).map(Arc::from),
     }
@@ -523,10 +524,29 @@ fn read_opened(path: &std::path::Path) -> Result<String, String> {
 /// mark, as Windows editors write YAML and as Kubernetes' YAML reader (and
 /// so kubectl and Kustomize) accepts it. Positions are in the decoded text.
 fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    match bytes.as_slice() {
-        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
-        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
-        _ => String::from_utf8(bytes).map_err(|error| not_utf8(&error.utf8_error())),
+    match decode_utf16(&bytes) {
+        Some(text) => text,
+        None => String::from_utf8(bytes).map_err(|error| not_utf8(&error.utf8_error())),
+    }
+}
+
+/// [`decode`] of bytes held elsewhere, borrowing UTF-8 text.
+fn decode_borrowed(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+    match decode_utf16(bytes) {
+        Some(text) => text.map(Cow::Owned),
+        None => std::str::from_utf8(bytes)
+            .map(Cow::Borrowed)
+            .map_err(|error| not_utf8(&error)),
+    }
+}
+
+/// The text of UTF-16 bytes that start with their byte-order mark; `None`
+/// for other bytes.
+fn decode_utf16(bytes: &[u8]) -> Option<Result<String, String>> {
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => Some(utf16(rest, u16::from_le_bytes)),
+        [0xFE, 0xFF, rest @ ..] => Some(utf16(rest, u16::from_be_bytes)),
+        _ => None,
     }
 }
 

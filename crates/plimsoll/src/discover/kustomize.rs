@@ -87,20 +87,22 @@ pub(crate) fn graph(candidates: &[Candidate]) -> Graph {
             };
             build.adds_selector_labels |= adds_selector_labels(&root);
             build.transforms = Transforms::of(&root);
-            if let Origin::File(path) = &candidate.origin {
-                let folder = path.parent().unwrap_or(path);
-                let missing: Vec<String> = secret_env_files(&root)
-                    .filter(|file| !folder.join(file).exists())
-                    .map(str::to_owned)
-                    .collect();
-                if !missing.is_empty() {
-                    missing_env_files
-                        .entry(candidate.display.clone())
-                        .or_default()
-                        .extend(missing);
-                }
+            let missing = env_files_not_on_disk(&candidate.origin, &root);
+            if !missing.is_empty() {
+                missing_env_files
+                    .entry(candidate.display.clone())
+                    .or_default()
+                    .extend(missing);
             }
             let named = named_patches(&root, directory);
+            for patch in &named {
+                if let NamedPatch::File { path, .. } = patch {
+                    roles
+                        .entry(path.clone())
+                        .and_modify(|seen| *seen = (*seen).max(Role::Patch))
+                        .or_insert(Role::Patch);
+                }
+            }
             if !named.is_empty() {
                 patches
                     .entry(directory.to_owned())
@@ -189,6 +191,20 @@ fn files_in_comments(text: &str) -> impl Iterator<Item = &str> {
                 .iter()
                 .any(|extension| word.ends_with(extension))
         })
+}
+
+/// The env files that the `secretGenerator`s of a kustomization read from
+/// disk and that are not there (kept out of Git, made where it is built);
+/// none for a kustomization given in memory.
+fn env_files_not_on_disk(origin: &Origin, kustomization: &Node) -> Vec<String> {
+    let Origin::File(path) = origin else {
+        return Vec::new();
+    };
+    let folder = path.parent().unwrap_or(path);
+    secret_env_files(kustomization)
+        .filter(|file| !folder.join(file).exists())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The YAML files that no kustomization names, where a kustomization
@@ -387,23 +403,12 @@ pub(super) fn text_of(origin: &Origin) -> Option<String> {
     }
 }
 
-/// The files a kustomization names, with what it makes of each.
+/// The files a kustomization names, with what it makes of each (its
+/// patch files: [`named_patches`]).
 fn named_files(kustomization: &Node) -> Vec<(&str, Role)> {
     let mut named = Vec::new();
     for key in ["resources", "bases", "components", "crds"] {
         named.extend(strings(kustomization.get(key)).map(|path| (path, Role::Resource)));
-    }
-    named.extend(
-        strings(kustomization.get("patchesStrategicMerge"))
-            // An inline patch is a YAML document in a string.
-            .filter(|entry| !entry.contains('\n'))
-            .map(|path| (path, Role::Patch)),
-    );
-    for key in ["patches", "patchesJson6902"] {
-        named.extend(items(kustomization.get(key)).filter_map(|item| {
-            let path = item.get("path")?.as_str()?;
-            Some((path, Role::Patch))
-        }));
     }
     for generator in ["configMapGenerator", "secretGenerator"] {
         for item in items(kustomization.get(generator)) {

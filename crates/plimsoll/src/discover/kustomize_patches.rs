@@ -129,13 +129,25 @@ pub(super) fn patched_files(
             }
         }
     }
+    // The kustomizations that name each file themselves, when some delete.
+    let mut builders: HashMap<&str, Vec<&str>> = HashMap::new();
+    if !deleting.is_empty() {
+        for (directory, named) in resources {
+            for resource in named {
+                builders.entry(resource).or_default().push(directory);
+            }
+        }
+    }
     // Files that the same kustomizations reach, with the same deletions,
     // share what they write.
     let mut shared: HashMap<(Vec<&str>, Vec<&Selected>), Arc<PatchedFields>> = HashMap::new();
     reaching
         .into_iter()
         .map(|(path, directories)| {
-            let deleted = deleted_by_every_build(path, resources, &deleting);
+            let deleted = builders
+                .get(path)
+                .map(|builders| deleted_by_every_builder(builders, &deleting))
+                .unwrap_or_default();
             let directories: Vec<&str> = directories.into_iter().collect();
             let fields = shared.entry((directories, deleted)).or_insert_with_key(
                 |(directories, deleted)| {
@@ -154,29 +166,28 @@ pub(super) fn patched_files(
         .collect()
 }
 
-/// The deletions that hold for the file at `path`: those that every
-/// kustomization naming the file itself makes. A kustomization that builds
+/// The deletions that hold for a file: those that every kustomization
+/// naming the file itself (`builders`) makes. A kustomization that builds
 /// the file through a base does not count, since the base may be deployed
 /// on its own too (an environment's folder that another one builds on).
-fn deleted_by_every_build<'d>(
-    path: &str,
-    resources: &HashMap<String, Vec<String>>,
+fn deleted_by_every_builder<'d>(
+    builders: &[&str],
     deleting: &'d HashMap<&'d str, Vec<Selected>>,
 ) -> Vec<&'d Selected> {
-    let mut builders = resources
-        .iter()
-        .filter(|(_, named)| named.iter().any(|resource| resource == path))
-        .map(|(directory, _)| deleting.get(directory.as_str()));
-    let Some(Some(first)) = builders.next() else {
+    let Some((first, others)) = builders.split_first() else {
         return Vec::new();
     };
-    let others: Vec<Option<&Vec<Selected>>> = builders.collect();
+    let Some(first) = deleting.get(*first) else {
+        return Vec::new();
+    };
     first
         .iter()
         .filter(|selected| {
-            others
-                .iter()
-                .all(|deleted| deleted.is_some_and(|deleted| deleted.contains(selected)))
+            others.iter().all(|other| {
+                deleting
+                    .get(*other)
+                    .is_some_and(|deleted| deleted.contains(selected))
+            })
         })
         .collect()
 }

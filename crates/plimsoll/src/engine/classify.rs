@@ -15,7 +15,7 @@ use crate::load::{problem_rule, LoadedFile};
 use crate::model::kinds::{is_cluster_scoped, is_namespace_infrastructure};
 use crate::model::kustomization::{generated_secrets, GeneratedSecret};
 use crate::model::{
-    pod_spec_pointer_of, Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId,
+    is_workload_fragment, Artifact, ArtifactId, ArtifactKind, FileId, Identity, Object, ObjectId,
 };
 use crate::rules::{manifest_shape, secret_literal};
 use crate::source::TextRange;
@@ -214,8 +214,8 @@ fn classify_document(
     };
     // A strategic-merge directive at the top (`$patch: delete`) makes the
     // document a patch, whether or not a kustomization names it as one; so
-    // does a workload without containers where manifests are not expected
-    // (a patch file no kustomization names: no kustomization builds it).
+    // does a workload without container images where manifests are not
+    // expected (a patch file no kustomization names).
     let holds = match holds {
         Holds::Objects { .. } if root.get("$patch").is_some() => Holds::Patch,
         Holds::Objects {
@@ -390,32 +390,6 @@ fn classify_document(
     }
 }
 
-/// Whether a document is part of a workload, as a strategic-merge patch
-/// writes one: an object of a workload kind that writes its pod template
-/// (labels, affinity, a container's `env`) but no container with an image,
-/// which no workload runs without, nor the selector of its pods. (An
-/// object that writes no pod template at all is left whole: a manifest cut
-/// short.)
-fn is_workload_fragment(root: &Node) -> bool {
-    // Without a name it is no patch either (a Kustomize patch file names
-    // the object it patches), but a manifest missing its metadata.
-    let Some(pointer) = Identity::of(root).as_ref().and_then(pod_spec_pointer_of) else {
-        return false;
-    };
-    let template = pointer.strip_suffix("/spec").unwrap_or(pointer);
-    if root.pointer(template).is_none() || root.get_path(&["spec", "selector"]).is_some() {
-        return false;
-    }
-    let containers = root
-        .pointer(pointer)
-        .and_then(|pod_spec| pod_spec.get("containers"))
-        .and_then(Node::as_seq)
-        .unwrap_or_default();
-    containers
-        .iter()
-        .all(|container| container.get("image").is_none())
-}
-
 /// A document's objects: the document itself, or the items of a `List`
 /// (and of Lists inside it), each with its JSON pointer prefix.
 pub(super) fn flatten_lists(node: Node, prefix: String) -> Vec<(String, Node)> {
@@ -542,37 +516,5 @@ impl Engine {
             .identity
             .environment_namespace()
             .and_then(|namespace| self.environments.for_namespace(namespace, labelled))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::yaml::first_tree;
-
-    #[test]
-    fn a_workload_without_a_container_image_is_a_fragment() {
-        let fragment = |text: &str| is_workload_fragment(&first_tree(text));
-        assert!(fragment(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      labels: {team: a}\n"
-        ));
-        assert!(fragment(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env: [{name: A, value: b}]\n"
-        ));
-        assert!(!fragment(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: web, image: 'web:1.0'}\n"
-        ));
-        assert!(!fragment(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
-        ));
-        assert!(!fragment(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n"
-        ));
-        assert!(!fragment(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n"
-        ));
-        assert!(!fragment(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: b}\n"
-        ));
     }
 }

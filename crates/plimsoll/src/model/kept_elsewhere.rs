@@ -149,126 +149,129 @@ pub(crate) fn is_sops_document(node: &Node) -> bool {
 mod tests {
     use super::*;
 
+    /// Asserts that `predicate` holds for each of `yes` and for none of `no`.
+    fn sorts(predicate: fn(&str) -> bool, yes: &[&str], no: &[&str]) {
+        for text in yes {
+            assert!(predicate(text), "{text}");
+        }
+        for text in no {
+            assert!(!predicate(text), "{text}");
+        }
+    }
+
     #[test]
     fn kustomize_variables_are_names_in_parentheses() {
-        for text in [
-            "$(trino_image)",
-            "$(CPU_LIMIT)",
-            "registry/$(app.name):1",
-            "$(a-b)",
-        ] {
-            assert!(has_kustomize_var(text), "{text}");
-        }
-        for text in ["$()", "$(1x)", "$(a b)", "(a)", "$ (a)", "${A}"] {
-            assert!(!has_kustomize_var(text), "{text}");
-        }
+        sorts(
+            has_kustomize_var,
+            &[
+                "$(trino_image)",
+                "$(CPU_LIMIT)",
+                "registry/$(app.name):1",
+                "$(a-b)",
+            ],
+            &["$()", "$(1x)", "$(a b)", "(a)", "$ (a)", "${A}"],
+        );
     }
 
     #[test]
     fn angle_placeholders_are_upper_case_names() {
-        for text in [
-            "<CLUSTER_NAME>-vault",
-            "argocd.<DOMAIN_NAME>",
-            "<PORT>",
-            "a-<X1>",
-        ] {
-            assert!(has_angle_placeholder(text), "{text}");
-        }
-        for text in [
-            "<b>bold</b>",
-            "<your-image>",
-            "a < B > c",
-            "<>",
-            "<CLUSTER_NAME",
-            "x <a_B>",
-        ] {
-            assert!(!has_angle_placeholder(text), "{text}");
-        }
+        sorts(
+            has_angle_placeholder,
+            &[
+                "<CLUSTER_NAME>-vault",
+                "argocd.<DOMAIN_NAME>",
+                "<PORT>",
+                "a-<X1>",
+            ],
+            &[
+                "<b>bold</b>",
+                "<your-image>",
+                "a < B > c",
+                "<>",
+                "<CLUSTER_NAME",
+                "x <a_B>",
+            ],
+        );
     }
 
     #[test]
     fn substituted_values_are_recognised() {
-        for text in [
-            "${APP}-volsync",
-            "app.${SECRET_DOMAIN}",
-            "${PORT:-9002}",
-            "${_x}",
-        ] {
-            assert!(is_substituted(text), "{text}");
-        }
-        for text in ["$5", "cost: ${", "${1}", "plain", "$(VAR)"] {
-            assert!(!is_substituted(text), "{text}");
-        }
+        sorts(
+            is_substituted,
+            &[
+                "${APP}-volsync",
+                "app.${SECRET_DOMAIN}",
+                "${PORT:-9002}",
+                "${_x}",
+            ],
+            &["$5", "cost: ${", "${1}", "plain", "$(VAR)"],
+        );
     }
 
     #[test]
     fn names_a_script_replaces_at_the_start_are_recognised() {
-        for text in [
-            "REPO_PREFIX/gitops-system",
-            "ACCOUNT_ID.dkr.ecr.eu-west-1.amazonaws.com/api",
-        ] {
-            assert!(starts_with_placeholder_name(text), "{text}");
-        }
-        for text in [
-            "IF_NOT_PRESENT",
-            "REPO/app",
-            "https://github.com/acme/app",
-            "Repo_Prefix/app",
-        ] {
-            assert!(!starts_with_placeholder_name(text), "{text}");
-        }
+        sorts(
+            starts_with_placeholder_name,
+            &[
+                "REPO_PREFIX/gitops-system",
+                "ACCOUNT_ID.dkr.ecr.eu-west-1.amazonaws.com/api",
+            ],
+            &[
+                "IF_NOT_PRESENT",
+                "REPO/app",
+                "https://github.com/acme/app",
+                "Repo_Prefix/app",
+            ],
+        );
     }
 
     #[test]
     fn bracketed_instructions_are_recognised() {
-        for text in ["<your-image>", "<ADD LUN ID Here>", "<image_url>"] {
-            assert!(is_bracketed_instruction(text), "{text}");
-        }
-        for text in ["<>", "< >", "<b>bold</b>", "<a\nb>", "a<b>", "<b"] {
-            assert!(!is_bracketed_instruction(text), "{text}");
-        }
+        sorts(
+            is_bracketed_instruction,
+            &["<your-image>", "<ADD LUN ID Here>", "<image_url>"],
+            &["<>", "< >", "<b>bold</b>", "<a\nb>", "a<b>", "<b"],
+        );
     }
 
     #[test]
     fn images_filled_in_before_apply_are_recognised() {
-        for image in [
-            "${IMAGE}",
-            "ghcr.io/acme/app:${TAG}",
-            "WEB_SERVER_IMAGE_URL",
-            "<your-image>",
-            "__IMAGE__",
-            "ko://github.com/acme/shop/cmd/api",
-        ] {
-            assert!(is_image_filled_in(image), "{image}");
-        }
-        for image in [
-            "${REGISTRY}/app:latest",
-            "nginx",
-            "IMAGE",
-            "registry.example.com/Team_A/app:1.0",
-            "busybox:1.36",
-        ] {
-            assert!(!is_image_filled_in(image), "{image}");
-        }
+        sorts(
+            is_image_filled_in,
+            &[
+                "${IMAGE}",
+                "ghcr.io/acme/app:${TAG}",
+                "WEB_SERVER_IMAGE_URL",
+                "<your-image>",
+                "__IMAGE__",
+                "ko://github.com/acme/shop/cmd/api",
+            ],
+            &[
+                "${REGISTRY}/app:latest",
+                "nginx",
+                "IMAGE",
+                "registry.example.com/Team_A/app:1.0",
+                "busybox:1.36",
+            ],
+        );
     }
 
     #[test]
     fn encrypted_values_and_references_hold_no_secret() {
-        for text in [
-            "ENC[AES256_GCM,data:b3Bh,iv:aXY=,tag:dGFn,type:str]",
-            "op://kubernetes/cloudflare/TUNNEL_ID",
-            "ref+vault://secret/data/db#password",
-            "<path:secret/data/db#password>",
-        ] {
-            assert!(holds_no_secret(text), "{text}");
-        }
-        for text in [
-            "hunter2",
-            "postgresql://app:pw@db/app",
-            "ref+notaurl",
-            "<changeme",
-        ] {
-            assert!(!holds_no_secret(text), "{text}");
-        }
+        sorts(
+            holds_no_secret,
+            &[
+                "ENC[AES256_GCM,data:b3Bh,iv:aXY=,tag:dGFn,type:str]",
+                "op://kubernetes/cloudflare/TUNNEL_ID",
+                "ref+vault://secret/data/db#password",
+                "<path:secret/data/db#password>",
+            ],
+            &[
+                "hunter2",
+                "postgresql://app:pw@db/app",
+                "ref+notaurl",
+                "<changeme",
+            ],
+        );
     }
 }

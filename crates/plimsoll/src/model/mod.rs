@@ -31,4 +31,4 @@ pub(crate) use patched_fields::{may_patch_flux_objects, PatchedFields, Selected}
 pub use quantity::{Quantity, QuantityError, Unit};
 pub use selector::{label_pairs, label_selector_matches, Requirement, Selector, SelectorError};
 pub use workload::{containers, is_workload, pod_spec, Container};
-pub(crate) use workload::{pod_spec_pointer_of, pod_spec_pointers, CONTAINER_LISTS};
+pub(crate) use workload::{is_workload_fragment, pod_spec_pointers, CONTAINER_LISTS};

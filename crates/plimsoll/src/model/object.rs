@@ -144,6 +144,14 @@ impl Object {
             .map(|image| image.pin)
     }
 
+    /// Whether a patch of a kustomization that builds its file writes the
+    /// field at `pointer`.
+    pub(crate) fn patched_by_build_at(&self, pointer: &str) -> bool {
+        self.patched_by_build
+            .as_ref()
+            .is_some_and(|patched| patched.sets(&self.identity, pointer))
+    }
+
     /// `metadata.labels[key]`.
     pub fn label(&self, key: &str) -> Option<&str> {
         self.node

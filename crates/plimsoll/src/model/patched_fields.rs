@@ -180,7 +180,8 @@ impl PatchedFields {
         self.through_flux.is_some()
     }
 
-    /// Adds what `other` writes.
+    /// Adds what `other` writes (not what it deletes: a deletion holds for
+    /// a file only as [`PatchedFields::add_deleted`] adds it).
     pub(crate) fn extend(&mut self, other: &PatchedFields) {
         for (kind, paths) in &other.by_kind {
             let known = self.by_kind.entry(kind.clone()).or_default();

@@ -92,7 +92,7 @@ pub(crate) fn pod_spec_pointer(object: &Object) -> Option<&'static str> {
 }
 
 /// The JSON pointer of the pod spec of objects of `identity`'s kind.
-pub(crate) fn pod_spec_pointer_of(identity: &Identity) -> Option<&'static str> {
+fn pod_spec_pointer_of(identity: &Identity) -> Option<&'static str> {
     POD_SPEC_POINTERS
         .iter()
         .find(|(group, kind, _)| identity.group == *group && identity.kind == *kind)
@@ -178,4 +178,62 @@ pub fn containers(object: &Object) -> Vec<Container<'_>> {
                 })
         })
         .collect()
+}
+
+/// Whether a document is part of a workload, as a strategic-merge patch
+/// writes one: an object of a workload kind that writes its pod template
+/// (labels, affinity, a container's `env`) but no container with an image,
+/// which no workload runs without, nor the selector of its pods. (An
+/// object that writes no pod template at all is left whole: a manifest cut
+/// short.)
+pub(crate) fn is_workload_fragment(root: &Node) -> bool {
+    // Without a name it is no patch either (a Kustomize patch file names
+    // the object it patches), but a manifest missing its metadata.
+    let Some(pointer) = Identity::of(root).as_ref().and_then(pod_spec_pointer_of) else {
+        return false;
+    };
+    let template = pointer.strip_suffix("/spec").unwrap_or(pointer);
+    if root.pointer(template).is_none() || root.get_path(&["spec", "selector"]).is_some() {
+        return false;
+    }
+    let containers = root
+        .pointer(pointer)
+        .and_then(|pod_spec| pod_spec.get("containers"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    containers
+        .iter()
+        .all(|container| container.get("image").is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::first_tree;
+
+    #[test]
+    fn a_workload_without_a_container_image_is_a_fragment() {
+        let fragment = |text: &str| is_workload_fragment(&first_tree(text));
+        assert!(fragment(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      labels: {team: a}\n"
+        ));
+        assert!(fragment(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env: [{name: A, value: b}]\n"
+        ));
+        assert!(!fragment(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: web, image: 'web:1.0'}\n"
+        ));
+        assert!(!fragment(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+        ));
+        assert!(!fragment(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 1\n"
+        ));
+        assert!(!fragment(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        ));
+        assert!(!fragment(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: b}\n"
+        ));
+    }
 }

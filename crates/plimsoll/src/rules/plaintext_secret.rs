@@ -22,10 +22,13 @@
 //! durations, and GUIDs under a key naming an ID (`AZURE_TENANT_ID`). A
 //! default such as `changeme` is a value, and counts.
 
-use super::secret_literal::{is_empty_key_armour, is_fill_in, secret_word, words};
+use std::borrow::Cow;
+
+use super::secret_literal::{is_empty_key_armour, is_fill_in, mentions_a_secret, names_an_id};
 use super::{Category, DocumentContext, Rule, RuleMeta, Sink, Violation};
 use crate::finding::Severity;
 use crate::model::kept_elsewhere::{holds_no_secret, is_sops_document};
+use crate::model::parse_go_duration;
 
 /// The label that makes a Secret one of Argo CD's declarative settings (a
 /// repository, repository credentials or a cluster): Argo CD reads those
@@ -63,58 +66,22 @@ const ARGO_CD_SETTINGS: &[&str] = &[
 /// it does not authenticate). Under a secret-named key (`PASSWORD`,
 /// `TOKEN`) every value counts, `123456` too.
 fn is_plain_setting(key: &str, value: &str, base64: bool) -> bool {
-    // Any word of a secret counts here (`MY_SECRET_NUM`), not only a key
-    // that `secret-literal` reads as a secret.
-    let key_words = words(key);
-    let names_a_secret = secret_word(key).is_some()
-        || key_words.iter().any(|word| {
-            matches!(
-                word.as_str(),
-                "SECRET" | "PASSWORD" | "PASSWD" | "PASS" | "PWD" | "TOKEN" | "KEY" | "CREDENTIALS"
-            )
-        });
-    if names_a_secret {
+    if mentions_a_secret(key) {
         return false;
     }
-    let decoded;
     let value = if base64 {
         match decode_base64(value).and_then(|bytes| String::from_utf8(bytes).ok()) {
-            Some(text) => {
-                decoded = text;
-                decoded.as_str()
-            }
+            Some(text) => Cow::Owned(text),
             None => return false,
         }
     } else {
-        value
+        Cow::Borrowed(value)
     };
     let value = value.trim();
-    let names_an_id = key_words.last().is_some_and(|word| word == "ID");
     matches!(value.to_ascii_lowercase().as_str(), "true" | "false")
         || (!value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()))
-        || is_duration(value)
-        || (names_an_id && is_guid(value))
-}
-
-/// `12h`, `30s`, `1h30m`: a Go duration of whole units.
-fn is_duration(value: &str) -> bool {
-    let mut rest = value;
-    let mut units = 0;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let Some(after) = rest.get(digits..).filter(|_| digits > 0) else {
-            return false;
-        };
-        let unit = ["ms", "h", "m", "s"]
-            .into_iter()
-            .find(|unit| after.starts_with(unit));
-        let Some(unit) = unit else {
-            return false;
-        };
-        rest = after.get(unit.len()..).unwrap_or_default();
-        units += 1;
-    }
-    units > 0
+        || parse_go_duration(value).is_ok()
+        || (names_an_id(key) && is_guid(value))
 }
 
 /// `531ff96d-0ae9-462a-8d2d-bec7c0b42082`.
@@ -287,12 +254,12 @@ mod tests {
     }
 
     #[test]
-    fn durations_are_whole_units() {
+    fn go_durations_are_settings() {
         for value in ["12h", "30s", "1h30m", "250ms"] {
-            assert!(is_duration(value), "{value}");
+            assert!(is_plain_setting("SYNC_PERIOD", value, false), "{value}");
         }
-        for value in ["", "h", "12", "1.5h", "12 h", "hunter2"] {
-            assert!(!is_duration(value), "{value}");
+        for value in ["", "h", "12 h", "hunter2"] {
+            assert!(!is_plain_setting("SYNC_PERIOD", value, false), "{value}");
         }
     }
 

@@ -202,11 +202,7 @@ fn is_patched_in(error: &ValidationError<'_>, object: &Object, schemas: &RunSche
     };
     let property = property.replace('~', "~0").replace('/', "~1");
     let pointer = format!("{}/{property}", error.instance_path().as_str());
-    object
-        .patched_by_build
-        .as_ref()
-        .is_some_and(|patched| patched.sets(&object.identity, &pointer))
-        || schemas.set_by_a_flux_patch(&object.identity, &pointer)
+    object.patched_by_build_at(&pointer) || schemas.set_by_a_flux_patch(&object.identity, &pointer)
 }
 
 /// Whether the value in error is one that a patch of a kustomization that
@@ -222,10 +218,7 @@ fn is_patched_over(error: &ValidationError<'_>, object: &Object) -> bool {
     ) {
         return false;
     }
-    object
-        .patched_by_build
-        .as_ref()
-        .is_some_and(|patched| patched.sets(&object.identity, error.instance_path().as_str()))
+    object.patched_by_build_at(error.instance_path().as_str())
 }
 
 /// Whether the error is a missing `spec.selector`, which Kustomize writes

@@ -78,7 +78,7 @@ build the URL from `$(DB_PASSWORD)`."
 
 /// The words of a key, upper-cased: split on `_`, `-`, `.`, `/` and at
 /// lower-to-upper camelCase boundaries.
-pub(crate) fn words(key: &str) -> Vec<String> {
+fn words(key: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut previous_lower = false;
@@ -133,6 +133,24 @@ fn normalized(word: &str) -> &str {
         .into_iter()
         .find(|password| word.ends_with(password))
         .unwrap_or(word)
+}
+
+/// Whether any word of a key is a secret word or `KEY`, whatever follows
+/// it (`MY_SECRET_NUM`, `TOKEN_TTL`): a looser reading than
+/// [`secret_word`], for values that count unless the key names no secret
+/// at all.
+pub(crate) fn mentions_a_secret(key: &str) -> bool {
+    words(key).iter().map(|word| normalized(word)).any(|word| {
+        word == "KEY"
+            || SECRET_WORDS
+                .iter()
+                .any(|(_, parts)| matches!(parts, [only] if *only == word))
+    })
+}
+
+/// Whether the last word of a key is `ID` (`AZURE_CLIENT_ID`, `clientId`).
+pub(crate) fn names_an_id(key: &str) -> bool {
+    words(key).last().is_some_and(|word| word == "ID")
 }
 
 /// The secret word a key holds as a token, when only words that still name
